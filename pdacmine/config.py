@@ -1,0 +1,161 @@
+"""Settings: CLI option > environment variable > config file > built-in default.
+
+Every setting is one row of :data:`SETTINGS`; ``pdacmine config`` prints the
+effective values and where each came from. The config file is TOML at
+``<platformdirs user_config_dir>/config.toml`` (override with ``PDACMINE_CONFIG``)::
+
+    db = "postgresql://me@dbhost/pdacmine"
+    ncbi_email = "me@example.org"
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from pdacmine.errors import ConfigError
+
+APP = "pdacmine"
+DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    help: str
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db", "PDACMINE_DB", "SQLAlchemy database URL (default: an SQLite file in the data dir)"),
+    Setting("ncbi_email", "NCBI_EMAIL", "e-mail sent to NCBI with every request (required to harvest)", secret=True),
+    Setting("ncbi_api_key", "NCBI_API_KEY", "NCBI API key: allows 10 instead of 3 requests/s", secret=True),
+    Setting("eutils_url", "PDACMINE_EUTILS_URL", "E-utilities base URL (a mirror or a test server)"),
+    Setting("reviewer", "PDACMINE_REVIEWER", "name recorded with review decisions (default: login name)"),
+)
+SETTING_NAMES = frozenset(s.name for s in SETTINGS)
+
+
+def config_path() -> Path:
+    """Where the config file lives (``PDACMINE_CONFIG`` overrides)."""
+    override = os.environ.get("PDACMINE_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_config_dir(APP)) / "config.toml"
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP))
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{data_dir() / 'pdacmine.db'}"
+
+
+def _defaults() -> dict[str, str | None]:
+    return {
+        "db": default_db_url(),
+        "ncbi_email": None,
+        "ncbi_api_key": None,
+        "eutils_url": DEFAULT_EUTILS_URL,
+        "reviewer": os.environ.get("USER") or os.environ.get("USERNAME") or "reviewer",
+    }
+
+
+def read_config_file(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    unknown = sorted(set(raw) - SETTING_NAMES)
+    if unknown:
+        raise ConfigError(
+            f"config file {path}: unknown setting(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(SETTING_NAMES))}"
+        )
+    return {k: str(v) for k, v in raw.items()}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Effective settings and where each value came from."""
+
+    values: Mapping[str, str | None]
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def db(self) -> str:
+        return normalize_db_url(self.values["db"] or default_db_url())
+
+    @property
+    def ncbi_email(self) -> str | None:
+        return self.values.get("ncbi_email")
+
+    @property
+    def ncbi_api_key(self) -> str | None:
+        return self.values.get("ncbi_api_key")
+
+    @property
+    def eutils_url(self) -> str:
+        return self.values.get("eutils_url") or DEFAULT_EUTILS_URL
+
+    @property
+    def reviewer(self) -> str:
+        return self.values.get("reviewer") or "reviewer"
+
+
+def load_settings(
+    options: Mapping[str, str | None] | None = None,
+    environ: Mapping[str, str] | None = None,
+    path: Path | None = None,
+) -> Settings:
+    """Resolve every setting: option > environment > config file > default."""
+    env = os.environ if environ is None else environ
+    file_values = read_config_file(path or config_path())
+    values: dict[str, str | None] = {}
+    sources: dict[str, str] = {}
+    defaults = _defaults()
+    for s in SETTINGS:
+        opt = (options or {}).get(s.name)
+        if opt not in (None, ""):
+            values[s.name], sources[s.name] = opt, "option"
+        elif env.get(s.env):
+            values[s.name], sources[s.name] = env[s.env], f"env {s.env}"
+        elif s.name in file_values:
+            values[s.name], sources[s.name] = file_values[s.name], "config file"
+        else:
+            values[s.name], sources[s.name] = defaults[s.name], "default"
+    return Settings(values=values, sources=sources)
+
+
+def normalize_db_url(url: str) -> str:
+    """Make relative SQLite paths absolute (cron runs in $HOME) and pick psycopg 3 for PostgreSQL."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        rest = url[len("sqlite:///") :]
+        if rest and rest != ":memory:":
+            return f"sqlite:///{Path(rest).expanduser().resolve()}"
+    if "://" not in url:
+        # a bare path is taken as an SQLite file
+        return f"sqlite:///{Path(url).expanduser().resolve()}"
+    return url
+
+
+def mask_url(url: str) -> str:
+    """Hide a password in a database URL for display."""
+    if "://" not in url or "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    if ":" in creds:
+        creds = creds.split(":", 1)[0] + ":***"
+    return f"{scheme}://{creds}@{host}"

@@ -1,0 +1,80 @@
+"""Engine and session factory: SQLite (WAL, foreign keys on) or PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from pdacmine.config import mask_url, normalize_db_url
+from pdacmine.errors import DatabaseError
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url``; relative SQLite paths become absolute, parents are created."""
+    url = normalize_db_url(url)
+    try:
+        if url.startswith("sqlite"):
+            path = url.split("sqlite:///", 1)[-1]
+            if path and path != ":memory:" and url.startswith("sqlite:///"):
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url)
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except (SQLAlchemyError, ImportError, ValueError, OSError) as exc:
+        raise DatabaseError(f"cannot open database {mask_url(url)}: {exc}") from exc
+    return engine
+
+
+def check_connection(engine: Engine) -> None:
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseError(
+            f"database {mask_url(engine.url.render_as_string(hide_password=False))} does not answer: {reason}"
+        ) from exc
+
+
+def sqlite_path(engine: Engine) -> Path | None:
+    """The file behind an SQLite engine, or None (PostgreSQL, in-memory)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    db = engine.url.database
+    if not db or db == ":memory:":
+        return None
+    return Path(db)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any exception."""
+    session = session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,22 @@
+"""SQLAlchemy 2.x typed tables. No I/O here."""
+
+from pdacmine.models.article import Article
+from pdacmine.models.base import Base
+from pdacmine.models.evidence import ArticleExtraction, Evidence, Finding
+from pdacmine.models.harvest import ImportedFile, RecordError, SavedQuery, SearchHit, SearchRun
+from pdacmine.models.review import ReviewAudit, ReviewDecision
+
+__all__ = [
+    "Article",
+    "ArticleExtraction",
+    "Base",
+    "Evidence",
+    "Finding",
+    "ImportedFile",
+    "RecordError",
+    "ReviewAudit",
+    "ReviewDecision",
+    "SavedQuery",
+    "SearchHit",
+    "SearchRun",
+]

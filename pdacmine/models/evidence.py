@@ -1,0 +1,99 @@
+"""Extraction output: evidence tuples, per-article extraction state, and ranked findings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pdacmine.models.base import Base, utcnow
+
+
+class ArticleExtraction(Base):
+    """Which extractor version last processed an article (``extract`` skips up-to-date ones)."""
+
+    __tablename__ = "article_extractions"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    extractor_version: Mapped[str] = mapped_column(String(40), index=True)
+    extracted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    n_entities: Mapped[int] = mapped_column(Integer, default=0)
+    n_evidence: Mapped[int] = mapped_column(Integer, default=0)
+    #: Document-level sets from entities (organs, stages, therapies...), for screening/PRISMA.
+    entities: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Evidence(Base):
+    """One sentence-level mechanism–stage–organ–therapy tuple with its evidence.
+
+    ``evidence_key`` is a stable hash of (PMID, normalised sentence, machine slots): a
+    re-extraction that finds the same claim gets the same key, so review decisions
+    (keyed by it) survive. ``spans`` lists the entity spans inside the sentence for
+    highlighting: ``[{"start": 0, "end": 5, "label": "ORGAN", "key": "liver"}]`` with
+    offsets relative to the sentence.
+    """
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    evidence_key: Mapped[str] = mapped_column(String(40), unique=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    pmid: Mapped[str] = mapped_column(String(20), index=True)
+    sentence: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    section: Mapped[str | None] = mapped_column(String(50))
+    mechanism_key: Mapped[str | None] = mapped_column(String(100))
+    mechanism_category: Mapped[str | None] = mapped_column(String(50))
+    mechanism_concept_id: Mapped[str | None] = mapped_column(String(50))
+    stage: Mapped[str | None] = mapped_column(String(50))
+    organ: Mapped[str | None] = mapped_column(String(50))
+    therapy_key: Mapped[str | None] = mapped_column(String(100))
+    therapy_class: Mapped[str | None] = mapped_column(String(50))
+    therapy_concept_id: Mapped[str | None] = mapped_column(String(50))
+    polarity: Mapped[str] = mapped_column(String(20), default="associated")
+    negated: Mapped[bool] = mapped_column(Boolean, default=False)
+    hedged: Mapped[bool] = mapped_column(Boolean, default=False)
+    study_type: Mapped[str] = mapped_column(String(20), default="other")
+    confidence: Mapped[float] = mapped_column(Float, default=0.5)
+    spans: Mapped[list[Any]] = mapped_column(default=list)
+    extractor_version: Mapped[str] = mapped_column(String(40))
+    #: Effective finding after reviewer corrections (set by ranking).
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_evidence_organ", "organ"),
+        Index("ix_evidence_stage", "stage"),
+        Index("ix_evidence_mechanism_category", "mechanism_category"),
+        Index("ix_evidence_therapy_key", "therapy_key"),
+    )
+
+
+class Finding(Base):
+    """A distinct (mechanism, stage, organ, therapy) key gathering all its evidence."""
+
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_key: Mapped[str] = mapped_column(String(300), unique=True)
+    mechanism_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    mechanism_category: Mapped[str | None] = mapped_column(String(50), index=True)
+    stage: Mapped[str | None] = mapped_column(String(50), index=True)
+    organ: Mapped[str | None] = mapped_column(String(50), index=True)
+    therapy_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    therapy_class: Mapped[str | None] = mapped_column(String(50), index=True)
+    n_papers: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    n_evidence: Mapped[int] = mapped_column(Integer, default=0)
+    n_contradicting: Mapped[int] = mapped_column(Integer, default=0)
+    n_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    n_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    n_unreviewed: Mapped[int] = mapped_column(Integer, default=0)
+    first_year: Mapped[int | None] = mapped_column(Integer)
+    last_year: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float, default=0.0, index=True)
+    #: The terms of the score formula, for ``rank --explain``.
+    score_detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
