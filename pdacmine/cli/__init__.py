@@ -64,9 +64,21 @@ def cli(ctx: click.Context, db: str | None, verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from pdacmine.cli import admin, annotate, export, extract, harvest, query, review
+    from pdacmine.cli import (
+        admin,
+        annotate,
+        evaluate,
+        export,
+        extract,
+        harvest,
+        importing,
+        query,
+        rank,
+        review,
+        vocab,
+    )
 
-    for module in (admin, harvest, extract, annotate, query, review, export):
+    for module in (admin, harvest, importing, extract, annotate, evaluate, vocab, rank, query, review, export):
         for command in module.COMMANDS:
             cli.add_command(command)
 
