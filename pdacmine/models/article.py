@@ -53,6 +53,8 @@ class Article(Base):
     retracted: Mapped[bool] = mapped_column(Boolean, default=False)
     #: PubMed withdrew the citation (DeleteCitation); kept for the audit trail, hidden from queries.
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    #: Digest of the parsed content (all fields but pmid/version); re-imports compare it (migration 0002).
+    content_hash: Mapped[str | None] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(10))  # "eutils" | "file"
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_updated: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,282 @@
+"""One small pure function per PubMed XML field (PubmedArticle and PubmedBookArticle elements).
+
+Every function takes an lxml element and returns plain Python values; nothing here reads
+files or touches a database. Text keeps inline markup (``<i>``, ``<sup>``, MathML...) as its
+text content, all Unicode intact; runs of ASCII whitespace are collapsed to one space.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from lxml import etree
+
+Element = etree._Element
+
+_WS = re.compile(r"[ \t\r\n]+")
+_YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
+_TOKEN = re.compile(r"[A-Za-z]+|\d+")
+
+MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+#: A season stands for the first month of that (northern) season.
+SEASONS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
+
+RETRACTED_PUBLICATION_UI = "D016441"
+
+
+def text_of(el: Element | None) -> str:
+    """All text inside ``el`` (markup dropped, content kept), whitespace collapsed."""
+    if el is None:
+        return ""
+    return _WS.sub(" ", "".join(el.itertext())).strip()
+
+
+def opt_text(el: Element | None) -> str | None:
+    """Like :func:`text_of` but None for a missing or empty element."""
+    value = text_of(el)
+    return value or None
+
+
+# ---------------------------------------------------------------- abstract
+
+
+def abstract(container: Element | None) -> tuple[str, list[dict[str, Any]]]:
+    """The abstract as ``LABEL: text`` paragraphs joined by newlines, plus its sections.
+
+    ``container`` is an ``Abstract`` element (or None). Unlabelled paragraphs carry no prefix.
+    """
+    if container is None:
+        return "", []
+    paragraphs: list[str] = []
+    sections: list[dict[str, Any]] = []
+    for part in container.iterfind("AbstractText"):
+        body = text_of(part)
+        label = (part.get("Label") or "").strip() or None
+        category = (part.get("NlmCategory") or "").strip() or None
+        if not body and not label:
+            continue
+        sections.append({"label": label, "category": category, "text": body})
+        paragraphs.append(f"{label}: {body}" if label else body)
+    return "\n".join(paragraphs), sections
+
+
+# ---------------------------------------------------------------- dates
+
+
+def _safe_date(year: int, month: int | None, day: int | None) -> date | None:
+    if not 1 <= year <= 9999:
+        return None
+    month = month if month and 1 <= month <= 12 else 1
+    if day:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            pass
+    return date(year, month, 1)
+
+
+def _month(token: str) -> int | None:
+    if token.isdigit():
+        value = int(token)
+        return value if 1 <= value <= 12 else None
+    return MONTHS.get(token[:3].lower())
+
+
+def parse_free_date(raw: str) -> tuple[int | None, date | None]:
+    """Year and earliest date of a free-text PubMed date (``MedlineDate`` and friends).
+
+    Handles "2019 Jan-Feb", "2000 Dec-2001 Jan", "1998 Dec 23-30", "2013 Winter",
+    "2001 Spring-Summer", "1999-2000" and a bare year. A range gives its start.
+    """
+    found = _YEAR.search(raw)
+    if not found:
+        return None, None
+    year = int(found.group(1))
+    tokens = _TOKEN.findall(raw[found.end() :])
+    month = day = None
+    if tokens:
+        head = tokens[0].lower()
+        if head in SEASONS:
+            month = SEASONS[head]
+        elif not head.isdigit() and head[:3] in MONTHS:
+            month = MONTHS[head[:3]]
+            if len(tokens) > 1 and tokens[1].isdigit() and len(tokens[1]) <= 2:
+                day = int(tokens[1])
+    return year, _safe_date(year, month, day)
+
+
+def pub_date(pub: Element | None) -> tuple[int | None, date | None, str | None]:
+    """(year, earliest date, raw text) of a ``PubDate`` element, whatever form it takes."""
+    if pub is None:
+        return None, None, None
+    medline = pub.findtext("MedlineDate")
+    if medline:
+        raw = _WS.sub(" ", medline).strip()
+        year, when = parse_free_date(raw)
+        return year, when, raw
+    year_s = (pub.findtext("Year") or "").strip()
+    month_s = (pub.findtext("Month") or "").strip()
+    day_s = (pub.findtext("Day") or "").strip()
+    season = (pub.findtext("Season") or "").strip()
+    raw = " ".join(p for p in (year_s, month_s or season, day_s) if p) or None
+    if not year_s.isdigit():
+        return (*parse_free_date(raw), raw) if raw else (None, None, None)
+    year = int(year_s)
+    month = _month(month_s) if month_s else SEASONS.get(season.lower())
+    day = int(day_s) if day_s.isdigit() else None
+    return year, _safe_date(year, month, day), raw
+
+
+# ---------------------------------------------------------------- people and indexing
+
+
+def authors(author_list: Element | None) -> list[dict[str, Any]]:
+    """Authors in order, with affiliations and ORCID; entries PubMed marks invalid are dropped."""
+    if author_list is None:
+        return []
+    out: list[dict[str, Any]] = []
+    for au in author_list.iterfind("Author"):
+        if au.get("ValidYN") == "N":
+            continue
+        orcid = None
+        for ident in au.iterfind("Identifier"):
+            if (ident.get("Source") or "").upper() == "ORCID":
+                orcid = opt_text(ident)
+                break
+        affiliations = [
+            a
+            for a in (text_of(x) for x in au.iterfind("AffiliationInfo/Affiliation"))
+            if a
+        ]
+        affiliations += [
+            a for a in (text_of(x) for x in au.iterfind("Affiliation")) if a
+        ]  # old DTDs
+        out.append(
+            {
+                "last": opt_text(au.find("LastName")),
+                "fore": opt_text(au.find("ForeName")),
+                "initials": opt_text(au.find("Initials")),
+                "collective": opt_text(au.find("CollectiveName")),
+                "affiliations": affiliations,
+                "orcid": orcid,
+            }
+        )
+    return out
+
+
+def mesh(heading_list: Element | None) -> list[dict[str, Any]]:
+    if heading_list is None:
+        return []
+    out: list[dict[str, Any]] = []
+    for heading in heading_list.iterfind("MeshHeading"):
+        desc = heading.find("DescriptorName")
+        if desc is None:
+            continue
+        qualifiers = [
+            {
+                "ui": q.get("UI"),
+                "name": text_of(q),
+                "major": q.get("MajorTopicYN") == "Y",
+            }
+            for q in heading.iterfind("QualifierName")
+        ]
+        out.append(
+            {
+                "ui": desc.get("UI"),
+                "name": text_of(desc),
+                "major": desc.get("MajorTopicYN") == "Y",
+                "qualifiers": qualifiers,
+            }
+        )
+    return out
+
+
+def chemicals(chemical_list: Element | None) -> list[dict[str, Any]]:
+    if chemical_list is None:
+        return []
+    out: list[dict[str, Any]] = []
+    for chem in chemical_list.iterfind("Chemical"):
+        name = chem.find("NameOfSubstance")
+        registry = (chem.findtext("RegistryNumber") or "").strip()
+        out.append(
+            {
+                "ui": name.get("UI") if name is not None else None,
+                "name": text_of(name),
+                "registry": registry if registry and registry != "0" else None,
+            }
+        )
+    return out
+
+
+def publication_types(type_list: Element | None) -> list[dict[str, Any]]:
+    if type_list is None:
+        return []
+    return [
+        {"ui": pt.get("UI"), "name": text_of(pt)}
+        for pt in type_list.iterfind("PublicationType")
+    ]
+
+
+def keywords(parent: Element) -> list[str]:
+    """Keywords of every ``KeywordList`` under ``parent``, in order, without duplicates."""
+    seen: dict[str, None] = {}
+    for kw in parent.iterfind("KeywordList/Keyword"):
+        value = text_of(kw)
+        if value and value.lower() not in {k.lower() for k in seen}:
+            seen[value] = None
+    return list(seen)
+
+
+def is_retracted(types: list[dict[str, Any]], corrections: Element | None) -> bool:
+    """Retracted: the "Retracted Publication" type, or a ``RetractionIn`` correction link."""
+    for pt in types:
+        if (
+            pt.get("ui") == RETRACTED_PUBLICATION_UI
+            or pt.get("name") == "Retracted Publication"
+        ):
+            return True
+    if corrections is not None:
+        for cc in corrections.iterfind("CommentsCorrections"):
+            if cc.get("RefType") == "RetractionIn":
+                return True
+    return False
+
+
+def article_ids(id_list: Element | None) -> dict[str, str]:
+    """``IdType -> value`` of a record's own ``ArticleIdList`` (not its reference list's)."""
+    ids: dict[str, str] = {}
+    if id_list is not None:
+        for aid in id_list.iterfind("ArticleId"):
+            kind = aid.get("IdType")
+            value = text_of(aid)
+            if kind and value and kind not in ids:
+                ids[kind] = value
+    return ids
+
+
+def elocation_doi(article: Element) -> str | None:
+    for loc in article.iterfind("ELocationID"):
+        if loc.get("EIdType") == "doi" and loc.get("ValidYN", "Y") == "Y":
+            return opt_text(loc)
+    return None
+
+
+def pages(article: Element) -> str | None:
+    pagination = article.find("Pagination")
+    if pagination is None:
+        return None
+    medline = opt_text(pagination.find("MedlinePgn"))
+    if medline:
+        return medline
+    start, end = (
+        opt_text(pagination.find("StartPage")),
+        opt_text(pagination.find("EndPage")),
+    )
+    if start and end:
+        return f"{start}-{end}"
+    return start
