@@ -224,12 +224,14 @@ def publication_types(type_list: Element | None) -> list[dict[str, Any]]:
 
 def keywords(parent: Element) -> list[str]:
     """Keywords of every ``KeywordList`` under ``parent``, in order, without duplicates."""
-    seen: dict[str, None] = {}
+    out: list[str] = []
+    seen: set[str] = set()
     for kw in parent.iterfind("KeywordList/Keyword"):
         value = text_of(kw)
-        if value and value.lower() not in {k.lower() for k in seen}:
-            seen[value] = None
-    return list(seen)
+        if value and value.casefold() not in seen:
+            seen.add(value.casefold())
+            out.append(value)
+    return out
 
 
 def is_retracted(types: list[dict[str, Any]], corrections: Element | None) -> bool:

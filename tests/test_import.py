@@ -1,0 +1,289 @@
+"""Storing parsed records and ``pdacmine import``: upsert rules, deletions, re-runs, bad and truncated files."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+from sqlalchemy import Engine, func, select
+
+from pdacmine.db.articles import StoreCounts, store_batch
+from pdacmine.db.engine import session_scope
+from pdacmine.db.lock import writer_lock
+from pdacmine.miner.importer import import_files, order_files
+from pdacmine.miner.records import ArticleRecord, BadRecord, DeleteRecord
+from pdacmine.models import Article, ImportedFile, RecordError
+
+DATA = Path(__file__).parent / "data"
+RunCli = Callable[..., Result]
+
+
+def articles(engine: Engine) -> dict[str, Article]:
+    with session_scope(engine) as session:
+        return {a.pmid: a for a in session.scalars(select(Article))}
+
+
+def count(engine: Engine, model: Any) -> int:
+    with session_scope(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+@pytest.fixture
+def dist(tmp_path: Path) -> dict[str, Path]:
+    """The fixtures under PubMed distribution names: a baseline and two update files (one gzipped)."""
+    base = tmp_path / "pubmed26n0001.xml"
+    shutil.copy(DATA / "pubmed_baseline.xml", base)
+    up1 = tmp_path / "pubmed26n0002.xml"
+    shutil.copy(DATA / "pubmed_update1.xml", up1)
+    up2 = tmp_path / "pubmed26n0010.xml.gz"
+    up2.write_bytes(gzip.compress((DATA / "pubmed_update2.xml").read_bytes()))
+    return {"base": base, "up1": up1, "up2": up2}
+
+
+def test_import_stores_articles_and_reports_bad_record(
+    run_cli: RunCli,
+    engine: Engine,
+    dist: dict[str, Path],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    result = run_cli("import", str(dist["base"]))
+    assert result.exit_code == 0, result.output
+    assert (
+        result.stdout
+        == f"{dist['base']}: 6 new, 0 updated, 0 unchanged, 0 deleted, 1 failed\n"
+    )
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        f"{dist['base']}: skipped record PMID (none): PubmedArticle at line 203 has no PMID"
+    ]
+    stored = articles(engine)
+    assert sorted(stored) == [f"9000000{i}" for i in range(1, 7)]
+    first = stored["90000001"]
+    assert first.source == "file" and first.deleted is False and first.version == 1
+    assert first.mesh[1]["qualifiers"][0] == {
+        "ui": "Q000556",
+        "name": "secondary",
+        "major": True,
+    }
+    assert (
+        first.authors[0]["affiliations"][1]
+        == "Institut für Tumorbiologie, Köln, Germany."
+    )
+    assert first.abstract.startswith("BACKGROUND: Liver metastasis")
+    assert (
+        stored["90000002"].pub_date_raw == "2019 Jan-Feb"
+        and stored["90000003"].retracted is True
+    )
+    with session_scope(engine) as session:
+        errors = session.scalars(select(RecordError)).all()
+        files = session.scalars(select(ImportedFile)).all()
+    assert [(e.source, e.pmid) for e in errors] == [
+        (str(dist["base"]), None)
+    ] and "no PMID" in errors[0].reason
+    assert (
+        len(files) == 1
+        and files[0].new == 6
+        and files[0].failed == 1
+        and files[0].records == 7
+    )
+
+
+def test_reimport_is_skipped_and_force_changes_nothing(
+    run_cli: RunCli, engine: Engine, dist: dict[str, Path]
+) -> None:
+    run_cli("import", str(dist["base"]))
+    before = {p: (a.last_updated, a.content_hash) for p, a in articles(engine).items()}
+    again = run_cli("import", str(dist["base"]))
+    assert (
+        again.exit_code == 0
+        and again.stdout == f"{dist['base']}: already imported, skipped\n"
+    )
+    forced = run_cli("import", "--force", str(dist["base"]))
+    assert (
+        forced.stdout
+        == f"{dist['base']}: 0 new, 0 updated, 6 unchanged, 0 deleted, 1 failed\n"
+    )
+    assert {
+        p: (a.last_updated, a.content_hash) for p, a in articles(engine).items()
+    } == before
+    assert count(engine, ImportedFile) == 1
+
+
+def test_quiet_prints_nothing(run_cli: RunCli, dist: dict[str, Path]) -> None:
+    result = run_cli("-q", "import", str(dist["base"]))
+    assert result.exit_code == 0 and result.stdout == "" and result.stderr == ""
+
+
+def test_update_files_applied_in_natural_order(
+    run_cli: RunCli, engine: Engine, dist: dict[str, Path]
+) -> None:
+    # given newest first: the baseline and n0002 must still be applied before n0010
+    result = run_cli("import", str(dist["up2"]), str(dist["up1"]), str(dist["base"]))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"{dist['base']}: 6 new, 0 updated, 0 unchanged, 0 deleted, 1 failed",
+        f"{dist['up1']}: 1 new, 1 updated, 2 unchanged, 1 deleted, 0 failed",
+        f"{dist['up2']}: 0 new, 2 updated, 0 unchanged, 0 deleted, 0 failed",
+    ]
+    stored = articles(engine)
+    assert stored["90000003"].deleted is False  # deleted by n0002, back in n0010
+    assert stored["90000002"].version == 3 and stored["90000002"].title.startswith(
+        "A corrected model"
+    )
+    assert "Mice" in [m["name"] for m in stored["90000001"].mesh]
+    assert stored["90000007"].pub_date_raw == "1998 Dec 23-30"
+
+
+def test_version_precedence_deletion_and_same_version_reindexing(
+    engine: Engine, dist: dict[str, Path]
+) -> None:
+    import_files(engine, [dist["base"]])
+    before = articles(engine)
+    [summary] = import_files(engine, [dist["up1"]])
+    assert summary.counts == StoreCounts(
+        new=1, updated=1, unchanged=2, deleted=1, failed=0
+    )
+    after = articles(engine)
+    # an older version (1) never overwrites the stored version 2
+    assert after["90000002"].version == 2 and not after["90000002"].title.startswith(
+        "An OLDER"
+    )
+    assert after["90000002"].last_updated == before["90000002"].last_updated
+    # same version, new MeSH indexing: updated in place, first_seen kept
+    assert (
+        len(after["90000001"].mesh) == 4
+        and after["90000001"].first_seen == before["90000001"].first_seen
+    )
+    assert after["90000001"].last_updated > before["90000001"].last_updated
+    # identical record: untouched
+    assert after["90000004"].last_updated == before["90000004"].last_updated
+    # DeleteCitation keeps the row, flagged; an unknown PMID is ignored
+    assert after["90000003"].deleted is True and after["90000003"].title
+    assert "90000098" not in after
+
+
+def test_truncated_file_keeps_committed_batches(
+    run_cli: RunCli, engine: Engine, dist: dict[str, Path]
+) -> None:
+    truncated = DATA / "pubmed_truncated.xml"
+    result = run_cli("import", "--batch-size", "2", str(dist["base"]), str(truncated))
+    assert result.exit_code == 3
+    lines = [
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith("pdacmine: error")
+    ]
+    assert len(lines) == 1
+    assert (
+        f"{truncated}, line " in lines[0]
+        and "truncated" in lines[0]
+        and "3 records before it" in lines[0]
+    )
+    stored = articles(engine)
+    assert {"91000001", "91000002", "91000003"} <= set(
+        stored
+    ) and "91000004" not in stored
+    assert "90000001" in stored  # the file before it stays imported
+    with session_scope(engine) as session:
+        names = session.scalars(select(ImportedFile.name)).all()
+    assert names == [str(dist["base"])]  # the broken file is not marked finished
+
+
+def test_missing_file_is_exit_3_and_writes_nothing(
+    run_cli: RunCli, engine: Engine, dist: dict[str, Path]
+) -> None:
+    result = run_cli(
+        "import", str(dist["base"]), str(dist["base"].parent / "missing.xml")
+    )
+    assert result.exit_code == 3 and "missing.xml: no such file" in result.stderr
+    assert count(engine, Article) == 0
+
+
+def test_locked_database_exits_6(
+    run_cli: RunCli, engine: Engine, dist: dict[str, Path]
+) -> None:
+    with writer_lock(engine):
+        result = run_cli("import", str(dist["base"]))
+    assert result.exit_code == 6 and "another pdacmine run" in result.stderr
+    assert count(engine, Article) == 0
+
+
+def test_store_batch_in_batch_sequences_and_seen(engine: Engine) -> None:
+    seen: set[str] = set()
+    items = [
+        ArticleRecord("11", title="new then deleted"),
+        DeleteRecord("11"),
+        ArticleRecord("12", title="v1"),
+        ArticleRecord("12", version=2, title="v2"),
+        ArticleRecord("12", version=1, title="v1 again"),
+        BadRecord("13", "unreadable field: bad"),
+        DeleteRecord("14"),
+    ]
+    with session_scope(engine) as session:
+        counts = store_batch(session, items, "eutils", "search run 1", seen=seen)
+    assert counts == StoreCounts(new=2, updated=1, unchanged=1, deleted=1, failed=1)
+    assert counts.records == 6 and seen == {"11", "12"}
+    stored = articles(engine)
+    assert (
+        stored["11"].deleted is True
+        and stored["12"].title == "v2"
+        and stored["12"].source == "eutils"
+    )
+    with session_scope(engine) as session:  # a re-appearance un-deletes
+        again = store_batch(
+            session, [ArticleRecord("11", title="new then deleted")], "eutils", "run 2"
+        )
+    assert again.updated == 1 and articles(engine)["11"].deleted is False
+    assert (counts + again).updated == 2
+
+
+def test_rows_without_content_hash_compare_by_content(engine: Engine) -> None:
+    with session_scope(engine) as session:  # as if written by an older pdacmine
+        session.add(
+            Article(pmid="21", title="t", abstract="a", keywords=["k"], source="file")
+        )
+    with session_scope(engine) as session:
+        same = store_batch(
+            session,
+            [ArticleRecord("21", title="t", abstract="a", keywords=["k"])],
+            "file",
+            "f",
+        )
+        changed = store_batch(
+            session, [ArticleRecord("21", title="t2", abstract="a")], "file", "f"
+        )
+    assert same.unchanged == 1 and changed.updated == 1
+    assert articles(engine)["21"].title == "t2"
+
+
+def test_overlong_values_are_cut_to_the_column(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        store_batch(
+            session,
+            [ArticleRecord("31", title="t", pages="1-" + "9" * 300)],
+            "file",
+            "f",
+        )
+    assert len(articles(engine)["31"].pages or "") == 100
+
+
+def test_order_files_sorts_only_pubmed_names() -> None:
+    given = [
+        "b.xml",
+        "x/pubmed26n0010.xml.gz",
+        "a.xml",
+        "y/pubmed26n0002.xml.gz",
+        "pubmed25n1300.xml.gz",
+    ]
+    assert [str(p) for p in order_files(given)] == [
+        "b.xml",
+        "pubmed25n1300.xml.gz",
+        "a.xml",
+        "y/pubmed26n0002.xml.gz",
+        "x/pubmed26n0010.xml.gz",
+    ]
