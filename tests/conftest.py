@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 from pdacmine.cli import cli
 from pdacmine.db import make_engine, upgrade
 from pdacmine.models import Base
+from tests.eutils_stub import EutilsStub
 
 DATA = Path(__file__).parent / "data"
 POSTGRES_URL = os.environ.get("PDACMINE_TEST_POSTGRES_URL")
@@ -99,3 +100,10 @@ def run_cli(db_url: str) -> Callable[..., Result]:
 @pytest.fixture
 def cli_runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def eutils_server() -> Iterator[EutilsStub]:
+    """A loopback E-utilities stand-in (``tests/eutils_stub.py``): ``.url``, ``.corpus``, ``.faults``, ``.requests``."""
+    with EutilsStub() as server:
+        yield server
