@@ -1,0 +1,315 @@
+"""Score of a finding: a pure function of its evidence records and the weights in ``data/rank_weights.json``.
+
+A finding is one (mechanism, stage, organ, therapy) key; its evidence is every
+sentence-level tuple with that key after reviewer corrections. The score is a
+weighted count of the papers that support the finding minus the papers that
+contradict it::
+
+    value of one evidence sentence   v = T[study type] * c * h
+        c = 1 if a reviewer accepted it, else the extractor's confidence (0..1)
+        h = 1 if accepted or not hedged, else W_hedged ("may", "suggest")
+
+    support of paper p       s_p = max(v over p's supporting sentences) * R(year_p) * (1 + W_mesh * m_p) * X_p
+    contradiction of paper p k_p = max(v over p's contradicting sentences) * R(year_p) * X_p
+
+        R(year) = floor + (1 - floor) * 2 ** (-(reference_year - year) / half_life)   (floor if unknown)
+        m_p = 1 if PubMed indexed p with the organ's MeSH heading /secondary (lymph node:
+              Lymphatic Metastasis with any qualifier), else 0
+        X_p = W_retracted if p is retracted, else 1
+
+    score = sum(s_p) - W_contradiction * sum(k_p)
+
+Rejected evidence counts for nothing. One paper counts once on each side however
+many sentences it has (its best sentence), so the score reads as "this many
+credible, recent, clinical papers' worth of support". A sentence contradicts the
+finding when it is negated or its polarity is opposite to the finding's
+direction; the direction is ``promotes`` or ``suppresses``, whichever has more
+support (ties go to ``promotes``), and ``associated`` sentences support either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from pdacmine.errors import ConfigError
+
+WEIGHTS_PATH = Path(__file__).parent / "data" / "rank_weights.json"
+STUDY_TYPES = ("clinical", "human-tissue", "animal", "in-vitro", "review", "other")
+POLARITIES = ("promotes", "suppresses", "associated")
+#: MeSH qualifier "secondary": how NLM marks "metastasis to this organ".
+SECONDARY = "Q000556"
+#: Organ key -> MeSH descriptor whose ``/secondary`` qualifier corroborates it (taxonomy.md).
+ORGAN_MESH: dict[str, str] = {
+    "liver": "D008113",
+    "lung": "D008175",
+    "peritoneum": "D010534",
+    "lymph-node": "D008207",
+    "bone": "D001859",
+    "bone-marrow": "D019046",
+    "brain": "D001932",
+    "pleura": "D010997",
+    "adrenal-gland": "D000310",
+    "skin": "D012878",
+    "spleen": "D013160",
+    "kidney": "D007680",
+    "ovary": "D010051",
+    "stomach": "D013274",
+    "intestine": "D007414",
+    "heart": "D006338",
+}
+#: Descriptors that corroborate with any qualifier (Lymphatic Metastasis is itself the metastasis).
+ANY_QUALIFIER = frozenset({"D008207"})
+_MESH_ORGAN = {ui: organ for organ, ui in ORGAN_MESH.items()}
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The weights of the formula (see the module docstring)."""
+
+    study_type: Mapping[str, float]
+    hedged: float
+    mesh_corroboration: float
+    contradiction: float
+    half_life_years: float
+    recency_floor: float
+    retracted: float
+    version: int = 1
+    digest: str = ""
+
+    def study(self, study_type: str | None) -> float:
+        return self.study_type.get(study_type or "other", self.study_type.get("other", 0.0))
+
+    def recency(self, year: int | None, reference_year: int) -> float:
+        if year is None:
+            return self.recency_floor
+        age = max(0, reference_year - year)
+        return self.recency_floor + (1.0 - self.recency_floor) * 2.0 ** (-age / self.half_life_years)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in asdict(self).items()}
+
+
+def _number(raw: Mapping[str, Any], key: str, source: str, low: float = 0.0, high: float | None = None) -> float:
+    value = raw.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{source}: '{key}' must be a number, got {value!r}")
+    if value < low or (high is not None and value > high):
+        raise ConfigError(f"{source}: '{key}' = {value} is outside {low}..{high if high is not None else 'inf'}")
+    return float(value)
+
+
+def parse_weights(raw: Mapping[str, Any], source: str = "weights") -> Weights:
+    """Validate a weights document; a missing or out-of-range weight raises :class:`ConfigError`."""
+    studies = raw.get("study_type")
+    if not isinstance(studies, Mapping) or set(studies) != set(STUDY_TYPES):
+        raise ConfigError(f"{source}: 'study_type' must give a weight for each of {', '.join(STUDY_TYPES)}")
+    recency = raw.get("recency")
+    if not isinstance(recency, Mapping):
+        raise ConfigError(f"{source}: 'recency' must be an object with half_life_years and floor")
+    half_life = _number(recency, "half_life_years", source, 0.1)
+    digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:10]
+    return Weights(
+        study_type={k: _number(studies, k, source, 0.0) for k in STUDY_TYPES},
+        hedged=_number(raw, "hedged", source, 0.0, 1.0),
+        mesh_corroboration=_number(raw, "mesh_corroboration", source, 0.0),
+        contradiction=_number(raw, "contradiction", source, 0.0),
+        half_life_years=half_life,
+        recency_floor=_number(recency, "floor", source, 0.0, 1.0),
+        retracted=_number(raw, "retracted", source, 0.0, 1.0),
+        version=int(raw.get("version", 1)),
+        digest=digest,
+    )
+
+
+@lru_cache(maxsize=4)
+def load_weights(path: Path = WEIGHTS_PATH) -> Weights:
+    """The weights file (the shipped one by default)."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read ranking weights {path}: {exc}") from exc
+    return parse_weights(raw, str(path))
+
+
+class EvidenceInput(NamedTuple):
+    """What ranking needs to know about one evidence sentence (after reviewer corrections)."""
+
+    evidence_id: int
+    article_id: int
+    pmid: str
+    year: int | None
+    study_type: str
+    confidence: float
+    hedged: bool
+    negated: bool
+    polarity: str
+    status: str | None  # "accepted" | "rejected" | None (unreviewed)
+    mesh_corroborated: bool = False
+    retracted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PaperTerm:
+    """One paper's contribution, with every factor of its value (for ``rank --explain``)."""
+
+    pmid: str
+    article_id: int
+    year: int | None
+    role: str  # "support" | "contradict"
+    evidence_id: int
+    study_type: str
+    study: float
+    confidence: float
+    hedge: float
+    recency: float
+    mesh: float
+    retraction: float
+    accepted: bool
+    value: float
+
+
+@dataclass(frozen=True)
+class Score:
+    score: float
+    support: float
+    contradiction: float
+    direction: str
+    n_papers: int
+    n_contradicting: int
+    n_evidence: int
+    n_accepted: int
+    n_rejected: int
+    n_unreviewed: int
+    first_year: int | None
+    last_year: int | None
+    reference_year: int
+    terms: tuple[PaperTerm, ...]
+
+    def detail(self, weights: Weights, top: int = 20) -> dict[str, Any]:
+        """Compact JSON summary stored on the finding (the full list comes from ``rank --explain``)."""
+        best = sorted((t for t in self.terms if t.role == "support"), key=lambda t: (-t.value, t.pmid))
+        return {
+            "direction": self.direction,
+            "support": round(self.support, 6),
+            "contradiction": round(self.contradiction, 6),
+            "reference_year": self.reference_year,
+            "weights_version": weights.version,
+            "weights_digest": weights.digest,
+            "top_pmids": [t.pmid for t in best[:top]],
+        }
+
+
+def _clamp(x: float) -> float:
+    return 0.0 if x < 0 else 1.0 if x > 1 else float(x)
+
+
+def _sentence_value(e: EvidenceInput, w: Weights) -> tuple[float, float, float, float]:
+    """(value, study weight, confidence used, hedge factor used) of one sentence."""
+    accepted = e.status == "accepted"
+    conf = 1.0 if accepted else _clamp(e.confidence)
+    hedge = 1.0 if accepted or not e.hedged else w.hedged
+    study = w.study(e.study_type)
+    return study * conf * hedge, study, conf, hedge
+
+
+def _direction(records: list[EvidenceInput], w: Weights) -> str:
+    best: dict[tuple[str, int], float] = {}
+    for e in records:
+        if not e.negated and e.polarity in ("promotes", "suppresses"):
+            k = (e.polarity, e.article_id)
+            best[k] = max(best.get(k, 0.0), _sentence_value(e, w)[0])
+    pro = sum(v for (p, _), v in best.items() if p == "promotes")
+    sup = sum(v for (p, _), v in best.items() if p == "suppresses")
+    if sup > pro:
+        return "suppresses"
+    return "promotes" if pro > 0 else "associated"
+
+
+def contradicts(e: EvidenceInput, direction: str) -> bool:
+    """Negated, or the opposite polarity of the finding's direction."""
+    opposite = {"promotes": "suppresses", "suppresses": "promotes"}.get(direction)
+    return e.negated or (opposite is not None and e.polarity == opposite)
+
+
+def _paper_term(best: EvidenceInput, role: str, w: Weights, reference_year: int) -> PaperTerm:
+    value, study, conf, hedge = _sentence_value(best, w)
+    recency = w.recency(best.year, reference_year)
+    mesh = 1.0 + w.mesh_corroboration if (role == "support" and best.mesh_corroborated) else 1.0
+    retraction = w.retracted if best.retracted else 1.0
+    return PaperTerm(
+        pmid=best.pmid,
+        article_id=best.article_id,
+        year=best.year,
+        role=role,
+        evidence_id=best.evidence_id,
+        study_type=best.study_type,
+        study=study,
+        confidence=conf,
+        hedge=hedge,
+        recency=recency,
+        mesh=mesh,
+        retraction=retraction,
+        accepted=best.status == "accepted",
+        value=value * recency * mesh * retraction,
+    )
+
+
+def score_finding(records: Iterable[EvidenceInput], weights: Weights, reference_year: int) -> Score:
+    """Score one finding from all of its evidence (rejected sentences included: they are counted, not scored)."""
+    rows = list(records)
+    status = [e.status for e in rows]
+    live = [e for e in rows if e.status != "rejected"]
+    direction = _direction(live, weights)
+    best: dict[tuple[str, int], EvidenceInput] = {}
+    for e in live:
+        key = ("contradict" if contradicts(e, direction) else "support", e.article_id)
+        cur = best.get(key)
+        if cur is None or (_sentence_value(e, weights)[0], -e.evidence_id) > (
+            _sentence_value(cur, weights)[0],
+            -cur.evidence_id,
+        ):
+            best[key] = e
+    # canonical order, so that the float sums do not depend on row order
+    terms = tuple(_paper_term(best[k], k[0], weights, reference_year) for k in sorted(best, key=lambda k: (k[1], k[0])))
+    support = sum(t.value for t in terms if t.role == "support")
+    contradiction = sum(t.value for t in terms if t.role == "contradict")
+    years = [e.year for e in live if e.year is not None]
+    return Score(
+        score=support - weights.contradiction * contradiction,
+        support=support,
+        contradiction=contradiction,
+        direction=direction,
+        n_papers=sum(1 for t in terms if t.role == "support"),
+        n_contradicting=sum(1 for t in terms if t.role == "contradict"),
+        n_evidence=len(rows),
+        n_accepted=status.count("accepted"),
+        n_rejected=status.count("rejected"),
+        n_unreviewed=sum(1 for s in status if s is None),
+        first_year=min(years) if years else None,
+        last_year=max(years) if years else None,
+        reference_year=reference_year,
+        terms=terms,
+    )
+
+
+def mesh_organs(mesh: Iterable[Mapping[str, Any]] | None) -> frozenset[str]:
+    """Organ keys an article's MeSH headings mark as metastatic sites (``Liver Neoplasms/secondary`` -> liver)."""
+    found: set[str] = set()
+    for heading in mesh or ():
+        ui = heading.get("ui") if isinstance(heading, Mapping) else None
+        organ = _MESH_ORGAN.get(ui or "")
+        if organ is None:
+            continue
+        quals = heading.get("qualifiers") or ()
+        if ui in ANY_QUALIFIER or any(
+            isinstance(q, Mapping) and (q.get("ui") == SECONDARY or (q.get("name") or "").lower() == "secondary")
+            for q in quals
+        ):
+            found.add(organ)
+    return frozenset(found)

@@ -1,0 +1,248 @@
+"""Finding scores: each weight term moves the score the right way; refresh keeps findings current."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from pdacmine.db.findings import refresh_findings
+from pdacmine.errors import ConfigError
+from pdacmine.miner.rank import WEIGHTS_PATH, EvidenceInput, load_weights, mesh_organs, parse_weights, score_finding
+from pdacmine.models import Evidence, Finding
+from tests.builders import add_article, add_evidence, decide, secondary
+
+YEAR = 2025
+W = load_weights()
+
+
+def ev(n: int = 1, **kw: Any) -> EvidenceInput:
+    base: dict[str, Any] = {
+        "evidence_id": n,
+        "article_id": n,
+        "pmid": str(n),
+        "year": 2024,
+        "study_type": "animal",
+        "confidence": 0.8,
+        "hedged": False,
+        "negated": False,
+        "polarity": "promotes",
+        "status": None,
+    }
+    base.update(kw)
+    return EvidenceInput(**base)
+
+
+def score(*records: EvidenceInput) -> float:
+    return score_finding(records, W, YEAR).score
+
+
+# --- the pure function ---------------------------------------------------------------------------
+
+
+def test_more_distinct_papers_score_higher_but_one_paper_counts_once() -> None:
+    one = score(ev(1))
+    assert score(ev(1), ev(2)) > one
+    same_paper = score(ev(1), ev(2, article_id=1, pmid="1"))
+    assert same_paper == pytest.approx(one)
+
+
+def test_study_type_order_clinical_to_review() -> None:
+    values = [score(ev(study_type=t)) for t in ("clinical", "human-tissue", "animal", "in-vitro", "review")]
+    assert values == sorted(values, reverse=True) and len(set(values)) == 5
+
+
+def test_recency_confidence_and_hedging() -> None:
+    assert score(ev(year=2024)) > score(ev(year=1995)) > 0
+    assert score(ev(year=None)) == pytest.approx(score(ev(year=1900)), rel=1e-3)  # unknown year: the floor
+    assert score(ev(confidence=0.9)) > score(ev(confidence=0.3))
+    assert score(ev(hedged=False)) > score(ev(hedged=True))
+
+
+def test_contradicting_evidence_lowers_the_score() -> None:
+    base = score(ev(1), ev(2))
+    assert score(ev(1), ev(2), ev(3, negated=True)) < base
+    opposite = score_finding([ev(1), ev(2), ev(3, polarity="suppresses")], W, YEAR)
+    assert opposite.direction == "promotes" and opposite.n_contradicting == 1 and opposite.score < base
+    # associated sentences support whichever direction wins
+    assert score(ev(1), ev(2), ev(3, polarity="associated")) > base
+
+
+def test_direction_follows_the_weightier_side() -> None:
+    s = score_finding([ev(1, polarity="suppresses"), ev(2, polarity="suppresses"), ev(3)], W, YEAR)
+    assert s.direction == "suppresses" and s.n_papers == 2 and s.n_contradicting == 1
+
+
+def test_mesh_corroboration_raises_the_score() -> None:
+    assert score(ev(mesh_corroborated=True)) > score(ev(mesh_corroborated=False))
+
+
+def test_reviewer_decisions_override_the_machine() -> None:
+    weak = ev(1, confidence=0.3, hedged=True)
+    assert score(weak._replace(status="rejected")) == 0
+    accepted = score_finding([weak._replace(status="accepted")], W, YEAR)
+    assert accepted.terms[0].confidence == 1.0 and accepted.terms[0].hedge == 1.0
+    assert accepted.score == pytest.approx(score(ev(1, confidence=1.0)))
+    counts = score_finding([weak._replace(status="rejected"), ev(2, status="accepted"), ev(3)], W, YEAR)
+    assert (counts.n_rejected, counts.n_accepted, counts.n_unreviewed, counts.n_papers) == (1, 1, 1, 2)
+
+
+def test_retracted_papers_count_for_nothing_by_default() -> None:
+    assert score(ev(retracted=True)) == 0
+
+
+def test_score_does_not_depend_on_row_order() -> None:
+    rows = [ev(i, year=1990 + i, confidence=0.1 * i) for i in range(1, 9)]
+    assert score_finding(rows, W, YEAR).score == score_finding(rows[::-1], W, YEAR).score
+
+
+def test_mesh_organs_reads_secondary_and_lymphatic_metastasis() -> None:
+    mesh = [
+        secondary("D008113", "Liver Neoplasms"),
+        {"ui": "D008175", "name": "Lung Neoplasms", "qualifiers": [{"ui": "Q000473", "name": "pathology"}]},
+        {"ui": "D008207", "name": "Lymphatic Metastasis", "qualifiers": []},
+    ]
+    assert mesh_organs(mesh) == {"liver", "lymph-node"}
+    assert mesh_organs(None) == frozenset()
+
+
+def test_weights_file_is_validated(tmp_path: Path) -> None:
+    raw = json.loads(WEIGHTS_PATH.read_text())
+    assert parse_weights(raw).study_type["clinical"] == 1.0
+    raw["hedged"] = 3
+    with pytest.raises(ConfigError, match="hedged"):
+        parse_weights(raw)
+    del raw["study_type"]["review"]
+    with pytest.raises(ConfigError, match="study_type"):
+        parse_weights(raw)
+    bad = tmp_path / "w.json"
+    bad.write_text("{not json")
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_weights(bad)
+
+
+# --- refresh against the database -----------------------------------------------------------------
+
+
+def _snapshot(engine: Engine) -> tuple[dict[str, tuple[Any, ...]], dict[str, str | None]]:
+    with Session(engine) as s:
+        findings = {
+            f.finding_key: (
+                round(f.score, 9), f.n_papers, f.n_evidence, f.n_contradicting, f.n_accepted, f.n_rejected,
+                f.n_unreviewed, f.first_year, f.last_year, f.mechanism_category, f.therapy_class,
+            )
+            for f in s.scalars(select(Finding))
+        }  # fmt: skip
+        keys = {f.id: f.finding_key for f in s.scalars(select(Finding))}
+        links = {e.evidence_key: keys.get(e.finding_id) if e.finding_id else None for e in s.scalars(select(Evidence))}
+    return findings, links
+
+
+def _corpus(s: Session) -> dict[str, Any]:
+    a1 = add_article(s, "1", year=2021, mesh=[secondary("D008113", "Liver Neoplasms")])
+    a2 = add_article(s, "2", year=2010)
+    a3 = add_article(s, "3", year=2019)
+    e1 = add_evidence(s, a1, organ="liver", study_type="clinical")
+    e2 = add_evidence(s, a2, organ="liver", confidence=0.4, hedged=True)
+    e3 = add_evidence(s, a3, organ="liver", negated=True)
+    e4 = add_evidence(s, a3, mechanism="granulin", category="myeloid-immunosuppression", organ="lung")
+    e5 = add_evidence(
+        s, a2, mechanism=None, category=None, organ="liver", therapy="gemcitabine", therapy_class="chemotherapy"
+    )
+    return {"a": (a1, a2, a3), "e": (e1, e2, e3, e4, e5)}
+
+
+def _finding(s: Session, key: str) -> Finding:
+    return s.scalars(select(Finding).where(Finding.finding_key == key)).one()
+
+
+def test_full_refresh_builds_findings_and_links_evidence(engine: Engine) -> None:
+    with Session(engine) as s:
+        _corpus(s)
+        assert refresh_findings(s, reference_year=YEAR) == 3
+        s.commit()
+        liver = _finding(s, "zeb1|-|liver|-")
+        assert (liver.n_papers, liver.n_contradicting, liver.n_evidence) == (2, 1, 3)
+        assert liver.mechanism_category == "emt-plasticity" and liver.score > 0
+        assert liver.score_detail["direction"] == "promotes" and liver.score_detail["top_pmids"][0] == "1"
+        assert _finding(s, "-|-|liver|gemcitabine").therapy_class == "chemotherapy"
+        assert all(e.finding_id is not None for e in s.scalars(select(Evidence)))
+        # idempotent
+        before = _snapshot(engine)
+        refresh_findings(s, reference_year=YEAR)
+        s.commit()
+    assert _snapshot(engine) == before
+
+
+def test_mesh_corroboration_in_the_database(engine: Engine) -> None:
+    with Session(engine) as s:
+        plain = add_evidence(s, add_article(s, "10", year=2020), organ="lung", mechanism="x")
+        indexed = add_article(s, "11", year=2020, mesh=[secondary("D008175", "Lung Neoplasms")])
+        add_evidence(s, indexed, organ="lung", mechanism="y")
+        refresh_findings(s, reference_year=YEAR)
+        assert _finding(s, "y|-|lung|-").score > _finding(s, "x|-|lung|-").score
+        assert plain.finding_id is not None
+
+
+def test_decisions_and_corrections_move_scores(engine: Engine) -> None:
+    with Session(engine) as s:
+        c = _corpus(s)
+        refresh_findings(s, reference_year=YEAR)
+        liver = _finding(s, "zeb1|-|liver|-")
+        before = liver.score
+        e1, e2, _e3, e4, _ = c["e"]
+        decide(s, e2, "accepted")
+        refresh_findings(s, [e2.article_id], reference_year=YEAR)
+        s.refresh(liver)
+        assert liver.score > before and liver.n_accepted == 1
+        decide(s, e1, "rejected")
+        refresh_findings(s, [e1.article_id], reference_year=YEAR)
+        s.refresh(liver)
+        assert liver.n_papers == 1 and liver.n_rejected == 1
+        # a correction moves the evidence to another finding; the old one loses it
+        decide(s, e4, "accepted", {"organ": "liver", "mechanism_key": "zeb1", "mechanism_category": "emt-plasticity"})
+        refresh_findings(s, [e4.article_id], reference_year=YEAR)
+        s.refresh(liver)
+        assert liver.n_evidence == 4
+        assert s.scalars(select(Finding).where(Finding.finding_key == "granulin|-|lung|-")).first() is None
+        s.refresh(e4)
+        assert e4.finding_id == liver.id
+
+
+def test_incremental_refresh_equals_full_refresh(engine: Engine, tmp_path: Path) -> None:
+    with Session(engine) as s:
+        c = _corpus(s)
+        refresh_findings(s, reference_year=YEAR)
+        a1, a2, _a3 = c["a"]
+        e1, e2, _e3, e4, e5 = c["e"]
+        withdrawn_key = e1.evidence_key
+        # new evidence, a decision, a correction, a re-extraction that deletes a row, a withdrawn article
+        a4 = add_article(s, "4", year=2024)
+        add_evidence(s, a4, organ="liver", study_type="in-vitro")
+        decide(s, e2, "rejected")
+        decide(s, e5, "accepted", {"therapy_key": "nab-paclitaxel", "therapy_class": "chemotherapy"})
+        s.execute(delete(Evidence).where(Evidence.id == e4.id))
+        a1.deleted = True
+        s.flush()
+        refresh_findings(s, [a4.id, a2.id, a1.id], reference_year=YEAR)
+        s.commit()
+    incremental = _snapshot(engine)
+    with Session(engine) as s:
+        refresh_findings(s, reference_year=YEAR)
+        s.commit()
+    full = _snapshot(engine)
+    assert incremental == full
+    assert "granulin|-|lung|-" not in full[0]  # lost its only evidence
+    assert "-|-|liver|nab-paclitaxel" in full[0] and "-|-|liver|gemcitabine" not in full[0]
+    assert full[1][withdrawn_key] is None  # withdrawn article: unlinked
+
+
+def test_incremental_refresh_with_no_articles_is_a_no_op(engine: Engine) -> None:
+    with Session(engine) as s:
+        _corpus(s)
+        refresh_findings(s, reference_year=YEAR)
+        assert refresh_findings(s, [], reference_year=YEAR) == 0
