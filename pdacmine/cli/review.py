@@ -1,7 +1,298 @@
-"""CLI commands: review (owned by its feature; thin: parse options, call the library, print)."""
+"""CLI commands: ``review`` (interactive loop) and ``review export/import/log/status/undo``."""
 
 from __future__ import annotations
 
+import csv
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
 import click
 
-COMMANDS: list[click.Command] = []
+from pdacmine.cli.context import AppContext, pass_app
+from pdacmine.db.engine import session_scope
+from pdacmine.db.review import ReviewFilters, audit_log, iter_items, refresh_rankings, review_counts, undo_last
+from pdacmine.db.review_sheet import apply_sheet, sheet_row, unknown_keys
+from pdacmine.errors import InputError
+from pdacmine.miner.nlp.vocab import default_vocabulary
+from pdacmine.miner.review_sheet import SHEET_COLUMNS, guard_formula, parse_sheet
+
+#: How many bad rows of an import file are listed before "... and N more".
+MAX_ERRORS = 20
+
+
+def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--organ/--stage/--mechanism/--therapy/--pmid, shared by the loop and export."""
+    for decorator in reversed(
+        (
+            click.option("--organ", metavar="KEY", help="Only evidence for this organ (e.g. liver)."),
+            click.option("--stage", metavar="KEY", help="Only this stage (e.g. colonization)."),
+            click.option("--mechanism", metavar="CATEGORY", help="Only this mechanism category."),
+            click.option("--therapy", metavar="KEY", help="Only this therapy (e.g. gemcitabine)."),
+            click.option("--pmid", "pmids", multiple=True, metavar="PMID", help="Only these articles (repeatable)."),
+        )
+    ):
+        func = decorator(func)
+    return func
+
+
+def make_filters(
+    organ: str | None, stage: str | None, mechanism: str | None, therapy: str | None, pmids: tuple[str, ...]
+) -> ReviewFilters:
+    return ReviewFilters(organ=organ, stage=stage, mechanism_category=mechanism, therapy=therapy, pmids=pmids)
+
+
+def reviewer_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--reviewer", metavar="NAME", help="Name recorded with your decisions  [env PDACMINE_REVIEWER; default login]"
+    )(func)
+
+
+def _reviewer(app: AppContext, given: str | None) -> str:
+    ctx = click.get_current_context()
+    name = given or ctx.meta.get("pdacmine.reviewer")
+    return app.settings(reviewer=name).reviewer if name else app.settings().reviewer
+
+
+@click.group("review", invoke_without_command=True)
+@reviewer_option
+@filter_options
+@click.option("--limit", type=click.IntRange(1), help="Stop after this many items.")
+@click.pass_context
+def review_group(
+    ctx: click.Context,
+    reviewer: str | None,
+    organ: str | None,
+    stage: str | None,
+    mechanism: str | None,
+    therapy: str | None,
+    pmids: tuple[str, ...],
+    limit: int | None,
+) -> None:
+    """Accept, reject or correct extracted evidence, highest-ranked first.
+
+    Shows one sentence at a time with its entities highlighted and the extracted tuple
+    (mechanism, stage, organ, therapy, polarity...). Keys: a accept, r reject, c correct a
+    slot, n note, s skip, u undo your last decision, q quit, ? help. Every decision is saved
+    at once with your name and time in an append-only audit trail; run it again to resume
+    (skipped items come back). Two reviewers can work at once: if someone changed an item
+    while you looked at it, you are shown their decision instead of overwriting it.
+
+    \b
+    Example:
+      pdacmine review --reviewer alice --organ liver
+      pdacmine review export --csv todo.csv     # or review in a spreadsheet
+      pdacmine review import todo.csv
+      pdacmine review log --pmid 12345678
+    """
+    if reviewer:
+        ctx.meta["pdacmine.reviewer"] = reviewer
+    if ctx.invoked_subcommand is not None:
+        return
+    from pdacmine.cli.review_loop import ReviewLoop
+
+    app = ctx.find_object(AppContext)
+    assert app is not None
+    loop = ReviewLoop(
+        app.engine, _reviewer(app, reviewer), make_filters(organ, stage, mechanism, therapy, pmids), limit
+    )
+    loop.run()
+
+
+@review_group.command("export")
+@click.option("--csv", "csv_path", required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="File to write ('-' for stdout).")  # fmt: skip
+@click.option("--all", "include_all", is_flag=True, help="Include reviewed items with their current decision.")
+@click.option("--bom", is_flag=True, help="Start with a UTF-8 byte order mark so Excel reads accents correctly.")
+@filter_options
+@pass_app
+def export_command(
+    app: AppContext,
+    csv_path: Path,
+    include_all: bool,
+    bom: bool,
+    organ: str | None,
+    stage: str | None,
+    mechanism: str | None,
+    therapy: str | None,
+    pmids: tuple[str, ...],
+) -> None:
+    """Write unreviewed evidence to a CSV file for review in a spreadsheet, ranked order.
+
+    Fill in the decision column (accept / reject, or leave it empty), optionally
+    corrected_mechanism / _stage / _organ / _therapy / _polarity (a vocabulary concept, or
+    'none' to clear the slot) and a note, then load it with `pdacmine review import`.
+    The revision column lets the import notice decisions someone made after the export.
+
+    \b
+    Example:
+      pdacmine review export --csv liver.csv --organ liver --bom
+      pdacmine review export --csv everything.csv --all
+    """
+    filters = make_filters(organ, stage, mechanism, therapy, pmids)
+    out: TextIO
+    with session_scope(app.engine) as session:
+        if str(csv_path) == "-":
+            n = _write_sheet(sys.stdout, iter_items(session, filters, include_reviewed=include_all))
+        else:
+            with csv_path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as out:
+                n = _write_sheet(out, iter_items(session, filters, include_reviewed=include_all))
+    if str(csv_path) != "-" and not app.quiet:
+        click.echo(f"wrote {n} item(s) to {csv_path}", err=True)
+
+
+def _write_sheet(out: TextIO, items: Any) -> int:
+    writer = csv.DictWriter(out, fieldnames=SHEET_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    n = 0
+    for item in items:
+        row = sheet_row(item)
+        row["sentence"] = guard_formula(str(row["sentence"]))
+        row["note"] = guard_formula(str(row["note"]))
+        writer.writerow(row)
+        n += 1
+    return n
+
+
+@review_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@reviewer_option
+@click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
+@pass_app
+def import_command(app: AppContext, file: Path, reviewer: str | None, dry_run: bool) -> None:
+    """Apply the decisions of a review spreadsheet, all or nothing.
+
+    Every row is checked first: unknown evidence_key, a decision other than accept / reject /
+    empty, an unknown concept in a corrected_* column (with "did you mean"), a repeated key.
+    If any row is bad, all problems are listed by line number and NOTHING is applied (exit 3);
+    fix the file and run again. A valid file is applied in one transaction. Rows without a
+    decision, corrections or note are ignored. If someone changed an item after the export
+    (its revision), nothing is applied either (exit 7): export again.
+
+    \b
+    Example:
+      pdacmine review import --reviewer alice liver.csv
+      pdacmine review import --dry-run liver.csv
+    """
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{file} is not UTF-8 text; in Excel use Save As 'CSV UTF-8'") from exc
+    rows, problems = parse_sheet(text.splitlines(keepends=True), default_vocabulary(), str(file))
+    engine = app.engine
+    with session_scope(engine) as session:
+        unknown = unknown_keys(session, [r.evidence_key for r in rows])
+    for row in rows:
+        if row.evidence_key in unknown:
+            problems.add(row.line, f"unknown evidence_key {row.evidence_key}")
+    if problems:
+        errors = sorted(problems.errors)
+        for line, reason in errors[:MAX_ERRORS]:
+            click.echo(f"{file}, line {line}: {reason}", err=True)
+        if len(errors) > MAX_ERRORS:
+            click.echo(f"... and {len(errors) - MAX_ERRORS} more", err=True)
+        raise InputError(f"{file}: {len(errors)} problem(s) listed above; nothing was applied")
+    name = _reviewer(app, reviewer)
+    summary = apply_sheet(engine, rows, reviewer=name, session_id=f"import:{file.name}"[:40], dry_run=dry_run)
+    if not dry_run:
+        refresh_rankings(engine, summary.article_ids)
+    parts = ", ".join(f"{n} {k}" for k, n in sorted(summary.actions.items())) or "nothing"
+    verb = "would apply" if dry_run else f"applied as {name}"
+    app.say(
+        f"{file}: {verb}: {parts}; {summary.unchanged} unchanged, "
+        f"{summary.ignored} row(s) without a decision ignored ({summary.rows} rows)"
+    )
+
+
+@review_group.command("log")
+@click.option("--pmid", help="Only this article.")
+@click.option("--reviewer", help="Only this reviewer.")
+@click.option("--key", "evidence_key", metavar="PREFIX", help="Only this evidence key (a prefix is enough).")
+@click.option("--limit", type=click.IntRange(1), help="Only the newest N entries.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True)
+@pass_app
+def log_command(
+    app: AppContext, pmid: str | None, reviewer: str | None, evidence_key: str | None, limit: int | None, fmt: str
+) -> None:
+    """List the review audit trail, oldest first: who did what, when, old -> new.
+
+    \b
+    Example:
+      pdacmine review log --pmid 12345678
+      pdacmine review log --reviewer alice --format csv > alice.csv
+    """
+    with session_scope(app.engine) as session:
+        entries = audit_log(session, pmid=pmid, reviewer=reviewer, evidence_key=evidence_key, limit=limit)
+    if fmt == "jsonl":
+        for e in entries:
+            doc = {
+                "id": e.id, "at": e.at.isoformat(), "reviewer": e.reviewer, "action": e.action, "pmid": e.pmid,
+                "evidence_key": e.evidence_key, "old": e.old, "new": e.new, "note": e.note, "reverts": e.reverts,
+                "session": e.session,
+            }  # fmt: skip
+            click.echo(json.dumps(doc, ensure_ascii=False, sort_keys=True))
+        return
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["id", "at", "reviewer", "action", "pmid", "evidence_key", "change", "note", "reverts"])
+        for e in entries:
+            writer.writerow([e.id, e.at.isoformat(), e.reviewer, e.action, e.pmid, e.evidence_key, e.change,
+                             e.note or "", e.reverts or ""])  # fmt: skip
+        return
+    if not entries:
+        click.echo("no review decisions recorded yet", err=True)
+        return
+    click.echo(f"{'id':>5}  {'at (UTC)':<16}  {'reviewer':<12} {'action':<8} {'pmid':<10} {'key':<12}  change")
+    for e in entries:
+        at = e.at.strftime("%Y-%m-%d %H:%M")
+        extra = f" (reverts #{e.reverts})" if e.reverts else ""
+        note = f"  note: {e.note}" if e.note else ""
+        click.echo(
+            f"{e.id:>5}  {at:<16}  {e.reviewer[:12]:<12} {e.action:<8} {e.pmid:<10} {e.evidence_key[:12]:<12}  "
+            f"{e.change}{extra}{note}"
+        )
+
+
+@review_group.command("status")
+@filter_options
+@pass_app
+def status_command(
+    app: AppContext,
+    organ: str | None,
+    stage: str | None,
+    mechanism: str | None,
+    therapy: str | None,
+    pmids: tuple[str, ...],
+) -> None:
+    """How much evidence is unreviewed, accepted (and corrected) or rejected.
+
+    \b
+    Example:
+      pdacmine review status --organ liver
+    """
+    with session_scope(app.engine) as session:
+        c = review_counts(session, make_filters(organ, stage, mechanism, therapy, pmids))
+    app.say(
+        f"{c['total']} item(s): {c['unreviewed']} unreviewed, {c['accepted']} accepted "
+        f"({c['corrected']} corrected), {c['rejected']} rejected"
+    )
+
+
+@review_group.command("undo")
+@reviewer_option
+@pass_app
+def undo_command(app: AppContext, reviewer: str | None) -> None:
+    """Revert your last review decision (run again to go further back); recorded in the audit trail.
+
+    \b
+    Example:
+      pdacmine review undo --reviewer alice
+    """
+    outcome = undo_last(app.engine, _reviewer(app, reviewer), session_id="cli:undo")
+    refresh_rankings(app.engine, [outcome.article_id] if outcome.article_id is not None else [])
+    app.say(f"undone: evidence {outcome.evidence_key[:12]} is {outcome.state.status or 'unreviewed'} again")
+
+
+COMMANDS: list[click.Command] = [review_group]

@@ -1,0 +1,124 @@
+"""The review spreadsheet in the database: export rows and the all-or-nothing import."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from pdacmine.db.review import (
+    ReviewItem,
+    evidence_row,
+    lock_state,
+    machine_slots,
+    write_decision,
+    write_session,
+)
+from pdacmine.errors import ConflictError
+from pdacmine.miner.review import ACCEPTED, REJECTED, classify
+from pdacmine.miner.review_sheet import SheetRow, sheet_target
+from pdacmine.models import Evidence
+
+
+@dataclass
+class ImportSummary:
+    rows: int = 0
+    ignored: int = 0
+    unchanged: int = 0
+    actions: dict[str, int] = field(default_factory=dict)
+    article_ids: set[int] = field(default_factory=set)
+
+    @property
+    def applied(self) -> int:
+        return sum(self.actions.values())
+
+
+def sheet_row(item: ReviewItem) -> dict[str, Any]:
+    """One export row (see :data:`pdacmine.miner.review.SHEET_COLUMNS`), corrections prefilled."""
+    m, fixes, d = item.machine, item.decision.corrections, item.decision
+
+    def corrected(slot: str) -> str:
+        if slot not in fixes:
+            return ""
+        return fixes[slot] if fixes[slot] is not None else "none"
+
+    decision = {ACCEPTED: "accept", REJECTED: "reject"}.get(d.status or "", "")
+    return {
+        "evidence_key": item.evidence_key,
+        "pmid": item.pmid,
+        "year": item.year if item.year is not None else "",
+        "sentence": item.sentence,
+        "mechanism": m["mechanism_key"] or "",
+        "mechanism_category": m["mechanism_category"] or "",
+        "stage": m["stage"] or "",
+        "organ": m["organ"] or "",
+        "therapy": m["therapy_key"] or "",
+        "therapy_class": m["therapy_class"] or "",
+        "polarity": m["polarity"] or "",
+        "negated": "yes" if item.negated else "no",
+        "hedged": "yes" if item.hedged else "no",
+        "study_type": item.study_type,
+        "confidence": f"{item.confidence:.3f}",
+        "decision": decision,
+        "corrected_mechanism": corrected("mechanism_key"),
+        "corrected_stage": corrected("stage"),
+        "corrected_organ": corrected("organ"),
+        "corrected_therapy": corrected("therapy_key"),
+        "note": d.note or "",
+        "corrected_polarity": corrected("polarity"),
+        "revision": d.revision,
+    }
+
+
+def unknown_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    """The keys among ``keys`` that name no evidence row."""
+    known: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = list(keys[start : start + 500])
+        known.update(session.scalars(select(Evidence.evidence_key).where(Evidence.evidence_key.in_(chunk))))
+    return set(keys) - known
+
+
+def apply_sheet(
+    engine: Engine, rows: Sequence[SheetRow], *, reviewer: str, session_id: str | None, dry_run: bool = False
+) -> ImportSummary:
+    """Apply validated sheet rows in ONE transaction.
+
+    A stale row (its ``revision`` changed since the export and it asks for something other than
+    the current decision) raises :class:`ConflictError` naming every such row; nothing is applied.
+    Re-importing an applied file changes nothing. ``dry_run`` computes the summary and rolls back.
+    """
+    summary = ImportSummary(rows=len(rows))
+    wanted = [r for r in rows if not r.empty]
+    summary.ignored = len(rows) - len(wanted)
+    stale: list[str] = []
+    with write_session(engine) as session:
+        for row in sorted(wanted, key=lambda r: r.evidence_key):  # one lock order: no deadlocks
+            ev = evidence_row(session, row.evidence_key)
+            old = lock_state(session, row.evidence_key)
+            target = sheet_target(row, old, machine_slots(ev))
+            if classify(old, target) is not None and row.revision is not None and row.revision != old.revision:
+                who = old.reviewer or "another reviewer"
+                stale.append(f"line {row.line}: {row.evidence_key[:12]} is now revision {old.revision} by {who}")
+                continue
+            outcome = write_decision(
+                session, ev, row.evidence_key, old, target, reviewer=reviewer, session_id=session_id
+            )
+            if outcome.action is None:
+                summary.unchanged += 1
+            else:
+                summary.actions[outcome.action] = summary.actions.get(outcome.action, 0) + 1
+                summary.article_ids.add(ev.article_id)
+        if stale:
+            session.rollback()
+            shown = "; ".join(sorted(stale)[:20]) + (f"; and {len(stale) - 20} more" if len(stale) > 20 else "")
+            raise ConflictError(
+                f"{len(stale)} row(s) were changed by someone else since the export, nothing was applied "
+                f"(export again to see their decisions): {shown}"
+            )
+        if dry_run:
+            session.rollback()
+    return summary
