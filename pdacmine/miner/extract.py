@@ -1,0 +1,227 @@
+"""Run the extraction pipeline over records: ``annotate`` (no database) and ``extract`` (database).
+
+``annotate`` output: one JSON object per article (stable; other tools consume it)::
+
+    {"pmid": "123", "text": "<title>\\n<abstract>", "primary": "pancreatic" | "other" | "unknown",
+     "study_type": "clinical" | "human-tissue" | "animal" | "in-vitro" | "review" | "other",
+     "entities": [{"start", "end", "text", "label", "key", "category", "concept_id", "negated", "hedged"}],
+     "tuples": [{"sentence", "start", "end", "section",
+                 "mechanism": {"key", "category", "concept_id"} | null, "stage": key | null,
+                 "organ": key | null, "therapy": {"key", "class", "concept_id"} | null,
+                 "polarity": "promotes" | "suppresses" | "associated", "negated", "hedged",
+                 "study_type", "confidence"}],
+     "document": {"organs": [...], "stages": [...], "mechanisms": [...], "mechanism_keys": [...],
+                  "therapies": [...], "therapy_classes": [...],
+                  "pairs": {"mechanism-organ": [[category, organ]], "mechanism-stage": [[category, stage]],
+                            "therapy-organ": [[therapy, organ]]}}}
+
+Offsets (``start``/``end``) index into ``text`` (title + "\\n" + abstract). ``label`` is ORGAN |
+STAGE | MECHANISM | THERAPY; ``key``/``category`` are taxonomy keys (for THERAPY ``category`` is the
+therapy class; for ORGAN and STAGE it is null). ``entities`` lists what pdacmine counts: an ORGAN
+only where the text makes it a site of PDAC metastasis, dissemination or recurrence; no THERAPY
+named only as background; no ORGAN, STAGE or THERAPY when the abstract is about another primary
+cancer (``primary`` = "other"). ``document`` holds the document-level sets (non-negated entities
+and tuples; mechanism categories only from tuples).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import islice
+from typing import Any
+
+from spacy.tokens import Doc
+
+from pdacmine.miner.nlp.mention import Mention
+from pdacmine.miner.nlp.organs import sentence_bounds
+from pdacmine.miner.nlp.pipeline import extractor_version, get_pipeline
+from pdacmine.miner.relations import EvidenceTuple
+from pdacmine.miner.studytype import classify, document_study_type
+
+logger = logging.getLogger(__name__)
+
+_CHEMO_MODALITY = "chemotherapy"
+
+
+def record_text(record: Mapping[str, Any]) -> str:
+    """Title + newline + abstract: the text every offset indexes into."""
+    return f"{record.get('title') or ''}\n{record.get('abstract') or ''}"
+
+
+def counted_mentions(doc: Doc) -> list[Mention]:
+    """The mentions pdacmine asserts (see the module docstring)."""
+    other = doc._.pdac_primary == "other"
+    out = []
+    for m in doc._.pdac_mentions or ():
+        if m.label == "ORGAN" and not m.site:
+            continue
+        if m.label == "THERAPY" and m.background:
+            continue
+        if other and m.label in ("ORGAN", "STAGE", "THERAPY"):
+            continue
+        out.append(m)
+    named_chemo = any(
+        m.label == "THERAPY"
+        and m.category == "chemotherapy"
+        and m.key != _CHEMO_MODALITY
+        for m in out
+    )
+    if (
+        named_chemo
+    ):  # "palliative chemotherapy" with named drugs means those drugs (annotation.md)
+        out = [
+            m for m in out if not (m.label == "THERAPY" and m.key == _CHEMO_MODALITY)
+        ]
+    return out
+
+
+def document_summary(
+    mentions: Iterable[Mention], tuples: Iterable[EvidenceTuple]
+) -> dict[str, Any]:
+    """Document-level sets: non-negated entities and tuples; mechanism categories only from tuples."""
+    sets: dict[str, set[Any]] = {
+        k: set()
+        for k in ("organs", "stages", "mechanisms", "mechanism_keys", "therapies")
+    }
+    classes: set[str] = set()
+    pairs: dict[str, set[tuple[str, str]]] = {
+        "mechanism-organ": set(),
+        "mechanism-stage": set(),
+        "therapy-organ": set(),
+    }
+    facet_set = {"ORGAN": "organs", "STAGE": "stages", "THERAPY": "therapies"}
+    for m in mentions:
+        if not m.negated and m.label in facet_set:
+            sets[facet_set[m.label]].add(m.key)
+            if m.label == "THERAPY" and m.category:
+                classes.add(m.category)
+    for t in tuples:
+        if t.negated:
+            continue
+        mech, stage, organ, ther = t.mechanism, t.stage, t.organ, t.therapy
+        if mech is not None:
+            sets["mechanism_keys"].add(mech.key)
+            if mech.category:
+                sets["mechanisms"].add(mech.category)
+                if organ is not None:
+                    pairs["mechanism-organ"].add((mech.category, organ.key))
+                if stage is not None:
+                    pairs["mechanism-stage"].add((mech.category, stage.key))
+        if ther is not None and organ is not None:
+            pairs["therapy-organ"].add((ther.key, organ.key))
+    summary: dict[str, Any] = {k: sorted(v) for k, v in sets.items()}
+    summary["therapy_classes"] = sorted(classes)
+    summary["pairs"] = {k: [list(p) for p in sorted(v)] for k, v in pairs.items()}
+    return summary
+
+
+def _refine_study_types(
+    doc: Doc, tuples: list[EvidenceTuple], publication_types: Any
+) -> str:
+    doc_type = document_study_type(doc._.pdac_cues, publication_types)
+    if publication_types:
+        bounds = sentence_bounds(doc._.pdac_sent_starts or [0], len(doc))
+        for t in tuples:
+            t.study_type = classify(doc._.pdac_cues, *bounds[t.sent], doc_type)
+    return doc_type
+
+
+def doc_to_record(doc: Doc, pmid: str, publication_types: Any = None) -> dict[str, Any]:
+    """The ``annotate`` output object of one processed Doc (format in the module docstring)."""
+    tuples: list[EvidenceTuple] = list(doc._.pdac_tuples or [])
+    study_type = _refine_study_types(doc, tuples, publication_types)
+    mentions = counted_mentions(doc)
+    return {
+        "pmid": pmid,
+        "text": doc.text,
+        "primary": doc._.pdac_primary,
+        "study_type": study_type,
+        "entities": [m.as_dict() for m in mentions],
+        "tuples": [t.as_dict() for t in tuples],
+        "document": document_summary(mentions, tuples),
+    }
+
+
+Item = tuple[str, str, Any]  # (pmid, text, publication types)
+
+
+def _annotate_batch(
+    batch: list[Item], model: str | None, batch_size: int
+) -> list[dict[str, Any]]:
+    nlp = get_pipeline(model)
+    docs = nlp.pipe((text for _, text, _ in batch), batch_size=batch_size)
+    return [
+        doc_to_record(doc, pmid, pts)
+        for doc, (pmid, _, pts) in zip(docs, batch, strict=True)
+    ]
+
+
+def _worker_init(model: str | None) -> None:
+    get_pipeline(
+        model
+    )  # build once per worker process (a forked worker inherits the parent's)
+
+
+def _worker_batch(args: tuple[list[Item], str | None, int]) -> list[dict[str, Any]]:
+    return _annotate_batch(*args)
+
+
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def annotate_items(
+    items: Iterable[Item],
+    *,
+    model: str | None = None,
+    batch_size: int = 64,
+    workers: int = 1,
+) -> Iterator[dict[str, Any]]:
+    """Annotate (pmid, text, publication types) items, in input order; ``workers`` > 1 uses processes."""
+    batch_size = max(1, batch_size)
+    if workers <= 1:
+        for batch in _batches(items, batch_size):
+            yield from _annotate_batch(batch, model, batch_size)
+        return
+    get_pipeline(
+        model
+    )  # fail fast (unknown model) and let forked workers inherit the pipeline
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ctx.Pool(workers, initializer=_worker_init, initargs=(model,)) as pool:
+        jobs = ((batch, model, batch_size) for batch in _batches(items, batch_size))
+        for result in pool.imap(_worker_batch, jobs):
+            yield from result
+
+
+def annotate_records(
+    records: Iterable[Mapping[str, Any]],
+    *,
+    model: str | None = None,
+    batch_size: int = 64,
+    workers: int = 1,
+) -> Iterator[dict[str, Any]]:
+    """Annotate dicts with ``pmid``, ``title``, ``abstract`` (optional ``publication_types``), in order."""
+    items = (
+        (str(r.get("pmid") or ""), record_text(r), r.get("publication_types") or None)
+        for r in records
+    )
+    return annotate_items(items, model=model, batch_size=batch_size, workers=workers)
+
+
+ProgressCallback = Callable[[int], None]
+
+
+def current_extractor_version() -> str:
+    """EXTRACTOR_VERSION of this process: pdacmine version + vocabulary digest + rules digest."""
+    return extractor_version()
+
+
+def __getattr__(name: str) -> str:
+    if name == "EXTRACTOR_VERSION":
+        return current_extractor_version()
+    raise AttributeError(name)

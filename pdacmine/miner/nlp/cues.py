@@ -1,0 +1,133 @@
+"""``pdac_cues``: every trigger phrase of the rules file, found in one PhraseMatcher pass.
+
+The other rule components (organ context, negation/hedging/polarity, tuples, study type)
+never scan tokens themselves; they ask the :class:`CueIndex` stored in ``Doc._.pdac_cues``
+"is there a MET_STRONG cue in tokens [a, b)?" (a binary search per question).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from pdacmine.miner.nlp.mention import register_extensions
+from pdacmine.miner.nlp.rules import Rules, default_rules
+from pdacmine.miner.nlp.sections import section_starts
+from pdacmine.miner.nlp.sentences import get_sent_starts
+
+#: Cue groups inside which the longest match wins ("was not observed" hides its "not").
+EXCLUSIVE_GROUPS = (
+    ("NEG_PRE", "NEG_POST", "PSEUDO_NEG"),
+    ("PANCREATIC", "PANCREAS_AS_SITE", "OTHER_PRIMARY"),
+)
+
+Span = tuple[int, int]
+
+
+class CueIndex:
+    """Token spans of each cue label, sorted by start."""
+
+    __slots__ = ("_starts", "spans")
+
+    def __init__(self, spans: dict[str, list[Span]]) -> None:
+        self.spans = {label: sorted(v) for label, v in spans.items()}
+        self._starts = {label: [s for s, _ in v] for label, v in self.spans.items()}
+
+    def get(self, label: str) -> list[Span]:
+        return self.spans.get(label, [])
+
+    def within(self, label: str, start: int, end: int) -> list[Span]:
+        """Cues of ``label`` that start in [start, end)."""
+        starts = self._starts.get(label)
+        if not starts:
+            return []
+        lo = bisect_left(starts, start)
+        hi = bisect_left(starts, end)
+        return self.spans[label][lo:hi]
+
+    def any_within(self, label: str, start: int, end: int) -> bool:
+        starts = self._starts.get(label)
+        if not starts:
+            return False
+        i = bisect_left(starts, start)
+        return i < len(starts) and starts[i] < end
+
+    def count(self, label: str) -> int:
+        return len(self.spans.get(label, ()))
+
+    def starting_at(self, label: str, index: int) -> Span | None:
+        found = self.within(label, index, index + 1)
+        return found[0] if found else None
+
+    def ending_at(self, label: str, index: int, lookback: int = 6) -> Span | None:
+        for span in self.within(label, index - lookback, index):
+            if span[1] == index:
+                return span
+        return None
+
+
+def longest_first(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Non-overlapping subset of labelled spans, longer spans first, then earlier ones."""
+    taken: list[tuple[int, int, str]] = []
+    used: set[int] = set()
+    for start, end, label in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
+        if not any(i in used for i in range(start, end)):
+            taken.append((start, end, label))
+            used.update(range(start, end))
+    return taken
+
+
+def resolve_cues(matches: Iterable[tuple[int, int, str]]) -> dict[str, list[Span]]:
+    """Group matches by label, applying :data:`EXCLUSIVE_GROUPS`."""
+    grouped: dict[str, list[Span]] = {}
+    exclusive: dict[int, list[tuple[int, int, str]]] = {}
+    group_of = {label: i for i, group in enumerate(EXCLUSIVE_GROUPS) for label in group}
+    for start, end, label in matches:
+        if label in group_of:
+            exclusive.setdefault(group_of[label], []).append((start, end, label))
+        else:
+            grouped.setdefault(label, []).append((start, end))
+    for members in exclusive.values():
+        for start, end, label in longest_first(members):
+            grouped.setdefault(label, []).append((start, end))
+    return grouped
+
+
+def build_cue_matcher(nlp: Language, rules: Rules) -> PhraseMatcher:
+    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    for label, phrases in rules.cues.items():
+        matcher.add(label, list(nlp.tokenizer.pipe(sorted(set(phrases)))))
+    return matcher
+
+
+@Language.factory(
+    "pdac_cues",
+    assigns=["doc._.pdac_cues", "doc._.pdac_sections"],
+    requires=["doc._.pdac_sent_starts"],
+)
+class CueMatcher:
+    """Finds the trigger phrases of ``context_rules.json`` (negation, hedging, polarity, sites...)."""
+
+    def __init__(self, nlp: Language, name: str = "pdac_cues") -> None:
+        register_extensions()
+        self.name = name
+        self.rules = default_rules()
+        self.matcher = build_cue_matcher(nlp, self.rules)
+        self._labels = {
+            nlp.vocab.strings.add(label): label for label in self.rules.cues
+        }
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = (
+            (start, end, self._labels[match_id])
+            for match_id, start, end in self.matcher(doc)
+        )
+        doc._.pdac_cues = CueIndex(resolve_cues(found))
+        doc._.pdac_sections = section_starts(doc.text, self.rules)
+        if doc._.pdac_sent_starts is None or doc.has_annotation("DEP"):
+            doc._.pdac_sent_starts = get_sent_starts(doc)
+        return doc

@@ -1,0 +1,256 @@
+"""``pdac_entity_matcher``: vocabulary concepts in the text, as :class:`~pdacmine.miner.nlp.mention.Mention`.
+
+Steps (the algorithm is the pure functions below; the component only wires them):
+
+1. Two PhraseMatchers (see :mod:`pdacmine.miner.nlp.patterns`) find every surface form.
+2. Ambiguous symbols ("OS", "HR", "MET", "CA") count only next to a gene word
+   ("MET expression") or when the abstract defines them as that concept.
+3. Abbreviations defined in the text (scispaCy ``abbreviation_detector``, Schwartz & Hearst):
+   a short form whose long form is a concept becomes that concept everywhere in the
+   abstract ("cancer-associated fibroblasts (CAFs)" makes every "CAFs" stroma-caf), even when
+   the short form is not in the vocabulary; a short form defined as something else
+   ("PC (prostate cancer)") never matches its vocabulary concept.
+4. Overlaps: the longest span wins within a facet ("liver metastasis" over "liver",
+   "nab-paclitaxel" over "paclitaxel"). Across facets a span inside a longer one is dropped
+   ("hepatic" inside "hepatic stellate cells"), except a STAGE/MECHANISM pair ("perineural
+   invasion" is both) and an ORGAN inside a THERAPY ("pulmonary metastasectomy").
+5. Regimens written as drugs ("gemcitabine plus nab-paclitaxel", "gemcitabine/nab-paclitaxel")
+   yield the drugs; a named regimen ("FOLFIRINOX", "mFOLFIRINOX") keeps its own key.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from pdacmine.miner.nlp.mention import Mention, register_extensions
+from pdacmine.miner.nlp.patterns import build_vocab_matchers
+from pdacmine.miner.nlp.rules import Rules, default_rules
+from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
+
+_CROSS_FACET_ALLOWED = {
+    ("STAGE", "MECHANISM"),
+    ("MECHANISM", "STAGE"),
+    ("ORGAN", "THERAPY"),
+}
+
+
+class RawMatch(NamedTuple):
+    start: int
+    end: int
+    facet: str
+    key: str
+    symbol: bool = False
+    source: str = "vocabulary"
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+class Definition(NamedTuple):
+    """An abbreviation defined in the text: short-form occurrences and the long form's token span."""
+
+    short: str
+    occurrences: tuple[tuple[int, int], ...]
+    long_start: int
+    long_end: int
+
+
+def keep_ambiguous_symbol(words_after: list[str], rules: Rules) -> bool:
+    """An ambiguous symbol counts only when a gene word follows within two tokens."""
+    return any(w.lower() in rules.symbol_gene_cues for w in words_after[:3])
+
+
+def long_form_concept(
+    matches: Iterable[RawMatch], long_start: int, long_end: int
+) -> RawMatch | None:
+    """The concept a long form names: the longest match ending at its end and covering half of it."""
+    best = None
+    for m in matches:
+        if (
+            long_start <= m.start
+            and m.end == long_end
+            and 2 * m.length >= long_end - long_start
+        ):
+            if best is None or m.length > best.length:
+                best = m
+    return best
+
+
+def apply_abbreviations(
+    matches: list[RawMatch], definitions: Iterable[Definition]
+) -> list[RawMatch]:
+    """Resolve short forms: to the long form's concept, or to nothing when the long form is no concept."""
+    out = list(matches)
+    for d in definitions:
+        concept = long_form_concept(out, d.long_start, d.long_end)
+        spans = set(d.occurrences)
+        out = [m for m in out if not any(s <= m.start and m.end <= e for s, e in spans)]
+        if concept is not None:
+            out.extend(
+                RawMatch(s, e, concept.facet, concept.key, True, "abbreviation")
+                for s, e in sorted(spans)
+            )
+    return out
+
+
+def _conflicts(short: RawMatch, long: RawMatch) -> bool:
+    if short.end <= long.start or long.end <= short.start:
+        return False
+    if (short.start, short.end) == (long.start, long.end):
+        return False  # same span: keep both readings (different facets or ambiguous synonyms)
+    inside = long.start <= short.start and short.end <= long.end
+    if short.facet == long.facet:
+        return True
+    return not (inside and (short.facet, long.facet) in _CROSS_FACET_ALLOWED)
+
+
+def split_regimens(matches: list[RawMatch], vocab: Vocabulary) -> list[RawMatch]:
+    """Drop a regimen match that contains two or more drug matches (the drugs stand for it)."""
+    out = []
+    for m in matches:
+        concept = vocab.get(m.facet, m.key) if m.facet == "THERAPY" else None
+        if concept is not None and concept.components:
+            drugs = {
+                x.key
+                for x in matches
+                if x.facet == "THERAPY"
+                and x is not m
+                and m.start <= x.start
+                and x.end <= m.end
+                and x.length < m.length
+            }
+            if len(drugs) >= 2:
+                continue
+        out.append(m)
+    return out
+
+
+def resolve_overlaps(matches: Iterable[RawMatch]) -> list[RawMatch]:
+    """Longest span first; a match is dropped when it conflicts with a kept, longer one."""
+    kept: list[RawMatch] = []
+    seen: set[tuple[int, int, str, str]] = set()
+    for m in sorted(matches, key=lambda m: (-m.length, m.start, m.facet, m.key)):
+        ident = (m.start, m.end, m.facet, m.key)
+        if ident in seen or any(_conflicts(m, k) for k in kept):
+            continue
+        seen.add(ident)
+        kept.append(m)
+    return sorted(kept, key=lambda m: (m.start, m.end, m.facet))
+
+
+def definitions_from(doc: Doc) -> list[Definition]:
+    """Read scispaCy's ``doc._.abbreviations`` (if the detector ran) into :class:`Definition` records."""
+    if not Doc.has_extension("abbreviations"):
+        return []
+    by_short: dict[str, tuple[set[tuple[int, int]], Span]] = {}
+    for short in doc._.abbreviations:
+        long = short._.long_form
+        if long is None or isinstance(long, str):
+            continue
+        occ, _ = by_short.setdefault(short.text, (set(), long))
+        occ.add((short.start, short.end))
+    if not by_short:
+        return []
+    variants = {}
+    for text in by_short:
+        variants[text + "s"] = text
+        if text.endswith("s") and len(text) > 2:
+            variants[text[:-1]] = text
+    for token in doc:
+        base = variants.get(token.text)
+        if base is not None:
+            by_short[base][0].add((token.i, token.i + 1))
+    return [
+        Definition(t, tuple(sorted(o)), long.start, long.end)
+        for t, (o, long) in by_short.items()
+    ]
+
+
+@Language.factory(
+    "pdac_entity_matcher",
+    assigns=["doc._.pdac_mentions", "doc.spans"],
+    requires=["doc._.pdac_sent_starts"],
+)
+class EntityMatcher:
+    """Finds ORGAN, STAGE, MECHANISM and THERAPY concepts of the vocabulary (see the module docstring)."""
+
+    def __init__(self, nlp: Language, name: str = "pdac_entity_matcher") -> None:
+        register_extensions()
+        self.name = name
+        self.vocabulary = default_vocabulary()
+        self.rules = default_rules()
+        self.norm_matcher, self.orth_matcher = build_vocab_matchers(
+            nlp, self.vocabulary
+        )
+        self.strings = nlp.vocab.strings
+
+    def set_vocabulary(self, nlp: Language, vocabulary: Vocabulary) -> None:
+        """Use another vocabulary (``build_pipeline(vocab=...)``)."""
+        self.vocabulary = vocabulary
+        self.norm_matcher, self.orth_matcher = build_vocab_matchers(nlp, vocabulary)
+
+    def raw_matches(self, doc: Doc) -> list[RawMatch]:
+        out = []
+        for match_id, start, end in self.norm_matcher(doc):
+            facet, key = self.strings[match_id].split(":", 1)
+            out.append(RawMatch(start, end, facet, key))
+        ambiguous = self.rules.ambiguous_symbols
+        for match_id, start, end in self.orth_matcher(doc):
+            if end - start == 1 and doc[start].text in ambiguous:
+                if not keep_ambiguous_symbol(
+                    [t.text for t in doc[end : end + 3]], self.rules
+                ):
+                    continue
+            facet, key = self.strings[match_id].split(":", 1)
+            out.append(RawMatch(start, end, facet, key, True))
+        return out
+
+    def __call__(self, doc: Doc) -> Doc:
+        matches = self.raw_matches(doc)
+        definitions = definitions_from(doc)
+        if definitions:
+            matches = apply_abbreviations(matches, definitions)
+        matches = resolve_overlaps(split_regimens(matches, self.vocabulary))
+        doc._.pdac_mentions = self.to_mentions(doc, matches)
+        doc.spans["pdac"] = [
+            Span(
+                doc,
+                m.start,
+                m.end,
+                label=m.label,
+                kb_id=m.concept_id or "",
+                span_id=m.key,
+            )
+            for m in doc._.pdac_mentions
+        ]
+        return doc
+
+    def to_mentions(self, doc: Doc, matches: list[RawMatch]) -> list[Mention]:
+        starts = doc._.pdac_sent_starts or [0]
+        mentions = []
+        for m in matches:
+            concept = self.vocabulary.get(m.facet, m.key)
+            first, last = doc[m.start], doc[m.end - 1]
+            start_char, end_char = first.idx, last.idx + len(last)
+            mentions.append(
+                Mention(
+                    start=m.start,
+                    end=m.end,
+                    start_char=start_char,
+                    end_char=end_char,
+                    text=doc.text[start_char:end_char],
+                    label=m.facet,
+                    key=m.key,
+                    category=concept.category if concept else None,
+                    concept_id=concept.concept_id if concept else None,
+                    sent=bisect_right(starts, m.start) - 1,
+                    source=m.source,
+                )
+            )
+        return mentions

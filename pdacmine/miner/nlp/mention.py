@@ -1,0 +1,80 @@
+"""What the pdac components put on a Doc: entity mentions and the extensions that hold them.
+
+Extensions (all set by pdac components, registered once by :func:`register_extensions`):
+
+=========================  =====================================================================
+``Doc._.pdac_sent_starts``  first token of each sentence (``pdac_sentence_fixes``)
+``Doc._.pdac_cues``         :class:`~pdacmine.miner.nlp.cues.CueIndex` of trigger phrases (``pdac_cues``)
+``Doc._.pdac_sections``     (start character, section) changes of the structured abstract (``pdac_cues``)
+``Doc._.pdac_mentions``     list of :class:`Mention`, in text order (``pdac_entity_matcher``; flags
+                            filled in by ``pdac_organ_context`` and ``pdac_context``)
+``Doc._.pdac_primary``      "pancreatic" | "other" | "unknown": the primary cancer the abstract is
+                            about (``pdac_organ_context``)
+``Doc._.pdac_tuples``       list of :class:`~pdacmine.miner.relations.EvidenceTuple` (``pdac_tuples``)
+=========================  =====================================================================
+
+``doc.spans["pdac"]`` mirrors the mentions as spaCy spans (label = facet, ``id_`` = key,
+``kb_id_`` = concept ID) for displaCy and other spaCy tools.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc
+
+FACETS = ("ORGAN", "STAGE", "MECHANISM", "THERAPY")
+
+
+@dataclass(slots=True, eq=False)
+class Mention:
+    """One vocabulary concept found in the text (token span ``[start, end)``)."""
+
+    start: int
+    end: int
+    start_char: int
+    end_char: int
+    text: str
+    label: str
+    key: str
+    category: str | None = None
+    concept_id: str | None = None
+    sent: int = 0
+    source: str = "vocabulary"  # vocabulary | abbreviation
+    negated: bool = False
+    hedged: bool = False
+    #: ORGAN only: the text makes it a site of metastasis, dissemination or recurrence.
+    site: bool = False
+    #: THERAPY only: named only as background ("PDAC responds poorly to chemotherapy").
+    background: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "start": self.start_char,
+            "end": self.end_char,
+            "text": self.text,
+            "label": self.label,
+            "key": self.key,
+            "category": self.category,
+            "concept_id": self.concept_id,
+            "negated": self.negated,
+            "hedged": self.hedged,
+        }
+
+
+_DOC_EXTENSIONS = (
+    "pdac_sent_starts",
+    "pdac_cues",
+    "pdac_sections",
+    "pdac_mentions",
+    "pdac_primary",
+    "pdac_tuples",
+)
+
+
+def register_extensions() -> None:
+    """Register the Doc extensions listed in the module docstring (idempotent)."""
+    for name in _DOC_EXTENSIONS:
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=None)

@@ -1,0 +1,175 @@
+"""``pdac_organ_context``: an organ counts only as a site of metastasis, dissemination or recurrence.
+
+An ORGAN mention is a *site* when, in its sentence,
+
+- a strong cue is within ``windows.organ_site`` tokens ("liver metastases", "metastasized to
+  the lungs", "seeding of the peritoneum", "recurred in the liver", "peritoneal carcinomatosis"),
+  or a weak cue is ("hepatic lesions", "lung nodules") and the abstract speaks of metastasis;
+- it is not used in a normal-organ sense ("liver function", "normal lung"), is not part of
+  another primary cancer ("lung cancer"), and its sentence names no other primary cancer
+  unless it also names pancreatic cancer;
+- coordinated organs share the verdict ("liver, lung and peritoneal metastases").
+
+The pancreas is never a site. When the abstract is about another primary cancer
+(colorectal, gastric, breast, a neuroendocrine tumour, or a cancer metastatic *to* the
+pancreas), no organ is a PDAC site: ``Doc._.pdac_primary`` is then "other".
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pdacmine.miner.nlp.cues import CueIndex
+from pdacmine.miner.nlp.mention import Mention, register_extensions
+from pdacmine.miner.nlp.rules import Rules, default_rules
+
+NEVER_SITES = frozenset({"pancreas"})
+_COORDINATORS = frozenset(
+    {
+        ",",
+        "and",
+        "or",
+        "/",
+        "&",
+        "-",
+        "both",
+        "either",
+        "the",
+        "as",
+        "well",
+        "nor",
+        "to",
+    }
+)
+
+
+def document_primary(cues: CueIndex, title_end: int) -> str:
+    """ "pancreatic", "other" or "unknown": which primary cancer the abstract is about."""
+
+    def score(label: str, weight: int = 3) -> tuple[int, int]:
+        spans = cues.get(label)
+        in_title = sum(1 for s, _ in spans if s < title_end)
+        return len(spans) + (weight - 1) * in_title, in_title
+
+    panc, panc_title = score("PANCREATIC")
+    other, other_title = score("OTHER_PRIMARY")
+    to_pancreas, to_pancreas_title = score("PANCREAS_AS_SITE")
+    other_score = other + 2 * to_pancreas
+    if other_score == 0:
+        return "pancreatic" if panc else "unknown"
+    if panc == 0:
+        return "other"
+    if (other_title or to_pancreas_title) and not panc_title and other_score >= panc:
+        return "other"
+    if other_score >= 3 * panc:
+        return "other"
+    return "pancreatic"
+
+
+def _local_site(
+    m: Mention, cues: CueIndex, sent: tuple[int, int], window: int, metastatic_doc: bool
+) -> bool:
+    a, b = max(sent[0], m.start - window), min(sent[1], m.end + window)
+    if cues.starting_at("NORMAL_AFTER", m.end) or cues.ending_at(
+        "NORMAL_BEFORE", m.start
+    ):
+        return False
+    if any(
+        s < m.end and m.start < e
+        for s, e in cues.within("OTHER_PRIMARY", m.start - 6, m.end)
+    ):
+        return False
+    if cues.any_within("OTHER_PRIMARY", *sent) and not cues.any_within(
+        "PANCREATIC", *sent
+    ):
+        return False
+    if cues.any_within("MET_STRONG", a, b):
+        return True
+    return metastatic_doc and cues.any_within("MET_WEAK", a, b)
+
+
+def coordinated(words: list[str], left: Mention, right: Mention) -> bool:
+    """True when only list punctuation and conjunctions separate two organ mentions."""
+    between = words[left.end : right.start]
+    return len(between) <= 4 and all(w.lower() in _COORDINATORS for w in between)
+
+
+def mark_sites(
+    organs: list[Mention],
+    cues: CueIndex,
+    sent_bounds: list[tuple[int, int]],
+    words: list[str],
+    rules: Rules,
+    primary: str,
+) -> None:
+    """Set ``site`` on each ORGAN mention (in place)."""
+    if primary == "other":
+        for m in organs:
+            m.site = False
+        return
+    window = rules.window("organ_site")
+    metastatic_doc = cues.count("MET_STRONG") > 0
+    for m in organs:
+        m.site = m.key not in NEVER_SITES and _local_site(
+            m, cues, sent_bounds[m.sent], window, metastatic_doc
+        )
+
+    def blocked(x: Mention) -> bool:
+        normal = cues.starting_at("NORMAL_AFTER", x.end) or cues.ending_at(
+            "NORMAL_BEFORE", x.start
+        )
+        return x.key in NEVER_SITES or normal is not None
+
+    pairs = [
+        (a, b)
+        for a, b in zip(organs, organs[1:], strict=False)
+        if a.sent == b.sent and coordinated(words, a, b)
+    ]
+    changed = True
+    while changed:
+        changed = False
+        for left, right in pairs:
+            for x, other in ((left, right), (right, left)):
+                if other.site and not x.site and not blocked(x):
+                    x.site = changed = True
+
+
+def sentence_bounds(starts: list[int], n_tokens: int) -> list[tuple[int, int]]:
+    return [
+        (s, starts[i + 1] if i + 1 < len(starts) else n_tokens)
+        for i, s in enumerate(starts)
+    ]
+
+
+def title_end_token(doc: Doc) -> int:
+    """Index of the first token after the title (the title is the text before the first newline)."""
+    newline = doc.text.find("\n")
+    if newline < 0:
+        return len(doc)
+    span = doc.char_span(newline, newline + 1, alignment_mode="expand")
+    return span.start if span is not None else len(doc)
+
+
+@Language.factory(
+    "pdac_organ_context",
+    assigns=["doc._.pdac_primary"],
+    requires=["doc._.pdac_mentions", "doc._.pdac_cues"],
+)
+class OrganContext:
+    """Marks which ORGAN mentions are sites of PDAC metastasis (see the module docstring)."""
+
+    def __init__(self, nlp: Language, name: str = "pdac_organ_context") -> None:
+        register_extensions()
+        self.name = name
+        self.rules = default_rules()
+
+    def __call__(self, doc: Doc) -> Doc:
+        cues: CueIndex = doc._.pdac_cues
+        doc._.pdac_primary = document_primary(cues, title_end_token(doc))
+        organs = [m for m in doc._.pdac_mentions or () if m.label == "ORGAN"]
+        if organs:
+            bounds = sentence_bounds(doc._.pdac_sent_starts, len(doc))
+            words = [t.text for t in doc]
+            mark_sites(organs, cues, bounds, words, self.rules, doc._.pdac_primary)
+        return doc

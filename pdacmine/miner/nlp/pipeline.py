@@ -1,0 +1,101 @@
+"""The extraction pipeline: a blank English pipeline with the scispaCy tokenizer and pdac components.
+
+Components, in order (all registered spaCy factories, usable with ``nlp.add_pipe(name)``):
+
+==========================  ==========================================================
+``pdac_sentence_fixes``     sentences that survive "e.g.", "et al.", "Fig. 2", "vs."
+``abbreviation_detector``   scispaCy's Schwartz & Hearst abbreviation definitions
+``pdac_cues``               trigger phrases of ``data/context_rules.json``
+``pdac_entity_matcher``     vocabulary concepts (ORGAN, STAGE, MECHANISM, THERAPY)
+``pdac_organ_context``      organs that are sites of metastasis; the primary cancer
+``pdac_context``            negation, hedging, background therapies
+``pdac_tuples``             evidence tuples
+==========================  ==========================================================
+
+No model is needed or downloaded. ``model="en_core_sci_sm"`` (or a path) runs an installed
+spaCy/scispaCy pipeline first and adds the pdac components after it; its parser then
+provides the sentences.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+import scispacy.abbreviation  # noqa: F401  (registers "abbreviation_detector")
+import spacy
+from spacy.language import Language
+
+from pdacmine import __version__
+from pdacmine.errors import InputError
+from pdacmine.miner.nlp import context, cues, entities, organs, sentences, tuples  # noqa: F401  (factories)
+from pdacmine.miner.nlp.rules import default_rules
+from pdacmine.miner.nlp.tokenize import make_tokenizer
+from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
+
+logger = logging.getLogger(__name__)
+
+PDAC_COMPONENTS = (
+    "pdac_cues",
+    "pdac_entity_matcher",
+    "pdac_organ_context",
+    "pdac_context",
+    "pdac_tuples",
+)
+
+
+def extractor_version(vocab: Vocabulary | None = None) -> str:
+    """pdacmine version + vocabulary digest + rules digest, e.g. ``0.1.0+v3f2a9c1b2d+r8c1d2e3f``."""
+    vocabulary = vocab or default_vocabulary()
+    return f"{__version__}+v{vocabulary.version}+r{default_rules().digest}"[:40]
+
+
+def _load_model(model: str) -> Language:
+    if not (spacy.util.is_package(model) or Path(model).expanduser().exists()):
+        raise InputError(
+            f"model {model} is not installed; the default pipeline needs none (omit --model)"
+        )
+    try:
+        return spacy.load(model)
+    except (OSError, ValueError, ImportError) as exc:
+        raise InputError(f"model {model} cannot be loaded: {exc}") from exc
+
+
+def tokenizer_pipeline() -> Language:
+    """Tokenizer + sentence splitting only (the speed baseline of ``benchmarks/extract.py``)."""
+    nlp = spacy.blank("en")
+    nlp.tokenizer = make_tokenizer(nlp)
+    nlp.add_pipe("pdac_sentence_fixes")
+    return nlp
+
+
+def build_pipeline(
+    vocab: Vocabulary | None = None, model: str | None = None
+) -> Language:
+    """A new pipeline; ``vocab`` defaults to :func:`default_vocabulary`, ``model`` to none."""
+    if model:
+        nlp = _load_model(model)
+        first = nlp.pipe_names[0] if nlp.pipe_names else None
+        nlp.add_pipe("pdac_sentence_fixes", before=first) if first else nlp.add_pipe(
+            "pdac_sentence_fixes"
+        )
+    else:
+        nlp = spacy.blank("en")
+        nlp.add_pipe("pdac_sentence_fixes")
+    nlp.tokenizer = make_tokenizer(nlp)
+    nlp.add_pipe("abbreviation_detector")
+    for name in PDAC_COMPONENTS:
+        nlp.add_pipe(name)
+    if vocab is not None:
+        nlp.get_pipe("pdac_entity_matcher").set_vocabulary(nlp, vocab)  # type: ignore[attr-defined]
+    return nlp
+
+
+@lru_cache(maxsize=2)
+def get_pipeline(model: str | None = None) -> Language:
+    """The pipeline for this process with the default vocabulary, built once."""
+    logger.info(
+        "building the extraction pipeline%s", f" on model {model}" if model else ""
+    )
+    return build_pipeline(model=model)

@@ -1,0 +1,111 @@
+"""The rule data of the pipeline (``data/context_rules.json``): trigger lists, windows, confidence priors.
+
+The file is data, not code, so that curators can extend a trigger list without touching
+Python; its digest is part of :data:`pdacmine.miner.nlp.pipeline.RULES_VERSION`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pdacmine.errors import InputError
+
+RULES_FILE = Path(__file__).parent / "data" / "context_rules.json"
+
+#: Cue labels every rules file must define (others are allowed and ignored by the code).
+CUE_LABELS = (
+    "NEG_PRE",
+    "NEG_POST",
+    "PSEUDO_NEG",
+    "TERMINATE",
+    "HEDGE",
+    "PROMOTE",
+    "SUPPRESS",
+    "ASSOC",
+    "LOSS",
+    "MET_STRONG",
+    "MET_WEAK",
+    "MET_GENERAL",
+    "NORMAL_AFTER",
+    "NORMAL_BEFORE",
+    "CONTINUATION",
+    "PANCREATIC",
+    "PANCREAS_AS_SITE",
+    "OTHER_PRIMARY",
+    "BACKGROUND_THERAPY",
+    "TREATMENT_CONTEXT",
+    "STUDY_CLINICAL",
+    "STUDY_TISSUE",
+    "STUDY_ANIMAL",
+    "STUDY_INVITRO",
+    "STUDY_REVIEW",
+    "STUDY_CASE",
+    "RECURRENCE",
+)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Parsed rules file; ``cues`` maps a cue label to its phrases (lower-case)."""
+
+    cues: dict[str, tuple[str, ...]]
+    windows: dict[str, int]
+    section_labels: dict[str, str]
+    ambiguous_symbols: frozenset[str]
+    symbol_gene_cues: frozenset[str]
+    confidence: dict[str, Any]
+    digest: str
+
+    def window(self, name: str) -> int:
+        return int(self.windows[name])
+
+
+def parse_rules(raw: dict[str, Any], digest: str = "") -> Rules:
+    """Validate and convert the JSON document of a rules file."""
+    try:
+        cues = {
+            label: tuple(p.strip().lower() for p in phrases)
+            for label, phrases in raw["cues"].items()
+        }
+        missing = [label for label in CUE_LABELS if label not in cues]
+        if missing:
+            raise InputError(f"rules file lacks cue list(s): {', '.join(missing)}")
+        sections = {
+            label.strip().lower(): section
+            for section, labels in raw["section_labels"].items()
+            for label in labels
+        }
+        return Rules(
+            cues=cues,
+            windows={k: int(v) for k, v in raw["windows"].items()},
+            section_labels=sections,
+            ambiguous_symbols=frozenset(raw.get("ambiguous_symbols", ())),
+            symbol_gene_cues=frozenset(
+                c.lower() for c in raw.get("symbol_gene_cues", ())
+            ),
+            confidence=dict(raw["confidence"]),
+            digest=digest,
+        )
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise InputError(f"malformed rules file: {exc!r}") from exc
+
+
+def load_rules(path: Path = RULES_FILE) -> Rules:
+    """Read and validate a rules file; a malformed file raises :class:`InputError` naming it."""
+    try:
+        data = path.read_bytes()
+        raw = json.loads(data)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read rules file {path}: {exc}") from exc
+    return parse_rules(raw, hashlib.sha256(data).hexdigest()[:8])
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> Rules:
+    """The shipped rules, loaded once per process."""
+    return load_rules()

@@ -1,0 +1,68 @@
+"""Structured-abstract sections from the text itself.
+
+PubMed's structured abstracts arrive as "LABEL: text" paragraphs joined with "\\n" (that is
+how ``Article.abstract`` stores them); copies from other sources put the label on its own
+line ("Purpose" / "Methods"). Both layouts are recognised. A label maps to its NLM category
+(BACKGROUND, OBJECTIVE, METHODS, RESULTS, CONCLUSIONS) through ``section_labels`` of the rules
+file; an unknown ALL-CAPS label is kept as written ("PATIENTS"). The title is "TITLE"; an
+unstructured abstract has no section (None).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from pdacmine.miner.nlp.rules import Rules
+
+_INLINE = re.compile(r"^\s*([A-Za-z][A-Za-z ,&/\-]{1,60}?)\s*[:：]\s*")
+_OWN_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z ,&/\-]{1,60}?)\s*[:.]?\s*$")
+
+Section = tuple[int, str | None]
+
+
+def line_label(line: str, rules: Rules) -> tuple[str | None, bool]:
+    """(section, label_only) for one abstract line; section None when the line has no label."""
+    own = _OWN_LINE.match(line)
+    if own:
+        label = own.group(1).strip()
+        known = rules.section_labels.get(label.lower())
+        if known:
+            return known, True
+        if label.isupper() and line.rstrip().endswith(":"):
+            return label.upper()[:50], True
+    inline = _INLINE.match(line)
+    if inline:
+        label = inline.group(1).strip()
+        known = rules.section_labels.get(label.lower())
+        if known:
+            return known, False
+        if label.isupper() and len(label) > 2:
+            return label[:50], False
+    return None, False
+
+
+def section_starts(text: str, rules: Rules) -> list[Section]:
+    """(start character, section) at each change of section; the title is "TITLE"."""
+    title_end = text.find("\n")
+    if title_end < 0:
+        return [(0, "TITLE")]
+    out: list[Section] = [(0, "TITLE"), (title_end + 1, None)]
+    pos = title_end + 1
+    structured = False
+    for line in text[title_end + 1 :].split("\n"):
+        section, _ = line_label(line, rules)
+        if section is not None:
+            structured = True
+            out.append((pos, section))
+        pos += len(line) + 1
+    if not structured:
+        return out[:2]
+    return out
+
+
+def section_at(sections: list[Section], char: int) -> str | None:
+    """The section of the character offset ``char`` (``sections`` from :func:`section_starts`)."""
+    starts = [s for s, _ in sections]
+    i = bisect_right(starts, char) - 1
+    return sections[i][1] if i >= 0 else None

@@ -1,0 +1,79 @@
+"""``pdac_sentence_fixes``: sentence boundaries for PubMed titles and abstracts.
+
+Rules (one pass over the tokens, no model):
+
+- a sentence ends after ".", "!" or "?" unless the next word starts in lower case or is a
+  closing bracket or comma ("p < 0.05) ." stays whole);
+- period-final abbreviations ("e.g.", "et al.", "Fig.", "vs.", "approx.", "no.") are single
+  tokens (see :mod:`pdacmine.miner.nlp.tokenize`), so they never end a sentence;
+- a line break always ends a sentence: the title, and each "LABEL: text" paragraph of a
+  structured abstract, start new sentences.
+
+Also sets ``Doc._.pdac_sent_starts``: the first token index of every sentence, ascending, which
+the other pdac components use to find a token's sentence with :func:`bisect.bisect_right`.
+"""
+
+from __future__ import annotations
+
+import numpy
+from spacy.attrs import SENT_START
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pdacmine.miner.nlp.mention import register_extensions
+
+_ENDERS = frozenset({".", "!", "?", "…"})
+_NO_START = frozenset({")", "]", "}", ",", ";", ":", ".", "%"})
+
+
+def sentence_starts(words: list[str]) -> list[int]:
+    """Indices of the tokens that start a sentence, for the token texts ``words``."""
+    starts = [0] if words else []
+    pending = False  # a sentence ender was seen; the next word may start a sentence
+    for i, word in enumerate(words):
+        if i == 0:
+            continue
+        if "\n" in word:
+            pending = True
+            continue
+        if word.isspace():
+            continue
+        if pending:
+            first = word[0]
+            if "\n" in words[i - 1] or not (first.islower() or word in _NO_START):
+                starts.append(i)
+            pending = False
+        if word in _ENDERS:
+            pending = True
+    return starts
+
+
+@Language.factory(
+    "pdac_sentence_fixes",
+    assigns=["token.is_sent_start", "doc._.pdac_sent_starts"],
+    requires=[],
+)
+class SentenceFixes:
+    """Sentence segmentation that survives "e.g.", "et al.", "Fig. 2", "vs." and structured labels."""
+
+    def __init__(self, nlp: Language, name: str = "pdac_sentence_fixes") -> None:
+        register_extensions()
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            doc._.pdac_sent_starts = []
+            return doc
+        starts = sentence_starts([t.text for t in doc])
+        flags = numpy.full((len(doc), 1), -1, dtype="int32")
+        flags[starts, 0] = 1
+        doc.from_array([SENT_START], flags.astype("uint64"))
+        doc._.pdac_sent_starts = starts
+        return doc
+
+
+def get_sent_starts(doc: Doc) -> list[int]:
+    """First token of each sentence; after a statistical parser (``--model``), its sentences win."""
+    if doc.has_annotation("DEP") or doc._.pdac_sent_starts is None:
+        return [s.start for s in doc.sents]
+    return list(doc._.pdac_sent_starts)

@@ -1,0 +1,81 @@
+"""The pipeline's tokenizer: scispaCy's ``combined_rule_tokenizer`` with three additions.
+
+1. A hyphen or slash between two letters/digits is its own token, so that "ZEB1-driven",
+   "gemcitabine/nab-paclitaxel" and "IL-6/STAT3" expose the names inside them. Vocabulary
+   patterns are tokenized by the same tokenizer, so "IL-6" still matches as three tokens.
+2. Abbreviations that end with a period stay one token ("e.g.", "i.e.", "vs.", "approx.",
+   "et al.", "Fig."), so the sentence splitter never breaks after them.
+3. Nothing else: offsets always index into the original text (no text is rewritten).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from scispacy.custom_tokenizer import combined_rule_tokenizer
+from spacy.language import Language
+from spacy.symbols import ORTH
+from spacy.tokenizer import Tokenizer
+
+#: Letters (Latin and Greek) or digits on both sides of a hyphen or slash.
+_JOINER_INFIX = (
+    r"(?<=[0-9A-Za-z\u0370-\u03ff])[-/\u2010\u2011\u2013](?=[0-9A-Za-z\u0370-\u03ff])"
+)
+
+#: Period-final abbreviations kept as one token, in the casings they appear in.
+ABBREVIATIONS = (
+    "e.g.",
+    "i.e.",
+    "vs.",
+    "cf.",
+    "ca.",
+    "approx.",
+    "resp.",
+    "al.",
+    "fig.",
+    "figs.",
+    "ref.",
+    "refs.",
+    "suppl.",
+    "no.",
+    "nos.",
+    "vol.",
+    "dr.",
+    "prof.",
+    "etc.",
+    "viz.",
+    "incl.",
+    "max.",
+    "min.",
+    "avg.",
+    "sp.",
+    "spp.",
+    "inc.",
+    "ltd.",
+    "co.",
+    "mr.",
+    "ms.",
+    "mrs.",
+    "st.",
+    "jr.",
+)
+
+
+def _casings(word: str) -> set[str]:
+    return {word, word.capitalize(), word.upper()}
+
+
+def make_tokenizer(nlp: Language) -> Tokenizer:
+    """scispaCy's rule tokenizer for ``nlp`` with the additions described in the module docstring."""
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "ignore", FutureWarning
+        )  # scispaCy's regex: "Possible set union"
+        tokenizer = combined_rule_tokenizer(nlp)
+    infix = tokenizer.infix_finditer.__self__  # type: ignore[attr-defined]
+    tokenizer.infix_finditer = re.compile(f"{infix.pattern}|{_JOINER_INFIX}").finditer
+    for abbreviation in ABBREVIATIONS:
+        for form in _casings(abbreviation):
+            tokenizer.add_special_case(form, [{ORTH: form}])
+    return tokenizer

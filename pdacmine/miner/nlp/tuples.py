@@ -1,0 +1,69 @@
+"""``pdac_tuples``: assembles :class:`~pdacmine.miner.relations.EvidenceTuple` records for a Doc.
+
+The algorithm lives in :mod:`pdacmine.miner.relations` (pure functions); this component
+collects what it needs from the Doc: sentence token ranges and character spans, section of
+each sentence, the primary cancer and the article's study type from text cues. Publication
+types, when known, refine the study type later (:func:`pdacmine.miner.extract.doc_to_record`).
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pdacmine.miner.nlp.context import sentence_sections
+from pdacmine.miner.nlp.mention import register_extensions
+from pdacmine.miner.nlp.organs import sentence_bounds
+from pdacmine.miner.nlp.rules import default_rules
+from pdacmine.miner.relations import assemble
+from pdacmine.miner.studytype import document_study_type
+
+
+def sentence_char_spans(
+    doc: Doc, bounds: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Character range of each sentence without leading/trailing white space."""
+    spans = []
+    text = doc.text
+    for a, b in bounds:
+        start = doc[a].idx if a < len(doc) else len(text)
+        end = doc[b - 1].idx + len(doc[b - 1]) if b > a else start
+        chunk = text[start:end]
+        lead = len(chunk) - len(chunk.lstrip())
+        spans.append((start + lead, start + len(chunk.rstrip())))
+    return spans
+
+
+def doc_tuples(doc: Doc, publication_types: list[object] | None = None) -> list:  # type: ignore[type-arg]
+    """Tuples of a processed Doc; ``publication_types`` refine the study type."""
+    rules = default_rules()
+    starts = doc._.pdac_sent_starts or [0]
+    bounds = sentence_bounds(starts, len(doc))
+    return assemble(
+        doc._.pdac_mentions or [],
+        doc._.pdac_cues,
+        bounds,
+        rules,
+        text=doc.text,
+        sentence_spans=sentence_char_spans(doc, bounds),
+        sections=sentence_sections(doc, starts, doc._.pdac_sections or [(0, None)]),
+        primary=doc._.pdac_primary or "unknown",
+        study_type=document_study_type(doc._.pdac_cues, publication_types),
+    )
+
+
+@Language.factory(
+    "pdac_tuples",
+    assigns=["doc._.pdac_tuples"],
+    requires=["doc._.pdac_mentions", "doc._.pdac_cues", "doc._.pdac_primary"],
+)
+class TupleAssembler:
+    """Mechanism–stage–organ–therapy evidence tuples, one or more per claim sentence."""
+
+    def __init__(self, nlp: Language, name: str = "pdac_tuples") -> None:
+        register_extensions()
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.pdac_tuples = doc_tuples(doc) if doc._.pdac_mentions else []
+        return doc

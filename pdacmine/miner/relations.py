@@ -1,0 +1,353 @@
+"""Evidence tuples: sentence-level claims linking mechanism, stage, organ and therapy.
+
+A tuple is made from one sentence (or one sentence and the sentence before it):
+
+- mechanism + site organ and/or stage ("Macrophage granulin drives liver metastasis");
+- mechanism + metastasis in general, with stage and organ empty ("ZEB1 drives metastasis");
+- therapy + site organ with no mechanism ("hepatic arterial infusion for liver metastases"),
+  except resection of the primary followed by recurrence at the organ;
+- a therapy in the sentence fills the therapy slot of the mechanism tuples.
+
+Organs and stages come from the previous sentence when this one has none and opens with a
+continuation ("These metastases ...", "This ...", "They ..."), and mechanisms likewise.
+Background therapies, non-site organs and abstracts about another primary cancer make no tuple.
+
+Polarity: the promote/suppress trigger nearest the mechanism, preferring one between the
+mechanism and its partner, inverted when the mechanism is knocked down, depleted, lost or
+inhibited ("knockdown of X reduced metastasis" => X promotes); otherwise "associated".
+
+Confidence (priors in ``context_rules.json`` -> ``confidence``)::
+
+    base[type] + trigger·[explicit promote/suppress/association cue in the sentence]
+               + therapy_slot·[therapy filled]
+               - adjacent·[a member came from the previous sentence]
+               - hedged·[hedged] - distance·[members > windows.long_distance tokens apart]
+               - negated·[negated]          clamped to [floor, ceiling]
+
+with type one of mechanism-organ-stage, mechanism-organ, mechanism-stage, therapy-organ,
+mechanism-metastasis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product
+from typing import Any
+
+from pdacmine.miner.nlp.cues import CueIndex
+from pdacmine.miner.nlp.mention import Mention
+from pdacmine.miner.nlp.rules import Rules
+from pdacmine.miner.studytype import classify
+
+POLARITIES = ("promotes", "suppresses", "associated")
+MAX_TUPLES_PER_SENTENCE = 24
+_INVERT = {
+    "promotes": "suppresses",
+    "suppresses": "promotes",
+    "associated": "associated",
+}
+_PRIMARY_SURGERY = frozenset(
+    {"resection", "surgery", "pancreatectomy", "whipple", "pancreaticoduodenectomy"}
+)
+
+
+@dataclass(slots=True)
+class EvidenceTuple:
+    sent: int
+    start: int
+    end: int
+    sentence: str
+    mechanism: Mention | None
+    stage: Mention | None
+    organ: Mention | None
+    therapy: Mention | None
+    polarity: str = "associated"
+    negated: bool = False
+    hedged: bool = False
+    adjacent: bool = False
+    section: str | None = None
+    study_type: str = "other"
+    confidence: float = 0.5
+
+    @property
+    def members(self) -> list[Mention]:
+        return [
+            m
+            for m in (self.mechanism, self.stage, self.organ, self.therapy)
+            if m is not None
+        ]
+
+    @property
+    def kind(self) -> str:
+        if self.mechanism is None:
+            return "therapy-organ"
+        if self.organ and self.stage:
+            return "mechanism-organ-stage"
+        if self.organ:
+            return "mechanism-organ"
+        if self.stage:
+            return "mechanism-stage"
+        return "mechanism-metastasis"
+
+    def slots(self) -> tuple[str | None, str | None, str | None, str | None]:
+        """(mechanism key, stage, organ, therapy key) as used by ``evidence_key``."""
+        key = lambda m: m.key if m else None
+        return key(self.mechanism), key(self.stage), key(self.organ), key(self.therapy)
+
+    def as_dict(self) -> dict[str, Any]:
+        mech, ther = self.mechanism, self.therapy
+        return {
+            "sentence": self.sentence,
+            "start": self.start,
+            "end": self.end,
+            "section": self.section,
+            "mechanism": {
+                "key": mech.key,
+                "category": mech.category,
+                "concept_id": mech.concept_id,
+            }
+            if mech
+            else None,
+            "stage": self.stage.key if self.stage else None,
+            "organ": self.organ.key if self.organ else None,
+            "therapy": {
+                "key": ther.key,
+                "class": ther.category,
+                "concept_id": ther.concept_id,
+            }
+            if ther
+            else None,
+            "polarity": self.polarity,
+            "negated": self.negated,
+            "hedged": self.hedged,
+            "study_type": self.study_type,
+            "confidence": self.confidence,
+        }
+
+
+@dataclass(slots=True)
+class SentenceMembers:
+    mechanisms: list[Mention]
+    stages: list[Mention]
+    organs: list[Mention]
+    therapies: list[Mention]
+
+
+def _unique(mentions: list[Mention]) -> list[Mention]:
+    seen: dict[str, Mention] = {}
+    for m in mentions:
+        seen.setdefault(m.key, m)
+    return list(seen.values())
+
+
+def members_by_sentence(mentions: list[Mention], n_sents: int) -> list[SentenceMembers]:
+    out = [SentenceMembers([], [], [], []) for _ in range(n_sents)]
+    for m in mentions:
+        s = out[m.sent]
+        if m.label == "MECHANISM":
+            s.mechanisms.append(m)
+        elif m.label == "STAGE":
+            s.stages.append(m)
+        elif m.label == "ORGAN" and m.site:
+            s.organs.append(m)
+        elif m.label == "THERAPY" and not m.background:
+            s.therapies.append(m)
+    for s in out:
+        s.mechanisms, s.stages, s.organs, s.therapies = map(
+            _unique, (s.mechanisms, s.stages, s.organs, s.therapies)
+        )
+    return out
+
+
+def polarity(
+    mech: Mention,
+    partner_start: int | None,
+    cues: CueIndex,
+    sent: tuple[int, int],
+    rules: Rules,
+) -> str:
+    """Direction of the mechanism's effect on its partner (see the module docstring)."""
+    triggers = [(s, e, "promotes") for s, e in cues.within("PROMOTE", *sent)]
+    triggers += [(s, e, "suppresses") for s, e in cues.within("SUPPRESS", *sent)]
+    triggers = [t for t in triggers if t[1] <= mech.start or t[0] >= mech.end]
+    if not triggers:
+        return "associated"
+    if partner_start is not None:
+        lo, hi = sorted((mech.end, partner_start))
+        between = [t for t in triggers if lo <= t[0] and t[1] <= hi]
+        if between:
+            triggers = between
+    chosen = min(
+        triggers, key=lambda t: min(abs(t[0] - mech.end), abs(mech.start - t[1]))
+    )
+    lost = cues.any_within(
+        "LOSS", mech.start - rules.window("loss_before"), mech.start
+    ) or cues.any_within("LOSS", mech.end, mech.end + rules.window("loss_after"))
+    return _INVERT[chosen[2]] if lost else chosen[2]
+
+
+def confidence(
+    t: EvidenceTuple, explicit_trigger: bool, distance: int, rules: Rules
+) -> float:
+    c = rules.confidence
+    score = float(c["base"][t.kind])
+    score += c["trigger"] * explicit_trigger + c["therapy_slot"] * (
+        t.therapy is not None and t.mechanism is not None
+    )
+    score -= (
+        c["adjacent"] * t.adjacent + c["hedged"] * t.hedged + c["negated"] * t.negated
+    )
+    score -= c["distance"] * (distance > rules.window("long_distance"))
+    return round(min(c["ceiling"], max(c["floor"], score)), 3)
+
+
+def _combinations(
+    s: SentenceMembers, metastasis_cue: bool
+) -> list[tuple[Any, Any, Any, Any]]:
+    organs, stages, therapies = (
+        s.organs or [None],
+        s.stages or [None],
+        s.therapies or [None],
+    )
+    if s.mechanisms and (s.organs or s.stages or metastasis_cue):
+        combos = list(product(s.mechanisms, stages, organs, therapies))
+    elif s.therapies and s.organs:
+        combos = list(product([None], stages, s.organs, s.therapies))
+    else:
+        return []
+    if len(combos) > MAX_TUPLES_PER_SENTENCE:
+        combos = [(m, st, o, None) for m, st, o, _ in combos][:MAX_TUPLES_PER_SENTENCE]
+    return list(dict.fromkeys(combos))
+
+
+def _continues(cues: CueIndex, sent: tuple[int, int]) -> bool:
+    return bool(cues.within("CONTINUATION", sent[0], min(sent[1], sent[0] + 2)))
+
+
+def _borrow(
+    current: SentenceMembers, previous: SentenceMembers
+) -> SentenceMembers | None:
+    """Members taken from the previous sentence for a continuation sentence, or None."""
+    has_target = bool(current.organs or current.stages)
+    if (
+        (current.mechanisms or current.therapies)
+        and not has_target
+        and (previous.organs or previous.stages)
+    ):
+        return SentenceMembers(
+            current.mechanisms, previous.stages, previous.organs, current.therapies
+        )
+    if has_target and not current.mechanisms and previous.mechanisms:
+        return SentenceMembers(
+            previous.mechanisms, current.stages, current.organs, current.therapies
+        )
+    return None
+
+
+def _recurrence_site(
+    organ: Mention, cues: CueIndex, sent: tuple[int, int], rules: Rules
+) -> bool:
+    w = rules.window("organ_site")
+    return cues.any_within(
+        "RECURRENCE", max(sent[0], organ.start - w), min(sent[1], organ.end + w)
+    )
+
+
+def _partner_start(
+    head: Mention, targets: list[Mention], cues: CueIndex, sent: tuple[int, int]
+) -> int | None:
+    starts = [t.start for t in targets] + [
+        s for s, _ in cues.within("MET_GENERAL", *sent)
+    ]
+    starts = [s for s in starts if s >= head.end or s < head.start]
+    return min(starts, key=lambda s: abs(s - head.start)) if starts else None
+
+
+def _make_tuple(
+    combo: tuple[Any, Any, Any, Any],
+    i: int,
+    span: tuple[int, int],
+    text: str,
+    adjacent: bool,
+    cues: CueIndex,
+    sent: tuple[int, int],
+    rules: Rules,
+) -> EvidenceTuple:
+    mech, stage, organ, therapy = combo
+    t = EvidenceTuple(
+        i,
+        span[0],
+        span[1],
+        text[span[0] : span[1]],
+        mech,
+        stage,
+        organ,
+        therapy,
+        adjacent=adjacent,
+    )
+    members = t.members
+    t.negated = any(m.negated for m in members)
+    t.hedged = any(m.hedged for m in members)
+    head = mech or therapy
+    targets = [m for m in (organ, stage) if m is not None and m.sent == head.sent]
+    t.polarity = polarity(
+        head, _partner_start(head, targets, cues, sent), cues, sent, rules
+    )
+    explicit = any(
+        cues.any_within(label, *sent) for label in ("PROMOTE", "SUPPRESS", "ASSOC")
+    )
+    same = [m for m in members if m.sent == i]
+    distance = (
+        max(m.start for m in same) - min(m.end for m in same) if len(same) > 1 else 0
+    )
+    t.confidence = confidence(t, explicit, distance, rules)
+    return t
+
+
+def assemble(
+    mentions: list[Mention],
+    cues: CueIndex,
+    bounds: list[tuple[int, int]],
+    rules: Rules,
+    *,
+    text: str,
+    sentence_spans: list[tuple[int, int]],
+    sections: list[str | None],
+    primary: str,
+    study_type: str,
+) -> list[EvidenceTuple]:
+    """Evidence tuples of one abstract (see the module docstring).
+
+    ``bounds`` are the token ranges of the sentences and ``sentence_spans`` their character
+    ranges in ``text`` (surrounding white space excluded).
+    """
+    if primary == "other" or not mentions:
+        return []
+    per = members_by_sentence(mentions, len(bounds))
+    out: list[EvidenceTuple] = []
+    for i, current in enumerate(per):
+        members, adjacent = current, False
+        if i > 0 and _continues(cues, bounds[i]):
+            borrowed = _borrow(current, per[i - 1])
+            if borrowed is not None:
+                members, adjacent = borrowed, True
+        combos = _combinations(members, cues.any_within("MET_GENERAL", *bounds[i]))
+        if not combos:
+            continue
+        span = (
+            sentence_spans[i - 1][0] if adjacent else sentence_spans[i][0],
+            sentence_spans[i][1],
+        )
+        kind = classify(cues, bounds[i][0], bounds[i][1], study_type)
+        for combo in combos:
+            mech, _, organ, therapy = combo
+            if (
+                mech is None
+                and therapy.key in _PRIMARY_SURGERY
+                and _recurrence_site(organ, cues, bounds[organ.sent], rules)
+            ):
+                continue
+            t = _make_tuple(combo, i, span, text, adjacent, cues, bounds[i], rules)
+            t.section, t.study_type = sections[i], kind
+            out.append(t)
+    return out
