@@ -20,6 +20,7 @@ from typing import Any
 from pdacmine.miner.nlp.vocab import Concept, Vocabulary, default_vocabulary
 
 FACET_KEY = {"ORGAN": "organ", "STAGE": "stage", "MECHANISM": "category", "THERAPY": "therapy"}
+_WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
 
 
@@ -31,10 +32,28 @@ class Pattern:
     key: str
     regex: re.Pattern[str]
     forms: Mapping[str, Concept]
+    first_words: frozenset[str] | None = None
+    """Lower-cased first word of every form: a text with none of them cannot match (None: always try)."""
 
 
 def _alternation(forms: Iterable[str]) -> str:
-    return "|".join(re.escape(f) for f in sorted(set(forms), key=len, reverse=True))
+    """A regex matching any of ``forms``, longest first, as a character trie (fast on large vocabularies)."""
+    trie: dict[str, Any] = {}
+    for form in forms:
+        node = trie
+        for char in form:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_regex(trie)
+
+
+def _trie_regex(node: dict[str, Any]) -> str:
+    ends = "" in node
+    branches = [re.escape(char) + _trie_regex(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if ends else body
 
 
 def build_patterns(vocab: Vocabulary) -> list[Pattern]:
@@ -58,7 +77,9 @@ def build_patterns(vocab: Vocabulary) -> list[Pattern]:
             parts.append(f"(?:{_alternation(exact)})")
         if parts:
             regex = re.compile(rf"(?<!\w)(?:{'|'.join(parts)})(?!\w)")
-            patterns.append(Pattern(facet, key, regex, {**folded, **exact}))
+            firsts = [_WORD.match(form) for form in [*folded, *exact]]
+            first_words = None if None in firsts else frozenset(m.group(0).lower() for m in firsts if m)
+            patterns.append(Pattern(facet, key, regex, {**folded, **exact}, first_words))
     return patterns
 
 
@@ -95,7 +116,10 @@ class _Match:
 
 def _matches(text: str, patterns: list[Pattern]) -> list[_Match]:
     found = []
+    words = {w.lower() for w in _WORD.findall(text)}
     for pat in patterns:
+        if pat.first_words is not None and words.isdisjoint(pat.first_words):
+            continue  # a speed-up only: the regex could not match anyway
         for m in pat.regex.finditer(text):
             surface = m.group(0)
             concept = pat.forms.get(surface) or pat.forms.get(surface.lower())
