@@ -44,7 +44,6 @@ BACKOFF = 1.0
 MAX_BACKOFF = 60.0
 MAX_RETRY_AFTER = 300.0
 RATE_MARGIN = 1.1
-_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
@@ -233,7 +232,7 @@ class EutilsClient:
         body = response.content  # raises httpx.RemoteProtocolError on a body shorter than Content-Length
         if response.status_code == 200:
             return body
-        if response.status_code in _RETRY_STATUS:
+        if response.status_code == 429 or response.status_code >= 500:
             raise _Transient(f"HTTP {response.status_code} {response.reason_phrase}", _retry_after(response))
         snippet = " ".join(body[:200].decode("utf-8", "replace").split())
         raise NetworkError(

@@ -1,0 +1,309 @@
+"""Harvest PubMed for saved queries: ESearch on [crdt] windows, EFetch in batches, upsert, log.
+
+For each saved query one run:
+
+1. picks the window: ``--since``/``--until`` when given, else from the query's watermark minus its
+   overlap (first run: from 1800/01/01) to today;
+2. writes a ``running`` row to the search log (the query exactly as sent) and commits it;
+3. runs ESearch with the history server; a window with more hits than PubMed lets one search return
+   (9,999) is bisected by day until every part fits, so no record is silently lost;
+4. fetches each part in batches from the history server, parses them (a truncated body is fetched
+   again), upserts them by PMID and commits batch by batch with the run's counters;
+5. after a part is committed, moves the watermark to the part's last day (parts run oldest first, so
+   the watermark never passes an uncommitted day), and finally marks the run ``ok``.
+
+A failure or Ctrl-C marks the run ``failed`` / ``interrupted`` with the (masked) error, keeps every
+committed batch and leaves the watermark where the last committed part put it: the next run
+finishes the job. Callers hold the writer lock (``pdacmine.db.lock.writer_lock``); this module
+doesn't take it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from pdacmine import __version__
+from pdacmine.config import Settings
+from pdacmine.db import harvest as db
+from pdacmine.db.articles import StoreCounts, store_batch
+from pdacmine.db.engine import session_scope
+from pdacmine.errors import InputError
+from pdacmine.miner import eutils
+from pdacmine.miner.eutils import EutilsClient, SearchResult
+from pdacmine.miner.parse import iter_pubmed
+from pdacmine.miner.pubmed_query import (
+    DEFAULT_QUERY_NAME,
+    DEFAULT_QUERY_NOTE,
+    EARLIEST,
+    default_query_term,
+    format_date,
+    windowed_term,
+)
+from pdacmine.miner.records import ParsedItem
+from pdacmine.models import SavedQuery
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 10000
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Reported after each committed batch."""
+
+    query_name: str
+    fetched: int
+    hits: int
+
+
+@dataclass
+class RunSummary:
+    """What one run of one saved query did (mirrors its search-log row)."""
+
+    run_id: int
+    query_name: str
+    status: str
+    mindate: str
+    maxdate: str
+    hits: int = 0
+    fetched: int = 0
+    counts: StoreCounts = field(default_factory=StoreCounts)
+    windows: int = 0
+    query_translation: str | None = None
+    error: str | None = None
+
+    def line(self) -> str:
+        c = self.counts
+        return (
+            f"{self.query_name}: {self.hits:,} hits {self.mindate}-{self.maxdate}, {self.fetched:,} fetched: "
+            f"{c.new:,} new, {c.updated:,} updated, {c.unchanged:,} unchanged, {c.deleted:,} deleted, "
+            f"{c.failed:,} failed [search run {self.run_id}, {self.status}]"
+        )
+
+
+@dataclass(frozen=True)
+class Window:
+    """The [crdt] days a run reads, and whether finishing them may move the watermark."""
+
+    mindate: date
+    maxdate: date
+    kind: str  # initial | update | backfill
+    advances_watermark: bool
+
+
+@dataclass(frozen=True)
+class SearchPart:
+    """One ESearch of a run: the whole window (``root``) or a part small enough to fetch (``leaf``)."""
+
+    mindate: date
+    maxdate: date
+    result: SearchResult
+    root: bool
+    leaf: bool
+
+
+def client_from_settings(settings: Settings) -> EutilsClient:
+    """An E-utilities client for the effective settings (ConfigError without an NCBI e-mail)."""
+    return EutilsClient(settings.eutils_url, settings.ncbi_email, api_key=settings.ncbi_api_key)
+
+
+def ensure_default_query(engine: Engine) -> None:
+    """Create the built-in ``pdac-metastasis`` query on first use (or refresh its term)."""
+    with session_scope(engine) as session:
+        db.ensure_builtin_query(session, DEFAULT_QUERY_NAME, default_query_term(), DEFAULT_QUERY_NOTE)
+
+
+def plan_window(query: SavedQuery, since: date | None, until: date | None, today: date) -> Window:
+    """The window of the next run of ``query`` (see the module docstring)."""
+    maxdate = until or today
+    if since is not None:
+        mindate = since
+        contiguous = query.watermark is not None and since <= query.watermark + timedelta(days=1)
+        kind = "backfill"
+    else:
+        mindate = db.next_mindate(query) or EARLIEST
+        contiguous = True
+        kind = "update" if query.watermark is not None else "initial"
+    if mindate > maxdate:
+        raise InputError(f"the window starts after it ends: {format_date(mindate)} > {format_date(maxdate)}")
+    return Window(mindate, maxdate, kind, contiguous)
+
+
+def iter_search_parts(
+    client: EutilsClient, term: str, mindate: date, maxdate: date, cap: int | None = None
+) -> Iterator[SearchPart]:
+    """ESearch ``term`` over the window; bisect by day while a part has more than ``cap`` hits.
+
+    Yields the whole-window search first, then (if it was split) each search made, depth first and
+    oldest first; parts with ``leaf=True`` fit under the cap and together cover the window exactly.
+    Raises :class:`InputError` when a single day has more hits than the cap.
+    """
+    limit = eutils.SEARCH_CAP if cap is None else cap
+    stack = [(mindate, maxdate)]
+    first = True
+    while stack:
+        lo, hi = stack.pop()
+        result = client.esearch(windowed_term(term, lo, hi), retmax=limit)
+        leaf = result.count <= limit
+        yield SearchPart(lo, hi, result, root=first, leaf=leaf)
+        first = False
+        if leaf:
+            continue
+        if lo == hi:
+            raise InputError(
+                f"{result.count:,} records were created in PubMed on {format_date(lo)} alone, more than one "
+                f"search can return ({limit:,}); narrow the query"
+            )
+        mid = lo + (hi - lo) // 2
+        logger.info("%s-%s: %d hits, splitting", format_date(lo), format_date(hi), result.count)
+        stack.append((mid + timedelta(days=1), hi))
+        stack.append((lo, mid))
+
+
+def harvest(
+    engine: Engine,
+    settings: Settings,
+    *,
+    query_names: Sequence[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    batch_size: int = 500,
+    client: EutilsClient | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    today: date | None = None,
+) -> list[RunSummary]:
+    """Harvest every saved query (or ``query_names``) and return one summary per run.
+
+    Stops at the first run that fails (its row says ``failed`` and why) and re-raises the error:
+    :class:`NetworkError` when E-utilities keeps failing, :class:`InputError` for a bad window.
+    """
+    if not 1 <= batch_size <= MAX_BATCH:
+        raise InputError(f"batch size must be between 1 and {MAX_BATCH:,}, not {batch_size}")
+    if since and until and since > until:
+        raise InputError(f"--since {format_date(since)} is after --until {format_date(until)}")
+    own_client = client is None
+    active = client if client is not None else client_from_settings(settings)
+    try:
+        ensure_default_query(engine)
+        with session_scope(engine) as session:
+            db.close_stale_runs(session)
+            queries = db.get_queries(session, query_names)
+        day = today or date.today()
+        return [_run_query(engine, active, q, since, until, day, batch_size, on_progress) for q in queries]
+    finally:
+        if own_client:
+            active.close()
+
+
+def _run_query(
+    engine: Engine,
+    client: EutilsClient,
+    query: SavedQuery,
+    since: date | None,
+    until: date | None,
+    today: date,
+    batch_size: int,
+    on_progress: Callable[[Progress], None] | None,
+) -> RunSummary:
+    window = plan_window(query, since, until, today)
+    with session_scope(engine) as session:
+        run = db.start_run(
+            session,
+            query,
+            query_sent=windowed_term(query.term, window.mindate, window.maxdate),
+            datetype="crdt",
+            mindate=format_date(window.mindate),
+            maxdate=format_date(window.maxdate),
+            run_kind=window.kind,
+            tool_version=f"pdacmine {__version__}",
+        )
+    summary = RunSummary(run.id, query.name, "running", format_date(window.mindate), format_date(window.maxdate))
+    logger.info("search run %d: %s, %s %s-%s", run.id, query.name, window.kind, summary.mindate, summary.maxdate)
+    try:
+        for part in iter_search_parts(client, query.term, window.mindate, window.maxdate):
+            _take_part(engine, client, query, window, part, summary, batch_size, on_progress)
+    except BaseException as exc:
+        summary.status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        summary.error = client.mask(str(exc) or type(exc).__name__)
+        if summary.status == "interrupted":
+            summary.error = "interrupted (Ctrl-C or a stop signal); committed batches are kept"
+        _close_run(engine, run.id, summary.status, summary.error)
+        raise
+    summary.status = "ok"
+    with session_scope(engine) as session:
+        db.finish_run(session, run.id, "ok")
+    return summary
+
+
+def _take_part(
+    engine: Engine,
+    client: EutilsClient,
+    query: SavedQuery,
+    window: Window,
+    part: SearchPart,
+    summary: RunSummary,
+    batch_size: int,
+    on_progress: Callable[[Progress], None] | None,
+) -> None:
+    result = part.result
+    if part.root:
+        summary.hits, summary.query_translation = result.count, result.query_translation
+        with session_scope(engine) as session:
+            db.update_run(session, summary.run_id, hits=result.count, query_translation=result.query_translation)
+    if not part.leaf:
+        return
+    summary.windows += 1
+    with session_scope(engine) as session:
+        db.record_hits(session, summary.run_id, result.ids)
+    if result.count and not (result.webenv and result.query_key):
+        raise InputError("E-utilities returned no history-server key (WebEnv/QueryKey) for the search")
+    for retstart in range(0, result.count, batch_size):
+        retmax = min(batch_size, result.count - retstart)
+        name = f"efetch of search run {summary.run_id} ({part.mindate}..{part.maxdate}, records {retstart + 1}-)"
+        items = client.efetch(str(result.webenv), str(result.query_key), retstart, retmax, _parser(name))
+        if len(items) < retmax:
+            logger.warning("%s: expected %d records, got %d", name, retmax, len(items))
+        with session_scope(engine) as session:
+            counts = store_batch(session, items, source="eutils", error_source=f"search run {summary.run_id}")
+            summary.counts = summary.counts + counts
+            summary.fetched += len(items)
+            db.update_run(session, summary.run_id, **_counters(summary))
+        if on_progress is not None:
+            on_progress(Progress(query.name, summary.fetched, summary.hits))
+    if window.advances_watermark:
+        with session_scope(engine) as session:
+            db.advance_watermark(session, query.id, part.maxdate)
+
+
+def _close_run(engine: Engine, run_id: int, status: str, error: str | None) -> None:
+    """Record how a run ended; a database that fails here must not hide the original error."""
+    try:
+        with session_scope(engine) as session:
+            db.finish_run(session, run_id, status, error)
+    except SQLAlchemyError as exc:
+        logger.error("could not mark search run %d as %s: %s", run_id, status, exc)
+
+
+def _parser(name: str) -> Callable[[bytes], list[ParsedItem]]:
+    def parse(body: bytes) -> list[ParsedItem]:
+        return list(iter_pubmed(body, name))
+
+    return parse
+
+
+def _counters(summary: RunSummary) -> dict[str, int]:
+    c = summary.counts
+    return {
+        "fetched": summary.fetched,
+        "new": c.new,
+        "updated": c.updated,
+        "unchanged": c.unchanged,
+        "deleted": c.deleted,
+        "failed": c.failed,
+    }
