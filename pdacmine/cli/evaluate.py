@@ -20,7 +20,7 @@ def pipeline_annotator(model: str | None, batch_size: int, workers: int) -> ev.A
 
     def run(records: list[dict[str, Any]]) -> Iterable[Mapping[str, Any]]:
         try:
-            from pdacmine.miner.extract import annotate_records  # type: ignore[import-not-found,unused-ignore]
+            from pdacmine.miner.extract import annotate_records
         except ImportError as exc:
             raise PdacmineError(f"the extraction pipeline cannot be loaded ({exc}); try --baseline-only") from exc
         return annotate_records(records, model=model, batch_size=batch_size, workers=workers)
