@@ -114,7 +114,14 @@ def as_json(matched: ev.Matched, results: Mapping[str, ev.Scores], per_record: b
 )
 @click.option("--baseline", is_flag=True, help="Also score the naive keyword tagger and print it beside.")
 @click.option("--baseline-only", is_flag=True, help="Score only the naive keyword tagger (no pipeline).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table for people, JSON for scripts.",
+)
 @click.option("--per-record", is_flag=True, help="List each record's false positives and false negatives.")
 @click.option("--model", default=None, help="spaCy model for the pipeline (default: the configured one).")
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1))
