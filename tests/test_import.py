@@ -16,7 +16,7 @@ from pdacmine.db.articles import StoreCounts, store_batch
 from pdacmine.db.engine import session_scope
 from pdacmine.db.lock import writer_lock
 from pdacmine.miner.importer import import_files, order_files
-from pdacmine.miner.records import ArticleRecord, BadRecord, DeleteRecord
+from pdacmine.miner.records import ArticleRecord, BadRecord, DeleteRecord, ParsedItem
 from pdacmine.models import Article, ImportedFile, RecordError
 
 DATA = Path(__file__).parent / "data"
@@ -53,14 +53,9 @@ def test_import_stores_articles_and_reports_bad_record(
 ) -> None:
     result = run_cli("import", str(dist["base"]))
     assert result.exit_code == 0, result.output
-    assert (
-        result.stdout
-        == f"{dist['base']}: 6 new, 0 updated, 0 unchanged, 0 deleted, 1 failed\n"
-    )
+    assert result.stdout == f"{dist['base']}: 6 new, 0 updated, 0 unchanged, 0 deleted, 1 failed\n"
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert warnings == [
-        f"{dist['base']}: skipped record PMID (none): PubmedArticle at line 203 has no PMID"
-    ]
+    assert warnings == [f"{dist['base']}: skipped record PMID (none): PubmedArticle at line 203 has no PMID"]
     stored = articles(engine)
     assert sorted(stored) == [f"9000000{i}" for i in range(1, 7)]
     first = stored["90000001"]
@@ -70,47 +65,24 @@ def test_import_stores_articles_and_reports_bad_record(
         "name": "secondary",
         "major": True,
     }
-    assert (
-        first.authors[0]["affiliations"][1]
-        == "Institut für Tumorbiologie, Köln, Germany."
-    )
+    assert first.authors[0]["affiliations"][1] == "Institut für Tumorbiologie, Köln, Germany."
     assert first.abstract.startswith("BACKGROUND: Liver metastasis")
-    assert (
-        stored["90000002"].pub_date_raw == "2019 Jan-Feb"
-        and stored["90000003"].retracted is True
-    )
+    assert stored["90000002"].pub_date_raw == "2019 Jan-Feb" and stored["90000003"].retracted is True
     with session_scope(engine) as session:
         errors = session.scalars(select(RecordError)).all()
         files = session.scalars(select(ImportedFile)).all()
-    assert [(e.source, e.pmid) for e in errors] == [
-        (str(dist["base"]), None)
-    ] and "no PMID" in errors[0].reason
-    assert (
-        len(files) == 1
-        and files[0].new == 6
-        and files[0].failed == 1
-        and files[0].records == 7
-    )
+    assert [(e.source, e.pmid) for e in errors] == [(str(dist["base"]), None)] and "no PMID" in errors[0].reason
+    assert len(files) == 1 and files[0].new == 6 and files[0].failed == 1 and files[0].records == 7
 
 
-def test_reimport_is_skipped_and_force_changes_nothing(
-    run_cli: RunCli, engine: Engine, dist: dict[str, Path]
-) -> None:
+def test_reimport_is_skipped_and_force_changes_nothing(run_cli: RunCli, engine: Engine, dist: dict[str, Path]) -> None:
     run_cli("import", str(dist["base"]))
     before = {p: (a.last_updated, a.content_hash) for p, a in articles(engine).items()}
     again = run_cli("import", str(dist["base"]))
-    assert (
-        again.exit_code == 0
-        and again.stdout == f"{dist['base']}: already imported, skipped\n"
-    )
+    assert again.exit_code == 0 and again.stdout == f"{dist['base']}: already imported, skipped\n"
     forced = run_cli("import", "--force", str(dist["base"]))
-    assert (
-        forced.stdout
-        == f"{dist['base']}: 0 new, 0 updated, 6 unchanged, 0 deleted, 1 failed\n"
-    )
-    assert {
-        p: (a.last_updated, a.content_hash) for p, a in articles(engine).items()
-    } == before
+    assert forced.stdout == f"{dist['base']}: 0 new, 0 updated, 6 unchanged, 0 deleted, 1 failed\n"
+    assert {p: (a.last_updated, a.content_hash) for p, a in articles(engine).items()} == before
     assert count(engine, ImportedFile) == 1
 
 
@@ -119,9 +91,7 @@ def test_quiet_prints_nothing(run_cli: RunCli, dist: dict[str, Path]) -> None:
     assert result.exit_code == 0 and result.stdout == "" and result.stderr == ""
 
 
-def test_update_files_applied_in_natural_order(
-    run_cli: RunCli, engine: Engine, dist: dict[str, Path]
-) -> None:
+def test_update_files_applied_in_natural_order(run_cli: RunCli, engine: Engine, dist: dict[str, Path]) -> None:
     # given newest first: the baseline and n0002 must still be applied before n0010
     result = run_cli("import", str(dist["up2"]), str(dist["up1"]), str(dist["base"]))
     assert result.exit_code == 0, result.output
@@ -129,36 +99,26 @@ def test_update_files_applied_in_natural_order(
         f"{dist['base']}: 6 new, 0 updated, 0 unchanged, 0 deleted, 1 failed",
         f"{dist['up1']}: 1 new, 1 updated, 2 unchanged, 1 deleted, 0 failed",
         f"{dist['up2']}: 0 new, 2 updated, 0 unchanged, 0 deleted, 0 failed",
+        "total (3 files): 7 new, 3 updated, 2 unchanged, 1 deleted, 1 failed",
     ]
     stored = articles(engine)
     assert stored["90000003"].deleted is False  # deleted by n0002, back in n0010
-    assert stored["90000002"].version == 3 and stored["90000002"].title.startswith(
-        "A corrected model"
-    )
+    assert stored["90000002"].version == 3 and stored["90000002"].title.startswith("A corrected model")
     assert "Mice" in [m["name"] for m in stored["90000001"].mesh]
     assert stored["90000007"].pub_date_raw == "1998 Dec 23-30"
 
 
-def test_version_precedence_deletion_and_same_version_reindexing(
-    engine: Engine, dist: dict[str, Path]
-) -> None:
+def test_version_precedence_deletion_and_same_version_reindexing(engine: Engine, dist: dict[str, Path]) -> None:
     import_files(engine, [dist["base"]])
     before = articles(engine)
     [summary] = import_files(engine, [dist["up1"]])
-    assert summary.counts == StoreCounts(
-        new=1, updated=1, unchanged=2, deleted=1, failed=0
-    )
+    assert summary.counts == StoreCounts(new=1, updated=1, unchanged=2, deleted=1, failed=0)
     after = articles(engine)
     # an older version (1) never overwrites the stored version 2
-    assert after["90000002"].version == 2 and not after["90000002"].title.startswith(
-        "An OLDER"
-    )
+    assert after["90000002"].version == 2 and not after["90000002"].title.startswith("An OLDER")
     assert after["90000002"].last_updated == before["90000002"].last_updated
     # same version, new MeSH indexing: updated in place, first_seen kept
-    assert (
-        len(after["90000001"].mesh) == 4
-        and after["90000001"].first_seen == before["90000001"].first_seen
-    )
+    assert len(after["90000001"].mesh) == 4 and after["90000001"].first_seen == before["90000001"].first_seen
     assert after["90000001"].last_updated > before["90000001"].last_updated
     # identical record: untouched
     assert after["90000004"].last_updated == before["90000004"].last_updated
@@ -167,46 +127,28 @@ def test_version_precedence_deletion_and_same_version_reindexing(
     assert "90000098" not in after
 
 
-def test_truncated_file_keeps_committed_batches(
-    run_cli: RunCli, engine: Engine, dist: dict[str, Path]
-) -> None:
+def test_truncated_file_keeps_committed_batches(run_cli: RunCli, engine: Engine, dist: dict[str, Path]) -> None:
     truncated = DATA / "pubmed_truncated.xml"
     result = run_cli("import", "--batch-size", "2", str(dist["base"]), str(truncated))
     assert result.exit_code == 3
-    lines = [
-        line
-        for line in result.stderr.splitlines()
-        if line.startswith("pdacmine: error")
-    ]
+    lines = [line for line in result.stderr.splitlines() if line.startswith("pdacmine: error")]
     assert len(lines) == 1
-    assert (
-        f"{truncated}, line " in lines[0]
-        and "truncated" in lines[0]
-        and "3 records before it" in lines[0]
-    )
+    assert f"{truncated}, line " in lines[0] and "truncated" in lines[0] and "3 records before it" in lines[0]
     stored = articles(engine)
-    assert {"91000001", "91000002", "91000003"} <= set(
-        stored
-    ) and "91000004" not in stored
+    assert {"91000001", "91000002", "91000003"} <= set(stored) and "91000004" not in stored
     assert "90000001" in stored  # the file before it stays imported
     with session_scope(engine) as session:
         names = session.scalars(select(ImportedFile.name)).all()
     assert names == [str(dist["base"])]  # the broken file is not marked finished
 
 
-def test_missing_file_is_exit_3_and_writes_nothing(
-    run_cli: RunCli, engine: Engine, dist: dict[str, Path]
-) -> None:
-    result = run_cli(
-        "import", str(dist["base"]), str(dist["base"].parent / "missing.xml")
-    )
+def test_missing_file_is_exit_3_and_writes_nothing(run_cli: RunCli, engine: Engine, dist: dict[str, Path]) -> None:
+    result = run_cli("import", str(dist["base"]), str(dist["base"].parent / "missing.xml"))
     assert result.exit_code == 3 and "missing.xml: no such file" in result.stderr
     assert count(engine, Article) == 0
 
 
-def test_locked_database_exits_6(
-    run_cli: RunCli, engine: Engine, dist: dict[str, Path]
-) -> None:
+def test_locked_database_exits_6(run_cli: RunCli, engine: Engine, dist: dict[str, Path]) -> None:
     with writer_lock(engine):
         result = run_cli("import", str(dist["base"]))
     assert result.exit_code == 6 and "another pdacmine run" in result.stderr
@@ -215,7 +157,7 @@ def test_locked_database_exits_6(
 
 def test_store_batch_in_batch_sequences_and_seen(engine: Engine) -> None:
     seen: set[str] = set()
-    items = [
+    items: list[ParsedItem] = [
         ArticleRecord("11", title="new then deleted"),
         DeleteRecord("11"),
         ArticleRecord("12", title="v1"),
@@ -229,24 +171,16 @@ def test_store_batch_in_batch_sequences_and_seen(engine: Engine) -> None:
     assert counts == StoreCounts(new=2, updated=1, unchanged=1, deleted=1, failed=1)
     assert counts.records == 6 and seen == {"11", "12"}
     stored = articles(engine)
-    assert (
-        stored["11"].deleted is True
-        and stored["12"].title == "v2"
-        and stored["12"].source == "eutils"
-    )
+    assert stored["11"].deleted is True and stored["12"].title == "v2" and stored["12"].source == "eutils"
     with session_scope(engine) as session:  # a re-appearance un-deletes
-        again = store_batch(
-            session, [ArticleRecord("11", title="new then deleted")], "eutils", "run 2"
-        )
+        again = store_batch(session, [ArticleRecord("11", title="new then deleted")], "eutils", "run 2")
     assert again.updated == 1 and articles(engine)["11"].deleted is False
     assert (counts + again).updated == 2
 
 
 def test_rows_without_content_hash_compare_by_content(engine: Engine) -> None:
     with session_scope(engine) as session:  # as if written by an older pdacmine
-        session.add(
-            Article(pmid="21", title="t", abstract="a", keywords=["k"], source="file")
-        )
+        session.add(Article(pmid="21", title="t", abstract="a", keywords=["k"], source="file"))
     with session_scope(engine) as session:
         same = store_batch(
             session,
@@ -254,9 +188,7 @@ def test_rows_without_content_hash_compare_by_content(engine: Engine) -> None:
             "file",
             "f",
         )
-        changed = store_batch(
-            session, [ArticleRecord("21", title="t2", abstract="a")], "file", "f"
-        )
+        changed = store_batch(session, [ArticleRecord("21", title="t2", abstract="a")], "file", "f")
     assert same.unchanged == 1 and changed.updated == 1
     assert articles(engine)["21"].title == "t2"
 

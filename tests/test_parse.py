@@ -21,11 +21,7 @@ TRUNCATED = DATA / "pubmed_truncated.xml"
 
 @pytest.fixture(scope="module")
 def parsed() -> dict[str, ArticleRecord]:
-    return {
-        item.pmid: item
-        for item in iter_pubmed(BASELINE)
-        if isinstance(item, ArticleRecord)
-    }
+    return {item.pmid: item for item in iter_pubmed(BASELINE) if isinstance(item, ArticleRecord)}
 
 
 def test_stream_yields_articles_books_bad_records_and_deletions_in_order() -> None:
@@ -42,11 +38,7 @@ def test_stream_yields_articles_books_bad_records_and_deletions_in_order() -> No
         ("DeleteRecord", "90000099"),
     ]
     bad = items[5]
-    assert (
-        isinstance(bad, BadRecord)
-        and "no PMID" in bad.reason
-        and "line 203" in bad.reason
-    )
+    assert isinstance(bad, BadRecord) and "no PMID" in bad.reason and "line 203" in bad.reason
 
 
 def test_structured_abstract_keeps_labels_and_sections(
@@ -60,10 +52,7 @@ def test_structured_abstract_keeps_labels_and_sections(
         "RESULTS",
         "CONCLUSIONS",
     ]
-    assert (
-        lines[2]
-        == "RESULTS: Blocking TGF-β reduced hepatic colonisation by 60% (p < 0.01)."
-    )
+    assert lines[2] == "RESULTS: Blocking TGF-β reduced hepatic colonisation by 60% (p < 0.01)."
     assert rec.abstract_sections[1] == {
         "label": "METHODS",
         "category": "METHODS",
@@ -76,21 +65,13 @@ def test_structured_abstract_keeps_labels_and_sections(
 def test_inline_markup_and_mathml_kept_as_text(
     parsed: dict[str, ArticleRecord],
 ) -> None:
-    assert (
-        parsed["90000001"].title
-        == "TGF-β signalling drives KRASG12D pancreatic cancer cells to the liver in mice."
-    )
+    assert parsed["90000001"].title == "TGF-β signalling drives KRASG12D pancreatic cancer cells to the liver in mice."
     rec = parsed["90000002"]
-    assert (
-        rec.title
-        == "A model of CO2 tension and E-cadherin loss in circulating tumour cells."
-    )
+    assert rec.title == "A model of CO2 tension and E-cadherin loss in circulating tumour cells."
     assert rec.abstract == (
         "We model the rate k=e2 at which circulating tumour cells lose E\u2011cadherin, with σ estimated at 0.8 µm."
     )
-    assert rec.abstract_sections == [
-        {"label": None, "category": None, "text": rec.abstract}
-    ]
+    assert rec.abstract_sections == [{"label": None, "category": None, "text": rec.abstract}]
 
 
 def test_journal_identifiers_and_pagination(parsed: dict[str, ArticleRecord]) -> None:
@@ -101,17 +82,11 @@ def test_journal_identifiers_and_pagination(parsed: dict[str, ArticleRecord]) ->
         "1999-0001",
     )
     assert (rec.volume, rec.issue, rec.pages) == ("12", "3", "101-112")
-    assert (
-        rec.doi == "10.9999/jip.2024.0001"
-    )  # not the DOI of a reference in ReferenceList
+    assert rec.doi == "10.9999/jip.2024.0001"  # not the DOI of a reference in ReferenceList
     assert rec.pmcid == "PMC9900001"
     assert rec.language == "eng" and rec.version == 1
     other = parsed["90000002"]
-    assert (
-        other.version == 2
-        and other.journal_iso == "Invent Oncol Lett"
-        and other.pages == "e19-e27"
-    )
+    assert other.version == 2 and other.journal_iso == "Invent Oncol Lett" and other.pages == "e19-e27"
     assert other.issn == "1999-0002" and other.doi is None and other.pmcid is None
 
 
@@ -196,7 +171,9 @@ def test_every_pubdate_form(parsed: dict[str, ArticleRecord]) -> None:
             2004,
             date(2004, 2, 1),
         ),  # impossible day falls back to the month
-        ("Spring 1976", 1976, date(1976, 1, 1)),
+        ("Spring 1976", 1976, date(1976, 3, 1)),
+        ("Dec 1998", 1998, date(1998, 12, 1)),
+        ("2012 Sept", 2012, date(2012, 9, 1)),
         ("undated", None, None),
     ],
 )
@@ -208,13 +185,9 @@ def test_retraction_by_type_or_by_correction_link(
     parsed: dict[str, ArticleRecord],
 ) -> None:
     assert parsed["90000003"].retracted is True  # PublicationType D016441
-    assert (
-        parsed["90000004"].retracted is True
-    )  # CommentsCorrections RefType="RetractionIn"
+    assert parsed["90000004"].retracted is True  # CommentsCorrections RefType="RetractionIn"
     assert parsed["90000001"].retracted is False
-    assert (
-        parsed["90000004"].pmid == "90000004"
-    )  # PMIDs inside CommentsCorrections are not the record's
+    assert parsed["90000004"].pmid == "90000004"  # PMIDs inside CommentsCorrections are not the record's
 
 
 def test_foreign_language_record_with_english_other_abstract(
@@ -223,9 +196,7 @@ def test_foreign_language_record_with_english_other_abstract(
     rec = parsed["90000005"]
     assert rec.title == "[Bone metastases of exocrine pancreatic cancer]."
     assert rec.language == "fre" and rec.abstract == "Bone involvement is rare."
-    assert (
-        rec.doi == "10.9999/ric.1987.05"
-    )  # from ELocationID when ArticleIdList has none
+    assert rec.doi == "10.9999/ric.1987.05"  # from ELocationID when ArticleIdList has none
     assert rec.journal == "Revue Inventée de Cancérologie"
 
 
@@ -234,12 +205,9 @@ def test_book_article(parsed: dict[str, ArticleRecord]) -> None:
     assert rec.title == "Metastatic Pancreatic Ductal Adenocarcinoma"
     assert rec.journal == "Invented Reviews in Oncology®"
     assert (
-        rec.abstract.split("\n")[0]
-        == "CLINICAL CHARACTERISTICS: Most patients present with liver or lung metastases."
+        rec.abstract.split("\n")[0] == "CLINICAL CHARACTERISTICS: Most patients present with liver or lung metastases."
     )
-    assert [a["last"] for a in rec.authors] == [
-        "Øster"
-    ]  # authors, not the book's editors
+    assert [a["last"] for a in rec.authors] == ["Øster"]  # authors, not the book's editors
     assert rec.authors[0]["affiliations"] == ["Invented Hospital, Bergen, Norway"]
     assert rec.publication_types == [{"ui": "D016454", "name": "Review"}]
     assert rec.keywords == ["metastasis"]
@@ -263,9 +231,7 @@ def test_truncated_file_yields_what_came_before_then_names_file_and_line() -> No
     assert got == ["91000001", "91000002", "91000003"]
     err = info.value
     assert err.source == str(TRUNCATED) and err.line is not None and err.line > 60
-    assert str(err).startswith(
-        f"{TRUNCATED}, line {err.line}: "
-    ) and "truncated" in str(err)
+    assert str(err).startswith(f"{TRUNCATED}, line {err.line}: ") and "truncated" in str(err)
     assert "\n" not in str(err)
 
 
@@ -309,15 +275,7 @@ def test_invalid_pmid_version_and_deletions() -> None:
         b"</PubmedArticleSet>"
     )
     items = list(iter_pubmed(body))
-    assert (
-        isinstance(items[0], BadRecord)
-        and items[0].pmid == "5"
-        and "unreadable" in items[0].reason
-    )
+    assert isinstance(items[0], BadRecord) and items[0].pmid == "5" and "unreadable" in items[0].reason
     assert isinstance(items[1], BadRecord) and "invalid PMID" in items[1].reason
-    assert (
-        isinstance(items[2], ArticleRecord)
-        and items[2].title == "ok"
-        and items[2].version == 1
-    )
+    assert isinstance(items[2], ArticleRecord) and items[2].title == "ok" and items[2].version == 1
     assert items[3:] == [DeleteRecord("8"), DeleteRecord("9")]

@@ -14,18 +14,12 @@ from pdacmine.miner.importer import import_files
 
 
 @click.command("import")
-@click.argument(
-    "files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1, 100_000),
               help="Records per transaction; an interruption keeps every committed batch.")  # fmt: skip
-@click.option(
-    "--force", is_flag=True, help="Re-apply files already recorded as imported."
-)
+@click.option("--force", is_flag=True, help="Re-apply files already recorded as imported.")
 @pass_app
-def import_files_command(
-    app: AppContext, files: tuple[Path, ...], batch_size: int, force: bool
-) -> None:
+def import_files_command(app: AppContext, files: tuple[Path, ...], batch_size: int, force: bool) -> None:
     """Import PubMed XML files: baseline and update files (.xml.gz) or saved EFetch XML.
 
     Files are applied in the order given, except that PubMed's baseline and update files
@@ -64,6 +58,10 @@ def import_files_command(
             click.echo("\r\x1b[K", nl=False, err=True)
     for summary in summaries:
         app.say(summary.line())
+    done = [s for s in summaries if not s.skipped]
+    if len(done) > 1:
+        total = sum((s.counts for s in done), StoreCounts())
+        app.say(f"total ({len(done)} files): {total.summary()}")
 
 
 COMMANDS: list[click.Command] = [import_files_command]

@@ -82,9 +82,7 @@ def file_sha256(path: Path) -> str:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     except OSError as exc:
-        raise InputError(
-            f"{path}: cannot read the file: {exc.strerror or exc}"
-        ) from exc
+        raise InputError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
     return digest.hexdigest()
 
 
@@ -103,9 +101,7 @@ def import_files(
     before it stay imported. Takes no lock: the caller does (the CLI holds the writer lock).
     """
     files = order_files(paths)
-    for (
-        path
-    ) in files:  # fail before writing anything when an argument is not a readable file
+    for path in files:  # fail before writing anything when an argument is not a readable file
         if not path.is_file():
             raise InputError(f"{path}: no such file")
     make_session = session_factory(engine)

@@ -23,6 +23,7 @@ from lxml import etree
 
 from pdacmine.errors import ParseError
 from pdacmine.miner import pubmed_fields as f
+from pdacmine.miner.pubmed_fields import Element
 from pdacmine.miner.records import ArticleRecord, BadRecord, DeleteRecord, ParsedItem
 
 logger = logging.getLogger(__name__)
@@ -65,9 +66,7 @@ def _open(source: Source, name: str) -> tuple[BinaryIO, list[BinaryIO]]:
         try:
             raw = open(source, "rb")  # noqa: SIM115 - closed by the caller via to_close
         except OSError as exc:
-            raise ParseError(
-                name, f"cannot read the file: {exc.strerror or exc}"
-            ) from exc
+            raise ParseError(name, f"cannot read the file: {exc.strerror or exc}") from exc
         to_close.append(raw)
     else:
         raw = source
@@ -118,9 +117,7 @@ def iter_pubmed(source: Source, name: str | None = None) -> Iterator[ParsedItem]
                 _release(elem)
             root = context.root
         except etree.XMLSyntaxError as exc:
-            raise ParseError(
-                label, _syntax_reason(exc), exc.lineno or last_line
-            ) from exc
+            raise ParseError(label, _syntax_reason(exc), exc.lineno or last_line) from exc
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             where = f" after the record at line {last_line}" if last_line else ""
             raise ParseError(
@@ -168,17 +165,16 @@ def _release(elem: etree._Element) -> None:
 def _items(elem: etree._Element) -> Iterator[ParsedItem]:
     tag = elem.tag
     if tag == "DeleteCitation":
-        for pmid_el in elem.iterfind("PMID"):
+        for pmid_el in elem.iterchildren("PMID"):
             pmid = (pmid_el.text or "").strip()
             if pmid.isdigit() and len(pmid) <= _MAX_PMID:
                 yield DeleteRecord(pmid)
             else:
-                yield BadRecord(
-                    pmid or None, f"DeleteCitation with an invalid PMID {pmid!r}"
-                )
+                yield BadRecord(pmid or None, f"DeleteCitation with an invalid PMID {pmid!r}")
         return
-    body = elem.find("MedlineCitation" if tag == "PubmedArticle" else "BookDocument")
-    pmid_el = body.find("PMID") if body is not None else None
+    top = f.children(elem)
+    body_el = top.get("MedlineCitation" if tag == "PubmedArticle" else "BookDocument")
+    pmid_el = body_el.find("PMID") if body_el is not None else None
     pmid = (pmid_el.text or "").strip() if pmid_el is not None else ""
     if not pmid:
         yield BadRecord(None, f"{tag} at line {elem.sourceline} has no PMID")
@@ -186,105 +182,75 @@ def _items(elem: etree._Element) -> Iterator[ParsedItem]:
     if not pmid.isdigit() or len(pmid) > _MAX_PMID:
         yield BadRecord(pmid[:_MAX_PMID], f"invalid PMID {pmid!r}")
         return
-    assert body is not None and pmid_el is not None
+    assert body_el is not None and pmid_el is not None
     try:
-        version = int(pmid_el.get("Version") or 1)
+        record = ArticleRecord(pmid=pmid, version=int(pmid_el.get("Version") or 1))
         if tag == "PubmedArticle":
-            yield _article(elem, body, pmid, version)
+            _fill_article(record, body_el, f.children(top.get("PubmedData")))
         else:
-            yield _book(elem, body, pmid, version)
+            _fill_book(record, body_el, f.children(top.get("PubmedBookData")))
     except ValueError as exc:
         yield BadRecord(pmid, f"unreadable field: {exc}")
+        return
+    yield record
 
 
-def _article(
-    elem: etree._Element, citation: etree._Element, pmid: str, version: int
-) -> ArticleRecord:
-    article = citation.find("Article")
-    if article is None:
+def _fill_article(rec: ArticleRecord, citation_el: Element, data: dict[str, Element]) -> None:
+    """Fields of a ``PubmedArticle``, from its ``MedlineCitation`` and ``PubmedData`` children."""
+    citation = f.children(citation_el)
+    article_el = citation.get("Article")
+    if article_el is None:
         raise ValueError("MedlineCitation has no Article element")
-    journal = article.find("Journal")
-    issue = journal.find("JournalIssue") if journal is not None else None
-    info = citation.find("MedlineJournalInfo")
-    year, when, raw = f.pub_date(issue.find("PubDate") if issue is not None else None)
-    if year is None:
-        year, when, raw = f.pub_date(article.find("ArticleDate"))
-    text, sections = f.abstract(article.find("Abstract"))
-    if not text:
-        for other in citation.iterfind("OtherAbstract"):
+    article = f.children(article_el)
+    journal = f.children(article.get("Journal"))
+    issue = f.children(journal.get("JournalIssue"))
+    info = f.children(citation.get("MedlineJournalInfo"))
+    rec.pub_year, rec.pub_date, rec.pub_date_raw = f.pub_date(issue.get("PubDate"))
+    if rec.pub_year is None:
+        rec.pub_year, rec.pub_date, rec.pub_date_raw = f.pub_date(article.get("ArticleDate"))
+    rec.abstract, rec.abstract_sections = f.abstract(article.get("Abstract"))
+    if not rec.abstract:  # e.g. a non-English article with an English abstract from the publisher
+        for other in citation_el.iterchildren("OtherAbstract"):
             if other.get("Language", "eng") == "eng":
-                text, sections = f.abstract(other)
+                rec.abstract, rec.abstract_sections = f.abstract(other)
                 break
-    ids = f.article_ids(elem.find("PubmedData/ArticleIdList"))
-    types = f.publication_types(article.find("PublicationTypeList"))
-    return ArticleRecord(
-        pmid=pmid,
-        version=version,
-        title=f.text_of(article.find("ArticleTitle"))
-        or f.text_of(article.find("VernacularTitle")),
-        abstract=text,
-        abstract_sections=sections,
-        journal=f.opt_text(journal.find("Title")) if journal is not None else None,
-        journal_iso=(
-            f.opt_text(journal.find("ISOAbbreviation")) if journal is not None else None
-        )
-        or (f.opt_text(info.find("MedlineTA")) if info is not None else None),
-        issn=(f.opt_text(journal.find("ISSN")) if journal is not None else None)
-        or (f.opt_text(info.find("ISSNLinking")) if info is not None else None),
-        volume=f.opt_text(issue.find("Volume")) if issue is not None else None,
-        issue=f.opt_text(issue.find("Issue")) if issue is not None else None,
-        pages=f.pages(article),
-        pub_year=year,
-        pub_date=when,
-        pub_date_raw=raw,
-        doi=ids.get("doi") or f.elocation_doi(article),
-        pmcid=ids.get("pmc"),
-        language=f.opt_text(article.find("Language")),
-        publication_types=types,
-        keywords=f.keywords(citation),
-        mesh=f.mesh(citation.find("MeshHeadingList")),
-        chemicals=f.chemicals(citation.find("ChemicalList")),
-        authors=f.authors(article.find("AuthorList")),
-        retracted=f.is_retracted(types, citation.find("CommentsCorrectionsList")),
+    rec.title = f.text_of(article.get("ArticleTitle")) or f.text_of(article.get("VernacularTitle"))
+    rec.journal = f.opt_text(journal.get("Title"))
+    rec.journal_iso = f.opt_text(journal.get("ISOAbbreviation")) or f.opt_text(info.get("MedlineTA"))
+    rec.issn = f.opt_text(journal.get("ISSN")) or f.opt_text(info.get("ISSNLinking"))
+    rec.volume, rec.issue = (
+        f.opt_text(issue.get("Volume")),
+        f.opt_text(issue.get("Issue")),
     )
+    rec.pages = f.pages(article.get("Pagination"))
+    ids = f.article_ids(data.get("ArticleIdList"))
+    rec.doi = ids.get("doi") or f.elocation_doi(article_el)
+    rec.pmcid = ids.get("pmc")
+    rec.language = f.opt_text(article.get("Language"))
+    rec.publication_types = f.publication_types(article.get("PublicationTypeList"))
+    rec.keywords = f.keywords(citation_el)
+    rec.mesh = f.mesh(citation.get("MeshHeadingList"))
+    rec.chemicals = f.chemicals(citation.get("ChemicalList"))
+    rec.authors = f.authors(article.get("AuthorList"))
+    rec.retracted = f.is_retracted(rec.publication_types, citation.get("CommentsCorrectionsList"))
 
 
-def _book(
-    elem: etree._Element, doc: etree._Element, pmid: str, version: int
-) -> ArticleRecord:
-    book = doc.find("Book")
-    year, when, raw = f.pub_date(book.find("PubDate") if book is not None else None)
-    text, sections = f.abstract(doc.find("Abstract"))
-    ids = f.article_ids(doc.find("ArticleIdList"))
-    ids.update(
-        {
-            k: v
-            for k, v in f.article_ids(elem.find("PubmedBookData/ArticleIdList")).items()
-            if k not in ids
-        }
-    )
-    book_title = f.opt_text(book.find("BookTitle")) if book is not None else None
-    types = f.publication_types(doc)
-    author_list = None
-    for candidate in doc.iterfind("AuthorList"):
-        if candidate.get("Type", "authors") == "authors":
-            author_list = candidate
-            break
-    return ArticleRecord(
-        pmid=pmid,
-        version=version,
-        title=f.text_of(doc.find("ArticleTitle")) or (book_title or ""),
-        abstract=text,
-        abstract_sections=sections,
-        journal=book_title,
-        pub_year=year,
-        pub_date=when,
-        pub_date_raw=raw,
-        doi=ids.get("doi"),
-        pmcid=ids.get("pmc"),
-        language=f.opt_text(doc.find("Language")),
-        publication_types=types,
-        keywords=f.keywords(doc),
-        authors=f.authors(author_list),
-        retracted=f.is_retracted(types, doc.find("CommentsCorrectionsList")),
-    )
+def _fill_book(rec: ArticleRecord, doc_el: Element, data: dict[str, Element]) -> None:
+    """Fields of a ``PubmedBookArticle``, from its ``BookDocument`` and ``PubmedBookData`` children."""
+    doc = f.children(doc_el)
+    book = f.children(doc.get("Book"))
+    rec.pub_year, rec.pub_date, rec.pub_date_raw = f.pub_date(book.get("PubDate"))
+    rec.abstract, rec.abstract_sections = f.abstract(doc.get("Abstract"))
+    ids = {
+        **f.article_ids(data.get("ArticleIdList")),
+        **f.article_ids(doc.get("ArticleIdList")),
+    }
+    rec.journal = f.opt_text(book.get("BookTitle"))
+    rec.title = f.text_of(doc.get("ArticleTitle")) or (rec.journal or "")
+    rec.doi, rec.pmcid = ids.get("doi"), ids.get("pmc")
+    rec.language = f.opt_text(doc.get("Language"))
+    rec.publication_types = f.publication_types(doc_el)
+    rec.keywords = f.keywords(doc_el)
+    authors = [a for a in doc_el.iterchildren("AuthorList") if a.get("Type", "authors") == "authors"]
+    rec.authors = f.authors(authors[0] if authors else None)  # the chapter's authors, not the book's editors
+    rec.retracted = f.is_retracted(rec.publication_types, doc.get("CommentsCorrectionsList"))

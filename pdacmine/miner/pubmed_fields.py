@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import Any, TypeAlias
 
 from lxml import etree
 
-Element = etree._Element
+Element: TypeAlias = etree._Element
 
 _WS = re.compile(r"[ \t\r\n]+")
 _YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
@@ -27,13 +27,29 @@ MONTHS = {
 SEASONS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
 
 RETRACTED_PUBLICATION_UI = "D016441"
+_NAME_PARTS = {
+    "LastName": "last",
+    "ForeName": "fore",
+    "Initials": "initials",
+    "CollectiveName": "collective",
+}
 
 
 def text_of(el: Element | None) -> str:
     """All text inside ``el`` (markup dropped, content kept), whitespace collapsed."""
     if el is None:
         return ""
-    return _WS.sub(" ", "".join(el.itertext())).strip()
+    value = "".join(el.itertext()) if len(el) else (el.text or "")
+    if "\n" in value or "  " in value or "\t" in value or "\r" in value:
+        value = _WS.sub(" ", value)
+    return value.strip()
+
+
+def children(el: Element | None) -> dict[str, Element]:
+    """``tag -> first child with that tag``: one pass instead of one ``find`` per field."""
+    if el is None:
+        return {}
+    return {child.tag: child for child in el.iterchildren(reversed=True)}
 
 
 def opt_text(el: Element | None) -> str | None:
@@ -54,7 +70,7 @@ def abstract(container: Element | None) -> tuple[str, list[dict[str, Any]]]:
         return "", []
     paragraphs: list[str] = []
     sections: list[dict[str, Any]] = []
-    for part in container.iterfind("AbstractText"):
+    for part in container.iterchildren("AbstractText"):
         body = text_of(part)
         label = (part.get("Label") or "").strip() or None
         category = (part.get("NlmCategory") or "").strip() or None
@@ -87,26 +103,33 @@ def _month(token: str) -> int | None:
     return MONTHS.get(token[:3].lower())
 
 
+def _month_day(tokens: list[str]) -> tuple[int | None, int | None]:
+    """Month (or season) and day at the start of ``tokens``: ["Dec", "23", ...] -> (12, 23)."""
+    if not tokens:
+        return None, None
+    head = tokens[0].lower()
+    if head in SEASONS:
+        return SEASONS[head], None
+    if head.isdigit() or head[:3] not in MONTHS:
+        return None, None
+    day = tokens[1] if len(tokens) > 1 else ""
+    return MONTHS[head[:3]], int(day) if day.isdigit() and len(day) <= 2 else None
+
+
 def parse_free_date(raw: str) -> tuple[int | None, date | None]:
     """Year and earliest date of a free-text PubMed date (``MedlineDate`` and friends).
 
     Handles "2019 Jan-Feb", "2000 Dec-2001 Jan", "1998 Dec 23-30", "2013 Winter",
-    "2001 Spring-Summer", "1999-2000" and a bare year. A range gives its start.
+    "2001 Spring-Summer", "1999-2000", "Spring 1976" and a bare year. A range gives its
+    start; a season its first month (Spring = March ... Winter = December).
     """
     found = _YEAR.search(raw)
     if not found:
         return None, None
     year = int(found.group(1))
-    tokens = _TOKEN.findall(raw[found.end() :])
-    month = day = None
-    if tokens:
-        head = tokens[0].lower()
-        if head in SEASONS:
-            month = SEASONS[head]
-        elif not head.isdigit() and head[:3] in MONTHS:
-            month = MONTHS[head[:3]]
-            if len(tokens) > 1 and tokens[1].isdigit() and len(tokens[1]) <= 2:
-                day = int(tokens[1])
+    month, day = _month_day(_TOKEN.findall(raw[found.end() :]))
+    if month is None:  # "Spring 1976", "Dec 1998"
+        month, day = _month_day(_TOKEN.findall(raw[: found.start()]))
     return year, _safe_date(year, month, day)
 
 
@@ -114,15 +137,17 @@ def pub_date(pub: Element | None) -> tuple[int | None, date | None, str | None]:
     """(year, earliest date, raw text) of a ``PubDate`` element, whatever form it takes."""
     if pub is None:
         return None, None, None
-    medline = pub.findtext("MedlineDate")
+    parts = {child.tag: text_of(child) for child in pub}
+    medline = parts.get("MedlineDate")
     if medline:
-        raw = _WS.sub(" ", medline).strip()
-        year, when = parse_free_date(raw)
-        return year, when, raw
-    year_s = (pub.findtext("Year") or "").strip()
-    month_s = (pub.findtext("Month") or "").strip()
-    day_s = (pub.findtext("Day") or "").strip()
-    season = (pub.findtext("Season") or "").strip()
+        year, when = parse_free_date(medline)
+        return year, when, medline
+    year_s, month_s, day_s = (
+        parts.get("Year", ""),
+        parts.get("Month", ""),
+        parts.get("Day", ""),
+    )
+    season = parts.get("Season", "")
     raw = " ".join(p for p in (year_s, month_s or season, day_s) if p) or None
     if not year_s.isdigit():
         return (*parse_free_date(raw), raw) if raw else (None, None, None)
@@ -140,32 +165,25 @@ def authors(author_list: Element | None) -> list[dict[str, Any]]:
     if author_list is None:
         return []
     out: list[dict[str, Any]] = []
-    for au in author_list.iterfind("Author"):
+    for au in author_list.iterchildren("Author"):
         if au.get("ValidYN") == "N":
             continue
+        person: dict[str, Any] = dict.fromkeys(("last", "fore", "initials", "collective"))
+        affiliations: list[str] = []
         orcid = None
-        for ident in au.iterfind("Identifier"):
-            if (ident.get("Source") or "").upper() == "ORCID":
-                orcid = opt_text(ident)
-                break
-        affiliations = [
-            a
-            for a in (text_of(x) for x in au.iterfind("AffiliationInfo/Affiliation"))
-            if a
-        ]
-        affiliations += [
-            a for a in (text_of(x) for x in au.iterfind("Affiliation")) if a
-        ]  # old DTDs
-        out.append(
-            {
-                "last": opt_text(au.find("LastName")),
-                "fore": opt_text(au.find("ForeName")),
-                "initials": opt_text(au.find("Initials")),
-                "collective": opt_text(au.find("CollectiveName")),
-                "affiliations": affiliations,
-                "orcid": orcid,
-            }
-        )
+        for child in au:
+            tag = child.tag
+            if tag in _NAME_PARTS:
+                person[_NAME_PARTS[tag]] = text_of(child) or None
+            elif tag == "AffiliationInfo":
+                affiliations.extend(text_of(x) for x in child.iterchildren("Affiliation"))
+            elif tag == "Affiliation":  # pre-2015 DTDs
+                affiliations.append(text_of(child))
+            elif tag == "Identifier" and orcid is None and (child.get("Source") or "").upper() == "ORCID":
+                orcid = text_of(child) or None
+        person["affiliations"] = [a for a in affiliations if a]
+        person["orcid"] = orcid
+        out.append(person)
     return out
 
 
@@ -173,26 +191,22 @@ def mesh(heading_list: Element | None) -> list[dict[str, Any]]:
     if heading_list is None:
         return []
     out: list[dict[str, Any]] = []
-    for heading in heading_list.iterfind("MeshHeading"):
-        desc = heading.find("DescriptorName")
-        if desc is None:
-            continue
-        qualifiers = [
-            {
-                "ui": q.get("UI"),
-                "name": text_of(q),
-                "major": q.get("MajorTopicYN") == "Y",
+    for heading in heading_list.iterchildren("MeshHeading"):
+        descriptor: dict[str, Any] | None = None
+        qualifiers: list[dict[str, Any]] = []
+        for child in heading:
+            entry = {
+                "ui": child.get("UI"),
+                "name": text_of(child),
+                "major": child.get("MajorTopicYN") == "Y",
             }
-            for q in heading.iterfind("QualifierName")
-        ]
-        out.append(
-            {
-                "ui": desc.get("UI"),
-                "name": text_of(desc),
-                "major": desc.get("MajorTopicYN") == "Y",
-                "qualifiers": qualifiers,
-            }
-        )
+            if child.tag == "DescriptorName":
+                descriptor = entry
+            elif child.tag == "QualifierName":
+                qualifiers.append(entry)
+        if descriptor is not None:
+            descriptor["qualifiers"] = qualifiers
+            out.append(descriptor)
     return out
 
 
@@ -200,9 +214,10 @@ def chemicals(chemical_list: Element | None) -> list[dict[str, Any]]:
     if chemical_list is None:
         return []
     out: list[dict[str, Any]] = []
-    for chem in chemical_list.iterfind("Chemical"):
-        name = chem.find("NameOfSubstance")
-        registry = (chem.findtext("RegistryNumber") or "").strip()
+    for chem in chemical_list.iterchildren("Chemical"):
+        parts = children(chem)
+        name = parts.get("NameOfSubstance")
+        registry = text_of(parts.get("RegistryNumber"))
         out.append(
             {
                 "ui": name.get("UI") if name is not None else None,
@@ -216,34 +231,29 @@ def chemicals(chemical_list: Element | None) -> list[dict[str, Any]]:
 def publication_types(type_list: Element | None) -> list[dict[str, Any]]:
     if type_list is None:
         return []
-    return [
-        {"ui": pt.get("UI"), "name": text_of(pt)}
-        for pt in type_list.iterfind("PublicationType")
-    ]
+    return [{"ui": pt.get("UI"), "name": text_of(pt)} for pt in type_list.iterchildren("PublicationType")]
 
 
 def keywords(parent: Element) -> list[str]:
     """Keywords of every ``KeywordList`` under ``parent``, in order, without duplicates."""
     out: list[str] = []
     seen: set[str] = set()
-    for kw in parent.iterfind("KeywordList/Keyword"):
-        value = text_of(kw)
-        if value and value.casefold() not in seen:
-            seen.add(value.casefold())
-            out.append(value)
+    for kw_list in parent.iterchildren("KeywordList"):
+        for kw in kw_list.iterchildren("Keyword"):
+            value = text_of(kw)
+            if value and value.casefold() not in seen:
+                seen.add(value.casefold())
+                out.append(value)
     return out
 
 
 def is_retracted(types: list[dict[str, Any]], corrections: Element | None) -> bool:
     """Retracted: the "Retracted Publication" type, or a ``RetractionIn`` correction link."""
     for pt in types:
-        if (
-            pt.get("ui") == RETRACTED_PUBLICATION_UI
-            or pt.get("name") == "Retracted Publication"
-        ):
+        if pt.get("ui") == RETRACTED_PUBLICATION_UI or pt.get("name") == "Retracted Publication":
             return True
     if corrections is not None:
-        for cc in corrections.iterfind("CommentsCorrections"):
+        for cc in corrections.iterchildren("CommentsCorrections"):
             if cc.get("RefType") == "RetractionIn":
                 return True
     return False
@@ -253,7 +263,7 @@ def article_ids(id_list: Element | None) -> dict[str, str]:
     """``IdType -> value`` of a record's own ``ArticleIdList`` (not its reference list's)."""
     ids: dict[str, str] = {}
     if id_list is not None:
-        for aid in id_list.iterfind("ArticleId"):
+        for aid in id_list.iterchildren("ArticleId"):
             kind = aid.get("IdType")
             value = text_of(aid)
             if kind and value and kind not in ids:
@@ -262,23 +272,19 @@ def article_ids(id_list: Element | None) -> dict[str, str]:
 
 
 def elocation_doi(article: Element) -> str | None:
-    for loc in article.iterfind("ELocationID"):
+    for loc in article.iterchildren("ELocationID"):
         if loc.get("EIdType") == "doi" and loc.get("ValidYN", "Y") == "Y":
             return opt_text(loc)
     return None
 
 
-def pages(article: Element) -> str | None:
-    pagination = article.find("Pagination")
-    if pagination is None:
-        return None
-    medline = opt_text(pagination.find("MedlinePgn"))
+def pages(pagination: Element | None) -> str | None:
+    """``MedlinePgn``, else ``StartPage-EndPage`` of a ``Pagination`` element."""
+    parts = children(pagination)
+    medline = opt_text(parts.get("MedlinePgn"))
     if medline:
         return medline
-    start, end = (
-        opt_text(pagination.find("StartPage")),
-        opt_text(pagination.find("EndPage")),
-    )
+    start, end = opt_text(parts.get("StartPage")), opt_text(parts.get("EndPage"))
     if start and end:
         return f"{start}-{end}"
     return start
