@@ -4,7 +4,7 @@ A thin client over httpx that does what NCBI asks of every program (NBK25497):
 
 - sends ``tool``, ``email`` and ``api_key`` with every request, and never shows the e-mail or the key
   in a log line or an error message (:meth:`EutilsClient.mask`);
-- spaces requests so that no second holds more than 3 of them (10 with an API key), with a 10 % margin
+- spaces requests so that no second holds more than 3 of them (10 with an API key), with a 15 % margin
   for network jitter;
 - retries HTTP 429 and 5xx, timeouts, resets and truncated bodies with exponential backoff, honouring
   ``Retry-After``, then raises :class:`~pdacmine.errors.NetworkError` (exit 4) naming the last fault;
@@ -43,7 +43,7 @@ MAX_RETRIES = 5
 BACKOFF = 1.0
 MAX_BACKOFF = 60.0
 MAX_RETRY_AFTER = 300.0
-RATE_MARGIN = 1.1
+RATE_MARGIN = 1.15
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
