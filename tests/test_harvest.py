@@ -337,6 +337,7 @@ def test_searches_lists_and_exports_the_log(run_cli: RunCli, ncbi_env: EutilsStu
     assert "query_translation:" in detail and "[Date - Create]" in detail
     pmids = run_cli("searches", "--run", run_id, "--pmids").output.split()
     assert len(pmids) == 120 and set(pmids) == set(ncbi_env.corpus.days)
+    assert run_cli("searches", "--pmids").exit_code == 2
 
 
 def test_library_errors_without_client_need_an_email(engine: Engine, eutils_server: EutilsStub) -> None:

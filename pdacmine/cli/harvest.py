@@ -240,6 +240,8 @@ def searches_cmd(
       pdacmine searches --format csv > search-log.csv     # PRISMA-S appendix
       pdacmine searches --run 12 --pmids > run12.txt
     """
+    if pmids and run_id is None:
+        raise click.UsageError("--pmids needs --run ID (see the run ids in pdacmine searches)")
     with session_scope(app.engine) as session:
         if run_id is not None:
             runs = [db.get_run(session, run_id)]
