@@ -57,7 +57,8 @@ COLUMNS = (
     "components",
     "source",
 )
-NON_CONCEPT_FILES = frozenset({"stoplist.tsv", "categories.tsv"})
+STOPLIST_FILES = ("stoplist.tsv", "stoplist_generated.tsv")
+NON_CONCEPT_FILES = frozenset({*STOPLIST_FILES, "categories.tsv"})
 CURATED_FILES = ("organs.tsv", "stages.tsv")
 
 
@@ -102,11 +103,9 @@ class Vocabulary:
     concepts: dict[tuple[str, str], Concept] = field(default_factory=dict)
     stoplist: frozenset[str] = frozenset()
     version: str = ""
-    stop_synonyms: frozenset[str] = frozenset()
+    stop_symbols: frozenset[str] = frozenset()
     category_table: dict[tuple[str, str], str] = field(default_factory=dict)
-    _index: dict[tuple[str, str], list[str]] | None = field(
-        default=None, repr=False, compare=False
-    )
+    _index: dict[tuple[str, str], list[str]] | None = field(default=None, repr=False, compare=False)
 
     def get(self, facet: str, key: str) -> Concept | None:
         return self.concepts.get((facet, key))
@@ -123,10 +122,9 @@ class Vocabulary:
         return {k: name for (f, k), name in self.category_table.items() if f == facet}
 
     def is_stopped(self, text: str, case_sensitive: bool) -> bool:
-        low = text.lower()
-        return low in self.stoplist or (
-            not case_sensitive and low in self.stop_synonyms
-        )
+        """Whether a surface form is stop-listed: ``stoplist`` stops case-insensitive forms (and the
+        title-case variants a matcher may derive), ``stop_symbols`` also stops case-sensitive symbols."""
+        return text.lower() in (self.stop_symbols if case_sensitive else self.stoplist)
 
     def terms(self) -> Iterator[Term]:
         """Every surface form (name, synonyms, symbols), stop-listed forms removed."""
@@ -162,9 +160,7 @@ class Vocabulary:
             words.update({c.key, c.name.lower()})
             if c.category:
                 words.add(c.category)
-        return difflib.get_close_matches(
-            text.strip().lower(), sorted(words), n=n, cutoff=0.6
-        )
+        return difflib.get_close_matches(text.strip().lower(), sorted(words), n=n, cutoff=0.6)
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -175,11 +171,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) of a TSV file with ``#`` comment lines; errors name the file."""
     try:
         with path.open(encoding="utf-8", newline="") as fh:
-            numbered = (
-                (i, line)
-                for i, line in enumerate(fh, 1)
-                if not line.startswith("#") and line.strip()
-            )
+            numbered = ((i, line) for i, line in enumerate(fh, 1) if not line.startswith("#") and line.strip())
             first = next(numbered, None)
             if first is None:
                 return
@@ -187,9 +179,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             for lineno, line in numbered:
                 values = line.rstrip("\r\n").split("\t")
                 if len(values) > len(header):
-                    raise InputError(
-                        f"{path}, line {lineno}: {len(values)} fields but the header has {len(header)}"
-                    )
+                    raise InputError(f"{path}, line {lineno}: {len(values)} fields but the header has {len(header)}")
                 yield lineno, dict(zip(header, values, strict=False))
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from exc
@@ -209,16 +199,12 @@ def read_concepts(path: Path) -> Iterator[Concept]:
     """Rows of one vocabulary TSV file; a malformed row raises :class:`InputError` naming the line."""
     missing = {"key", "facet"} - set(_header(path)) if path.exists() else set()
     if missing:
-        raise InputError(
-            f"{path}: missing column(s) {', '.join(sorted(missing))}; expected {', '.join(COLUMNS)}"
-        )
+        raise InputError(f"{path}: missing column(s) {', '.join(sorted(missing))}; expected {', '.join(COLUMNS)}")
     for lineno, row in _rows(path):
         facet = (row.get("facet") or "").strip().upper()
         key = (row.get("key") or "").strip()
         if facet not in FACETS or not key:
-            raise InputError(
-                f"{path}, line {lineno}: need a key and a facet in {', '.join(FACETS)}"
-            )
+            raise InputError(f"{path}, line {lineno}: need a key and a facet in {', '.join(FACETS)}")
         yield Concept(
             key=key,
             facet=facet,
@@ -243,9 +229,7 @@ def read_stoplist(path: Path) -> tuple[frozenset[str], frozenset[str]]:
         term = (row.get("term") or "").strip().lower()
         scope = (row.get("scope") or "all").strip() or "all"
         if scope not in ("all", "synonym"):
-            raise InputError(
-                f"{path}, line {lineno}: scope must be 'all' or 'synonym', not {scope!r}"
-            )
+            raise InputError(f"{path}, line {lineno}: scope must be 'all' or 'synonym', not {scope!r}")
         if term:
             (everywhere if scope == "all" else synonyms_only).add(term)
     return frozenset(everywhere), frozenset(synonyms_only)
@@ -256,9 +240,7 @@ def read_categories(path: Path) -> dict[tuple[str, str], str]:
     if not path.exists():
         return {}
     return {
-        ((r.get("facet") or "").strip().upper(), (r.get("key") or "").strip()): (
-            r.get("name") or ""
-        ).strip()
+        ((r.get("facet") or "").strip().upper(), (r.get("key") or "").strip()): (r.get("name") or "").strip()
         for _, r in _rows(path)
         if (r.get("key") or "").strip()
     }
@@ -277,26 +259,18 @@ def merge(base: Concept, extra: Concept) -> Concept:
     def union(a: Iterable[str], b: Iterable[str]) -> tuple[str, ...]:
         return tuple(dict.fromkeys([*a, *b]))
 
-    extra_ids = (
-        (extra.concept_id,)
-        if extra.concept_id and extra.concept_id != base.concept_id
-        else ()
-    )
+    extra_ids = (extra.concept_id,) if extra.concept_id and extra.concept_id != base.concept_id else ()
     return Concept(
         key=base.key,
         facet=base.facet,
         category=base.category or extra.category,
         name=base.name,
         concept_id=base.concept_id or extra.concept_id,
-        xrefs=union(base.xrefs, (*extra_ids, *extra.xrefs))
-        if base.concept_id
-        else union(base.xrefs, extra.xrefs),
+        xrefs=union(base.xrefs, (*extra_ids, *extra.xrefs)) if base.concept_id else union(base.xrefs, extra.xrefs),
         synonyms=union(base.synonyms, extra.synonyms),
         symbols=union(base.symbols, extra.symbols),
         components=base.components or extra.components,
-        source=base.source
-        if extra.source in base.source.split("+")
-        else f"{base.source}+{extra.source}",
+        source=base.source if extra.source in base.source.split("+") else f"{base.source}+{extra.source}",
     )
 
 
@@ -322,9 +296,7 @@ def concept_files(data_dir: Path = DATA_DIR) -> list[Path]:
     return sorted(files, key=curated_first)
 
 
-def load_vocabulary(
-    data_dir: Path = DATA_DIR, user_file: Path | None = None
-) -> Vocabulary:
+def load_vocabulary(data_dir: Path = DATA_DIR, user_file: Path | None = None) -> Vocabulary:
     """Load every concept ``*.tsv`` in ``data_dir`` (curated first), then the user's file."""
     files = concept_files(data_dir)
     user = user_file if user_file is not None else user_vocab_path()
@@ -336,13 +308,17 @@ def load_vocabulary(
                 user_forms.update(text.lower() for text, _ in c.surface_forms())
             k = (c.facet, c.key)
             concepts[k] = merge(concepts[k], c) if k in concepts else c
-    stop_all, stop_syn = read_stoplist(data_dir / "stoplist.tsv")
-    version = _digest([*files, data_dir / "stoplist.tsv", user])
+    stop_all: frozenset[str] = frozenset()
+    stop_syn: frozenset[str] = frozenset()
+    for name in STOPLIST_FILES:
+        more_all, more_syn = read_stoplist(data_dir / name)
+        stop_all, stop_syn = stop_all | more_all, stop_syn | more_syn
+    version = _digest([*files, *(data_dir / name for name in STOPLIST_FILES), user])
     return Vocabulary(
         concepts=concepts,
-        stoplist=stop_all - user_forms,
+        stoplist=(stop_all | stop_syn) - user_forms,
         version=version,
-        stop_synonyms=stop_syn - user_forms,
+        stop_symbols=stop_all - user_forms,
         category_table=read_categories(data_dir / "categories.tsv"),
     )
 
