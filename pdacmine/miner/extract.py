@@ -9,13 +9,15 @@
                  "mechanism": {"key", "category", "concept_id"} | null, "stage": key | null,
                  "organ": key | null, "therapy": {"key", "class", "concept_id"} | null,
                  "polarity": "promotes" | "suppresses" | "associated", "negated", "hedged",
-                 "study_type", "confidence"}],
+                 "study_type", "confidence",
+                 "spans": [{"start", "end", "label", "key"}]}],
      "document": {"organs": [...], "stages": [...], "mechanisms": [...], "mechanism_keys": [...],
                   "therapies": [...], "therapy_classes": [...],
                   "pairs": {"mechanism-organ": [[category, organ]], "mechanism-stage": [[category, stage]],
                             "therapy-organ": [[therapy, organ]]}}}
 
-Offsets (``start``/``end``) index into ``text`` (title + "\\n" + abstract). ``label`` is ORGAN |
+Offsets (``start``/``end``) index into ``text`` (title + "\\n" + abstract); a tuple's ``spans`` (its
+members) are relative to its sentence. ``label`` is ORGAN |
 STAGE | MECHANISM | THERAPY; ``key``/``category`` are taxonomy keys (for THERAPY ``category`` is the
 therapy class; for ORGAN and STAGE it is null). ``entities`` lists what pdacmine counts: an ORGAN
 only where the text makes it a site of PDAC metastasis, dissemination or recurrence; no THERAPY
@@ -28,13 +30,19 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
 from spacy.tokens import Doc
+from sqlalchemy import Engine
 
-from pdacmine.miner.nlp.mention import Mention
+from pdacmine.db.engine import session_scope
+from pdacmine.db.evidence import load_articles, pending_article_ids, save_extractions
+from pdacmine.miner.nlp.mention import Mention, doc_text
 from pdacmine.miner.nlp.organs import sentence_bounds
 from pdacmine.miner.nlp.pipeline import extractor_version, get_pipeline
 from pdacmine.miner.relations import EvidenceTuple
@@ -62,29 +70,15 @@ def counted_mentions(doc: Doc) -> list[Mention]:
         if other and m.label in ("ORGAN", "STAGE", "THERAPY"):
             continue
         out.append(m)
-    named_chemo = any(
-        m.label == "THERAPY"
-        and m.category == "chemotherapy"
-        and m.key != _CHEMO_MODALITY
-        for m in out
-    )
-    if (
-        named_chemo
-    ):  # "palliative chemotherapy" with named drugs means those drugs (annotation.md)
-        out = [
-            m for m in out if not (m.label == "THERAPY" and m.key == _CHEMO_MODALITY)
-        ]
+    named_chemo = any(m.label == "THERAPY" and m.category == "chemotherapy" and m.key != _CHEMO_MODALITY for m in out)
+    if named_chemo:  # "palliative chemotherapy" with named drugs means those drugs (annotation.md)
+        out = [m for m in out if not (m.label == "THERAPY" and m.key == _CHEMO_MODALITY)]
     return out
 
 
-def document_summary(
-    mentions: Iterable[Mention], tuples: Iterable[EvidenceTuple]
-) -> dict[str, Any]:
+def document_summary(mentions: Iterable[Mention], tuples: Iterable[EvidenceTuple]) -> dict[str, Any]:
     """Document-level sets: non-negated entities and tuples; mechanism categories only from tuples."""
-    sets: dict[str, set[Any]] = {
-        k: set()
-        for k in ("organs", "stages", "mechanisms", "mechanism_keys", "therapies")
-    }
+    sets: dict[str, set[Any]] = {k: set() for k in ("organs", "stages", "mechanisms", "mechanism_keys", "therapies")}
     classes: set[str] = set()
     pairs: dict[str, set[tuple[str, str]]] = {
         "mechanism-organ": set(),
@@ -117,9 +111,7 @@ def document_summary(
     return summary
 
 
-def _refine_study_types(
-    doc: Doc, tuples: list[EvidenceTuple], publication_types: Any
-) -> str:
+def _refine_study_types(doc: Doc, tuples: list[EvidenceTuple], publication_types: Any) -> str:
     doc_type = document_study_type(doc._.pdac_cues, publication_types)
     if publication_types:
         bounds = sentence_bounds(doc._.pdac_sent_starts or [0], len(doc))
@@ -135,7 +127,7 @@ def doc_to_record(doc: Doc, pmid: str, publication_types: Any = None) -> dict[st
     mentions = counted_mentions(doc)
     return {
         "pmid": pmid,
-        "text": doc.text,
+        "text": doc_text(doc),
         "primary": doc._.pdac_primary,
         "study_type": study_type,
         "entities": [m.as_dict() for m in mentions],
@@ -147,21 +139,14 @@ def doc_to_record(doc: Doc, pmid: str, publication_types: Any = None) -> dict[st
 Item = tuple[str, str, Any]  # (pmid, text, publication types)
 
 
-def _annotate_batch(
-    batch: list[Item], model: str | None, batch_size: int
-) -> list[dict[str, Any]]:
+def _annotate_batch(batch: list[Item], model: str | None, batch_size: int) -> list[dict[str, Any]]:
     nlp = get_pipeline(model)
     docs = nlp.pipe((text for _, text, _ in batch), batch_size=batch_size)
-    return [
-        doc_to_record(doc, pmid, pts)
-        for doc, (pmid, _, pts) in zip(docs, batch, strict=True)
-    ]
+    return [doc_to_record(doc, pmid, pts) for doc, (pmid, _, pts) in zip(docs, batch, strict=True)]
 
 
 def _worker_init(model: str | None) -> None:
-    get_pipeline(
-        model
-    )  # build once per worker process (a forked worker inherits the parent's)
+    get_pipeline(model)  # build once per worker process (a forked worker inherits the parent's)
 
 
 def _worker_batch(args: tuple[list[Item], str | None, int]) -> list[dict[str, Any]]:
@@ -187,9 +172,7 @@ def annotate_items(
         for batch in _batches(items, batch_size):
             yield from _annotate_batch(batch, model, batch_size)
         return
-    get_pipeline(
-        model
-    )  # fail fast (unknown model) and let forked workers inherit the pipeline
+    get_pipeline(model)  # fail fast (unknown model) and let forked workers inherit the pipeline
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ctx.Pool(workers, initializer=_worker_init, initargs=(model,)) as pool:
@@ -206,14 +189,90 @@ def annotate_records(
     workers: int = 1,
 ) -> Iterator[dict[str, Any]]:
     """Annotate dicts with ``pmid``, ``title``, ``abstract`` (optional ``publication_types``), in order."""
-    items = (
-        (str(r.get("pmid") or ""), record_text(r), r.get("publication_types") or None)
-        for r in records
-    )
+    items = ((str(r.get("pmid") or ""), record_text(r), r.get("publication_types") or None) for r in records)
     return annotate_items(items, model=model, batch_size=batch_size, workers=workers)
 
 
-ProgressCallback = Callable[[int], None]
+ProgressCallback = Callable[[int, int], None]
+"""``on_progress(done, total)``: articles committed so far, articles pending at the start."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractSummary:
+    """What one ``extract`` run did."""
+
+    pending: int
+    articles: int
+    evidence: int
+    batches: int
+    extractor_version: str
+    seconds: float
+
+
+def _pending_items(engine: Engine, ids: list[int], chunk: int, order: deque[int]) -> Iterator[Item]:
+    """Article texts in ``chunk``-sized reads, each in its own short session; ids queued in ``order``."""
+    for start in range(0, len(ids), chunk):
+        with session_scope(engine) as session:
+            articles = load_articles(session, ids[start : start + chunk])
+        for a in articles:
+            order.append(a.id)
+            yield a.pmid, f"{a.title}\n{a.abstract}", a.publication_types or None
+
+
+def _commit_batch(engine: Engine, batch: list[tuple[int, dict[str, Any]]], version: str) -> int:
+    refresh = _refresh_findings()
+    with session_scope(engine) as session:
+        n = save_extractions(session, batch, version)
+        if refresh is not None:
+            refresh(session, article_ids=[article_id for article_id, _ in batch])
+    return n
+
+
+def _refresh_findings() -> Callable[..., Any] | None:
+    try:
+        from pdacmine.db.findings import refresh_findings
+    except ImportError:  # ranking not installed in this build
+        return None
+    return refresh_findings
+
+
+def extract_pending(
+    engine: Engine,
+    *,
+    all_: bool = False,
+    workers: int = 1,
+    batch_size: int = 64,
+    model: str | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> ExtractSummary:
+    """Extract evidence for every pending article (all non-deleted ones with ``all_``).
+
+    Commits every ``batch_size`` articles: an interrupted run keeps every committed batch and
+    the next run continues with the rest. Takes no lock (the CLI holds the writer lock).
+    """
+    began = time.monotonic()
+    get_pipeline(model)  # fail before reading anything when the model is missing
+    version = current_extractor_version()
+    with session_scope(engine) as session:
+        ids = pending_article_ids(session, version, all_=all_)
+    logger.info("%d article(s) to extract with %s", len(ids), version)
+    order: deque[int] = deque()
+    items = _pending_items(engine, ids, max(batch_size, 1) * 4, order)
+    batch: list[tuple[int, dict[str, Any]]] = []
+    done = evidence = batches = 0
+    for output in annotate_items(items, model=model, batch_size=batch_size, workers=workers):
+        batch.append((order.popleft(), output))
+        if len(batch) >= batch_size:
+            evidence += _commit_batch(engine, batch, version)
+            done, batches, batch = done + len(batch), batches + 1, []
+            if on_progress:
+                on_progress(done, len(ids))
+    if batch:
+        evidence += _commit_batch(engine, batch, version)
+        done, batches = done + len(batch), batches + 1
+        if on_progress:
+            on_progress(done, len(ids))
+    return ExtractSummary(len(ids), done, evidence, batches, version, round(time.monotonic() - began, 3))
 
 
 def current_extractor_version() -> str:

@@ -46,9 +46,7 @@ _INVERT = {
     "suppresses": "promotes",
     "associated": "associated",
 }
-_PRIMARY_SURGERY = frozenset(
-    {"resection", "surgery", "pancreatectomy", "whipple", "pancreaticoduodenectomy"}
-)
+_PRIMARY_SURGERY = frozenset({"resection", "surgery", "pancreatectomy", "whipple", "pancreaticoduodenectomy"})
 
 
 @dataclass(slots=True)
@@ -71,11 +69,7 @@ class EvidenceTuple:
 
     @property
     def members(self) -> list[Mention]:
-        return [
-            m
-            for m in (self.mechanism, self.stage, self.organ, self.therapy)
-            if m is not None
-        ]
+        return [m for m in (self.mechanism, self.stage, self.organ, self.therapy) if m is not None]
 
     @property
     def kind(self) -> str:
@@ -91,8 +85,7 @@ class EvidenceTuple:
 
     def slots(self) -> tuple[str | None, str | None, str | None, str | None]:
         """(mechanism key, stage, organ, therapy key) as used by ``evidence_key``."""
-        key = lambda m: m.key if m else None
-        return key(self.mechanism), key(self.stage), key(self.organ), key(self.therapy)
+        return tuple(m.key if m else None for m in (self.mechanism, self.stage, self.organ, self.therapy))  # type: ignore[return-value]
 
     def as_dict(self) -> dict[str, Any]:
         mech, ther = self.mechanism, self.therapy
@@ -122,6 +115,10 @@ class EvidenceTuple:
             "hedged": self.hedged,
             "study_type": self.study_type,
             "confidence": self.confidence,
+            "spans": [
+                {"start": m.start_char - self.start, "end": m.end_char - self.start, "label": m.label, "key": m.key}
+                for m in sorted(self.members, key=lambda m: m.start_char)
+            ],
         }
 
 
@@ -153,9 +150,7 @@ def members_by_sentence(mentions: list[Mention], n_sents: int) -> list[SentenceM
         elif m.label == "THERAPY" and not m.background:
             s.therapies.append(m)
     for s in out:
-        s.mechanisms, s.stages, s.organs, s.therapies = map(
-            _unique, (s.mechanisms, s.stages, s.organs, s.therapies)
-        )
+        s.mechanisms, s.stages, s.organs, s.therapies = map(_unique, (s.mechanisms, s.stages, s.organs, s.therapies))
     return out
 
 
@@ -177,33 +172,23 @@ def polarity(
         between = [t for t in triggers if lo <= t[0] and t[1] <= hi]
         if between:
             triggers = between
-    chosen = min(
-        triggers, key=lambda t: min(abs(t[0] - mech.end), abs(mech.start - t[1]))
+    chosen = min(triggers, key=lambda t: min(abs(t[0] - mech.end), abs(mech.start - t[1])))
+    lost = cues.any_within("LOSS", mech.start - rules.window("loss_before"), mech.start) or cues.any_within(
+        "LOSS", mech.end, mech.end + rules.window("loss_after")
     )
-    lost = cues.any_within(
-        "LOSS", mech.start - rules.window("loss_before"), mech.start
-    ) or cues.any_within("LOSS", mech.end, mech.end + rules.window("loss_after"))
     return _INVERT[chosen[2]] if lost else chosen[2]
 
 
-def confidence(
-    t: EvidenceTuple, explicit_trigger: bool, distance: int, rules: Rules
-) -> float:
+def confidence(t: EvidenceTuple, explicit_trigger: bool, distance: int, rules: Rules) -> float:
     c = rules.confidence
     score = float(c["base"][t.kind])
-    score += c["trigger"] * explicit_trigger + c["therapy_slot"] * (
-        t.therapy is not None and t.mechanism is not None
-    )
-    score -= (
-        c["adjacent"] * t.adjacent + c["hedged"] * t.hedged + c["negated"] * t.negated
-    )
+    score += c["trigger"] * explicit_trigger + c["therapy_slot"] * (t.therapy is not None and t.mechanism is not None)
+    score -= c["adjacent"] * t.adjacent + c["hedged"] * t.hedged + c["negated"] * t.negated
     score -= c["distance"] * (distance > rules.window("long_distance"))
     return round(min(c["ceiling"], max(c["floor"], score)), 3)
 
 
-def _combinations(
-    s: SentenceMembers, metastasis_cue: bool
-) -> list[tuple[Any, Any, Any, Any]]:
+def _combinations(s: SentenceMembers, metastasis_cue: bool) -> list[tuple[Any, Any, Any, Any]]:
     organs, stages, therapies = (
         s.organs or [None],
         s.stages or [None],
@@ -224,41 +209,23 @@ def _continues(cues: CueIndex, sent: tuple[int, int]) -> bool:
     return bool(cues.within("CONTINUATION", sent[0], min(sent[1], sent[0] + 2)))
 
 
-def _borrow(
-    current: SentenceMembers, previous: SentenceMembers
-) -> SentenceMembers | None:
+def _borrow(current: SentenceMembers, previous: SentenceMembers) -> SentenceMembers | None:
     """Members taken from the previous sentence for a continuation sentence, or None."""
     has_target = bool(current.organs or current.stages)
-    if (
-        (current.mechanisms or current.therapies)
-        and not has_target
-        and (previous.organs or previous.stages)
-    ):
-        return SentenceMembers(
-            current.mechanisms, previous.stages, previous.organs, current.therapies
-        )
+    if (current.mechanisms or current.therapies) and not has_target and (previous.organs or previous.stages):
+        return SentenceMembers(current.mechanisms, previous.stages, previous.organs, current.therapies)
     if has_target and not current.mechanisms and previous.mechanisms:
-        return SentenceMembers(
-            previous.mechanisms, current.stages, current.organs, current.therapies
-        )
+        return SentenceMembers(previous.mechanisms, current.stages, current.organs, current.therapies)
     return None
 
 
-def _recurrence_site(
-    organ: Mention, cues: CueIndex, sent: tuple[int, int], rules: Rules
-) -> bool:
+def _recurrence_site(organ: Mention, cues: CueIndex, sent: tuple[int, int], rules: Rules) -> bool:
     w = rules.window("organ_site")
-    return cues.any_within(
-        "RECURRENCE", max(sent[0], organ.start - w), min(sent[1], organ.end + w)
-    )
+    return cues.any_within("RECURRENCE", max(sent[0], organ.start - w), min(sent[1], organ.end + w))
 
 
-def _partner_start(
-    head: Mention, targets: list[Mention], cues: CueIndex, sent: tuple[int, int]
-) -> int | None:
-    starts = [t.start for t in targets] + [
-        s for s, _ in cues.within("MET_GENERAL", *sent)
-    ]
+def _partner_start(head: Mention, targets: list[Mention], cues: CueIndex, sent: tuple[int, int]) -> int | None:
+    starts = [t.start for t in targets] + [s for s, _ in cues.within("MET_GENERAL", *sent)]
     starts = [s for s in starts if s >= head.end or s < head.start]
     return min(starts, key=lambda s: abs(s - head.start)) if starts else None
 
@@ -290,16 +257,10 @@ def _make_tuple(
     t.hedged = any(m.hedged for m in members)
     head = mech or therapy
     targets = [m for m in (organ, stage) if m is not None and m.sent == head.sent]
-    t.polarity = polarity(
-        head, _partner_start(head, targets, cues, sent), cues, sent, rules
-    )
-    explicit = any(
-        cues.any_within(label, *sent) for label in ("PROMOTE", "SUPPRESS", "ASSOC")
-    )
+    t.polarity = polarity(head, _partner_start(head, targets, cues, sent), cues, sent, rules)
+    explicit = any(cues.any_within(label, *sent) for label in ("PROMOTE", "SUPPRESS", "ASSOC"))
     same = [m for m in members if m.sent == i]
-    distance = (
-        max(m.start for m in same) - min(m.end for m in same) if len(same) > 1 else 0
-    )
+    distance = max(m.start for m in same) - min(m.end for m in same) if len(same) > 1 else 0
     t.confidence = confidence(t, explicit, distance, rules)
     return t
 

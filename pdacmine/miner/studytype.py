@@ -62,9 +62,7 @@ def from_publication_types(publication_types: Iterable[Any] | None) -> str | Non
     return None
 
 
-def document_study_type(
-    cues: CueIndex, publication_types: Iterable[Any] | None = None
-) -> str:
+def document_study_type(cues: CueIndex, publication_types: Iterable[Any] | None = None) -> str:
     """Study type of the article as a whole."""
     by_type = from_publication_types(publication_types)
     is_case = cues.count("STUDY_CASE") > 0
@@ -74,10 +72,7 @@ def document_study_type(
         return by_type
     if is_case:
         return "clinical"
-    counts = [
-        (cues.count(label), -rank, kind)
-        for rank, (label, kind) in enumerate(SPECIFICITY)
-    ]
+    counts = [(cues.count(label), -rank, kind) for rank, (label, kind) in enumerate(SPECIFICITY)]
     best = max(counts)
     return best[2] if best[0] > 0 else "other"
 

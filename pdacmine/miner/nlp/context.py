@@ -48,14 +48,12 @@ MODALITIES = frozenset(
 _EARLY_SECTIONS = frozenset({"BACKGROUND", "OBJECTIVE"})
 
 
-def negation_scopes(
-    cues: CueIndex, sent: tuple[int, int], window: int
-) -> list[tuple[int, int]]:
+def negation_scopes(cues: CueIndex, sent: tuple[int, int], window: int) -> list[tuple[int, int]]:
     """Token ranges negated inside one sentence."""
     a, b = sent
     terminators = cues.within("TERMINATE", a, b)
     scopes = []
-    for s, e in cues.within("NEG_PRE", a, b):
+    for _, e in cues.within("NEG_PRE", a, b):
         stop = min([t for t, _ in terminators if t >= e] + [b, e + window])
         scopes.append((e, stop))
     for s, _ in cues.within("NEG_POST", a, b):
@@ -76,9 +74,7 @@ def is_background_therapy(
     if m.key in MODALITIES:
         if background_cue and not cues.any_within("TREATMENT_CONTEXT", *sent):
             return True
-        return early and (
-            background_cue or not cues.any_within("TREATMENT_CONTEXT", *sent)
-        )
+        return early and (background_cue or not cues.any_within("TREATMENT_CONTEXT", *sent))
     return early and background_cue and not cues.any_within("TREATMENT_CONTEXT", *sent)
 
 
@@ -100,14 +96,10 @@ def mark_context(
         m.negated = any(s <= m.start < e for s, e in scopes[m.sent])
         m.hedged = hedged[m.sent]
         if m.label == "THERAPY":
-            m.background = is_background_therapy(
-                m, cues, bounds[m.sent], sections[m.sent], m.sent == 1
-            )
+            m.background = is_background_therapy(m, cues, bounds[m.sent], sections[m.sent], m.sent == 1)
 
 
-def sentence_sections(
-    doc: Doc, starts: list[int], sections: list[Section]
-) -> list[str | None]:
+def sentence_sections(doc: Doc, starts: list[int], sections: list[Section]) -> list[str | None]:
     return [section_at(sections, doc[s].idx) if s < len(doc) else None for s in starts]
 
 
@@ -128,9 +120,7 @@ class ContextFlags:
         mentions = doc._.pdac_mentions
         if mentions:
             starts = doc._.pdac_sent_starts
-            sections = sentence_sections(
-                doc, starts, doc._.pdac_sections or [(0, None)]
-            )
+            sections = sentence_sections(doc, starts, doc._.pdac_sections or [(0, None)])
             mark_context(
                 mentions,
                 doc._.pdac_cues,

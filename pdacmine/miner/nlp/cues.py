@@ -14,7 +14,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from pdacmine.miner.nlp.mention import register_extensions
+from pdacmine.miner.nlp.mention import doc_text, register_extensions
 from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.sections import section_starts
 from pdacmine.miner.nlp.sentences import get_sent_starts
@@ -117,17 +117,12 @@ class CueMatcher:
         self.name = name
         self.rules = default_rules()
         self.matcher = build_cue_matcher(nlp, self.rules)
-        self._labels = {
-            nlp.vocab.strings.add(label): label for label in self.rules.cues
-        }
+        self._labels = {nlp.vocab.strings.add(label): label for label in self.rules.cues}
 
     def __call__(self, doc: Doc) -> Doc:
-        found = (
-            (start, end, self._labels[match_id])
-            for match_id, start, end in self.matcher(doc)
-        )
+        found = ((start, end, self._labels[match_id]) for match_id, start, end in self.matcher(doc))
         doc._.pdac_cues = CueIndex(resolve_cues(found))
-        doc._.pdac_sections = section_starts(doc.text, self.rules)
+        doc._.pdac_sections = section_starts(doc_text(doc), self.rules)
         if doc._.pdac_sent_starts is None or doc.has_annotation("DEP"):
             doc._.pdac_sent_starts = get_sent_starts(doc)
         return doc

@@ -27,7 +27,7 @@ from typing import NamedTuple
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from pdacmine.miner.nlp.mention import Mention, register_extensions
+from pdacmine.miner.nlp.mention import Mention, doc_text, doc_words, register_extensions
 from pdacmine.miner.nlp.patterns import build_vocab_matchers
 from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
@@ -66,25 +66,17 @@ def keep_ambiguous_symbol(words_after: list[str], rules: Rules) -> bool:
     return any(w.lower() in rules.symbol_gene_cues for w in words_after[:3])
 
 
-def long_form_concept(
-    matches: Iterable[RawMatch], long_start: int, long_end: int
-) -> RawMatch | None:
+def long_form_concept(matches: Iterable[RawMatch], long_start: int, long_end: int) -> RawMatch | None:
     """The concept a long form names: the longest match ending at its end and covering half of it."""
     best = None
     for m in matches:
-        if (
-            long_start <= m.start
-            and m.end == long_end
-            and 2 * m.length >= long_end - long_start
-        ):
-            if best is None or m.length > best.length:
-                best = m
+        covers = long_start <= m.start and m.end == long_end and 2 * m.length >= long_end - long_start
+        if covers and (best is None or m.length > best.length):
+            best = m
     return best
 
 
-def apply_abbreviations(
-    matches: list[RawMatch], definitions: Iterable[Definition]
-) -> list[RawMatch]:
+def apply_abbreviations(matches: list[RawMatch], definitions: Iterable[Definition]) -> list[RawMatch]:
     """Resolve short forms: to the long form's concept, or to nothing when the long form is no concept."""
     out = list(matches)
     for d in definitions:
@@ -92,10 +84,7 @@ def apply_abbreviations(
         spans = set(d.occurrences)
         out = [m for m in out if not any(s <= m.start and m.end <= e for s, e in spans)]
         if concept is not None:
-            out.extend(
-                RawMatch(s, e, concept.facet, concept.key, True, "abbreviation")
-                for s, e in sorted(spans)
-            )
+            out.extend(RawMatch(s, e, concept.facet, concept.key, True, "abbreviation") for s, e in sorted(spans))
     return out
 
 
@@ -119,11 +108,7 @@ def split_regimens(matches: list[RawMatch], vocab: Vocabulary) -> list[RawMatch]
             drugs = {
                 x.key
                 for x in matches
-                if x.facet == "THERAPY"
-                and x is not m
-                and m.start <= x.start
-                and x.end <= m.end
-                and x.length < m.length
+                if x.facet == "THERAPY" and x is not m and m.start <= x.start and x.end <= m.end and x.length < m.length
             }
             if len(drugs) >= 2:
                 continue
@@ -162,14 +147,11 @@ def definitions_from(doc: Doc) -> list[Definition]:
         variants[text + "s"] = text
         if text.endswith("s") and len(text) > 2:
             variants[text[:-1]] = text
-    for token in doc:
-        base = variants.get(token.text)
+    for i, word in enumerate(doc_words(doc)):
+        base = variants.get(word)
         if base is not None:
-            by_short[base][0].add((token.i, token.i + 1))
-    return [
-        Definition(t, tuple(sorted(o)), long.start, long.end)
-        for t, (o, long) in by_short.items()
-    ]
+            by_short[base][0].add((i, i + 1))
+    return [Definition(t, tuple(sorted(o)), long.start, long.end) for t, (o, long) in by_short.items()]
 
 
 @Language.factory(
@@ -185,9 +167,7 @@ class EntityMatcher:
         self.name = name
         self.vocabulary = default_vocabulary()
         self.rules = default_rules()
-        self.norm_matcher, self.orth_matcher = build_vocab_matchers(
-            nlp, self.vocabulary
-        )
+        self.norm_matcher, self.orth_matcher = build_vocab_matchers(nlp, self.vocabulary)
         self.strings = nlp.vocab.strings
 
     def set_vocabulary(self, nlp: Language, vocabulary: Vocabulary) -> None:
@@ -202,11 +182,9 @@ class EntityMatcher:
             out.append(RawMatch(start, end, facet, key))
         ambiguous = self.rules.ambiguous_symbols
         for match_id, start, end in self.orth_matcher(doc):
-            if end - start == 1 and doc[start].text in ambiguous:
-                if not keep_ambiguous_symbol(
-                    [t.text for t in doc[end : end + 3]], self.rules
-                ):
-                    continue
+            ambiguous_here = end - start == 1 and doc[start].text in ambiguous
+            if ambiguous_here and not keep_ambiguous_symbol([t.text for t in doc[end : end + 3]], self.rules):
+                continue
             facet, key = self.strings[match_id].split(":", 1)
             out.append(RawMatch(start, end, facet, key, True))
         return out
@@ -233,6 +211,7 @@ class EntityMatcher:
 
     def to_mentions(self, doc: Doc, matches: list[RawMatch]) -> list[Mention]:
         starts = doc._.pdac_sent_starts or [0]
+        text = doc_text(doc)
         mentions = []
         for m in matches:
             concept = self.vocabulary.get(m.facet, m.key)
@@ -244,7 +223,7 @@ class EntityMatcher:
                     end=m.end,
                     start_char=start_char,
                     end_char=end_char,
-                    text=doc.text[start_char:end_char],
+                    text=text[start_char:end_char],
                     label=m.facet,
                     key=m.key,
                     category=concept.category if concept else None,

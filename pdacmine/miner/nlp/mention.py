@@ -3,7 +3,9 @@
 Extensions (all set by pdac components, registered once by :func:`register_extensions`):
 
 =========================  =====================================================================
-``Doc._.pdac_sent_starts``  first token of each sentence (``pdac_sentence_fixes``)
+``Doc._.pdac_text``         ``doc.text``, computed once (spaCy rebuilds ``doc.text`` on every access)
+``Doc._.pdac_words``        token texts, computed once
+``Doc._.pdac_sent_starts``  first token of each sentence (``pdac_sentence_fixes`` sets these three)
 ``Doc._.pdac_cues``         :class:`~pdacmine.miner.nlp.cues.CueIndex` of trigger phrases (``pdac_cues``)
 ``Doc._.pdac_sections``     (start character, section) changes of the structured abstract (``pdac_cues``)
 ``Doc._.pdac_mentions``     list of :class:`Mention`, in text order (``pdac_entity_matcher``; flags
@@ -64,6 +66,8 @@ class Mention:
 
 
 _DOC_EXTENSIONS = (
+    "pdac_text",
+    "pdac_words",
     "pdac_sent_starts",
     "pdac_cues",
     "pdac_sections",
@@ -71,6 +75,16 @@ _DOC_EXTENSIONS = (
     "pdac_primary",
     "pdac_tuples",
 )
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text`` without rebuilding it when ``pdac_sentence_fixes`` already did."""
+    return doc._.pdac_text if doc._.pdac_text is not None else doc.text
+
+
+def doc_words(doc: Doc) -> list[str]:
+    """Token texts without creating Token objects again when ``pdac_sentence_fixes`` already did."""
+    return doc._.pdac_words if doc._.pdac_words is not None else [t.text for t in doc]
 
 
 def register_extensions() -> None:

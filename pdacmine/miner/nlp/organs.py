@@ -17,11 +17,13 @@ pancreas), no organ is a PDAC site: ``Doc._.pdac_primary`` is then "other".
 
 from __future__ import annotations
 
+import itertools
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from pdacmine.miner.nlp.cues import CueIndex
-from pdacmine.miner.nlp.mention import Mention, register_extensions
+from pdacmine.miner.nlp.mention import Mention, doc_text, doc_words, register_extensions
 from pdacmine.miner.nlp.rules import Rules, default_rules
 
 NEVER_SITES = frozenset({"pancreas"})
@@ -67,22 +69,13 @@ def document_primary(cues: CueIndex, title_end: int) -> str:
     return "pancreatic"
 
 
-def _local_site(
-    m: Mention, cues: CueIndex, sent: tuple[int, int], window: int, metastatic_doc: bool
-) -> bool:
+def _local_site(m: Mention, cues: CueIndex, sent: tuple[int, int], window: int, metastatic_doc: bool) -> bool:
     a, b = max(sent[0], m.start - window), min(sent[1], m.end + window)
-    if cues.starting_at("NORMAL_AFTER", m.end) or cues.ending_at(
-        "NORMAL_BEFORE", m.start
-    ):
+    if cues.starting_at("NORMAL_AFTER", m.end) or cues.ending_at("NORMAL_BEFORE", m.start):
         return False
-    if any(
-        s < m.end and m.start < e
-        for s, e in cues.within("OTHER_PRIMARY", m.start - 6, m.end)
-    ):
+    if any(s < m.end and m.start < e for s, e in cues.within("OTHER_PRIMARY", m.start - 6, m.end)):
         return False
-    if cues.any_within("OTHER_PRIMARY", *sent) and not cues.any_within(
-        "PANCREATIC", *sent
-    ):
+    if cues.any_within("OTHER_PRIMARY", *sent) and not cues.any_within("PANCREATIC", *sent):
         return False
     if cues.any_within("MET_STRONG", a, b):
         return True
@@ -111,21 +104,13 @@ def mark_sites(
     window = rules.window("organ_site")
     metastatic_doc = cues.count("MET_STRONG") > 0
     for m in organs:
-        m.site = m.key not in NEVER_SITES and _local_site(
-            m, cues, sent_bounds[m.sent], window, metastatic_doc
-        )
+        m.site = m.key not in NEVER_SITES and _local_site(m, cues, sent_bounds[m.sent], window, metastatic_doc)
 
     def blocked(x: Mention) -> bool:
-        normal = cues.starting_at("NORMAL_AFTER", x.end) or cues.ending_at(
-            "NORMAL_BEFORE", x.start
-        )
+        normal = cues.starting_at("NORMAL_AFTER", x.end) or cues.ending_at("NORMAL_BEFORE", x.start)
         return x.key in NEVER_SITES or normal is not None
 
-    pairs = [
-        (a, b)
-        for a, b in zip(organs, organs[1:], strict=False)
-        if a.sent == b.sent and coordinated(words, a, b)
-    ]
+    pairs = [(a, b) for a, b in itertools.pairwise(organs) if a.sent == b.sent and coordinated(words, a, b)]
     changed = True
     while changed:
         changed = False
@@ -136,15 +121,12 @@ def mark_sites(
 
 
 def sentence_bounds(starts: list[int], n_tokens: int) -> list[tuple[int, int]]:
-    return [
-        (s, starts[i + 1] if i + 1 < len(starts) else n_tokens)
-        for i, s in enumerate(starts)
-    ]
+    return [(s, starts[i + 1] if i + 1 < len(starts) else n_tokens) for i, s in enumerate(starts)]
 
 
 def title_end_token(doc: Doc) -> int:
     """Index of the first token after the title (the title is the text before the first newline)."""
-    newline = doc.text.find("\n")
+    newline = doc_text(doc).find("\n")
     if newline < 0:
         return len(doc)
     span = doc.char_span(newline, newline + 1, alignment_mode="expand")
@@ -170,6 +152,6 @@ class OrganContext:
         organs = [m for m in doc._.pdac_mentions or () if m.label == "ORGAN"]
         if organs:
             bounds = sentence_bounds(doc._.pdac_sent_starts, len(doc))
-            words = [t.text for t in doc]
+            words = doc_words(doc)
             mark_sites(organs, cues, bounds, words, self.rules, doc._.pdac_primary)
         return doc

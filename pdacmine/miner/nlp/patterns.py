@@ -20,10 +20,12 @@ English word in lower case.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
+from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.strings import hash_string
 
 from pdacmine.miner.nlp.vocab import Concept, Vocabulary
 
@@ -36,9 +38,8 @@ GREEK = {
     "κ": "kappa",
     "θ": "theta",
 }
-_GREEK_NAME = re.compile(
-    r"(?<=[-\s\d])(alpha|beta|gamma|delta|epsilon|kappa|theta)\b|^(alpha|beta|gamma|kappa)\b"
-)
+_GREEK_NAME = re.compile(r"(?<=[-\s\d])(alpha|beta|gamma|delta|epsilon|kappa|theta)\b|^(alpha|beta|gamma|kappa)\b")
+_WORD = re.compile(r"[A-Za-z]+")
 _BRITISH = (
     (re.compile(r"(?<=[a-z])or$"), "our"),  # tumor -> tumour
     (re.compile(r"ization$"), "isation"),
@@ -58,11 +59,7 @@ _BRITISH = (
 def is_symbol_like(form: str) -> bool:
     """Short all-capital forms ("EMT", "CAFs", "PD-L1") are matched case-sensitively."""
     letters = [c for c in form if c.isalpha()]
-    return (
-        bool(letters)
-        and len(form) <= 6
-        and sum(c.isupper() for c in letters) >= max(2, len(letters) - 1)
-    )
+    return bool(letters) and len(form) <= 6 and sum(c.isupper() for c in letters) >= max(2, len(letters) - 1)
 
 
 def greek_variants(form: str) -> set[str]:
@@ -86,7 +83,7 @@ def _spelled_to_letter(name: str) -> str:
 def joiner_variants(form: str) -> set[str]:
     """ "IL-6" -> {"IL-6", "IL6", "IL 6"}; "PD-L1/2" keeps its slash."""
     out = {form}
-    if "-" in form:
+    if form.count("-") == 1:  # "hsa-miR-21-5p" is never written "hsamiR215p"
         out.update({form.replace("-", ""), form.replace("-", " ")})
     return out
 
@@ -129,72 +126,141 @@ def plural_forms(word: str) -> set[str]:
 
 
 def british_forms(word: str) -> set[str]:
-    return {
-        pattern.sub(repl, word) for pattern, repl in _BRITISH if pattern.search(word)
-    } - {word}
+    return {pattern.sub(repl, word) for pattern, repl in _BRITISH if pattern.search(word)} - {word}
 
 
-def concept_forms(
-    concept: Concept, stoplist: frozenset[str]
-) -> Iterator[tuple[str, bool]]:
-    """(surface form, case_sensitive) for every variant of a concept's names."""
+def is_stopped(vocab: Vocabulary, form: str, case_sensitive: bool) -> bool:
+    """The vocabulary's stop-list verdict on one surface form."""
+    check = getattr(vocab, "is_stopped", None)
+    if check is not None:
+        return bool(check(form, case_sensitive))
+    return not case_sensitive and form.lower() in vocab.stoplist
+
+
+def concept_forms(concept: Concept, vocab: Vocabulary) -> Iterator[tuple[str, bool]]:
+    """(surface form, case_sensitive) for every variant of a concept's names, stop-listed forms left out."""
     for form in (concept.name, *concept.synonyms):
         form = form.strip()
-        if not form or form.lower() in stoplist:
+        if not form or is_stopped(vocab, form, False):
             continue
         if is_symbol_like(form):
-            for v in symbol_variants(form, stoplist):
-                yield v, True
+            variants, case_sensitive = symbol_variants(form, vocab.stoplist), True
         else:
-            for v in synonym_variants(form):
-                yield v, False
+            variants, case_sensitive = synonym_variants(form), False
+        for v in variants:
+            if v == form or not is_stopped(vocab, v, case_sensitive):
+                yield v, case_sensitive
     for symbol in concept.symbols:
         symbol = symbol.strip()
-        if symbol:
-            for v in symbol_variants(symbol, stoplist):
-                yield v, True
+        if symbol and not is_stopped(vocab, symbol, True):
+            for v in symbol_variants(symbol, vocab.stoplist):
+                if v == symbol or not is_stopped(vocab, v, True):
+                    yield v, True
 
 
-def set_variant_norms(nlp: Language, words: Iterable[str]) -> int:
-    """Give plural/British spellings of ``words`` the word itself as NORM; returns how many lexemes changed."""
-    words = set(words)
-    changed = 0
-    for word in words:
+class VariantNorms:
+    """NORM getter for new lexemes: plural/British variants of vocabulary words -> the word.
+
+    Installed in ``nlp.vocab.lex_attr_getters``, so a variant gets its norm when the text
+    first creates its lexeme: nothing is created up front. Other strings keep spaCy's norm.
+    """
+
+    def __init__(self, default: Callable[[str], str], variants: dict[str, str]) -> None:
+        self.default = default
+        self.variants = variants
+
+    def __call__(self, string: str) -> str:
+        base = self.variants.get(string.lower())
+        return base if base is not None else self.default(string)
+
+
+def variant_map(words: Iterable[str]) -> dict[str, str]:
+    """Plural and British spellings of each vocabulary word -> the word (all lower case)."""
+    out: dict[str, str] = {}
+    for word in sorted(set(words)):
         variants = plural_forms(word)
         for british in british_forms(word):
             variants |= {british, *plural_forms(british)}
         for variant in variants - {word}:
-            for cased in {variant, variant.capitalize(), variant.upper()}:
-                nlp.vocab[cased].norm_ = word
-                changed += 1
-    return changed
+            out.setdefault(variant, word)
+    return out
+
+
+def install_variant_norms(nlp: Language, words: Iterable[str]) -> VariantNorms:
+    """Make the plural/British spellings of ``words`` share the word's NORM in ``nlp.vocab``."""
+    variants = variant_map(words)
+    getter = nlp.vocab.lex_attr_getters.get(NORM)
+    if isinstance(getter, VariantNorms):
+        getter.variants.update(variants)
+    else:
+        getter = VariantNorms(getter or str.lower, variants)
+        nlp.vocab.lex_attr_getters[NORM] = getter
+    for variant, base in variants.items():  # lexemes created before the getter was installed
+        for cased in {variant, variant.capitalize(), variant.upper()}:
+            if cased in nlp.vocab:
+                nlp.vocab[cased].norm_ = base
+    return getter
+
+
+class PatternTokens:
+    """(ORTH, NORM) strings of the tokens of a surface form, as the pipeline's tokenizer makes them.
+
+    A whitespace-separated chunk that no prefix, suffix, infix or special case touches is one
+    token (checked with the tokenizer's own regular expressions); only the others go through
+    the tokenizer. Results are memoised per chunk.
+    """
+
+    def __init__(self, nlp: Language, norm: Callable[[str], str]) -> None:
+        self.tokenizer = nlp.tokenizer
+        self.norm = norm
+        self.memo: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    def _plain(self, chunk: str) -> bool:
+        t = self.tokenizer
+        return not (
+            chunk in t.rules
+            or (t.prefix_search is not None and t.prefix_search(chunk))
+            or (t.suffix_search is not None and t.suffix_search(chunk))
+            or (t.infix_finditer is not None and next(t.infix_finditer(chunk), None) is not None)
+            or (t.url_match is not None and t.url_match(chunk))
+        )
+
+    def __call__(self, form: str) -> tuple[tuple[str, str], ...]:
+        out: list[tuple[str, str]] = []
+        for chunk in form.split():
+            tokens = self.memo.get(chunk)
+            if tokens is None:
+                if self._plain(chunk):
+                    tokens = ((chunk, self.norm(chunk)),)
+                else:
+                    tokens = tuple((tok.text, tok.norm_) for tok in self.tokenizer(chunk))
+                self.memo[chunk] = tokens
+            out.extend(tokens)
+        return tuple(out)
 
 
 def match_label(concept: Concept) -> str:
     return f"{concept.facet}:{concept.key}"
 
 
-def build_vocab_matchers(
-    nlp: Language, vocab: Vocabulary
-) -> tuple[PhraseMatcher, PhraseMatcher]:
-    """(NORM matcher, ORTH matcher) over every concept; match IDs are ``"FACET:key"``."""
+def build_vocab_matchers(nlp: Language, vocab: Vocabulary) -> tuple[PhraseMatcher, PhraseMatcher]:
+    """(NORM matcher, ORTH matcher) over every concept; match IDs are ``"FACET:key"``.
+
+    Patterns are added as tuples of attribute hashes (no Doc per pattern), which keeps
+    building the matchers for tens of thousands of surface forms to a few seconds.
+    """
     forms: dict[str, tuple[set[str], set[str]]] = {}
     for concept in vocab.concepts.values():
         insensitive, sensitive = forms.setdefault(match_label(concept), (set(), set()))
-        for form, case_sensitive in concept_forms(concept, vocab.stoplist):
+        for form, case_sensitive in concept_forms(concept, vocab):
             (sensitive if case_sensitive else insensitive).add(form)
-    words = {
-        w.lower()
-        for ins, _ in forms.values()
-        for f in ins
-        for w in re.findall(r"[A-Za-z]+", f)
-    }
-    set_variant_norms(nlp, words)
+    words = {w.lower() for ins, _ in forms.values() for f in ins for w in _WORD.findall(f)}
+    tokens = PatternTokens(nlp, install_variant_norms(nlp, words))
     norm = PhraseMatcher(nlp.vocab, attr="NORM")
     orth = PhraseMatcher(nlp.vocab, attr="ORTH")
     for label, (insensitive, sensitive) in forms.items():
         if insensitive:
-            norm.add(label, list(nlp.tokenizer.pipe(sorted(insensitive))))
+            norm.add(label, [tuple(hash_string(n) for _, n in tokens(f)) for f in sorted(insensitive)])
         if sensitive:
-            orth.add(label, list(nlp.tokenizer.pipe(sorted(sensitive))))
+            orth.add(label, [tuple(hash_string(o) for o, _ in tokens(f)) for f in sorted(sensitive)])
     return norm, orth

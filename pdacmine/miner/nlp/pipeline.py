@@ -4,7 +4,7 @@ Components, in order (all registered spaCy factories, usable with ``nlp.add_pipe
 
 ==========================  ==========================================================
 ``pdac_sentence_fixes``     sentences that survive "e.g.", "et al.", "Fig. 2", "vs."
-``abbreviation_detector``   scispaCy's Schwartz & Hearst abbreviation definitions
+``pdac_abbreviations``      scispaCy's Schwartz & Hearst abbreviation definitions
 ``pdac_cues``               trigger phrases of ``data/context_rules.json``
 ``pdac_entity_matcher``     vocabulary concepts (ORGAN, STAGE, MECHANISM, THERAPY)
 ``pdac_organ_context``      organs that are sites of metastasis; the primary cancer
@@ -23,13 +23,12 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
-import scispacy.abbreviation  # noqa: F401  (registers "abbreviation_detector")
 import spacy
 from spacy.language import Language
 
 from pdacmine import __version__
 from pdacmine.errors import InputError
-from pdacmine.miner.nlp import context, cues, entities, organs, sentences, tuples  # noqa: F401  (factories)
+from pdacmine.miner.nlp import abbreviations, context, cues, entities, organs, sentences, tuples  # noqa: F401  (factories)
 from pdacmine.miner.nlp.rules import default_rules
 from pdacmine.miner.nlp.tokenize import make_tokenizer
 from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
@@ -53,9 +52,7 @@ def extractor_version(vocab: Vocabulary | None = None) -> str:
 
 def _load_model(model: str) -> Language:
     if not (spacy.util.is_package(model) or Path(model).expanduser().exists()):
-        raise InputError(
-            f"model {model} is not installed; the default pipeline needs none (omit --model)"
-        )
+        raise InputError(f"model {model} is not installed; the default pipeline needs none (omit --model)")
     try:
         return spacy.load(model)
     except (OSError, ValueError, ImportError) as exc:
@@ -70,21 +67,17 @@ def tokenizer_pipeline() -> Language:
     return nlp
 
 
-def build_pipeline(
-    vocab: Vocabulary | None = None, model: str | None = None
-) -> Language:
+def build_pipeline(vocab: Vocabulary | None = None, model: str | None = None) -> Language:
     """A new pipeline; ``vocab`` defaults to :func:`default_vocabulary`, ``model`` to none."""
     if model:
         nlp = _load_model(model)
         first = nlp.pipe_names[0] if nlp.pipe_names else None
-        nlp.add_pipe("pdac_sentence_fixes", before=first) if first else nlp.add_pipe(
-            "pdac_sentence_fixes"
-        )
+        nlp.add_pipe("pdac_sentence_fixes", before=first) if first else nlp.add_pipe("pdac_sentence_fixes")
     else:
         nlp = spacy.blank("en")
         nlp.add_pipe("pdac_sentence_fixes")
     nlp.tokenizer = make_tokenizer(nlp)
-    nlp.add_pipe("abbreviation_detector")
+    nlp.add_pipe("pdac_abbreviations")
     for name in PDAC_COMPONENTS:
         nlp.add_pipe(name)
     if vocab is not None:
@@ -95,7 +88,5 @@ def build_pipeline(
 @lru_cache(maxsize=2)
 def get_pipeline(model: str | None = None) -> Language:
     """The pipeline for this process with the default vocabulary, built once."""
-    logger.info(
-        "building the extraction pipeline%s", f" on model {model}" if model else ""
-    )
+    logger.info("building the extraction pipeline%s", f" on model {model}" if model else "")
     return build_pipeline(model=model)

@@ -68,26 +68,19 @@ class Rules:
 def parse_rules(raw: dict[str, Any], digest: str = "") -> Rules:
     """Validate and convert the JSON document of a rules file."""
     try:
-        cues = {
-            label: tuple(p.strip().lower() for p in phrases)
-            for label, phrases in raw["cues"].items()
-        }
+        cues = {label: tuple(p.strip().lower() for p in phrases) for label, phrases in raw["cues"].items()}
         missing = [label for label in CUE_LABELS if label not in cues]
         if missing:
             raise InputError(f"rules file lacks cue list(s): {', '.join(missing)}")
         sections = {
-            label.strip().lower(): section
-            for section, labels in raw["section_labels"].items()
-            for label in labels
+            label.strip().lower(): section for section, labels in raw["section_labels"].items() for label in labels
         }
         return Rules(
             cues=cues,
             windows={k: int(v) for k, v in raw["windows"].items()},
             section_labels=sections,
             ambiguous_symbols=frozenset(raw.get("ambiguous_symbols", ())),
-            symbol_gene_cues=frozenset(
-                c.lower() for c in raw.get("symbol_gene_cues", ())
-            ),
+            symbol_gene_cues=frozenset(c.lower() for c in raw.get("symbol_gene_cues", ())),
             confidence=dict(raw["confidence"]),
             digest=digest,
         )

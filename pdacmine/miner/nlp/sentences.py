@@ -50,7 +50,7 @@ def sentence_starts(words: list[str]) -> list[int]:
 
 @Language.factory(
     "pdac_sentence_fixes",
-    assigns=["token.is_sent_start", "doc._.pdac_sent_starts"],
+    assigns=["token.is_sent_start", "doc._.pdac_sent_starts", "doc._.pdac_text", "doc._.pdac_words"],
     requires=[],
 )
 class SentenceFixes:
@@ -62,9 +62,15 @@ class SentenceFixes:
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
-            doc._.pdac_sent_starts = []
+            doc._.pdac_sent_starts, doc._.pdac_words, doc._.pdac_text = [], [], doc.text
             return doc
-        starts = sentence_starts([t.text for t in doc])
+        words, parts = [], []
+        for token in doc:
+            words.append(token.text)
+            parts.append(token.text_with_ws)
+        doc._.pdac_words = words
+        doc._.pdac_text = "".join(parts)
+        starts = sentence_starts(words)
         flags = numpy.full((len(doc), 1), -1, dtype="int32")
         flags[starts, 0] = 1
         doc.from_array([SENT_START], flags.astype("uint64"))

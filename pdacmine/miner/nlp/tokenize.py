@@ -19,9 +19,7 @@ from spacy.symbols import ORTH
 from spacy.tokenizer import Tokenizer
 
 #: Letters (Latin and Greek) or digits on both sides of a hyphen or slash.
-_JOINER_INFIX = (
-    r"(?<=[0-9A-Za-z\u0370-\u03ff])[-/\u2010\u2011\u2013](?=[0-9A-Za-z\u0370-\u03ff])"
-)
+_JOINER_INFIX = r"(?<=[0-9A-Za-z\u0370-\u03ff])[-/\u2010\u2011\u2013](?=[0-9A-Za-z\u0370-\u03ff])"
 
 #: Period-final abbreviations kept as one token, in the casings they appear in.
 ABBREVIATIONS = (
@@ -69,9 +67,7 @@ def _casings(word: str) -> set[str]:
 def make_tokenizer(nlp: Language) -> Tokenizer:
     """scispaCy's rule tokenizer for ``nlp`` with the additions described in the module docstring."""
     with warnings.catch_warnings():
-        warnings.simplefilter(
-            "ignore", FutureWarning
-        )  # scispaCy's regex: "Possible set union"
+        warnings.simplefilter("ignore", FutureWarning)  # scispaCy's regex: "Possible set union"
         tokenizer = combined_rule_tokenizer(nlp)
     infix = tokenizer.infix_finditer.__self__  # type: ignore[attr-defined]
     tokenizer.infix_finditer = re.compile(f"{infix.pattern}|{_JOINER_INFIX}").finditer

@@ -12,19 +12,17 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pdacmine.miner.nlp.context import sentence_sections
-from pdacmine.miner.nlp.mention import register_extensions
+from pdacmine.miner.nlp.mention import doc_text, register_extensions
 from pdacmine.miner.nlp.organs import sentence_bounds
 from pdacmine.miner.nlp.rules import default_rules
 from pdacmine.miner.relations import assemble
 from pdacmine.miner.studytype import document_study_type
 
 
-def sentence_char_spans(
-    doc: Doc, bounds: list[tuple[int, int]]
-) -> list[tuple[int, int]]:
+def sentence_char_spans(doc: Doc, bounds: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Character range of each sentence without leading/trailing white space."""
     spans = []
-    text = doc.text
+    text = doc_text(doc)
     for a, b in bounds:
         start = doc[a].idx if a < len(doc) else len(text)
         end = doc[b - 1].idx + len(doc[b - 1]) if b > a else start
@@ -44,7 +42,7 @@ def doc_tuples(doc: Doc, publication_types: list[object] | None = None) -> list:
         doc._.pdac_cues,
         bounds,
         rules,
-        text=doc.text,
+        text=doc_text(doc),
         sentence_spans=sentence_char_spans(doc, bounds),
         sections=sentence_sections(doc, starts, doc._.pdac_sections or [(0, None)]),
         primary=doc._.pdac_primary or "unknown",
