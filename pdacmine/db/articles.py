@@ -108,7 +108,7 @@ class _State:
 def _row_and_digest(scalars: dict[str, Any], documents: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """Bind parameters for the content columns (JSON pre-serialised) and their digest."""
     row = dict(scalars)
-    parts = [repr(tuple(scalars[n] for n in SCALAR_FIELDS))]
+    parts = ["\x00" if (value := scalars[n]) is None else str(value) for n in SCALAR_FIELDS]
     for name in JSON_FIELDS:
         text = json.dumps(documents[name])
         row[f"j_{name}"] = text
