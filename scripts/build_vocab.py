@@ -260,7 +260,7 @@ def gene_row(g: Gene, category: str, extra_symbols: Iterable[str], extra_synonym
     name = g.name.strip()
     synonyms = [n for n in (name, *dashed_name(name)) if (len(n) > 5 and " " in n) or len(n) > 7]
     if not free(name):  # a curated concept owns the HGNC name ("lysyl oxidase"): the gene is named by its symbol
-        name = g.symbol
+        name = g.symbol if free(g.symbol) else f"{g.symbol} gene"
     synonyms += list(extra_synonyms)
     synonyms = [s for s in dict.fromkeys(synonyms) if free(s) and s.lower() not in stop and s not in symbols]
     xrefs = [f"NCBIGene:{g.ncbi}"] if g.ncbi else []
