@@ -46,6 +46,7 @@ _INVERT = {
     "suppresses": "promotes",
     "associated": "associated",
 }
+_LOSS_CONCEPT_WORDS = ("loss", "deficien", "deletion", "inactivation", "mutation", "null", "knockout")
 _PRIMARY_SURGERY = frozenset({"resection", "surgery", "pancreatectomy", "whipple", "pancreaticoduodenectomy"})
 
 
@@ -173,10 +174,20 @@ def polarity(
         if between:
             triggers = between
     chosen = min(triggers, key=lambda t: min(abs(t[0] - mech.end), abs(mech.start - t[1])))
-    lost = cues.any_within("LOSS", mech.start - rules.window("loss_before"), mech.start) or cues.any_within(
-        "LOSS", mech.end, mech.end + rules.window("loss_after")
-    )
-    return _INVERT[chosen[2]] if lost else chosen[2]
+    return _INVERT[chosen[2]] if is_lost(mech, cues, rules) else chosen[2]
+
+
+def is_lost(m: Mention, cues: CueIndex, rules: Rules) -> bool:
+    """The text knocks down, depletes, deletes or inhibits ``m`` ("knockdown of X", "X inhibition").
+
+    A loss word inside the mention counts too ("CXCR4 inhibition"), unless the concept is itself
+    a loss ("SMAD4 loss"), whose effect is stated as is.
+    """
+    if cues.any_within("LOSS", m.start - rules.window("loss_before"), m.start):
+        return True
+    if cues.any_within("LOSS", m.end, m.end + rules.window("loss_after")):
+        return True
+    return cues.any_within("LOSS", m.start, m.end) and not any(w in m.key for w in _LOSS_CONCEPT_WORDS)
 
 
 def confidence(t: EvidenceTuple, explicit_trigger: bool, distance: int, rules: Rules) -> float:

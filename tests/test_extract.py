@@ -1,0 +1,147 @@
+"""``pdacmine extract``: evidence in the database, idempotent, resumable, version-aware."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from click.testing import Result
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
+
+from pdacmine.miner import extract as extract_module
+from pdacmine.miner.extract import extract_pending
+from pdacmine.miner.nlp import vocab as vocab_module
+from pdacmine.miner.nlp.pipeline import get_pipeline
+from pdacmine.models import Article, ArticleExtraction, Evidence
+from pdacmine.models.base import utcnow
+from tests.test_nlp_pipeline import TEST_VOCAB
+
+ARTICLES = [
+    ("201", "ZEB1 drives liver metastasis of pancreatic cancer",
+     "RESULTS: Knockdown of ZEB1 reduced lung metastases in KPC mice. ZEB1 drives liver metastasis."),
+    ("202", "Hepatic arterial infusion in pancreatic cancer",
+     "Hepatic arterial infusion was given for liver metastases of pancreatic cancer."),
+    ("203", "Smoking and pancreatic cancer risk", "Smoking raises the risk of pancreatic cancer."),
+    ("204", "CXCR4 and lung metastasis in pancreatic cancer", "CXCR4 promotes lung metastasis."),
+]  # fmt: skip
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _test_vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The CLI's default vocabulary, for this module: shipped files plus TEST_VOCAB as the user's file."""
+    path = tmp_path_factory.mktemp("vocab") / "vocab.tsv"
+    path.write_text(TEST_VOCAB, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PDACMINE_VOCAB", str(path))
+        vocab_module.default_vocabulary.cache_clear()
+        get_pipeline.cache_clear()
+        yield
+    vocab_module.default_vocabulary.cache_clear()
+    get_pipeline.cache_clear()
+
+
+def add_articles(engine: Engine, rows: list[tuple[str, str, str]] = ARTICLES) -> None:
+    with Session(engine) as session:
+        session.add_all(Article(pmid=p, title=t, abstract=a, source="file") for p, t, a in rows)
+        session.commit()
+
+
+def evidence(engine: Engine) -> list[tuple[str, str, str | None, str | None, str | None]]:
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Evidence.pmid, Evidence.evidence_key, Evidence.mechanism_key, Evidence.organ, Evidence.therapy_key)
+        )
+        return sorted(tuple(r) for r in rows)  # type: ignore[misc]
+
+
+def extractions(engine: Engine) -> dict[str, tuple[str, int]]:
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Article.pmid, ArticleExtraction.extractor_version, ArticleExtraction.n_evidence).join(
+                ArticleExtraction, ArticleExtraction.article_id == Article.id
+            )
+        )
+        return {pmid: (version, n) for pmid, version, n in rows}
+
+
+def test_extract_stores_evidence_and_state(engine: Engine, run_cli: Callable[..., Result]) -> None:
+    add_articles(engine)
+    result = run_cli("extract")
+    assert result.exit_code == 0, result.output
+    assert "extracted 4 article(s)" in result.stdout
+    rows = evidence(engine)
+    assert ("201", "zeb1", "liver", None) in [(p, m, o, t) for p, _, m, o, t in rows]
+    assert ("202", None, "liver", "hepatic-arterial-infusion") in [(p, m, o, t) for p, _, m, o, t in rows]
+    assert not [r for r in rows if r[0] == "203"]
+    state = extractions(engine)
+    assert set(state) == {"201", "202", "203", "204"}
+    assert {v for v, _ in state.values()} == {extract_module.current_extractor_version()}
+    with Session(engine) as session:
+        doc = session.scalar(select(ArticleExtraction.entities).join(Article).where(Article.pmid == "201"))
+        spans = session.scalar(select(Evidence.spans).where(Evidence.pmid == "204"))
+    assert "liver" in doc["organs"] and doc["primary"] == "pancreatic"
+    assert [s["label"] for s in spans] == ["MECHANISM", "ORGAN"]
+
+
+def test_extract_is_idempotent_and_all_reruns(engine: Engine, run_cli: Callable[..., Result]) -> None:
+    add_articles(engine)
+    run_cli("extract")
+    before = evidence(engine)
+    again = run_cli("extract")
+    assert again.exit_code == 0 and "nothing to extract" in again.stdout
+    assert evidence(engine) == before
+    forced = run_cli("extract", "--all")
+    assert "extracted 4 article(s)" in forced.stdout
+    assert evidence(engine) == before  # same evidence keys: review decisions survive
+
+
+def test_version_change_and_updated_article_rerun(
+    engine: Engine, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_articles(engine)
+    run_cli("extract")
+    with Session(engine) as session:
+        session.execute(update(Article).where(Article.pmid == "203").values(last_updated=utcnow()))
+        session.commit()
+    assert "extracted 1 article(s)" in run_cli("extract").stdout
+    monkeypatch.setattr(extract_module, "current_extractor_version", lambda: "9.9.9+vnew+rnew")
+    assert "extracted 4 article(s)" in run_cli("extract").stdout
+    assert {v for v, _ in extractions(engine).values()} == {"9.9.9+vnew+rnew"}
+
+
+def test_deleted_articles_are_skipped(engine: Engine, run_cli: Callable[..., Result]) -> None:
+    add_articles(engine)
+    with Session(engine) as session:
+        session.execute(update(Article).where(Article.pmid == "201").values(deleted=True))
+        session.commit()
+    run_cli("extract")
+    assert "201" not in extractions(engine)
+    assert not [r for r in evidence(engine) if r[0] == "201"]
+
+
+def test_interruption_keeps_committed_batches(engine: Engine) -> None:
+    add_articles(engine)
+
+    def stop_after_first(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        extract_pending(engine, batch_size=1, on_progress=stop_after_first)
+    assert len(extractions(engine)) == 1
+    summary = extract_pending(engine, batch_size=1)
+    assert summary.articles == 3 and len(extractions(engine)) == 4
+
+
+def test_repeated_sentence_gives_one_evidence_row(engine: Engine) -> None:
+    add_articles(
+        engine, [("301", "ZEB1 in pancreatic cancer", "ZEB1 drives liver metastasis. ZEB1 drives liver metastasis.")]
+    )
+    extract_pending(engine)
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Evidence)) == 1
+
+
+def test_extract_help_has_an_example(run_cli: Callable[..., Result]) -> None:
+    result = run_cli("extract", "--help")
+    assert result.exit_code == 0 and "Example:" in result.output

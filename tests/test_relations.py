@@ -1,0 +1,157 @@
+"""Evidence tuples: which sentences make claims, polarity, adjacency, negation, study type, confidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from pdacmine.miner.extract import doc_to_record
+from pdacmine.miner.nlp.pipeline import build_pipeline
+from pdacmine.miner.nlp.rules import default_rules
+from pdacmine.miner.nlp.sections import section_at, section_starts
+from pdacmine.miner.nlp.vocab import load_vocabulary
+from pdacmine.miner.relations import EvidenceTuple
+from tests.test_nlp_pipeline import TEST_VOCAB
+
+EXTRA = """resection\tTHERAPY\tsurgery\tresection\t\t\tresection|pancreatectomy\t\t\ttest
+"""
+
+
+@pytest.fixture(scope="module")
+def nlp(tmp_path_factory: pytest.TempPathFactory) -> Language:
+    path = tmp_path_factory.mktemp("vocab") / "vocab.tsv"
+    path.write_text(TEST_VOCAB + EXTRA, encoding="utf-8")
+    return build_pipeline(vocab=load_vocabulary(user_file=path))
+
+
+def tuples(nlp: Language, abstract: str, title: str = "Pancreatic cancer metastasis") -> list[EvidenceTuple]:
+    return list(nlp(f"{title}\n{abstract}")._.pdac_tuples)
+
+
+def slots(ts: list[EvidenceTuple]) -> list[tuple[str | None, ...]]:
+    return [t.slots() for t in ts]
+
+
+@pytest.mark.parametrize(
+    "sentence, polarity",
+    [
+        ("ZEB1 promotes liver metastasis.", "promotes"),
+        ("ZEB1 inhibits liver metastasis.", "suppresses"),
+        ("Knockdown of ZEB1 reduced liver metastasis.", "promotes"),
+        ("CXCR4 inhibition attenuated liver metastasis.", "promotes"),
+        ("Depletion of CXCR4 increased liver metastasis.", "suppresses"),
+        ("High ZEB1 expression was associated with liver metastasis.", "associated"),
+    ],
+)
+def test_polarity(nlp: Language, sentence: str, polarity: str) -> None:
+    [t] = tuples(nlp, sentence)
+    assert t.organ is not None and t.organ.key == "liver"
+    assert t.polarity == polarity
+
+
+def test_mechanism_with_stage_and_organ_and_general_metastasis(nlp: Language) -> None:
+    assert slots(tuples(nlp, "ZEB1 drives the colonization of the liver by metastatic cells.")) == [
+        ("zeb1", "colonization", "liver", None)
+    ]
+    assert slots(tuples(nlp, "ZEB1 drives metastasis.")) == [("zeb1", None, None, None)]
+    assert tuples(nlp, "ZEB1 is expressed in the epithelium.") == []
+
+
+def test_adjacent_sentence_continues_the_claim(nlp: Language) -> None:
+    text = "Liver metastases were frequent in these mice. These metastases were driven by ZEB1."
+    [t] = tuples(nlp, text)
+    assert t.slots() == ("zeb1", None, "liver", None)
+    assert t.adjacent and t.sentence == text
+    same = tuples(nlp, "ZEB1 drove liver metastases in these mice.")[0]
+    assert t.confidence < same.confidence
+
+
+def test_no_adjacency_without_a_continuation_word(nlp: Language) -> None:
+    assert tuples(nlp, "Liver metastases were frequent in these mice. Separately, ZEB1 was measured.") == []
+
+
+def test_therapy_organ_tuple_and_resection_followed_by_recurrence(nlp: Language) -> None:
+    [t] = tuples(nlp, "Hepatic arterial infusion was given for liver metastases.")
+    assert t.slots() == (None, None, "liver", "hepatic-arterial-infusion")
+    assert t.kind == "therapy-organ"
+    assert [s for s in slots(tuples(nlp, "After resection, the cancer recurred in the liver.")) if s[3]] == []
+
+
+def test_regimen_drugs_fill_the_therapy_slot(nlp: Language) -> None:
+    ts = tuples(nlp, "Patients with liver metastases received gemcitabine plus nab-paclitaxel.")
+    assert sorted(t.therapy.key for t in ts if t.therapy) == ["gemcitabine", "nab-paclitaxel"]
+
+
+def test_background_therapy_makes_no_tuple(nlp: Language) -> None:
+    assert tuples(nlp, "Despite chemotherapy, liver metastases remain the main cause of death.") == []
+
+
+def test_negated_and_hedged_tuples(nlp: Language) -> None:
+    [neg] = tuples(nlp, "ZEB1 did not promote liver metastasis.")
+    assert neg.negated and not neg.hedged
+    [hedge] = tuples(nlp, "ZEB1 may promote liver metastasis.")
+    assert hedge.hedged and not hedge.negated
+    [plain] = tuples(nlp, "ZEB1 promotes liver metastasis.")
+    assert hedge.confidence < plain.confidence and neg.confidence < plain.confidence
+    assert all(0.0 <= t.confidence <= 1.0 for t in (neg, hedge, plain))
+
+
+def test_no_tuples_for_another_primary_cancer(nlp: Language) -> None:
+    assert tuples(nlp, "ZEB1 drives liver metastasis of colorectal cancer.", title="Colorectal cancer study") == []
+
+
+@pytest.mark.parametrize(
+    "abstract, publication_types, expected",
+    [
+        ("ZEB1 promoted liver metastasis in KPC mice.", None, "animal"),
+        ("ZEB1 promoted invasion of PANC-1 cells in vitro.", None, "in-vitro"),
+        ("In patients, ZEB1 expression correlated with liver metastasis.", None, "clinical"),
+        ("ZEB1 staining of resected specimens correlated with liver metastasis.", None, "human-tissue"),
+        ("ZEB1 promoted liver metastasis in KPC mice.", [{"ui": "D016454", "name": "Review"}], "review"),
+        ("In this review we discuss how ZEB1 drives liver metastasis.", None, "review"),
+        ("Patients were enrolled. ZEB1 drives liver metastasis.", None, "clinical"),
+        ("ZEB1 drives liver metastasis.", [{"name": "Randomized Controlled Trial"}], "clinical"),
+        ("ZEB1 drives liver metastasis.", None, "other"),
+    ],
+)
+def test_study_type(nlp: Language, abstract: str, publication_types: list | None, expected: str) -> None:
+    record = doc_to_record(nlp(f"A title\n{abstract}"), "1", publication_types)
+    assert [t["study_type"] for t in record["tuples"]] == [expected]
+
+
+def test_sections_from_inline_and_own_line_labels() -> None:
+    rules = default_rules()
+    inline = "Title\nBACKGROUND: Some text.\nRESULTS: More text.\nCONCLUSIONS: End."
+    sections = section_starts(inline, rules)
+    assert section_at(sections, inline.index("More")) == "RESULTS"
+    assert section_at(sections, 2) == "TITLE"
+    own_line = "Title\nPurpose\nWe asked.\nMethods\nWe did.\nResults\nWe found."
+    sections = section_starts(own_line, rules)
+    assert section_at(sections, own_line.index("We did")) == "METHODS"
+    assert section_at(sections, own_line.index("We asked")) == "OBJECTIVE"
+    plain = "Title\nAn unstructured abstract: with a colon."
+    assert section_at(section_starts(plain, rules), plain.index("with")) is None
+
+
+def test_tuple_record_offsets_and_spans(nlp: Language) -> None:
+    record = doc_to_record(nlp("Title\nBackground: x.\nResults: ZEB1 promotes liver metastasis."), "7")
+    [t] = record["tuples"]
+    assert record["text"][t["start"] : t["end"]] == t["sentence"] == "Results: ZEB1 promotes liver metastasis."
+    assert t["section"] == "RESULTS"
+    assert [(t["sentence"][s["start"] : s["end"]], s["label"]) for s in t["spans"]] == [
+        ("ZEB1", "MECHANISM"),
+        ("liver metastasis", "ORGAN"),
+    ]
+    assert record["document"]["pairs"]["mechanism-organ"] == [["emt-plasticity", "liver"]]
+
+
+def test_rules_file_is_valid(tmp_path: Path) -> None:
+    from pdacmine.errors import InputError
+    from pdacmine.miner.nlp.rules import load_rules
+
+    bad = tmp_path / "rules.json"
+    bad.write_text('{"cues": {}}', encoding="utf-8")
+    with pytest.raises(InputError, match="rules"):
+        load_rules(bad)
