@@ -255,7 +255,7 @@ def test_resolve_correction_rules() -> None:
     assert resolve_correction(vocab, "mechanism", "tgf")["mechanism_key"] == "tgf"  # the exact key wins
     with pytest.raises(InputError, match=r"ambiguous \(tgfb, tgfb2\); type the key"):
         resolve_correction(vocab, "mechanism", "TGF-b")
-    with pytest.raises(InputError, match="category, not a concept; name a concept, e.g. zeb1"):
+    with pytest.raises(InputError, match=r"category, not a concept; name a concept, e\.g\. zeb1"):
         resolve_correction(vocab, "mechanism", "emt-plasticity")
     with pytest.raises(InputError, match="unknown slot"):
         resolve_correction(vocab, "colour", "red")

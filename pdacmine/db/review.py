@@ -262,7 +262,7 @@ def load_item(session: Session, evidence_key: str) -> ReviewItem:
 
 def decision_state(session: Session, evidence_key: str) -> DecisionState:
     """The current decision on ``evidence_key`` (also when its evidence row is gone)."""
-    return _state(session.get(ReviewDecision, evidence_key))
+    return _state(session.get(ReviewDecision, evidence_key, populate_existing=True))
 
 
 def review_counts(session: Session, filters: ReviewFilters | None = None) -> dict[str, int]:
@@ -309,14 +309,16 @@ def _store(session: Session, key: str, pmid: str, old: DecisionState, new: Decis
         "decided_at": utcnow(),
         "revision": new.revision,
     }
+    conn = session.connection()
     if old.revision == 0:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         stmt: Any = dialect.insert(ReviewDecision).values(evidence_key=key, pmid=pmid, **values)
-        result: Any = session.execute(stmt.on_conflict_do_nothing(index_elements=["evidence_key"]))
+        stmt = stmt.on_conflict_do_nothing(index_elements=["evidence_key"]).returning(ReviewDecision.evidence_key)
+        stored = conn.execute(stmt).first() is not None
     else:
         cas = (ReviewDecision.evidence_key == key) & (ReviewDecision.revision == old.revision)
-        result = session.execute(update(ReviewDecision).where(cas).values(**values))
-    if result.rowcount != 1:
+        stored = conn.execute(update(ReviewDecision).where(cas).values(**values)).rowcount == 1
+    if not stored:
         session.rollback()
         raise _conflict(key, decision_state(session, key), old.revision)
 
