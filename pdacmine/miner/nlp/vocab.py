@@ -175,40 +175,43 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split("|") if v.strip())
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) of a TSV file with ``#`` comment lines; errors name the file."""
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of the non-comment, non-blank lines; a byte that is not UTF-8 names its line."""
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            numbered = ((i, line) for i, line in enumerate(fh, 1) if not line.startswith("#") and line.strip())
-            first = next(numbered, None)
-            if first is None:
-                return
-            header = first[1].rstrip("\r\n").split("\t")
-            for lineno, line in numbered:
-                values = line.rstrip("\r\n").split("\t")
-                if len(values) > len(header):
-                    raise InputError(f"{path}, line {lineno}: {len(values)} fields but the header has {len(header)}")
-                yield lineno, dict(zip(header, values, strict=False))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+        with path.open("rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                try:
+                    line = raw.decode("utf-8").lstrip("\ufeff").rstrip("\r\n")
+                except UnicodeDecodeError as exc:
+                    raise InputError(
+                        f"{path}, line {lineno}: not UTF-8 text ({exc.reason}); save the file as UTF-8"
+                    ) from exc
+                if line.strip() and not line.startswith("#"):
+                    yield lineno, line
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
 
 
-def _header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        for line in fh:
-            if not line.startswith("#") and line.strip():
-                return line.rstrip("\r\n").split("\t")
-    return []
+def _rows(path: Path, required: Iterable[str] = ()) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) of a TSV file with a header and ``#`` comment lines; errors name the file and line."""
+    lines = _lines(path)
+    first = next(lines, None)
+    if first is None:
+        return
+    header = first[1].split("\t")
+    missing = set(required) - set(header)
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(sorted(missing))}; expected {', '.join(COLUMNS)}")
+    for lineno, line in lines:
+        values = line.split("\t")
+        if len(values) > len(header):
+            raise InputError(f"{path}, line {lineno}: {len(values)} fields but the header has {len(header)}")
+        yield lineno, dict(zip(header, values, strict=False))
 
 
 def read_concepts(path: Path) -> Iterator[Concept]:
     """Rows of one vocabulary TSV file; a malformed row raises :class:`InputError` naming the line."""
-    missing = {"key", "facet"} - set(_header(path)) if path.exists() else set()
-    if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(sorted(missing))}; expected {', '.join(COLUMNS)}")
-    for lineno, row in _rows(path):
+    for lineno, row in _rows(path, required=("key", "facet")):
         facet = (row.get("facet") or "").strip().upper()
         key = (row.get("key") or "").strip()
         if facet not in FACETS or not key:
