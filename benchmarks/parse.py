@@ -206,8 +206,18 @@ def child(mode: str, path: Path, url: str) -> None:
         time.perf_counter() - _CLOCKS["wall"],
         time.process_time() - _CLOCKS["cpu"],
     )
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"records": n, "wall": wall, "cpu": cpu, "peak_mb": peak_mb}))
+    print(json.dumps({"records": n, "wall": wall, "cpu": cpu, "peak_mb": _peak_rss_mb()}))
+
+
+def _peak_rss_mb() -> float:
+    """Peak RSS of this process: VmHWM (reset by exec, unlike ru_maxrss, which keeps the parent's)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(mode: str, path: Path, url: str) -> dict[str, float]:
