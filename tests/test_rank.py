@@ -84,7 +84,7 @@ def test_mesh_corroboration_raises_the_score() -> None:
 def test_reviewer_decisions_override_the_machine() -> None:
     weak = ev(1, confidence=0.3, hedged=True)
     assert score(weak._replace(status="rejected")) == 0
-    accepted = score_finding([weak._replace(status="accepted")], W, YEAR)
+    accepted = score_finding([weak._replace(status="accepted")], W, YEAR, explain=True)
     assert accepted.terms[0].confidence == 1.0 and accepted.terms[0].hedge == 1.0
     assert accepted.score == pytest.approx(score(ev(1, confidence=1.0)))
     counts = score_finding([weak._replace(status="rejected"), ev(2, status="accepted"), ev(3)], W, YEAR)

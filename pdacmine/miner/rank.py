@@ -82,10 +82,8 @@ class Weights:
     version: int = 1
     digest: str = ""
 
-    def study(self, study_type: str | None) -> float:
-        return self.study_type.get(study_type or "other", self.study_type.get("other", 0.0))
-
     def recency(self, year: int | None, reference_year: int) -> float:
+        """R(year); a paper from the future (a later reference year) counts as new."""
         if year is None:
             return self.recency_floor
         age = max(0, reference_year - year)
@@ -176,6 +174,8 @@ class PaperTerm:
 
 @dataclass(frozen=True)
 class Score:
+    """A finding's score and counts; ``terms`` (one per paper and side) only when asked to explain."""
+
     score: float
     support: float
     contradiction: float
@@ -189,11 +189,11 @@ class Score:
     first_year: int | None
     last_year: int | None
     reference_year: int
-    terms: tuple[PaperTerm, ...]
+    top_pmids: tuple[str, ...] = ()
+    terms: tuple[PaperTerm, ...] = ()
 
-    def detail(self, weights: Weights, top: int = 20) -> dict[str, Any]:
+    def detail(self, weights: Weights) -> dict[str, Any]:
         """Compact JSON summary stored on the finding (the full list comes from ``rank --explain``)."""
-        best = sorted((t for t in self.terms if t.role == "support"), key=lambda t: (-t.value, t.pmid))
         return {
             "direction": self.direction,
             "support": round(self.support, 6),
@@ -201,31 +201,33 @@ class Score:
             "reference_year": self.reference_year,
             "weights_version": weights.version,
             "weights_digest": weights.digest,
-            "top_pmids": [t.pmid for t in best[:top]],
+            "top_pmids": list(self.top_pmids),
         }
 
 
-def _clamp(x: float) -> float:
-    return 0.0 if x < 0 else 1.0 if x > 1 else float(x)
+#: How many best supporting PMIDs a finding remembers (``Finding.score_detail["top_pmids"]``).
+TOP_PMIDS = 20
 
 
-def _sentence_value(e: EvidenceInput, w: Weights) -> tuple[float, float, float, float]:
-    """(value, study weight, confidence used, hedge factor used) of one sentence."""
-    accepted = e.status == "accepted"
-    conf = 1.0 if accepted else _clamp(e.confidence)
-    hedge = 1.0 if accepted or not e.hedged else w.hedged
-    study = w.study(e.study_type)
-    return study * conf * hedge, study, conf, hedge
+def sentence_value(e: EvidenceInput, w: Weights) -> float:
+    """T[study type] * c * h of one sentence (accepted: c = h = 1)."""
+    study = w.study_type.get(e.study_type, w.study_type["other"])
+    if e.status == "accepted":
+        return study
+    c = e.confidence
+    c = 0.0 if c < 0 else 1.0 if c > 1 else c
+    return study * c * (w.hedged if e.hedged else 1.0)
 
 
-def _direction(records: list[EvidenceInput], w: Weights) -> str:
+def _direction(live: list[tuple[EvidenceInput, float]]) -> str:
     best: dict[tuple[str, int], float] = {}
-    for e in records:
-        if not e.negated and e.polarity in ("promotes", "suppresses"):
+    for e, v in live:
+        if not e.negated and (e.polarity == "promotes" or e.polarity == "suppresses"):
             k = (e.polarity, e.article_id)
-            best[k] = max(best.get(k, 0.0), _sentence_value(e, w)[0])
-    pro = sum(v for (p, _), v in best.items() if p == "promotes")
-    sup = sum(v for (p, _), v in best.items() if p == "suppresses")
+            if v > best.get(k, -1.0):
+                best[k] = v
+    pro = sum(v for (p, _), v in sorted(best.items()) if p == "promotes")
+    sup = sum(v for (p, _), v in sorted(best.items()) if p == "suppresses")
     if sup > pro:
         return "suppresses"
     return "promotes" if pro > 0 else "associated"
@@ -237,64 +239,89 @@ def contradicts(e: EvidenceInput, direction: str) -> bool:
     return e.negated or (opposite is not None and e.polarity == opposite)
 
 
-def _paper_term(best: EvidenceInput, role: str, w: Weights, reference_year: int) -> PaperTerm:
-    value, study, conf, hedge = _sentence_value(best, w)
-    recency = w.recency(best.year, reference_year)
-    mesh = 1.0 + w.mesh_corroboration if (role == "support" and best.mesh_corroborated) else 1.0
-    retraction = w.retracted if best.retracted else 1.0
+def _factors(e: EvidenceInput, support: bool, w: Weights, reference_year: int) -> tuple[float, float, float]:
+    """(recency, MeSH, retraction) factors of the paper ``e`` belongs to."""
+    recency = w.recency(e.year, reference_year)
+    mesh = 1.0 + w.mesh_corroboration if (support and e.mesh_corroborated) else 1.0
+    return recency, mesh, (w.retracted if e.retracted else 1.0)
+
+
+def _explain(e: EvidenceInput, role: str, w: Weights, factors: tuple[float, float, float], value: float) -> PaperTerm:
+    accepted = e.status == "accepted"
+    c = 1.0 if accepted else min(1.0, max(0.0, e.confidence))
     return PaperTerm(
-        pmid=best.pmid,
-        article_id=best.article_id,
-        year=best.year,
+        pmid=e.pmid,
+        article_id=e.article_id,
+        year=e.year,
         role=role,
-        evidence_id=best.evidence_id,
-        study_type=best.study_type,
-        study=study,
-        confidence=conf,
-        hedge=hedge,
-        recency=recency,
-        mesh=mesh,
-        retraction=retraction,
-        accepted=best.status == "accepted",
-        value=value * recency * mesh * retraction,
+        evidence_id=e.evidence_id,
+        study_type=e.study_type,
+        study=w.study_type.get(e.study_type, w.study_type["other"]),
+        confidence=c,
+        hedge=1.0 if accepted or not e.hedged else w.hedged,
+        recency=factors[0],
+        mesh=factors[1],
+        retraction=factors[2],
+        accepted=accepted,
+        value=value,
     )
 
 
-def score_finding(records: Iterable[EvidenceInput], weights: Weights, reference_year: int) -> Score:
-    """Score one finding from all of its evidence (rejected sentences included: they are counted, not scored)."""
-    rows = list(records)
-    status = [e.status for e in rows]
-    live = [e for e in rows if e.status != "rejected"]
-    direction = _direction(live, weights)
-    best: dict[tuple[str, int], EvidenceInput] = {}
-    for e in live:
-        key = ("contradict" if contradicts(e, direction) else "support", e.article_id)
-        cur = best.get(key)
-        if cur is None or (_sentence_value(e, weights)[0], -e.evidence_id) > (
-            _sentence_value(cur, weights)[0],
-            -cur.evidence_id,
-        ):
-            best[key] = e
-    # canonical order, so that the float sums do not depend on row order
-    terms = tuple(_paper_term(best[k], k[0], weights, reference_year) for k in sorted(best, key=lambda k: (k[1], k[0])))
-    support = sum(t.value for t in terms if t.role == "support")
-    contradiction = sum(t.value for t in terms if t.role == "contradict")
-    years = [e.year for e in live if e.year is not None]
+def score_finding(
+    records: Iterable[EvidenceInput], weights: Weights, reference_year: int, *, explain: bool = False
+) -> Score:
+    """Score one finding from all of its evidence (rejected sentences are counted, not scored).
+
+    With ``explain`` the result carries one :class:`PaperTerm` per paper and side.
+    """
+    n = n_accepted = n_rejected = 0
+    live: list[tuple[EvidenceInput, float]] = []
+    for e in records:
+        n += 1
+        if e.status == "rejected":
+            n_rejected += 1
+            continue
+        n_accepted += e.status == "accepted"
+        live.append((e, sentence_value(e, weights)))
+    direction = _direction(live)
+    opposite = {"promotes": "suppresses", "suppresses": "promotes"}.get(direction, "")
+    best: dict[tuple[int, bool], tuple[float, int, EvidenceInput]] = {}
+    for e, v in live:
+        k = (e.article_id, not (e.negated or e.polarity == opposite))
+        cur = best.get(k)
+        if cur is None or v > cur[0] or (v == cur[0] and e.evidence_id < cur[1]):
+            best[k] = (v, e.evidence_id, e)
+    support = contradiction = 0.0
+    tops: list[tuple[float, str]] = []
+    terms: list[PaperTerm] = []
+    for k in sorted(best):  # canonical order: float sums do not depend on row order
+        v, _, e = best[k]
+        factors = _factors(e, k[1], weights, reference_year)
+        value = v * factors[0] * factors[1] * factors[2]
+        if k[1]:
+            support += value
+            tops.append((-value, e.pmid))
+        else:
+            contradiction += value
+        if explain:
+            terms.append(_explain(e, "support" if k[1] else "contradict", weights, factors, value))
+    years = [e.year for e, _ in live if e.year is not None]
     return Score(
         score=support - weights.contradiction * contradiction,
         support=support,
         contradiction=contradiction,
         direction=direction,
-        n_papers=sum(1 for t in terms if t.role == "support"),
-        n_contradicting=sum(1 for t in terms if t.role == "contradict"),
-        n_evidence=len(rows),
-        n_accepted=status.count("accepted"),
-        n_rejected=status.count("rejected"),
-        n_unreviewed=sum(1 for s in status if s is None),
+        n_papers=len(tops),
+        n_contradicting=len(best) - len(tops),
+        n_evidence=n,
+        n_accepted=n_accepted,
+        n_rejected=n_rejected,
+        n_unreviewed=n - n_accepted - n_rejected,
         first_year=min(years) if years else None,
         last_year=max(years) if years else None,
         reference_year=reference_year,
-        terms=terms,
+        top_pmids=tuple(p for _, p in sorted(tops)[:TOP_PMIDS]),
+        terms=tuple(terms),
     )
 
 
