@@ -215,12 +215,19 @@ def test_decisions_survive_reextraction(engine: Engine, ranked: list[str]) -> No
         assert (counts["accepted"], counts["corrected"], counts["rejected"], counts["unreviewed"]) == (1, 1, 1, 2)
 
 
-def test_refresh_rankings_calls_findings_refresh(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("pdacmine.db.findings")
-    seen: list[list[int]] = []
-    monkeypatch.setattr("pdacmine.db.findings.refresh_findings", lambda _s, article_ids: seen.append(article_ids))
-    assert db_review.refresh_rankings(engine, [3, 1, 3]) is True
-    assert seen == [[1, 3]]
+def test_decisions_refresh_the_rankings(run_cli: Callable[..., Result], engine: Engine) -> None:
+    with Session(engine) as s:
+        art = add_article(s, "900")
+        add_evidence(s, art, organ="liver", sentence="ZEB1 drives liver metastasis.")
+        add_evidence(s, art, organ="liver", sentence="ZEB1 drives hepatic metastasis.")
+        s.commit()
+        article_id = art.id
+    db_review.refresh_rankings(engine, [article_id])
+    _review(run_cli, "c\norgan\nlung\na\nr\nq\n")  # first: corrected to lung, second: rejected
+    with Session(engine) as s:
+        findings = {f.organ: f for f in s.scalars(select(Finding))}
+        assert findings["lung"].n_accepted == 1
+        assert findings["liver"].n_rejected == 1 and findings["liver"].n_accepted == 0
 
 
 def test_help_unknown_key_and_end_of_input(run_cli: Callable[..., Result], engine: Engine, ranked: list[str]) -> None:

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -37,7 +38,7 @@ def keys(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return out
 
 
-def _export(run_cli: Callable[..., Result], tmp_path: Path, *args: str) -> list[dict[str, str]]:
+def _export(run_cli: Callable[..., Result], tmp_path: Path, *args: str) -> list[dict[str, Any]]:
     path = tmp_path / "sheet.csv"
     result = run_cli("review", "export", "--csv", str(path), *args)
     assert result.exit_code == 0, result.stderr
@@ -45,7 +46,7 @@ def _export(run_cli: Callable[..., Result], tmp_path: Path, *args: str) -> list[
         return list(csv.DictReader(fh))
 
 
-def _write(path: Path, rows: list[dict[str, object]], columns: list[str] | None = None, delimiter: str = ",") -> Path:
+def _write(path: Path, rows: list[dict[str, Any]], columns: list[str] | None = None, delimiter: str = ",") -> Path:
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(
             fh, fieldnames=columns or list(SHEET_COLUMNS), delimiter=delimiter, extrasaction="ignore"
@@ -76,7 +77,7 @@ def test_export_columns_order_and_bom(run_cli: Callable[..., Result], tmp_path: 
 def test_round_trip_applies_everything_in_one_go(
     run_cli: Callable[..., Result], engine: Engine, tmp_path: Path, keys: list[str]
 ) -> None:
-    rows: list[dict[str, object]] = list(_export(run_cli, tmp_path))
+    rows = list(_export(run_cli, tmp_path))
     rows[0].update(decision="accept", note="=clear in figure 3")
     rows[1].update(decision="Reject")
     rows[2].update(corrected_organ="pulmonary", corrected_stage="metastatic outgrowth", corrected_therapy="Gemzar")
@@ -109,7 +110,7 @@ def test_round_trip_applies_everything_in_one_go(
 def test_every_error_is_listed_and_nothing_is_applied(
     run_cli: Callable[..., Result], engine: Engine, tmp_path: Path, keys: list[str]
 ) -> None:
-    rows: list[dict[str, object]] = [
+    rows: list[dict[str, Any]] = [
         {"evidence_key": keys[0], "decision": "accept"},  # fine, but must not be applied
         {"evidence_key": "f" * 40, "decision": "accept"},  # line 3: unknown key
         {"evidence_key": keys[1], "decision": "maybe"},  # line 4: bad decision
@@ -168,7 +169,7 @@ def test_excel_semicolon_file_with_bom_and_dry_run(
 def test_decision_made_after_export_is_a_conflict(
     run_cli: Callable[..., Result], engine: Engine, tmp_path: Path, keys: list[str]
 ) -> None:
-    rows: list[dict[str, object]] = list(_export(run_cli, tmp_path))
+    rows = list(_export(run_cli, tmp_path))
     decide(engine, keys[0], "reject", reviewer="carol", expected_revision=0)
     rows[0].update(decision="accept")
     rows[1].update(decision="accept")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine, select
@@ -20,6 +21,7 @@ from pdacmine.models import ReviewAudit
 from tests.builders import add_article, add_evidence
 
 ROUNDS = 15
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -39,7 +41,7 @@ def keys(engine: Engine) -> list[str]:
     return out
 
 
-def _run_both(*jobs: Callable[[], object]) -> list[object]:
+def _run_both(*jobs: Callable[[], T]) -> list[T]:
     """Run the jobs in parallel threads; an exception in any of them fails the test here."""
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         futures = [pool.submit(job) for job in jobs]
@@ -116,7 +118,7 @@ def test_first_decision_race_has_one_winner(two_engines: tuple[Engine, Engine], 
     for key in keys[:5]:
         barrier = threading.Barrier(2)
         results = dict(
-            _run_both(  # type: ignore[arg-type]
+            _run_both(
                 lambda: _race(two_engines[0], key, "alice", "accept", barrier),  # noqa: B023 (joined in the loop)
                 lambda: _race(two_engines[1], key, "bob", "reject", barrier),  # noqa: B023
             )

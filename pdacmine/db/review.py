@@ -41,6 +41,9 @@ from pdacmine.models.base import utcnow
 
 logger = logging.getLogger(__name__)
 
+#: A SELECT of any columns (the queue adds, filters and orders columns step by step).
+AnySelect = Select[*tuple[Any, ...]]
+
 #: How many unreviewed items the interactive loop fetches at a time.
 BATCH = 25
 
@@ -64,7 +67,7 @@ class ReviewFilters:
     therapy: str | None = None
     pmids: tuple[str, ...] = ()
 
-    def apply(self, stmt: Select[Any]) -> Select[Any]:
+    def apply(self, stmt: AnySelect) -> AnySelect:
         for column, value in (
             (Evidence.organ, self.organ),
             (Evidence.stage, self.stage),
@@ -161,7 +164,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _items_query() -> Select[Any]:
+def _items_query() -> AnySelect:
     return (
         select(
             Evidence,
@@ -178,7 +181,7 @@ def _items_query() -> Select[Any]:
     )
 
 
-def _ranked(stmt: Select[Any]) -> Select[Any]:
+def _ranked(stmt: AnySelect) -> AnySelect:
     """Finding score (desc), then confidence (desc); evidence without a finding last."""
     return stmt.order_by(
         case((Finding.score.is_(None), 1), else_=0),
@@ -458,20 +461,19 @@ def undo_last(engine: Engine, reviewer: str, *, session_id: str | None = None) -
         )
 
 
-def refresh_rankings(engine: Engine, article_ids: Iterable[int]) -> bool:
-    """Recompute the findings of ``article_ids`` after decisions; False if ranking is not installed."""
+def refresh_rankings(engine: Engine, article_ids: Iterable[int]) -> int:
+    """Recompute the findings of ``article_ids`` after decisions, in its own transaction.
+
+    Runs after the decisions committed: a failure here never loses a decision, and
+    ``pdacmine rank`` recomputes everything later. Returns how many findings changed.
+    """
     ids = sorted(set(article_ids))
     if not ids:
-        return True
-    try:
-        from pdacmine.db.findings import refresh_findings  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        # TODO(review): helper F's pdacmine.db.findings.refresh_findings is not committed yet.
-        logger.debug("rankings not refreshed: pdacmine.db.findings is not available")
-        return False
+        return 0
+    from pdacmine.db.findings import refresh_findings  # ranking pulls in the scoring weights: load on use
+
     with session_scope(engine) as session:
-        refresh_findings(session, article_ids=ids)
-    return True
+        return refresh_findings(session, article_ids=ids)
 
 
 # --- the audit trail --------------------------------------------------------------------------

@@ -163,6 +163,7 @@ def next_state(
     """The state after ``action`` (accept, reject, correct, note); ``note`` replaces the note when given."""
     fixes = merge_corrections(machine, old.corrections, corrections or {})
     new_note = old.note if note is None else (note.strip() or None)
+    status: str | None
     if action == "accept":
         status = ACCEPTED
     elif action == "reject":
