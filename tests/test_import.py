@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
+from click.testing import CliRunner, Result
 from sqlalchemy import Engine, func, select
 
+from pdacmine.cli import cli
 from pdacmine.db.articles import StoreCounts, store_batch
 from pdacmine.db.engine import session_scope
 from pdacmine.db.lock import writer_lock
@@ -219,3 +220,9 @@ def test_order_files_sorts_only_pubmed_names() -> None:
         "y/pubmed26n0002.xml.gz",
         "x/pubmed26n0010.xml.gz",
     ]
+
+
+def test_help_documents_order_and_example(cli_runner: CliRunner) -> None:
+    result = cli_runner.invoke(cli, ["import", "--help"])
+    assert result.exit_code == 0
+    assert "pubmed26n0001 before" in result.output and "Example:" in result.output
