@@ -215,7 +215,9 @@ def gene_form_index(genes: dict[str, Gene]) -> dict[str, set[str]]:
 
 DISEASE_LOCUS = re.compile(
     r"^(DFN[AB]?|LFS|STGD|CORD|RP|PDB|MCDR|SCA|CMT|BBS|USH|LGMD|ALS|EIEE|DEE|MRD|MRX|SPG|NPHP|OPA|HSAN|IMD|CDG|"
-    r"ARVD|CMD|CMH|HPE|OI|EDS|MODY|PFIC|SRTD|CILD|PCD|NEDD|MCPH|RCC|RCCP|PSORS|IDDM|NIDDM|BDMR|OSIL)\d"
+    r"ARVD|CMD|CMH|HPE|OI|EDS|MODY|PFIC|SRTD|CILD|PCD|NEDD|MCPH|RCC|RCCP|PSORS|IDDM|NIDDM|BDMR|OSIL|SJS|MFS|CSD|"
+    r"EBD|EBR|EBS|EDM|ORW|WS|LCD|ESS|KAL|MDF|MIC|NS|PPH|FECD|GCPS|HSAS|OPPG|SEDC|IPEX|MHAM|OSRC|MSSE)\d|"
+    r"^(MODY|IPEX|ARVD|FECD|GCPS|HSAS|OPPG|SEDC|MHAM|OSRC|MSSE|OSIL|RSTS|CFNS|CAGA|ASLN|AWAL|BDMR)$"
 )
 CD_MARKER = re.compile(r"^CD\d+[A-Z]?$")
 JUNK_ALIAS = re.compile(r"^(FLJ|KIAA|DKFZ|MGC|LOC|PRO\d|HSPC|CGI-|UNQ|RP\d+-|CTD-|AC\d|AL\d|AP\d)|orf", re.IGNORECASE)
@@ -250,8 +252,10 @@ def gene_row(g: Gene, category: str, extra_symbols: Iterable[str], extra_synonym
     def free(form: str) -> bool:
         return taken.get(("MECHANISM", form.lower()), key) == key
 
-    def alias_ok(form: str) -> bool:
-        return safe_symbol(form, g.hgnc_id, index, stop, False) and free(form) and not DISEASE_LOCUS.match(form)
+    def alias_ok(form: str) -> bool:  # three-letter old symbols and aliases are mostly other abbreviations (ACC, CRS)
+        long_enough = len(form) >= 4 or any(ch.isdigit() for ch in form)
+        safe = safe_symbol(form, g.hgnc_id, index, stop, False)
+        return long_enough and safe and free(form) and not DISEASE_LOCUS.match(form)
 
     symbols = [s for s in (g.symbol,) if safe_symbol(s, g.hgnc_id, index, stop, approved=True) and free(s)]
     symbols += [s for s in g.previous if alias_ok(s)]
