@@ -203,8 +203,7 @@ def test_hedging(nlp: Language, sentence: str, hedged: bool) -> None:
 
 def test_background_therapy_is_flagged(nlp: Language) -> None:
     ms = mentions(
-        nlp,
-        "Pancreatic cancer responds poorly to chemotherapy. Patients with liver metastases received gemcitabine.",
+        nlp, "Pancreatic cancer responds poorly to chemotherapy. Patients with liver metastases received gemcitabine."
     )
     assert [(m.key, m.background) for m in ms if m.label == "THERAPY"] == [
         ("chemotherapy", True),

@@ -160,11 +160,7 @@ def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
 
 
 def annotate_items(
-    items: Iterable[Item],
-    *,
-    model: str | None = None,
-    batch_size: int = 64,
-    workers: int = 1,
+    items: Iterable[Item], *, model: str | None = None, batch_size: int = 64, workers: int = 1
 ) -> Iterator[dict[str, Any]]:
     """Annotate (pmid, text, publication types) items, in input order; ``workers`` > 1 uses processes."""
     batch_size = max(1, batch_size)
@@ -182,11 +178,7 @@ def annotate_items(
 
 
 def annotate_records(
-    records: Iterable[Mapping[str, Any]],
-    *,
-    model: str | None = None,
-    batch_size: int = 64,
-    workers: int = 1,
+    records: Iterable[Mapping[str, Any]], *, model: str | None = None, batch_size: int = 64, workers: int = 1
 ) -> Iterator[dict[str, Any]]:
     """Annotate dicts with ``pmid``, ``title``, ``abstract`` (optional ``publication_types``), in order."""
     items = ((str(r.get("pmid") or ""), record_text(r), r.get("publication_types") or None) for r in records)

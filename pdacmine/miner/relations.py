@@ -5,7 +5,7 @@ A tuple is made from one sentence (or one sentence and the sentence before it):
 - mechanism + site organ and/or stage ("Macrophage granulin drives liver metastasis");
 - mechanism + metastasis in general, with stage and organ empty ("ZEB1 drives metastasis");
 - therapy + site organ with no mechanism ("hepatic arterial infusion for liver metastases"),
-  except resection of the primary followed by recurrence at the organ;
+  except resection of the primary (resection of the metastases is metastasectomy);
 - a therapy in the sentence fills the therapy slot of the mechanism tuples.
 
 Organs and stages come from the previous sentence when this one has none and opens with a
@@ -41,13 +41,9 @@ from pdacmine.miner.studytype import classify
 
 POLARITIES = ("promotes", "suppresses", "associated")
 MAX_TUPLES_PER_SENTENCE = 24
-_INVERT = {
-    "promotes": "suppresses",
-    "suppresses": "promotes",
-    "associated": "associated",
-}
+_INVERT = {"promotes": "suppresses", "suppresses": "promotes", "associated": "associated"}
 _LOSS_CONCEPT_WORDS = ("loss", "deficien", "deletion", "inactivation", "mutation", "null", "knockout")
-_PRIMARY_SURGERY = frozenset({"resection", "surgery", "pancreatectomy", "whipple", "pancreaticoduodenectomy"})
+PRIMARY_SURGERY = frozenset({"resection", "surgery", "pancreatectomy", "whipple", "pancreaticoduodenectomy"})
 
 
 @dataclass(slots=True)
@@ -95,22 +91,10 @@ class EvidenceTuple:
             "start": self.start,
             "end": self.end,
             "section": self.section,
-            "mechanism": {
-                "key": mech.key,
-                "category": mech.category,
-                "concept_id": mech.concept_id,
-            }
-            if mech
-            else None,
+            "mechanism": {"key": mech.key, "category": mech.category, "concept_id": mech.concept_id} if mech else None,
             "stage": self.stage.key if self.stage else None,
             "organ": self.organ.key if self.organ else None,
-            "therapy": {
-                "key": ther.key,
-                "class": ther.category,
-                "concept_id": ther.concept_id,
-            }
-            if ther
-            else None,
+            "therapy": {"key": ther.key, "class": ther.category, "concept_id": ther.concept_id} if ther else None,
             "polarity": self.polarity,
             "negated": self.negated,
             "hedged": self.hedged,
@@ -155,13 +139,7 @@ def members_by_sentence(mentions: list[Mention], n_sents: int) -> list[SentenceM
     return out
 
 
-def polarity(
-    mech: Mention,
-    partner_start: int | None,
-    cues: CueIndex,
-    sent: tuple[int, int],
-    rules: Rules,
-) -> str:
+def polarity(mech: Mention, partner_start: int | None, cues: CueIndex, sent: tuple[int, int], rules: Rules) -> str:
     """Direction of the mechanism's effect on its partner (see the module docstring)."""
     triggers = [(s, e, "promotes") for s, e in cues.within("PROMOTE", *sent)]
     triggers += [(s, e, "suppresses") for s, e in cues.within("SUPPRESS", *sent)]
@@ -200,13 +178,10 @@ def confidence(t: EvidenceTuple, explicit_trigger: bool, distance: int, rules: R
 
 
 def _combinations(s: SentenceMembers, metastasis_cue: bool) -> list[tuple[Any, Any, Any, Any]]:
-    organs, stages, therapies = (
-        s.organs or [None],
-        s.stages or [None],
-        s.therapies or [None],
-    )
-    if s.mechanisms and (s.organs or s.stages or metastasis_cue):
-        combos = list(product(s.mechanisms, stages, organs, therapies))
+    organs, stages, therapies = s.organs or [None], s.stages or [None], s.therapies or [None]
+    drivers = s.mechanisms if (s.organs or s.stages) else [m for m in s.mechanisms if not m.target]
+    if drivers and (s.organs or s.stages or metastasis_cue):
+        combos = list(product(drivers, stages, organs, therapies))
     elif s.therapies and s.organs:
         combos = list(product([None], stages, s.organs, s.therapies))
     else:
@@ -221,18 +196,18 @@ def _continues(cues: CueIndex, sent: tuple[int, int]) -> bool:
 
 
 def _borrow(current: SentenceMembers, previous: SentenceMembers) -> SentenceMembers | None:
-    """Members taken from the previous sentence for a continuation sentence, or None."""
+    """Members taken from the previous sentence for a continuation sentence, or None.
+
+    Only claims borrow: a mechanism sentence takes the organs/stages of the sentence before
+    ("These metastases were driven by ZEB1"), an organ/stage sentence its mechanisms ("It
+    promoted liver metastasis"); a therapy alone never pairs across sentences.
+    """
     has_target = bool(current.organs or current.stages)
-    if (current.mechanisms or current.therapies) and not has_target and (previous.organs or previous.stages):
+    if current.mechanisms and not has_target and (previous.organs or previous.stages):
         return SentenceMembers(current.mechanisms, previous.stages, previous.organs, current.therapies)
     if has_target and not current.mechanisms and previous.mechanisms:
         return SentenceMembers(previous.mechanisms, current.stages, current.organs, current.therapies)
     return None
-
-
-def _recurrence_site(organ: Mention, cues: CueIndex, sent: tuple[int, int], rules: Rules) -> bool:
-    w = rules.window("organ_site")
-    return cues.any_within("RECURRENCE", max(sent[0], organ.start - w), min(sent[1], organ.end + w))
 
 
 def _partner_start(head: Mention, targets: list[Mention], cues: CueIndex, sent: tuple[int, int]) -> int | None:
@@ -252,17 +227,7 @@ def _make_tuple(
     rules: Rules,
 ) -> EvidenceTuple:
     mech, stage, organ, therapy = combo
-    t = EvidenceTuple(
-        i,
-        span[0],
-        span[1],
-        text[span[0] : span[1]],
-        mech,
-        stage,
-        organ,
-        therapy,
-        adjacent=adjacent,
-    )
+    t = EvidenceTuple(i, span[0], span[1], text[span[0] : span[1]], mech, stage, organ, therapy, adjacent=adjacent)
     members = t.members
     t.negated = any(m.negated for m in members)
     t.hedged = any(m.hedged for m in members)
@@ -274,6 +239,18 @@ def _make_tuple(
     distance = max(m.start for m in same) - min(m.end for m in same) if len(same) > 1 else 0
     t.confidence = confidence(t, explicit, distance, rules)
     return t
+
+
+def _without_primary_surgery_at_sites(combos: list[tuple[Any, Any, Any, Any]]) -> list[tuple[Any, Any, Any, Any]]:
+    """Resection of the primary is never a therapy for metastases at an organ (that is metastasectomy)."""
+    out = []
+    for mech, stage, organ, therapy in combos:
+        if organ is not None and therapy is not None and therapy.key in PRIMARY_SURGERY:
+            if mech is None:
+                continue
+            therapy = None
+        out.append((mech, stage, organ, therapy))
+    return list(dict.fromkeys(out))
 
 
 def assemble(
@@ -306,19 +283,9 @@ def assemble(
         combos = _combinations(members, cues.any_within("MET_GENERAL", *bounds[i]))
         if not combos:
             continue
-        span = (
-            sentence_spans[i - 1][0] if adjacent else sentence_spans[i][0],
-            sentence_spans[i][1],
-        )
+        span = (sentence_spans[i - 1][0] if adjacent else sentence_spans[i][0], sentence_spans[i][1])
         kind = classify(cues, bounds[i][0], bounds[i][1], study_type)
-        for combo in combos:
-            mech, _, organ, therapy = combo
-            if (
-                mech is None
-                and therapy.key in _PRIMARY_SURGERY
-                and _recurrence_site(organ, cues, bounds[organ.sent], rules)
-            ):
-                continue
+        for combo in _without_primary_surgery_at_sites(combos):
             t = _make_tuple(combo, i, span, text, adjacent, cues, bounds[i], rules)
             t.section, t.study_type = sections[i], kind
             out.append(t)

@@ -20,10 +20,7 @@ from pdacmine.miner.nlp.sections import section_starts
 from pdacmine.miner.nlp.sentences import get_sent_starts
 
 #: Cue groups inside which the longest match wins ("was not observed" hides its "not").
-EXCLUSIVE_GROUPS = (
-    ("NEG_PRE", "NEG_POST", "PSEUDO_NEG"),
-    ("PANCREATIC", "PANCREAS_AS_SITE", "OTHER_PRIMARY"),
-)
+EXCLUSIVE_GROUPS = (("NEG_PRE", "NEG_POST", "PSEUDO_NEG"), ("PANCREATIC", "PANCREAS_AS_SITE", "OTHER_PRIMARY"))
 
 Span = tuple[int, int]
 
@@ -104,11 +101,7 @@ def build_cue_matcher(nlp: Language, rules: Rules) -> PhraseMatcher:
     return matcher
 
 
-@Language.factory(
-    "pdac_cues",
-    assigns=["doc._.pdac_cues", "doc._.pdac_sections"],
-    requires=["doc._.pdac_sent_starts"],
-)
+@Language.factory("pdac_cues", assigns=["doc._.pdac_cues", "doc._.pdac_sections"], requires=["doc._.pdac_sent_starts"])
 class CueMatcher:
     """Finds the trigger phrases of ``context_rules.json`` (negation, hedging, polarity, sites...)."""
 

@@ -32,11 +32,7 @@ from pdacmine.miner.nlp.patterns import build_vocab_matchers
 from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
 
-_CROSS_FACET_ALLOWED = {
-    ("STAGE", "MECHANISM"),
-    ("MECHANISM", "STAGE"),
-    ("ORGAN", "THERAPY"),
-}
+_CROSS_FACET_ALLOWED = {("STAGE", "MECHANISM"), ("MECHANISM", "STAGE"), ("ORGAN", "THERAPY")}
 
 
 class RawMatch(NamedTuple):
@@ -155,9 +151,7 @@ def definitions_from(doc: Doc) -> list[Definition]:
 
 
 @Language.factory(
-    "pdac_entity_matcher",
-    assigns=["doc._.pdac_mentions", "doc.spans"],
-    requires=["doc._.pdac_sent_starts"],
+    "pdac_entity_matcher", assigns=["doc._.pdac_mentions", "doc.spans"], requires=["doc._.pdac_sent_starts"]
 )
 class EntityMatcher:
     """Finds ORGAN, STAGE, MECHANISM and THERAPY concepts of the vocabulary (see the module docstring)."""
@@ -197,14 +191,7 @@ class EntityMatcher:
         matches = resolve_overlaps(split_regimens(matches, self.vocabulary))
         doc._.pdac_mentions = self.to_mentions(doc, matches)
         doc.spans["pdac"] = [
-            Span(
-                doc,
-                m.start,
-                m.end,
-                label=m.label,
-                kb_id=m.concept_id or "",
-                span_id=m.key,
-            )
+            Span(doc, m.start, m.end, label=m.label, kb_id=m.concept_id or "", span_id=m.key)
             for m in doc._.pdac_mentions
         ]
         return doc

@@ -49,6 +49,8 @@ class Mention:
     site: bool = False
     #: THERAPY only: named only as background ("PDAC responds poorly to chemotherapy").
     background: bool = False
+    #: MECHANISM only: named as a drug's target ("the CXCR4 antagonist BL-8040", "anti-PD-1").
+    target: bool = False
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:

@@ -27,23 +27,7 @@ from pdacmine.miner.nlp.mention import Mention, doc_text, doc_words, register_ex
 from pdacmine.miner.nlp.rules import Rules, default_rules
 
 NEVER_SITES = frozenset({"pancreas"})
-_COORDINATORS = frozenset(
-    {
-        ",",
-        "and",
-        "or",
-        "/",
-        "&",
-        "-",
-        "both",
-        "either",
-        "the",
-        "as",
-        "well",
-        "nor",
-        "to",
-    }
-)
+_COORDINATORS = frozenset({",", "and", "or", "/", "&", "-", "both", "either", "the", "as", "well", "nor", "to"})
 
 
 def document_primary(cues: CueIndex, title_end: int) -> str:
@@ -134,9 +118,7 @@ def title_end_token(doc: Doc) -> int:
 
 
 @Language.factory(
-    "pdac_organ_context",
-    assigns=["doc._.pdac_primary"],
-    requires=["doc._.pdac_mentions", "doc._.pdac_cues"],
+    "pdac_organ_context", assigns=["doc._.pdac_primary"], requires=["doc._.pdac_mentions", "doc._.pdac_cues"]
 )
 class OrganContext:
     """Marks which ORGAN mentions are sites of PDAC metastasis (see the module docstring)."""

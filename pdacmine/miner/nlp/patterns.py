@@ -29,15 +29,7 @@ from spacy.strings import hash_string
 
 from pdacmine.miner.nlp.vocab import Concept, Vocabulary
 
-GREEK = {
-    "α": "alpha",
-    "β": "beta",
-    "γ": "gamma",
-    "δ": "delta",
-    "ε": "epsilon",
-    "κ": "kappa",
-    "θ": "theta",
-}
+GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa", "θ": "theta"}
 _GREEK_NAME = re.compile(r"(?<=[-\s\d])(alpha|beta|gamma|delta|epsilon|kappa|theta)\b|^(alpha|beta|gamma|kappa)\b")
 _WORD = re.compile(r"[A-Za-z]+")
 _BRITISH = (
@@ -139,7 +131,9 @@ def is_stopped(vocab: Vocabulary, form: str, case_sensitive: bool) -> bool:
 
 def concept_forms(concept: Concept, vocab: Vocabulary) -> Iterator[tuple[str, bool]]:
     """(surface form, case_sensitive) for every variant of a concept's names, stop-listed forms left out."""
-    for form in (concept.name, *concept.synonyms):
+    # a stage's name is a label ("primary tumor", "circulation"); its synonyms say what counts
+    names = concept.synonyms if concept.facet == "STAGE" and concept.synonyms else (concept.name, *concept.synonyms)
+    for form in names:
         form = form.strip()
         if not form or is_stopped(vocab, form, False):
             continue

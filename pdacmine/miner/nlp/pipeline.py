@@ -35,13 +35,7 @@ from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
 
 logger = logging.getLogger(__name__)
 
-PDAC_COMPONENTS = (
-    "pdac_cues",
-    "pdac_entity_matcher",
-    "pdac_organ_context",
-    "pdac_context",
-    "pdac_tuples",
-)
+PDAC_COMPONENTS = ("pdac_cues", "pdac_entity_matcher", "pdac_organ_context", "pdac_context", "pdac_tuples")
 
 
 def extractor_version(vocab: Vocabulary | None = None) -> str:

@@ -46,6 +46,8 @@ CUE_LABELS = (
     "STUDY_REVIEW",
     "STUDY_CASE",
     "RECURRENCE",
+    "DRUG_TARGET_AFTER",
+    "DRUG_TARGET_BEFORE",
 )
 
 
