@@ -78,7 +78,7 @@ def test_accept_reject_skip_quit_then_resume(run_cli: Callable[..., Result], eng
     assert _status(engine, ranked[0]).status == "accepted"
     assert _status(engine, ranked[1]).status == "rejected"
     assert _status(engine, ranked[2]).status is None  # skipped
-    assert "Saved 2 decision(s) as alice" in out and "2 left to review" in out
+    assert "Saved 2 action(s) as alice" in out and "2 left to review" in out
     # next session: the skipped item comes back first, then the one never reached
     again = _review(run_cli, "s\ns\n").output
     assert again.index(ranked[2][:12]) < again.index(ranked[3][:12])
@@ -233,7 +233,7 @@ def test_decisions_refresh_the_rankings(run_cli: Callable[..., Result], engine: 
 def test_help_unknown_key_and_end_of_input(run_cli: Callable[..., Result], engine: Engine, ranked: list[str]) -> None:
     out = _review(run_cli, "?\nx\n").output  # input ends: quits cleanly
     assert "undo your last decision" in out and "Unknown key 'x'" in out
-    assert "Saved 0 decision(s)" in out
+    assert "Saved 0 action(s)" in out
 
 
 def test_status_and_undo_commands(run_cli: Callable[..., Result], engine: Engine, ranked: list[str]) -> None:

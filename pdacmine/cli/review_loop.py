@@ -295,6 +295,6 @@ class ReviewLoop:
         with session_scope(self.engine) as session:
             left = review_counts(session, self.filters)[UNREVIEWED]
         click.echo(
-            f"Saved {done} decision(s) as {self.reviewer}" + (f" ({parts})" if parts else "") + f"; "
+            f"Saved {done} action(s) as {self.reviewer}" + (f" ({parts})" if parts else "") + f"; "
             f"skipped {len(self.skipped)}; {left} left to review. Run `pdacmine review` to resume."
         )
