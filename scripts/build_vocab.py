@@ -407,6 +407,12 @@ def _chebi_to_mesh(res: Resources, mesh: dict[str, Mesh]) -> tuple[dict[str, str
     return mapping, agents
 
 
+# ChEBI lists these as antineoplastic, but abstracts name them as lab reagents, hormones or anaesthetics.
+NOT_THERAPIES = frozenset(
+    "bromodeoxyuridine ghrelin estrone midazolam sodium-arsenite methyltestosterone menadione".split()  # noqa: SIM905
+)
+
+
 @dataclass
 class DrugDraft:
     name: str
@@ -438,7 +444,7 @@ def build_drugs(data_dir: Path, res: Resources, mesh: dict[str, Mesh], taken: di
         if m is None or (not drug_name_ok(name, stop) and not drug_name_ok(m.label, stop)):
             continue
         key = _drug_key(name, m, key_by_id, taken, stop)
-        if len(key) < 4:
+        if len(key) < 4 or key in NOT_THERAPIES:
             continue
         draft = drafts.setdefault(key, DrugDraft(name, m.uid))
         draft.chebi.add(chebi)
