@@ -98,8 +98,9 @@ def test_negated_and_hedged_tuples(nlp: Language) -> None:
     assert all(0.0 <= t.confidence <= 1.0 for t in (neg, hedge, plain))
 
 
-def test_no_tuples_for_another_primary_cancer(nlp: Language) -> None:
+def test_no_tuples_for_another_primary_cancer_or_without_the_pancreas(nlp: Language) -> None:
     assert tuples(nlp, "ZEB1 drives liver metastasis of colorectal cancer.", title="Colorectal cancer study") == []
+    assert tuples(nlp, "ZEB1 drives liver metastasis.", title="A study of tumours") == []
 
 
 @pytest.mark.parametrize(
@@ -117,7 +118,7 @@ def test_no_tuples_for_another_primary_cancer(nlp: Language) -> None:
     ],
 )
 def test_study_type(nlp: Language, abstract: str, publication_types: list | None, expected: str) -> None:
-    record = doc_to_record(nlp(f"A title\n{abstract}"), "1", publication_types)
+    record = doc_to_record(nlp(f"Pancreatic cancer\n{abstract}"), "1", publication_types)
     assert [t["study_type"] for t in record["tuples"]] == [expected]
 
 
@@ -136,7 +137,7 @@ def test_sections_from_inline_and_own_line_labels() -> None:
 
 
 def test_tuple_record_offsets_and_spans(nlp: Language) -> None:
-    record = doc_to_record(nlp("Title\nBackground: x.\nResults: ZEB1 promotes liver metastasis."), "7")
+    record = doc_to_record(nlp("Pancreatic cancer\nBackground: x.\nResults: ZEB1 promotes liver metastasis."), "7")
     [t] = record["tuples"]
     assert record["text"][t["start"] : t["end"]] == t["sentence"] == "Results: ZEB1 promotes liver metastasis."
     assert t["section"] == "RESULTS"

@@ -16,14 +16,16 @@
                   "pairs": {"mechanism-organ": [[category, organ]], "mechanism-stage": [[category, stage]],
                             "therapy-organ": [[therapy, organ]]}}}
 
-Offsets (``start``/``end``) index into ``text`` (title + "\\n" + abstract); a tuple's ``spans`` (its
-members) are relative to its sentence. ``label`` is ORGAN |
-STAGE | MECHANISM | THERAPY; ``key``/``category`` are taxonomy keys (for THERAPY ``category`` is the
-therapy class; for ORGAN and STAGE it is null). ``entities`` lists what pdacmine counts: an ORGAN
-only where the text makes it a site of PDAC metastasis, dissemination or recurrence; no THERAPY
-named only as background; no ORGAN, STAGE or THERAPY when the abstract is about another primary
-cancer (``primary`` = "other"). ``document`` holds the document-level sets (non-negated entities
-and tuples; mechanism categories only from tuples).
+Offsets (``start``/``end``) index into ``text`` (title + "\\n" + abstract); a tuple's ``spans``
+(its members) are relative to its sentence. ``label`` is ORGAN | STAGE | MECHANISM | THERAPY;
+``key``/``category`` are taxonomy keys (for THERAPY ``category`` is the therapy class; for ORGAN
+and STAGE it is null).
+
+``entities`` lists what pdacmine counts: an ORGAN only where the text makes it a site of PDAC
+metastasis, dissemination or recurrence; no THERAPY named only as background; no ORGAN, STAGE
+or THERAPY (and no tuple) when the abstract is about another primary cancer (``primary`` =
+"other") or never names the pancreas ("unknown"). ``document`` holds the document-level sets
+(non-negated entities and tuples; mechanism categories only from tuples).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def record_text(record: Mapping[str, Any]) -> str:
 
 def counted_mentions(doc: Doc) -> list[Mention]:
     """The mentions pdacmine asserts (see the module docstring)."""
-    other = doc._.pdac_primary == "other"
+    other = doc._.pdac_primary != "pancreatic"
     out = []
     for m in doc._.pdac_mentions or ():
         if m.label == "ORGAN" and not m.site:

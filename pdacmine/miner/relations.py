@@ -177,15 +177,64 @@ def confidence(t: EvidenceTuple, explicit_trigger: bool, distance: int, rules: R
     return round(min(c["ceiling"], max(c["floor"], score)), 3)
 
 
-def _combinations(s: SentenceMembers, metastasis_cue: bool) -> list[tuple[Any, Any, Any, Any]]:
-    organs, stages, therapies = s.organs or [None], s.stages or [None], s.therapies or [None]
-    drivers = s.mechanisms if (s.organs or s.stages) else [m for m in s.mechanisms if not m.target]
-    if drivers and (s.organs or s.stages or metastasis_cue):
-        combos = list(product(drivers, stages, organs, therapies))
-    elif s.therapies and s.organs:
-        combos = list(product([None], stages, s.organs, s.therapies))
-    else:
-        return []
+_PEER_WORDS = frozenset({",", "and", "or", "/", "as", "well", "the", "of", "-", ";", "(", ")", "both", "nor"})
+_LINKS = ("PROMOTE", "SUPPRESS", "ASSOC", "LINK")
+
+
+class SentenceView:
+    """What pairing needs to know about one sentence: its tokens, cues and covered token positions."""
+
+    def __init__(
+        self, words: list[str], cues: CueIndex, bounds: tuple[int, int], members: SentenceMembers, rules: Rules
+    ) -> None:
+        self.words, self.cues, self.bounds = words, cues, bounds
+        #: a mechanism this close to an organ/stage needs no relation word ("ZEB1 in liver metastases")
+        self.close = rules.window("close")
+        #: a relation word links spans at most this far apart
+        self.link_distance = rules.window("link_distance")
+        self.met = cues.within("MET_GENERAL", *bounds)
+        covered: set[int] = set()
+        for m in (*members.mechanisms, *members.stages, *members.organs, *members.therapies):
+            covered.update(range(m.start, m.end))
+        for s, e in self.met:
+            covered.update(range(s, e))
+        self.covered = covered
+
+    def peers(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
+        """Two spans listed side by side ("migration, invasion and metastasis"): neither acts on the other."""
+        lo, hi = (a[1], b[0]) if a[1] <= b[0] else (b[1], a[0])
+        if hi <= lo or hi - lo > 12:
+            return False
+        return all(i in self.covered or self.words[i].lower() in _PEER_WORDS for i in range(lo, hi))
+
+    def linked(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
+        """A relation word (promote, suppress, associated, role...) stands between the two spans."""
+        lo, hi = (a[1], b[0]) if a[1] <= b[0] else (b[1], a[0])
+        return hi - lo <= self.link_distance and any(self.cues.any_within(label, lo, hi) for label in _LINKS)
+
+    def related(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
+        """A mechanism and an organ/stage of one claim: close together or linked, and not list peers."""
+        gap = b[0] - a[1] if a[1] <= b[0] else a[0] - b[1]
+        return not self.peers(a, b) and (gap <= self.close or self.linked(a, b))
+
+    def drives_metastasis(self, m: Mention) -> bool:
+        """Mechanism–metastasis claim: a relation word links the mechanism to a metastasis word."""
+        return any(self.linked((m.start, m.end), c) and not self.peers((m.start, m.end), c) for c in self.met)
+
+
+def _combinations(s: SentenceMembers, view: SentenceView) -> list[tuple[Any, Any, Any, Any]]:
+    therapies = s.therapies or [None]
+    combos: list[tuple[Any, Any, Any, Any]] = []
+    for m in s.mechanisms:
+        span = (m.start, m.end)
+        organs = [o for o in s.organs if o.sent != m.sent or view.related(span, (o.start, o.end))]
+        stages = [x for x in s.stages if x.sent != m.sent or view.related(span, (x.start, x.end))]
+        if organs or stages:
+            combos += product([m], stages or [None], organs or [None], therapies)
+        elif not m.target and view.drives_metastasis(m):
+            combos += product([m], [None], [None], therapies)
+    if not s.mechanisms and s.therapies and s.organs:
+        combos += product([None], s.stages or [None], s.organs, s.therapies)
     if len(combos) > MAX_TUPLES_PER_SENTENCE:
         combos = [(m, st, o, None) for m, st, o, _ in combos][:MAX_TUPLES_PER_SENTENCE]
     return list(dict.fromkeys(combos))
@@ -260,6 +309,7 @@ def assemble(
     rules: Rules,
     *,
     text: str,
+    words: list[str],
     sentence_spans: list[tuple[int, int]],
     sections: list[str | None],
     primary: str,
@@ -267,10 +317,10 @@ def assemble(
 ) -> list[EvidenceTuple]:
     """Evidence tuples of one abstract (see the module docstring).
 
-    ``bounds`` are the token ranges of the sentences and ``sentence_spans`` their character
-    ranges in ``text`` (surrounding white space excluded).
+    ``bounds`` are the token ranges of the sentences, ``words`` the token texts and
+    ``sentence_spans`` the sentences' character ranges in ``text`` (white space excluded).
     """
-    if primary == "other" or not mentions:
+    if primary != "pancreatic" or not mentions:
         return []
     per = members_by_sentence(mentions, len(bounds))
     out: list[EvidenceTuple] = []
@@ -280,7 +330,7 @@ def assemble(
             borrowed = _borrow(current, per[i - 1])
             if borrowed is not None:
                 members, adjacent = borrowed, True
-        combos = _combinations(members, cues.any_within("MET_GENERAL", *bounds[i]))
+        combos = _combinations(members, SentenceView(words, cues, bounds[i], members, rules))
         if not combos:
             continue
         span = (sentence_spans[i - 1][0] if adjacent else sentence_spans[i][0], sentence_spans[i][1])

@@ -12,7 +12,8 @@ An ORGAN mention is a *site* when, in its sentence,
 
 The pancreas is never a site. When the abstract is about another primary cancer
 (colorectal, gastric, breast, a neuroendocrine tumour, or a cancer metastatic *to* the
-pancreas), no organ is a PDAC site: ``Doc._.pdac_primary`` is then "other".
+pancreas), no organ is a PDAC site: ``Doc._.pdac_primary`` is then "other" ("unknown" when
+the pancreas is never named, treated alike).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def document_primary(cues: CueIndex, title_end: int) -> str:
     to_pancreas, to_pancreas_title = score("PANCREAS_AS_SITE")
     other_score = other + 2 * to_pancreas
     if other_score == 0:
-        return "pancreatic" if panc else "unknown"
+        return "pancreatic" if panc or cues.count("PANCREAS_WORD") else "unknown"
     if panc == 0:
         return "other"
     if (other_title or to_pancreas_title) and not panc_title and other_score >= panc:
@@ -81,7 +82,7 @@ def mark_sites(
     primary: str,
 ) -> None:
     """Set ``site`` on each ORGAN mention (in place)."""
-    if primary == "other":
+    if primary != "pancreatic":
         for m in organs:
             m.site = False
         return

@@ -48,6 +48,8 @@ CUE_LABELS = (
     "RECURRENCE",
     "DRUG_TARGET_AFTER",
     "DRUG_TARGET_BEFORE",
+    "LINK",
+    "PANCREAS_WORD",
 )
 
 

@@ -12,7 +12,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pdacmine.miner.nlp.context import sentence_sections
-from pdacmine.miner.nlp.mention import doc_text, register_extensions
+from pdacmine.miner.nlp.mention import doc_text, doc_words, register_extensions
 from pdacmine.miner.nlp.organs import sentence_bounds
 from pdacmine.miner.nlp.rules import default_rules
 from pdacmine.miner.relations import assemble
@@ -43,6 +43,7 @@ def doc_tuples(doc: Doc, publication_types: list[object] | None = None) -> list:
         bounds,
         rules,
         text=doc_text(doc),
+        words=doc_words(doc),
         sentence_spans=sentence_char_spans(doc, bounds),
         sections=sentence_sections(doc, starts, doc._.pdac_sections or [(0, None)]),
         primary=doc._.pdac_primary or "unknown",
