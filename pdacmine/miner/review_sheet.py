@@ -155,7 +155,10 @@ def _parse_row(raw: Mapping[str, Any], line: int, vocab: Vocabulary, problems: S
     revision: int | None = None
     if _cell(raw, "revision"):
         try:
-            revision = int(_cell(raw, "revision"))
+            number = float(_cell(raw, "revision"))  # spreadsheets may write 2 as 2.0
+            if not number.is_integer() or number < 0:
+                raise ValueError
+            revision = int(number)
         except ValueError:
             problems.add(line, f"revision {_cell(raw, 'revision')!r} is not a whole number")
     if len(problems.errors) > before:
