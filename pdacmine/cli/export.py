@@ -1,7 +1,217 @@
-"""CLI commands: export (owned by its feature; thin: parse options, call the library, print)."""
+"""CLI: ``export findings|evidence|articles|searches`` for systematic reviews, and ``prisma`` flow counts."""
 
 from __future__ import annotations
 
-import click
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TextIO
 
-COMMANDS: list[click.Command] = []
+import click
+from sqlalchemy.orm import Session
+
+from pdacmine.cli.context import AppContext, pass_app
+from pdacmine.cli.query import filter_options, output_stream, say_filters, take_filters
+from pdacmine.db import exports as q
+from pdacmine.db.engine import session_scope
+from pdacmine.errors import InputError
+from pdacmine.miner.export import ARTICLE_FORMATS, WRITERS, write_articles
+from pdacmine.miner.prisma import summary_lines, write_template_csv
+
+_output = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (default: stdout)."
+)
+_bom = click.option("--bom", is_flag=True, help="Start with a UTF-8 byte-order mark so that Excel reads accents right.")
+
+
+@contextmanager
+def open_output(path: Path | None, bom: bool = False) -> Iterator[TextIO]:
+    """stdout, or ``path`` written through a temporary file that replaces it only when complete."""
+    if path is None:
+        out = output_stream()
+        if bom:
+            out.write("\ufeff")
+        yield out
+        out.flush()
+        return
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+            yield fh
+        os.replace(partial, path)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _done(app: AppContext, n: int, what: str, path: Path | None) -> None:
+    if not app.quiet:
+        click.echo(f"wrote {n:,} {what}" + (f" to {path}" if path else ""), err=True)
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export findings, evidence or articles (same filters as query), or the search log.
+
+    Every format streams: memory stays flat however many rows there are.
+    """
+
+
+def _export_command(level: str, formats: tuple[str, ...], sorts: dict[str, Any], default_sort: str, doc: str) -> Any:
+    @export_group.command(level, help=doc)
+    @filter_options
+    @click.option("--format", "fmt", type=click.Choice(formats), default="csv", show_default=True)
+    @click.option("--sort", type=click.Choice(sorted(sorts)), default=default_sort, show_default=True)
+    @click.option("--limit", type=click.IntRange(0), help="At most N rows.")
+    @_output
+    @_bom
+    @pass_app
+    def command(
+        app: AppContext, fmt: str, sort: str, limit: int | None, output: Path | None, bom: bool, **kw: Any
+    ) -> None:
+        with Session(app.engine) as session:
+            filters = take_filters(session, kw)
+        say_filters(app, filters)
+        with app.engine.connect() as conn, open_output(output, bom) as out:
+            if level == "findings":
+                n = WRITERS[fmt](q.finding_rows(conn, filters, sort=sort, limit=limit), q.FINDING_COLUMNS, out)
+            elif level == "evidence":
+                n = WRITERS[fmt](q.evidence_rows(conn, filters, sort=sort, limit=limit), q.EVIDENCE_COLUMNS, out)
+            else:
+                n = write_articles(q.article_rows(conn, filters, sort=sort, limit=limit), q.ARTICLE_COLUMNS, fmt, out)
+        _done(app, n, level if level != "evidence" else "evidence rows", output)
+
+    return command
+
+
+_export_command(
+    "findings",
+    tuple(WRITERS),
+    q.FINDING_SORTS,
+    "score",
+    """Ranked findings with their counts and best PMIDs, one row per finding.
+
+    \b
+    Example:
+      pdacmine export findings --organ liver --min-papers 2 -o liver-findings.csv --bom
+    """,
+)
+_export_command(
+    "evidence",
+    tuple(WRITERS),
+    q.EVIDENCE_SORTS,
+    "id",
+    """The data-extraction table: one row per evidence sentence with PMID, DOI, study design,
+    metastatic site (UBERON, MeSH), stage, mechanism, therapy, direction, the sentence and its
+    review status.
+
+    \b
+    Example:
+      pdacmine export evidence --status accepted --format csv -o extraction-table.csv
+      pdacmine export evidence --organ lung --format jsonl | gzip > lung.jsonl.gz
+    """,
+)
+_export_command(
+    "articles",
+    ARTICLE_FORMATS,
+    q.ARTICLE_SORTS,
+    "pmid",
+    """Articles for screening tools and reference managers.
+
+    ris imports into Rayyan, Covidence, Zotero, EndNote and ASReview; rayyan-csv and
+    asreview-csv have exactly the columns those tools read (ASReview's "included" is 1 when
+    a reviewer accepted evidence, 0 when all of it was rejected). With facet filters, an
+    article is exported when one of its evidence sentences matches.
+
+    \b
+    Example:
+      pdacmine export articles --organ peritoneum --format ris -o peritoneum.ris
+      pdacmine export articles --since 2020 --format rayyan-csv -o rayyan.csv
+    """,
+)
+
+
+LOG_FORMATS = ("csv", "tsv", "json", "jsonl")
+
+
+def search_log_rows(session: Session) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    """The PRISMA-S search log, oldest run first, with the columns of ``pdacmine searches``."""
+    from pdacmine.cli.harvest import LOG_COLUMNS
+    from pdacmine.db.harvest import hit_counts, list_runs
+
+    runs = list(reversed(list_runs(session)))
+    recorded = hit_counts(session, [r.id for r in runs])
+    rows = []
+    for run in runs:
+        row = {c: getattr(run, c) for c in LOG_COLUMNS}
+        for c in ("started_at", "finished_at"):
+            row[c] = row[c].isoformat(timespec="seconds") if row[c] else None
+        rows.append({**row, "pmids_recorded": recorded.get(run.id, 0)})
+    return (*LOG_COLUMNS, "pmids_recorded"), rows
+
+
+@export_group.command("searches")
+@click.option("--format", "fmt", type=click.Choice(LOG_FORMATS), default="csv", show_default=True)
+@_output
+@_bom
+@pass_app
+def export_searches(app: AppContext, fmt: str, output: Path | None, bom: bool) -> None:
+    """The search log for the PRISMA-S appendix: every harvest run with the query exactly as sent,
+    PubMed's translation, the date window, when it ran and what it found.
+
+    \b
+    Example:
+      pdacmine export searches -o search-log.csv
+    """
+    with session_scope(app.engine) as session:
+        columns, rows = search_log_rows(session)
+    with open_output(output, bom) as out:
+        n = WRITERS[fmt](rows, columns, out)
+    _done(app, n, "search runs", output)
+
+
+@click.command("prisma")
+@click.option("--format", "fmt", type=click.Choice(["csv", "text", "json"]), default="csv", show_default=True,
+              help="csv: the PRISMA2020 template (Shiny app / R package); text: a readable flow.")  # fmt: skip
+@click.option("--search-log", is_flag=True, help="Write the PRISMA-S search log instead (as export searches).")
+@_output
+@_bom
+@pass_app
+def prisma_cmd(app: AppContext, fmt: str, search_log: bool, output: Path | None, bom: bool) -> None:
+    """PRISMA 2020 flow-diagram counts, straight from the database.
+
+    Identified (per saved search, plus imported files), duplicates, removed by automation
+    (no evidence extracted) and for other reasons, screened, excluded by reviewers (all
+    evidence rejected), included (at least one accepted). The csv loads into the PRISMA2020
+    Shiny app (estech.shinyapps.io/prisma_flowdiagram); full-text stages are left for you.
+
+    \b
+    Example:
+      pdacmine prisma --format text
+      pdacmine prisma -o prisma.csv
+      pdacmine prisma --search-log -o search-log.csv
+    """
+    if search_log:
+        with session_scope(app.engine) as session:
+            columns, rows = search_log_rows(session)
+        with open_output(output, bom) as out:
+            WRITERS["csv"](rows, columns, out)
+        return
+    with app.engine.connect() as conn:
+        counts = q.prisma_counts(conn)
+    with open_output(output, bom) as out:
+        if fmt == "csv":
+            write_template_csv(counts, out)
+        elif fmt == "json":
+            doc = {**asdict(counts), "database_results": counts.database_results, "duplicates": counts.duplicates,
+                   "excluded_other": counts.excluded_other, "records_screened": counts.screened}  # fmt: skip
+            out.write(json.dumps(doc, indent=2) + "\n")
+        else:
+            out.write("\n".join(summary_lines(counts)) + "\n")
+
+
+COMMANDS: list[click.Command] = [export_group, prisma_cmd]

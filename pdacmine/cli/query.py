@@ -1,7 +1,215 @@
-"""CLI commands: query (owned by its feature; thin: parse options, call the library, print)."""
+"""CLI: ``query`` (ranked findings or evidence sentences), and the filter options ``export`` shares."""
 
 from __future__ import annotations
 
-import click
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TextIO
 
-COMMANDS: list[click.Command] = []
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy.orm import Session
+
+from pdacmine.cli.context import AppContext, pass_app
+from pdacmine.db import exports as q
+from pdacmine.db.filters import STATUSES, Filters, resolve_filters
+from pdacmine.miner.export import WRITERS
+
+FORMATS = ("table", *WRITERS)
+SORTS = sorted({*q.FINDING_SORTS, *q.EVIDENCE_SORTS})
+SPAN_STYLES = {"MECHANISM": "bold magenta", "ORGAN": "bold green", "STAGE": "bold cyan", "THERAPY": "bold yellow"}
+FILTER_OPTIONS = ("organ", "stage", "mechanism", "therapy", "pmid", "since", "until", "study_type", "min_papers",
+                  "status", "text")  # fmt: skip
+
+
+def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The filter options of ``query``, ``export`` and ``review export`` (values stay in ``**kwargs``)."""
+    options = [
+        click.option("--organ", multiple=True, metavar="ORGAN",
+                     help="Metastatic site: key or synonym (liver, hepatic, pulmonary). Repeat or use commas."),
+        click.option("--stage", multiple=True, metavar="STAGE",
+                     help="Cascade step (colonization, intravasation, pre-metastatic niche, CTC...)."),
+        click.option("--mechanism", multiple=True, metavar="TERM",
+                     help="Mechanism concept (ZEB1, granulin), synonym, or category (emt-plasticity, hypoxia)."),
+        click.option("--therapy", multiple=True, metavar="TERM",
+                     help="Drug (Abraxane = nab-paclitaxel, with regimens containing it), regimen, or class."),
+        click.option("--pmid", multiple=True, metavar="PMID", help="PubMed ID(s)."),
+        click.option("--since", metavar="YEAR|DATE", help="Published in or after (2020, 2020-06, 2020-06-15)."),
+        click.option("--until", metavar="YEAR|DATE", help="Published in or before."),
+        click.option("--study-type", multiple=True, metavar="TYPE",
+                     help="clinical, human-tissue, animal, in-vitro, review or other."),
+        click.option("--min-papers", type=click.IntRange(0), metavar="N", help="At least N supporting papers."),
+        click.option("--status", type=click.Choice(STATUSES), help="Review status of the evidence."),
+        click.option("--text", metavar="WORDS",
+                     help="Words that must all appear in the sentence; quote a phrase."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def take_filters(session: Session | None, kwargs: dict[str, Any]) -> Filters:
+    """Pop the filter options out of a command's kwargs and resolve them (InputError on an unknown term)."""
+    values = {name: kwargs.pop(name) for name in FILTER_OPTIONS}
+    return resolve_filters(session, **values)
+
+
+def output_stream() -> TextIO:
+    return click.get_text_stream("stdout")
+
+
+def say_filters(app: AppContext, filters: Filters) -> None:
+    """On stderr, how the user's words were understood ("pulmonary -> lung")."""
+    shown = [f"{typed} -> {key}" for typed, key in filters.resolved if typed.strip().lower() != key]
+    if shown and not app.quiet:
+        click.echo(f"filters: {'; '.join(shown)}", err=True)
+
+
+# --- terminal rendering ----------------------------------------------------------------------------
+
+
+def console(out: TextIO) -> Console:
+    """A console that colours only a terminal and honours NO_COLOR."""
+    return Console(file=out, no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=False)
+
+
+def window(sentence: str, spans: Iterable[dict[str, Any]], width: int) -> tuple[str, list[tuple[int, int, str]]]:
+    """Cut ``sentence`` to ``width`` characters around its entity spans; returns text and shifted spans."""
+    marks = sorted(
+        (int(s["start"]), int(s["end"]), str(s.get("label", "")))
+        for s in spans
+        if isinstance(s, dict) and 0 <= int(s.get("start", -1)) < int(s.get("end", -1)) <= len(sentence)
+    )
+    if len(sentence) <= width or width < 10:
+        return sentence, marks
+    first = marks[0][0] if marks else 0
+    last = max((e for _, e, _ in marks), default=width)
+    room = width - 2
+    start = max(0, min(first - max(0, (room - (last - first)) // 2), len(sentence) - room))
+    end = min(len(sentence), start + room)
+    text = ("…" if start else "") + sentence[start:end] + ("…" if end < len(sentence) else "")
+    shift = start - (1 if start else 0)
+    kept = [(max(s, start) - shift, min(e, end) - shift, label) for s, e, label in marks if s < end and e > start]
+    return text, kept
+
+
+def _highlighted(sentence: str, spans: Iterable[dict[str, Any]], width: int) -> Text:
+    text, marks = window(sentence, spans, width)
+    rich_text = Text(text)
+    for start, end, label in marks:
+        rich_text.stylize(SPAN_STYLES.get(label, "bold"), start, end)
+    return rich_text
+
+
+def _review(row: dict[str, Any]) -> str:
+    return f"{row['n_accepted']}/{row['n_rejected']}/{row['n_unreviewed']}"
+
+
+def findings_table(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
+    for name, kw in (("#", {"justify": "right"}), ("score", {"justify": "right"}), ("papers", {"justify": "right"}),
+                     ("contra", {"justify": "right"}), ("mechanism", {}), ("stage", {}), ("organ", {}),
+                     ("therapy", {}), ("years", {}), ("acc/rej/new", {"justify": "right"})):  # fmt: skip
+        table.add_column(name, overflow="ellipsis", no_wrap=True, **kw)
+    n = 0
+    for r in rows:
+        mech = Text(r["mechanism"] or "-")
+        if r["mechanism_category"]:
+            mech.append(f" ({r['mechanism_category']})", style="dim")
+        years = f"{r['first_year']}–{r['last_year']}" if r["first_year"] else "-"
+        table.add_row(str(r["rank"]), f"{r['score']:.2f}", str(r["n_papers"]), str(r["n_contradicting"]), mech,
+                      r["stage"] or "-", r["organ"] or "-", r["therapy"] or "-", years, _review(r))  # fmt: skip
+        n += 1
+    if n:
+        console(out).print(table)
+    return n
+
+
+def evidence_table(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+    con = console(out)
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for name in ("PMID", "year", "study", "finding", "review", "sentence"):
+        table.add_column(name, no_wrap=True, overflow="ellipsis")
+    room = max(30, con.width - 75)
+    n = 0
+    for r in rows:
+        finding = "|".join(x or "-" for x in (r["mechanism"], r["cascade_stage"], r["metastatic_site"], r["therapy"]))
+        table.add_row(str(r["pmid"]), str(r["year"] or "-"), r["study_design"] or "-", Text(finding[:40], style="dim"),
+                      r["review_status"], _highlighted(r["evidence_sentence"] or "", r["spans"], room))  # fmt: skip
+        n += 1
+    if n:
+        con.print(table)
+    return n
+
+
+# --- the command -----------------------------------------------------------------------------------
+
+
+def _rows(
+    conn: Any, level: str, filters: Filters, sort: str, limit: int | None, offset: int
+) -> Iterator[dict[str, Any]]:
+    if level == "evidence":
+        return q.evidence_rows(conn, filters, sort=sort, limit=limit, offset=offset, linked_only=True)
+    return q.finding_rows(conn, filters, sort=sort, limit=limit, offset=offset)
+
+
+@click.command("query")
+@filter_options
+@click.option("--evidence", "evidence_level", is_flag=True, help="List evidence sentences instead of findings.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--limit", type=click.IntRange(0), help="At most N rows (default: 50 for table, all for other formats).")
+@click.option("--offset", type=click.IntRange(0), default=0, help="Skip the first N rows.")
+@click.option("--sort", type=click.Choice(SORTS), help="findings: score papers evidence year contradicting key; "
+              "evidence: score year pmid confidence id  [default: score]")  # fmt: skip
+@pass_app
+def query_cmd(
+    app: AppContext, evidence_level: bool, fmt: str, limit: int | None, offset: int, sort: str | None, **kw: Any
+) -> None:
+    """Ranked findings (mechanism | stage | organ | therapy) or their evidence sentences.
+
+    Terms are case-insensitive and understood through the vocabulary: "pulmonary" finds
+    lung, "Abraxane" finds nab-paclitaxel, "EMT" finds the emt-plasticity category. An
+    unknown term stops with "did you mean ..." (exit 3). Machine formats stream every row.
+
+    \b
+    Example:
+      pdacmine query --organ lung --min-papers 3
+      pdacmine query --mechanism emt-plasticity --organ liver --since 2018
+      pdacmine query --therapy Abraxane --evidence --limit 20
+      pdacmine query --organ peritoneum --format csv > peritoneum.csv
+    """
+    level = "evidence" if evidence_level else "findings"
+    with Session(app.engine) as session:
+        filters = take_filters(session, kw)
+    say_filters(app, filters)
+    if limit is None and fmt == "table":
+        limit = 50
+    out = output_stream()
+    with app.engine.connect() as conn:
+        if fmt != "table":
+            columns = q.EVIDENCE_COLUMNS if level == "evidence" else q.FINDING_COLUMNS
+            WRITERS[fmt](_rows(conn, level, filters, sort or "score", limit, offset), columns, out)
+            return
+        assert limit is not None
+        rows = list(_rows(conn, level, filters, sort or "score", limit + 1, offset))
+        shown = rows[:limit]
+        n = evidence_table(shown, out) if level == "evidence" else findings_table(shown, out)
+        if not app.quiet:
+            total = q.count_findings(conn, filters) if level == "findings" and not filters.has_evidence_terms else None
+            click.echo(footer(level, filters, n, offset, more=len(rows) > limit, total=total), err=True)
+
+
+def footer(level: str, filters: Filters, shown: int, offset: int, *, more: bool, total: int | None) -> str:
+    """The line under a table: how many rows, and how to see more."""
+    what = "evidence sentences" if level == "evidence" else "findings"
+    if not shown:
+        return f"no {what} match ({filters.describe()})"
+    span = f"{what} {offset + 1}-{offset + shown}"
+    if total is not None:
+        span += f" of {total:,}"
+    return span + (f" (more: --offset {offset + shown})" if more else "")
+
+
+COMMANDS: list[click.Command] = [query_cmd]

@@ -12,10 +12,12 @@ deleted by a re-extraction). Functions flush; the caller commits.
 
 from __future__ import annotations
 
+import difflib
 import logging
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 from sys import intern
@@ -25,8 +27,9 @@ from sqlalchemy import Connection, Text, bindparam, cast, delete, false, func, o
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
+from pdacmine.errors import InputError
 from pdacmine.miner.evidence import effective_slots, finding_key
-from pdacmine.miner.rank import EvidenceInput, Weights, load_weights, mesh_organs, score_finding
+from pdacmine.miner.rank import EvidenceInput, Score, Weights, load_weights, mesh_organs, score_finding
 from pdacmine.models import Article, Evidence, Finding, ReviewDecision
 from pdacmine.models.base import utcnow
 
@@ -362,3 +365,49 @@ def _year_changed(conn: Connection, year: int) -> bool:
     """True when some finding was scored against an earlier reference year (recency would be stale)."""
     oldest = conn.scalar(select(func.min(Finding.updated_at)))
     return oldest is not None and oldest.year < year
+
+
+# --- explaining one score --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A finding's score recomputed from its evidence, with every paper's factors."""
+
+    finding: Finding
+    score: Score
+    weights: Weights
+    #: PMID -> number of rejected sentences (they count for nothing)
+    rejected: dict[str, int]
+
+
+def get_finding(session: Session, ref: str) -> Finding:
+    """A finding by id or key; :class:`InputError` with close keys when there is none."""
+    ref = ref.strip()
+    found = session.get(Finding, int(ref)) if ref.isdigit() else None
+    if found is None:
+        found = session.scalars(select(Finding).where(Finding.finding_key == ref)).first()
+    if found is not None:
+        return found
+    parts = [p for p in ref.split("|") if p and p != "-"]
+    near = select(Finding.finding_key).where(
+        or_(*(Finding.finding_key.contains(p) for p in parts)) if parts else false()
+    )
+    keys = list(session.scalars(near.order_by(Finding.score.desc()).limit(5000)))
+    hints = difflib.get_close_matches(ref, keys, n=3, cutoff=0.5)
+    tip = f"; did you mean {', '.join(hints)}?" if hints else " (ids and keys are listed by pdacmine query)"
+    raise InputError(f"no finding {ref!r}{tip}")
+
+
+def explain_finding(
+    session: Session, finding: Finding, *, weights: Weights | None = None, reference_year: int | None = None
+) -> Explanation:
+    w = weights or load_weights()
+    year = reference_year or (finding.score_detail or {}).get("reference_year") or date.today().year
+    conn = session.connection()
+    rows = _rows(conn, E.finding_id == finding.id)
+    mesh = _mesh_map(conn, {r[1] for r in rows})
+    members = [_member(r, mesh)[1] for r in rows]
+    rejected = Counter(m.inp.pmid for m in members if m.inp.status == "rejected")
+    score = score_finding([m.inp for m in members], w, int(year), explain=True)
+    return Explanation(finding, score, w, dict(sorted(rejected.items())))

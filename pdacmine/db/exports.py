@@ -1,0 +1,292 @@
+"""Streaming selects behind ``query`` and ``export``: findings, evidence, articles, and the PRISMA counts.
+
+Every ``*_rows`` function takes an open :class:`~sqlalchemy.Connection`, applies a
+:class:`~pdacmine.db.filters.Filters`, and yields one plain dict per row, fetching
+``yield_per`` rows at a time (a server-side cursor on PostgreSQL) so memory stays flat
+however many rows there are. Keep the connection open while iterating.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Select, case, exists, false, func, select
+from sqlalchemy.sql import ColumnElement
+
+from pdacmine.db.filters import Filters, apply_articles, apply_evidence, apply_findings, evidence_from
+from pdacmine.errors import InputError
+from pdacmine.miner.prisma import PrismaCounts, screening_status
+from pdacmine.miner.rank import ORGAN_MESH
+from pdacmine.models import Article, ArticleExtraction, Evidence, Finding, ReviewDecision, SearchHit, SearchRun
+
+logger = logging.getLogger(__name__)
+
+YIELD_PER = 1000
+F, E, A, RD = Finding, Evidence, Article, ReviewDecision
+
+FINDING_COLUMNS = (
+    "rank", "finding_id", "finding_key", "mechanism", "mechanism_category", "stage", "organ", "therapy",
+    "therapy_class", "direction", "score", "n_papers", "n_contradicting", "n_evidence", "n_accepted",
+    "n_rejected", "n_unreviewed", "first_year", "last_year", "top_pmids",
+)  # fmt: skip
+EVIDENCE_COLUMNS = (
+    "pmid", "doi", "year", "journal", "title", "study_design", "metastatic_site", "metastatic_site_uberon",
+    "metastatic_site_mesh", "cascade_stage", "mechanism", "mechanism_category", "mechanism_id", "therapy",
+    "therapy_class", "therapy_id", "effect_direction", "negated", "hedged", "confidence", "evidence_sentence",
+    "section", "char_start", "char_end", "finding_key", "finding_score", "review_status", "reviewer",
+    "decided_at", "review_note", "corrected", "extractor_version", "evidence_key", "spans",
+)  # fmt: skip
+ARTICLE_COLUMNS = (
+    "pmid", "doi", "pmcid", "title", "abstract", "authors", "journal", "journal_iso", "issn", "volume", "issue",
+    "pages", "year", "pub_date", "language", "publication_types", "mesh", "keywords", "retracted", "screening",
+    "n_evidence", "n_accepted", "n_rejected", "url",
+)  # fmt: skip
+FINDING_SORTS: dict[str, tuple[Any, ...]] = {
+    "score": (F.score.desc(), F.n_papers.desc(), F.id),
+    "papers": (F.n_papers.desc(), F.score.desc(), F.id),
+    "evidence": (F.n_evidence.desc(), F.score.desc(), F.id),
+    "year": (func.coalesce(F.last_year, 0).desc(), F.score.desc(), F.id),
+    "contradicting": (F.n_contradicting.desc(), F.score.desc(), F.id),
+    "key": (F.finding_key,),
+}
+EVIDENCE_SORTS: dict[str, tuple[Any, ...]] = {
+    "score": (F.score.desc(), F.id, A.pub_year.desc(), E.id),
+    "year": (func.coalesce(A.pub_year, 0).desc(), E.id),
+    "pmid": (E.pmid, E.id),
+    "confidence": (E.confidence.desc(), E.id),
+    "id": (E.id,),
+}
+ARTICLE_SORTS: dict[str, tuple[Any, ...]] = {
+    "pmid": (A.id,),
+    "year": (func.coalesce(A.pub_year, 0).desc(), A.id),
+    "id": (A.id,),
+}
+
+
+def _sorted(stmt: Select[Any], sorts: dict[str, tuple[Any, ...]], sort: str, level: str) -> Select[Any]:
+    if sort not in sorts:
+        raise InputError(f"cannot sort {level} by {sort!r}; use one of {', '.join(sorts)}")
+    return stmt.order_by(*sorts[sort])
+
+
+def _page(stmt: Select[Any], limit: int | None, offset: int) -> Select[Any]:
+    if offset < 0 or (limit is not None and limit < 0):
+        raise InputError("--limit and --offset must be 0 or more")
+    return stmt.limit(limit).offset(offset or None) if limit is not None else stmt.offset(offset or None)
+
+
+def _stream(conn: Connection, stmt: Select[Any]) -> Any:
+    return conn.execution_options(stream_results=True, yield_per=YIELD_PER).execute(stmt)
+
+
+# --- findings ------------------------------------------------------------------------------------
+
+
+def finding_select(filters: Filters) -> Select[Any]:
+    return apply_findings(select(F), filters)
+
+
+def count_findings(conn: Connection, filters: Filters) -> int:
+    return conn.scalar(apply_findings(select(func.count()).select_from(F), filters)) or 0
+
+
+def finding_rows(
+    conn: Connection, filters: Filters, *, sort: str = "score", limit: int | None = None, offset: int = 0
+) -> Iterator[dict[str, Any]]:
+    cols = (F.id, F.finding_key, F.mechanism_key, F.mechanism_category, F.stage, F.organ, F.therapy_key,
+            F.therapy_class, F.score_detail, F.score, F.n_papers, F.n_contradicting, F.n_evidence, F.n_accepted,
+            F.n_rejected, F.n_unreviewed, F.first_year, F.last_year)  # fmt: skip
+    stmt = _page(_sorted(apply_findings(select(*cols), filters), FINDING_SORTS, sort, "findings"), limit, offset)
+    for rank, r in enumerate(_stream(conn, stmt), start=offset + 1):
+        detail = r.score_detail or {}
+        yield {
+            "rank": rank, "finding_id": r.id, "finding_key": r.finding_key, "mechanism": r.mechanism_key,
+            "mechanism_category": r.mechanism_category, "stage": r.stage, "organ": r.organ, "therapy": r.therapy_key,
+            "therapy_class": r.therapy_class, "direction": detail.get("direction"), "score": round(r.score, 4),
+            "n_papers": r.n_papers, "n_contradicting": r.n_contradicting, "n_evidence": r.n_evidence,
+            "n_accepted": r.n_accepted, "n_rejected": r.n_rejected, "n_unreviewed": r.n_unreviewed,
+            "first_year": r.first_year, "last_year": r.last_year, "top_pmids": list(detail.get("top_pmids", [])),
+        }  # fmt: skip
+
+
+# --- evidence ------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _concept_id(facet: str, key: str | None) -> str | None:
+    from pdacmine.miner.nlp.vocab import default_vocabulary
+
+    concept = default_vocabulary().get(facet, key) if key else None
+    return concept.concept_id if concept else None
+
+
+def evidence_select(filters: Filters, *columns: Any, linked_only: bool = False) -> Select[Any]:
+    return apply_evidence(evidence_from(*columns, linked_only=linked_only), filters)
+
+
+def count_evidence(conn: Connection, filters: Filters) -> int:
+    return conn.scalar(evidence_select(filters, func.count())) or 0
+
+
+_EVIDENCE_COLS = (
+    E.pmid, A.doi, A.pub_year, A.journal, A.title, E.study_type, F.id, F.organ, F.stage, F.mechanism_key,
+    F.mechanism_category, F.therapy_key, F.therapy_class, F.finding_key, F.score, E.organ, E.stage,
+    E.mechanism_key, E.mechanism_category, E.therapy_key, E.therapy_class, E.mechanism_concept_id,
+    E.therapy_concept_id, E.polarity, E.negated, E.hedged, E.confidence, E.sentence, E.section, E.start, E.end,
+    RD.status, RD.reviewer, RD.decided_at, RD.note, RD.corrections, E.extractor_version, E.evidence_key, E.spans,
+)  # fmt: skip
+
+
+def evidence_rows(
+    conn: Connection,
+    filters: Filters,
+    *,
+    sort: str = "score",
+    limit: int | None = None,
+    offset: int = 0,
+    linked_only: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Evidence with its effective slots (the finding's, after corrections) and its review state.
+
+    ``linked_only`` skips evidence not yet ranked into a finding (see :func:`evidence_from`).
+    """
+    stmt = evidence_select(filters, *_EVIDENCE_COLS, linked_only=linked_only)
+    stmt = _page(_sorted(stmt, EVIDENCE_SORTS, sort, "evidence"), limit, offset)
+    for r in _stream(conn, stmt):
+        linked = r[6] is not None
+        organ, stage, mech, mcat, ther, tcls = r[7:13] if linked else r[15:21]
+        corrections = r[35] or {}
+        polarity = corrections.get("polarity", r[23]) if "polarity" in corrections else r[23]
+        yield {
+            "pmid": r[0], "doi": r[1], "year": r[2], "journal": r[3], "title": r[4], "study_design": r[5],
+            "metastatic_site": organ, "metastatic_site_uberon": _concept_id("ORGAN", organ),
+            "metastatic_site_mesh": ORGAN_MESH.get(organ or ""), "cascade_stage": stage,
+            "mechanism": mech, "mechanism_category": mcat,
+            "mechanism_id": r[21] if mech == r[17] else _concept_id("MECHANISM", mech),
+            "therapy": ther, "therapy_class": tcls,
+            "therapy_id": r[22] if ther == r[19] else _concept_id("THERAPY", ther),
+            "effect_direction": polarity, "negated": bool(r[24]), "hedged": bool(r[25]), "confidence": r[26],
+            "evidence_sentence": r[27], "section": r[28], "char_start": r[29], "char_end": r[30],
+            "finding_key": r[13], "finding_score": round(r[14], 4) if r[14] is not None else None,
+            "review_status": r[31] or "unreviewed", "reviewer": r[32],
+            "decided_at": r[33].isoformat() if r[33] else None, "review_note": r[34], "corrected": bool(corrections),
+            "extractor_version": r[36], "evidence_key": r[37], "spans": r[38] or [],
+        }  # fmt: skip
+
+
+# --- articles ------------------------------------------------------------------------------------
+
+
+def _article_counts() -> Any:
+    """Per article: evidence, accepted and rejected counts."""
+    return (
+        select(
+            E.article_id.label("article_id"),
+            func.count().label("n"),
+            func.sum(case((RD.status == "accepted", 1), else_=0)).label("acc"),
+            func.sum(case((RD.status == "rejected", 1), else_=0)).label("rej"),
+        )
+        .outerjoin(RD, RD.evidence_key == E.evidence_key)
+        .group_by(E.article_id)
+        .subquery()
+    )
+
+
+def screening_case(counts: Any) -> ColumnElement[str]:
+    """The screening status of an article (see :func:`pdacmine.miner.prisma.screening_status`) in SQL."""
+    n, acc, rej = (func.coalesce(c, 0) for c in (counts.c.n, counts.c.acc, counts.c.rej))
+    return case(
+        (acc > 0, "included"),
+        (n > 0, case((rej == n, "excluded-by-reviewer"), else_="pending")),
+        (ArticleExtraction.article_id.is_not(None), "excluded-by-automation"),
+        else_="not-extracted",
+    )
+
+
+def _mesh_heading(h: dict[str, Any]) -> list[str]:
+    quals = [q.get("name") for q in h.get("qualifiers") or () if q.get("name")]
+    return [f"{h.get('name')}/{q}" for q in quals] if quals else [str(h.get("name"))]
+
+
+def _author(a: dict[str, Any]) -> str:
+    if a.get("collective"):
+        return str(a["collective"])
+    fore = a.get("fore") or a.get("initials") or ""
+    return f"{a.get('last')}, {fore}".strip().rstrip(",")
+
+
+def article_rows(
+    conn: Connection, filters: Filters, *, sort: str = "pmid", limit: int | None = None, offset: int = 0
+) -> Iterator[dict[str, Any]]:
+    """Articles with their MeSH headings ("Liver Neoplasms/secondary"), authors ("Last, First") and screening status."""
+    counts = _article_counts()
+    stmt = (
+        select(*A.__table__.c, counts.c.n, counts.c.acc, counts.c.rej, ArticleExtraction.article_id.label("extracted"))
+        .outerjoin(counts, counts.c.article_id == A.id)
+        .outerjoin(ArticleExtraction, ArticleExtraction.article_id == A.id)
+    )
+    stmt = _page(_sorted(apply_articles(stmt, filters), ARTICLE_SORTS, sort, "articles"), limit, offset)
+    for a in _stream(conn, stmt):
+        n, acc, rej = a.n or 0, a.acc or 0, a.rej or 0
+        yield {
+            "pmid": a.pmid, "doi": a.doi, "pmcid": a.pmcid, "title": a.title, "abstract": a.abstract,
+            "authors": [_author(x) for x in a.authors or []], "journal": a.journal, "journal_iso": a.journal_iso,
+            "issn": a.issn, "volume": a.volume, "issue": a.issue, "pages": a.pages, "year": a.pub_year,
+            "pub_date": a.pub_date.isoformat() if a.pub_date else None, "language": a.language,
+            "publication_types": [p.get("name") for p in a.publication_types or [] if isinstance(p, dict)],
+            "mesh": [m for h in a.mesh or [] if isinstance(h, dict) for m in _mesh_heading(h)],
+            "keywords": [str(k) for k in a.keywords or []], "retracted": bool(a.retracted),
+            "screening": screening_status(a.extracted is not None, n, acc, rej),
+            "n_evidence": n, "n_accepted": acc, "n_rejected": rej,
+            "url": f"https://pubmed.ncbi.nlm.nih.gov/{a.pmid}/",
+        }  # fmt: skip
+
+
+# --- PRISMA --------------------------------------------------------------------------------------
+
+_SOURCE_LABELS = {"file": "imported PubMed XML files", "eutils": "PubMed records fetched without a search run"}
+
+
+def prisma_counts(conn: Connection) -> PrismaCounts:
+    """PRISMA 2020 flow counts from the search log, the articles and the review decisions."""
+    hit_pmid = func.count(func.distinct(SearchHit.pmid))
+    per_query = conn.execute(
+        select(SearchRun.query_name, hit_pmid)
+        .join(SearchRun, SearchRun.id == SearchHit.run_id)
+        .group_by(SearchRun.query_name)
+        .order_by(SearchRun.query_name)
+    ).all()
+    unsearched = ~exists(select(SearchHit.run_id).where(SearchHit.pmid == A.pmid))
+    others = conn.execute(select(A.source, func.count()).where(unsearched).group_by(A.source).order_by(A.source)).all()
+    distinct_hits = conn.scalar(select(hit_pmid)) or 0
+    not_retrieved = conn.scalar(select(hit_pmid).where(~exists(select(A.id).where(A.pmid == SearchHit.pmid)))) or 0
+    counts = _article_counts()
+    status = screening_case(counts).label("status")
+    by_status = dict(
+        conn.execute(
+            select(status, func.count())
+            .select_from(A)
+            .outerjoin(counts, counts.c.article_id == A.id)
+            .outerjoin(ArticleExtraction, ArticleExtraction.article_id == A.id)
+            .where(A.deleted == false())
+            .group_by(status)
+        ).all()
+    )
+    unsearched_total = sum(n for _, n in others)
+    return PrismaCounts(
+        sources=(
+            *((f"PubMed search {name}", int(n)) for name, n in per_query),
+            *((_SOURCE_LABELS.get(src, f"source {src}"), int(n)) for src, n in others),
+        ),
+        identified_distinct=int(distinct_hits + unsearched_total),
+        not_retrieved=int(not_retrieved),
+        withdrawn=int(conn.scalar(select(func.count()).select_from(A).where(A.deleted.is_(True))) or 0),
+        excluded_automatic=int(by_status.get("excluded-by-automation", 0)),
+        not_extracted=int(by_status.get("not-extracted", 0)),
+        excluded_reviewer=int(by_status.get("excluded-by-reviewer", 0)),
+        pending=int(by_status.get("pending", 0)),
+        included=int(by_status.get("included", 0)),
+    )

@@ -1,0 +1,188 @@
+"""Pure writers: take iterables of row dicts, write them to a text stream, return how many rows.
+
+Formats: ``csv`` / ``tsv`` (one column per field; lists joined with "; "), ``json`` (one
+array, streamed), ``jsonl`` (one object per line), and for articles ``ris`` (Rayyan,
+Covidence, Zotero, EndNote, ASReview), ``rayyan-csv`` and ``asreview-csv`` with exactly
+the columns those tools read. Nothing here loads more than one row at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TextIO
+
+RAYYAN_COLUMNS = (
+    "key", "title", "authors", "journal", "issn", "volume", "issue", "pages", "year", "publisher", "location",
+    "url", "language", "abstract", "notes",
+)  # fmt: skip
+ASREVIEW_COLUMNS = ("title", "abstract", "authors", "keywords", "doi", "url", "included")
+_SPACE = re.compile(r"\s+")
+_PAGES = re.compile(r"^([A-Za-z]*)(\d+)(?:\s*[-\u2013]\s*([A-Za-z]*)(\d+))?$")
+
+
+def cell(value: Any) -> str:
+    """One CSV/TSV cell: lists joined with "; ", mappings as JSON, booleans as true/false, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        if any(isinstance(v, Mapping) for v in value):
+            return json.dumps(value, ensure_ascii=False)
+        return "; ".join(cell(v) for v in value)
+    if isinstance(value, Mapping):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def one_line(text: Any) -> str:
+    return _SPACE.sub(" ", cell(text)).strip()
+
+
+def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: TextIO) -> int:
+    """RFC 4180 CSV with a header row (fields with commas, quotes or newlines are quoted)."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    n = 0
+    for row in rows:
+        writer.writerow([cell(row.get(c)) for c in columns])
+        n += 1
+    return n
+
+
+def write_tsv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: TextIO) -> int:
+    """Tab-separated with a header; tabs and line breaks inside a value become spaces (no quoting)."""
+    out.write("\t".join(columns) + "\n")
+    n = 0
+    for row in rows:
+        out.write("\t".join(one_line(row.get(c)) for c in columns) + "\n")
+        n += 1
+    return n
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def write_jsonl(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: TextIO) -> int:
+    n = 0
+    for row in rows:
+        out.write(json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False, default=_json_default) + "\n")
+        n += 1
+    return n
+
+
+def write_json(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: TextIO) -> int:
+    """One JSON array, written an element at a time."""
+    n = 0
+    out.write("[")
+    for row in rows:
+        out.write(",\n " if n else "\n ")
+        out.write(json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False, default=_json_default))
+        n += 1
+    out.write("\n]\n" if n else "]\n")
+    return n
+
+
+# --- reference-manager and screening-tool formats (articles) -------------------------------------------
+
+
+def split_pages(pages: str | None) -> tuple[str | None, str | None]:
+    """MEDLINE pagination to (start, end): ``"123-45"`` -> ("123", "145"), ``"e0123"`` -> ("e0123", None)."""
+    if not pages:
+        return None, None
+    first = re.split(r"[,;]", pages)[0].strip()
+    m = _PAGES.match(first)
+    if not m:
+        return first or None, None
+    pre, start, end_pre, end = m.groups()
+    if end is None:
+        return pre + start, None
+    if len(end) < len(start):
+        end = start[: len(start) - len(end)] + end
+    return pre + start, (end_pre or pre) + end
+
+
+def _notes(article: Mapping[str, Any]) -> str:
+    status = article.get("screening")
+    n = article.get("n_evidence")
+    if status is None and n is None:
+        return ""
+    return (
+        f"pdacmine: {status or 'unknown'}; {n or 0} evidence sentences "
+        f"({article.get('n_accepted') or 0} accepted, {article.get('n_rejected') or 0} rejected)"
+    )
+
+
+def ris_lines(article: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(tag, value) pairs of one RIS record (TY first, ER last)."""
+    pmid = one_line(article.get("pmid"))
+    sp, ep = split_pages(article.get("pages"))
+    journal = one_line(article.get("journal")) or one_line(article.get("journal_iso"))
+    date = one_line(article.get("pub_date")).replace("-", "/")
+    tags: list[tuple[str, Any]] = [
+        ("TY", "JOUR"), ("TI", article.get("title")), ("AB", article.get("abstract")),
+        *(("AU", a) for a in article.get("authors") or ()),
+        ("PY", article.get("year")), ("DA", f"{date}/" if date else None),
+        ("JO", journal), ("T2", journal), ("J2", article.get("journal_iso")), ("SN", article.get("issn")),
+        ("VL", article.get("volume")), ("IS", article.get("issue")), ("SP", sp), ("EP", ep),
+        ("DO", article.get("doi")), ("AN", pmid), ("LA", article.get("language")),
+        *(("KW", k) for k in [*(article.get("mesh") or ()), *(article.get("keywords") or ())]),
+        ("UR", f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None),
+        ("DB", "PubMed"), ("DP", "NLM"), ("N1", _notes(article)),
+    ]  # fmt: skip
+    out = [(tag, one_line(value)) for tag, value in tags]
+    return [(t, v) for t, v in out if v] + [("ER", "")]
+
+
+def write_ris(articles: Iterable[Mapping[str, Any]], out: TextIO) -> int:
+    """RIS records (``TAG  - value``, CRLF line ends, a blank line between records)."""
+    n = 0
+    for article in articles:
+        out.write("".join(f"{tag}  - {value}\r\n" for tag, value in ris_lines(article)) + "\r\n")
+        n += 1
+    return n
+
+
+def rayyan_row(article: Mapping[str, Any]) -> dict[str, Any]:
+    """Rayyan's CSV columns; ``key`` is the PMID (Rayyan keeps it as the record's source id)."""
+    return {
+        "key": article.get("pmid"), "title": one_line(article.get("title")),
+        "authors": "; ".join(article.get("authors") or ()), "journal": article.get("journal"),
+        "issn": article.get("issn"), "volume": article.get("volume"), "issue": article.get("issue"),
+        "pages": article.get("pages"), "year": article.get("year"), "publisher": None, "location": None,
+        "url": article.get("url"), "language": article.get("language"), "abstract": one_line(article.get("abstract")),
+        "notes": _notes(article),
+    }  # fmt: skip
+
+
+def asreview_row(article: Mapping[str, Any]) -> dict[str, Any]:
+    """ASReview's columns; ``included`` is 1 (accepted evidence), 0 (all rejected by a reviewer) or empty."""
+    label = {"included": 1, "excluded-by-reviewer": 0}.get(article.get("screening") or "")
+    return {
+        "title": one_line(article.get("title")), "abstract": one_line(article.get("abstract")),
+        "authors": "; ".join(article.get("authors") or ()),
+        "keywords": "; ".join([*(article.get("mesh") or ()), *(article.get("keywords") or ())]),
+        "doi": article.get("doi"), "url": article.get("url"), "included": label,
+    }  # fmt: skip
+
+
+Writer = Callable[[Iterable[Mapping[str, Any]], Sequence[str], TextIO], int]
+WRITERS: dict[str, Writer] = {"csv": write_csv, "tsv": write_tsv, "json": write_json, "jsonl": write_jsonl}
+ARTICLE_FORMATS = (*WRITERS, "ris", "rayyan-csv", "asreview-csv")
+
+
+def write_articles(articles: Iterable[Mapping[str, Any]], columns: Sequence[str], fmt: str, out: TextIO) -> int:
+    """Articles in any of :data:`ARTICLE_FORMATS`."""
+    if fmt == "ris":
+        return write_ris(articles, out)
+    if fmt == "rayyan-csv":
+        return write_csv((rayyan_row(a) for a in articles), RAYYAN_COLUMNS, out)
+    if fmt == "asreview-csv":
+        return write_csv((asreview_row(a) for a in articles), ASREVIEW_COLUMNS, out)
+    return WRITERS[fmt](articles, columns, out)
