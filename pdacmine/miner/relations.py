@@ -139,20 +139,27 @@ def members_by_sentence(mentions: list[Mention], n_sents: int) -> list[SentenceM
     return out
 
 
-def polarity(mech: Mention, partner_start: int | None, cues: CueIndex, sent: tuple[int, int], rules: Rules) -> str:
-    """Direction of the mechanism's effect on its partner (see the module docstring)."""
+Trigger = tuple[int, int, str]
+
+
+def sentence_triggers(cues: CueIndex, sent: tuple[int, int]) -> list[Trigger]:
+    """Promote/suppress trigger spans of one sentence, with their direction."""
     triggers = [(s, e, "promotes") for s, e in cues.within("PROMOTE", *sent)]
-    triggers += [(s, e, "suppresses") for s, e in cues.within("SUPPRESS", *sent)]
-    triggers = [t for t in triggers if t[1] <= mech.start or t[0] >= mech.end]
-    if not triggers:
+    return triggers + [(s, e, "suppresses") for s, e in cues.within("SUPPRESS", *sent)]
+
+
+def polarity(head: Mention, partner_start: int | None, triggers: list[Trigger], lost: bool) -> str:
+    """Direction of the head's effect on its partner (see the module docstring)."""
+    outside = [t for t in triggers if t[1] <= head.start or t[0] >= head.end]
+    if not outside:
         return "associated"
     if partner_start is not None:
-        lo, hi = sorted((mech.end, partner_start))
-        between = [t for t in triggers if lo <= t[0] and t[1] <= hi]
+        lo, hi = sorted((head.end, partner_start))
+        between = [t for t in outside if lo <= t[0] and t[1] <= hi]
         if between:
-            triggers = between
-    chosen = min(triggers, key=lambda t: min(abs(t[0] - mech.end), abs(mech.start - t[1])))
-    return _INVERT[chosen[2]] if is_lost(mech, cues, rules) else chosen[2]
+            outside = between
+    chosen = min(outside, key=lambda t: min(abs(t[0] - head.end), abs(head.start - t[1])))
+    return _INVERT[chosen[2]] if lost else chosen[2]
 
 
 def is_lost(m: Mention, cues: CueIndex, rules: Rules) -> bool:
@@ -187,7 +194,10 @@ class SentenceView:
     def __init__(
         self, words: list[str], cues: CueIndex, bounds: tuple[int, int], members: SentenceMembers, rules: Rules
     ) -> None:
-        self.words, self.cues, self.bounds = words, cues, bounds
+        self.words, self.cues, self.bounds, self.rules = words, cues, bounds, rules
+        self.triggers = sentence_triggers(cues, bounds)
+        self.explicit = bool(self.triggers) or cues.any_within("ASSOC", *bounds)
+        self._lost: dict[int, bool] = {}
         #: a mechanism this close to an organ/stage needs no relation word ("ZEB1 in liver metastases")
         self.close = rules.window("close")
         #: a relation word links spans at most this far apart
@@ -199,6 +209,11 @@ class SentenceView:
         for s, e in self.met:
             covered.update(range(s, e))
         self.covered = covered
+
+    def lost(self, m: Mention) -> bool:
+        if m.start not in self._lost:
+            self._lost[m.start] = is_lost(m, self.cues, self.rules)
+        return self._lost[m.start]
 
     def peers(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
         """Two spans listed side by side ("migration, invasion and metastasis"): neither acts on the other."""
@@ -259,21 +274,14 @@ def _borrow(current: SentenceMembers, previous: SentenceMembers) -> SentenceMemb
     return None
 
 
-def _partner_start(head: Mention, targets: list[Mention], cues: CueIndex, sent: tuple[int, int]) -> int | None:
-    starts = [t.start for t in targets] + [s for s, _ in cues.within("MET_GENERAL", *sent)]
+def _partner_start(head: Mention, targets: list[Mention], met: list[tuple[int, int]]) -> int | None:
+    starts = [t.start for t in targets] + [s for s, _ in met]
     starts = [s for s in starts if s >= head.end or s < head.start]
     return min(starts, key=lambda s: abs(s - head.start)) if starts else None
 
 
 def _make_tuple(
-    combo: tuple[Any, Any, Any, Any],
-    i: int,
-    span: tuple[int, int],
-    text: str,
-    adjacent: bool,
-    cues: CueIndex,
-    sent: tuple[int, int],
-    rules: Rules,
+    combo: tuple[Any, Any, Any, Any], i: int, span: tuple[int, int], text: str, adjacent: bool, view: SentenceView
 ) -> EvidenceTuple:
     mech, stage, organ, therapy = combo
     t = EvidenceTuple(i, span[0], span[1], text[span[0] : span[1]], mech, stage, organ, therapy, adjacent=adjacent)
@@ -282,11 +290,11 @@ def _make_tuple(
     t.hedged = any(m.hedged for m in members)
     head = mech or therapy
     targets = [m for m in (organ, stage) if m is not None and m.sent == head.sent]
-    t.polarity = polarity(head, _partner_start(head, targets, cues, sent), cues, sent, rules)
-    explicit = any(cues.any_within(label, *sent) for label in ("PROMOTE", "SUPPRESS", "ASSOC"))
+    lost = view.lost(head)
+    t.polarity = polarity(head, _partner_start(head, targets, view.met), view.triggers, lost)
     same = [m for m in members if m.sent == i]
     distance = max(m.start for m in same) - min(m.end for m in same) if len(same) > 1 else 0
-    t.confidence = confidence(t, explicit, distance, rules)
+    t.confidence = confidence(t, view.explicit, distance, view.rules)
     return t
 
 
@@ -330,13 +338,14 @@ def assemble(
             borrowed = _borrow(current, per[i - 1])
             if borrowed is not None:
                 members, adjacent = borrowed, True
-        combos = _combinations(members, SentenceView(words, cues, bounds[i], members, rules))
+        view = SentenceView(words, cues, bounds[i], members, rules)
+        combos = _combinations(members, view)
         if not combos:
             continue
         span = (sentence_spans[i - 1][0] if adjacent else sentence_spans[i][0], sentence_spans[i][1])
         kind = classify(cues, bounds[i][0], bounds[i][1], study_type)
         for combo in _without_primary_surgery_at_sites(combos):
-            t = _make_tuple(combo, i, span, text, adjacent, cues, bounds[i], rules)
+            t = _make_tuple(combo, i, span, text, adjacent, view)
             t.section, t.study_type = sections[i], kind
             out.append(t)
     return out

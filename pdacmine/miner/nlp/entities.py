@@ -116,12 +116,18 @@ def resolve_overlaps(matches: Iterable[RawMatch]) -> list[RawMatch]:
     """Longest span first; a match is dropped when it conflicts with a kept, longer one."""
     kept: list[RawMatch] = []
     seen: set[tuple[int, int, str, str]] = set()
+    at: dict[int, list[RawMatch]] = {}  # token -> kept matches covering it
     for m in sorted(matches, key=lambda m: (-m.length, m.start, m.facet, m.key)):
         ident = (m.start, m.end, m.facet, m.key)
-        if ident in seen or any(_conflicts(m, k) for k in kept):
+        if ident in seen:
+            continue
+        overlapping = {id(k): k for i in range(m.start, m.end) for k in at.get(i, ())}
+        if any(_conflicts(m, k) for k in overlapping.values()):
             continue
         seen.add(ident)
         kept.append(m)
+        for i in range(m.start, m.end):
+            at.setdefault(i, []).append(m)
     return sorted(kept, key=lambda m: (m.start, m.end, m.facet))
 
 
@@ -156,9 +162,10 @@ def definitions_from(doc: Doc) -> list[Definition]:
 class EntityMatcher:
     """Finds ORGAN, STAGE, MECHANISM and THERAPY concepts of the vocabulary (see the module docstring)."""
 
-    def __init__(self, nlp: Language, name: str = "pdac_entity_matcher") -> None:
+    def __init__(self, nlp: Language, name: str = "pdac_entity_matcher", spans_key: str | None = "pdac") -> None:
         register_extensions()
         self.name = name
+        self.spans_key = spans_key
         self.vocabulary = default_vocabulary()
         self.rules = default_rules()
         self.norm_matcher, self.orth_matcher = build_vocab_matchers(nlp, self.vocabulary)
@@ -189,11 +196,11 @@ class EntityMatcher:
         if definitions:
             matches = apply_abbreviations(matches, definitions)
         matches = resolve_overlaps(split_regimens(matches, self.vocabulary))
-        doc._.pdac_mentions = self.to_mentions(doc, matches)
-        doc.spans["pdac"] = [
-            Span(doc, m.start, m.end, label=m.label, kb_id=m.concept_id or "", span_id=m.key)
-            for m in doc._.pdac_mentions
-        ]
+        mentions = doc._.pdac_mentions = self.to_mentions(doc, matches)
+        if self.spans_key:
+            doc.spans[self.spans_key] = [
+                Span(doc, m.start, m.end, label=m.label, kb_id=m.concept_id or "", span_id=m.key) for m in mentions
+            ]
         return doc
 
     def to_mentions(self, doc: Doc, matches: list[RawMatch]) -> list[Mention]:

@@ -16,7 +16,9 @@ Extensions (all set by pdac components, registered once by :func:`register_exten
 =========================  =====================================================================
 
 ``doc.spans["pdac"]`` mirrors the mentions as spaCy spans (label = facet, ``id_`` = key,
-``kb_id_`` = concept ID) for displaCy and other spaCy tools.
+``kb_id_`` = concept ID) for displaCy and other spaCy tools; ``build_pipeline(spans_key=...)``
+names the group (``nlp.add_pipe("pdac_entity_matcher")`` uses "pdac"; ``extract`` and
+``annotate`` skip it for speed).
 """
 
 from __future__ import annotations

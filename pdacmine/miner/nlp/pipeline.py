@@ -61,8 +61,13 @@ def tokenizer_pipeline() -> Language:
     return nlp
 
 
-def build_pipeline(vocab: Vocabulary | None = None, model: str | None = None) -> Language:
-    """A new pipeline; ``vocab`` defaults to :func:`default_vocabulary`, ``model`` to none."""
+def build_pipeline(
+    vocab: Vocabulary | None = None, model: str | None = None, spans_key: str | None = "pdac"
+) -> Language:
+    """A new pipeline; ``vocab`` defaults to :func:`default_vocabulary`, ``model`` to none.
+
+    ``spans_key`` names the ``doc.spans`` group mirroring the mentions (None: no group, faster).
+    """
     if model:
         nlp = _load_model(model)
         first = nlp.pipe_names[0] if nlp.pipe_names else None
@@ -73,7 +78,7 @@ def build_pipeline(vocab: Vocabulary | None = None, model: str | None = None) ->
     nlp.tokenizer = make_tokenizer(nlp)
     nlp.add_pipe("pdac_abbreviations")
     for name in PDAC_COMPONENTS:
-        nlp.add_pipe(name)
+        nlp.add_pipe(name, config={"spans_key": spans_key} if name == "pdac_entity_matcher" else {})
     if vocab is not None:
         nlp.get_pipe("pdac_entity_matcher").set_vocabulary(nlp, vocab)  # type: ignore[attr-defined]
     return nlp
@@ -83,4 +88,4 @@ def build_pipeline(vocab: Vocabulary | None = None, model: str | None = None) ->
 def get_pipeline(model: str | None = None) -> Language:
     """The pipeline for this process with the default vocabulary, built once."""
     logger.info("building the extraction pipeline%s", f" on model {model}" if model else "")
-    return build_pipeline(model=model)
+    return build_pipeline(model=model, spans_key=None)
