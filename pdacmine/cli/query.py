@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
@@ -41,7 +42,8 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--study-type", multiple=True, metavar="TYPE",
                      help="clinical, human-tissue, animal, in-vitro, review or other."),
         click.option("--min-papers", type=click.IntRange(0), metavar="N", help="At least N supporting papers."),
-        click.option("--status", type=click.Choice(STATUSES), help="Review status of the evidence."),
+        click.option("--status", type=click.Choice(STATUSES),
+                     help="Review status of the evidence [default: all but rejected]."),
         click.option("--text", metavar="WORDS",
                      help="Words that must all appear in the sentence; quote a phrase."),
     ]  # fmt: skip
@@ -57,7 +59,7 @@ def take_filters(session: Session | None, kwargs: dict[str, Any]) -> Filters:
 
 
 def output_stream() -> TextIO:
-    return click.get_text_stream("stdout")
+    return sys.stdout
 
 
 def say_filters(app: AppContext, filters: Filters) -> None:
@@ -107,41 +109,90 @@ def _review(row: dict[str, Any]) -> str:
     return f"{row['n_accepted']}/{row['n_rejected']}/{row['n_unreviewed']}"
 
 
+GAP = 2
+
+
+def fit_widths(natural: list[int], flexible: dict[int, int], total: int) -> list[int]:
+    """Column widths within ``total``: fixed columns keep their width, the widest flexible one shrinks first
+    (never below its minimum in ``flexible``)."""
+    widths = list(natural)
+    excess = sum(widths) + GAP * (len(widths) - 1) - total
+    while excess > 0:
+        shrinkable = [i for i, low in flexible.items() if widths[i] > low]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
+        excess -= 1
+    return widths
+
+
+def print_table(
+    out: TextIO,
+    headers: list[tuple[str, str]],
+    rows: list[list[Text]],
+    flexible: dict[int, int],
+    optional: tuple[int, ...] = (),
+) -> None:
+    """A borderless table that fits the terminal: numbers stay whole, text columns are cut with "…",
+    and the ``optional`` columns are dropped (in that order) when even that is too wide."""
+    con = console(out)
+    keep = list(range(len(headers)))
+    natural = [max([len(h), *(r[i].cell_len for r in rows)]) for i, (h, _) in enumerate(headers)]
+
+    def narrowest(cols: list[int]) -> int:
+        return sum(min(natural[i], flexible.get(i, natural[i])) for i in cols) + GAP * (len(cols) - 1)
+
+    for col in optional:
+        if narrowest(keep) <= con.width:
+            break
+        keep.remove(col)
+    flex = {keep.index(i): low for i, low in flexible.items() if i in keep}
+    widths = fit_widths([natural[i] for i in keep], flex, con.width)
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, GAP, 0, 0), collapse_padding=True)
+    for i, width in zip(keep, widths, strict=True):
+        name, justify = headers[i]
+        table.add_column(name, justify=justify, width=width, no_wrap=True, overflow="ellipsis")  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(*(row[i] for i in keep))
+    con.print(table)
+
+
 def findings_table(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
-    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
-    for name, kw in (("#", {"justify": "right"}), ("score", {"justify": "right"}), ("papers", {"justify": "right"}),
-                     ("contra", {"justify": "right"}), ("mechanism", {}), ("stage", {}), ("organ", {}),
-                     ("therapy", {}), ("years", {}), ("acc/rej/new", {"justify": "right"})):  # fmt: skip
-        table.add_column(name, overflow="ellipsis", no_wrap=True, **kw)
-    n = 0
+    cells = []
     for r in rows:
         mech = Text(r["mechanism"] or "-")
         if r["mechanism_category"]:
             mech.append(f" ({r['mechanism_category']})", style="dim")
-        years = f"{r['first_year']}–{r['last_year']}" if r["first_year"] else "-"
-        table.add_row(str(r["rank"]), f"{r['score']:.2f}", str(r["n_papers"]), str(r["n_contradicting"]), mech,
-                      r["stage"] or "-", r["organ"] or "-", r["therapy"] or "-", years, _review(r))  # fmt: skip
-        n += 1
-    if n:
-        console(out).print(table)
-    return n
+        years = f"{r['first_year']}-{r['last_year']}" if r["first_year"] else "-"
+        cells.append([Text(str(x)) if not isinstance(x, Text) else x for x in (
+            r["rank"], f"{r['score']:.2f}", r["n_papers"], r["n_contradicting"], mech, r["stage"] or "-",
+            r["organ"] or "-", r["therapy"] or "-", years, _review(r))])  # fmt: skip
+    if cells:
+        headers = [("#", "right"), ("score", "right"), ("papers", "right"), ("contra", "right"), ("mechanism", "left"),
+                   ("stage", "left"), ("organ", "left"), ("therapy", "left"), ("years", "left"),
+                   ("acc/rej/new", "right")]  # fmt: skip
+        print_table(out, headers, cells, {4: 8, 5: 5, 6: 5, 7: 7}, optional=(8, 9, 3, 0))
+    return len(cells)
 
 
 def evidence_table(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
-    con = console(out)
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for name in ("PMID", "year", "study", "finding", "review", "sentence"):
-        table.add_column(name, no_wrap=True, overflow="ellipsis")
-    room = max(30, con.width - 75)
-    n = 0
-    for r in rows:
+    data = list(rows)
+    cells = []
+    for r in data:
         finding = "|".join(x or "-" for x in (r["mechanism"], r["cascade_stage"], r["metastatic_site"], r["therapy"]))
-        table.add_row(str(r["pmid"]), str(r["year"] or "-"), r["study_design"] or "-", Text(finding[:40], style="dim"),
-                      r["review_status"], _highlighted(r["evidence_sentence"] or "", r["spans"], room))  # fmt: skip
-        n += 1
-    if n:
-        con.print(table)
-    return n
+        plain = (r["pmid"], r["year"] or "-", r["study_design"] or "-")
+        cells.append([*(Text(str(x)) for x in plain), Text(finding, style="dim"), Text(r["review_status"]), Text("")])
+    if not cells:
+        return 0
+    headers = [("PMID", "left"), ("year", "left"), ("study", "left"), ("finding", "left"), ("review", "left"),
+               ("sentence", "left")]  # fmt: skip
+    fixed = sum(max([len(h), *(c[i].cell_len for c in cells)]) + GAP for i, (h, _) in enumerate(headers[:5]))
+    room = max(24, console(out).width - fixed)
+    for c, r in zip(cells, data, strict=True):
+        c[5] = _highlighted(r["evidence_sentence"] or "", r["spans"], room)
+    print_table(out, headers, cells, {3: 10, 5: 24}, optional=(2, 4, 3))
+    return len(cells)
 
 
 # --- the command -----------------------------------------------------------------------------------
@@ -170,8 +221,12 @@ def query_cmd(
     """Ranked findings (mechanism | stage | organ | therapy) or their evidence sentences.
 
     Terms are case-insensitive and understood through the vocabulary: "pulmonary" finds
-    lung, "Abraxane" finds nab-paclitaxel, "EMT" finds the emt-plasticity category. An
-    unknown term stops with "did you mean ..." (exit 3). Machine formats stream every row.
+    lung, "Abraxane" finds nab-paclitaxel (and regimens containing it), "ZEB1" a concept,
+    "emt-plasticity" a whole mechanism category, "chemotherapy" a therapy class. An unknown
+    term stops with "did you mean ..." (exit 3). Machine formats stream every row.
+
+    Findings are sorted by score (see pdacmine rank --explain); --evidence lists the
+    sentences, best findings first, with entities highlighted on a terminal.
 
     \b
     Example:

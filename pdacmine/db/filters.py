@@ -39,7 +39,7 @@ from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
 from pdacmine.miner.rank import STUDY_TYPES
 from pdacmine.models import Article, Evidence, Finding, ReviewDecision
 
-STATUSES = ("unreviewed", "accepted", "rejected")
+STATUSES = ("unreviewed", "accepted", "rejected", "all")
 STUDY_ALIASES = {
     "in vitro": "in-vitro", "invitro": "in-vitro", "cell line": "in-vitro", "cell lines": "in-vitro",
     "in vivo": "animal", "mouse": "animal", "mice": "animal", "murine": "animal", "rat": "animal",
@@ -317,8 +317,14 @@ def _date_terms(f: Filters) -> list[ColumnElement[bool]]:
     return out
 
 
-def _status_term(status: str) -> ColumnElement[bool]:
-    return ReviewDecision.status.is_(None) if status == "unreviewed" else ReviewDecision.status == status
+def _status_term(status: str | None) -> ColumnElement[bool] | None:
+    """Review status of one evidence sentence; by default (None) anything but rejected, "all" anything."""
+    rd = ReviewDecision.status
+    if status is None:
+        return or_(rd.is_(None), rd != "rejected")
+    if status == "all":
+        return None
+    return rd.is_(None) if status == "unreviewed" else rd == status
 
 
 def _sentence_terms(f: Filters) -> list[ColumnElement[bool]]:
@@ -347,37 +353,37 @@ def evidence_from(*columns: Any, linked_only: bool = False) -> Select[Any]:
 
 
 def evidence_conditions(f: Filters) -> list[ColumnElement[bool]]:
-    """Conditions for a select built by :func:`evidence_from`."""
+    """Conditions for a select built by :func:`evidence_from` (rejected evidence only with a status)."""
     out = [Article.deleted.is_not(True), *_facet_terms(f, Finding), *_sentence_terms(f), *_date_terms(f)]
-    if f.status:
-        out.append(_status_term(f.status))
-    return out
+    status = _status_term(f.status)
+    return out if status is None else [*out, status]
 
 
 def finding_conditions(f: Filters) -> list[ColumnElement[bool]]:
     """Conditions for ``SELECT ... FROM findings``.
 
-    Without ``--status rejected``, findings whose evidence was all rejected are hidden.
+    By default findings whose evidence was all rejected are hidden (``--status rejected`` or
+    ``all`` shows them).
     """
     out = _facet_terms(f, Finding)
-    if f.status != "rejected":
+    counts = {"accepted": Finding.n_accepted, "rejected": Finding.n_rejected, "unreviewed": Finding.n_unreviewed}
+    if f.status is None:
         out.append(Finding.n_accepted + Finding.n_unreviewed > 0)
+    elif f.status in counts:
+        out.append(counts[f.status] > 0)
     if f.has_evidence_terms:
-        inner = [Evidence.finding_id == Finding.id, *_sentence_terms(f), *_date_terms(f)]
-        if f.status:
-            inner.append(_status_term(f.status))
+        inner = [Evidence.finding_id == Finding.id, Article.deleted.is_not(True), *_sentence_terms(f), *_date_terms(f)]
         sub = select(Evidence.id).join(Article, Article.id == Evidence.article_id)
-        if f.status:
+        status = _status_term(f.status)
+        if status is not None:
             sub = sub.outerjoin(ReviewDecision, ReviewDecision.evidence_key == Evidence.evidence_key)
-        out.append(exists(sub.where(Article.deleted.is_not(True), *inner).correlate(Finding)))
-    elif f.status:
-        column = {"accepted": Finding.n_accepted, "rejected": Finding.n_rejected, "unreviewed": Finding.n_unreviewed}
-        out.append(column[f.status] > 0)
+            inner.append(status)
+        out.append(exists(sub.where(*inner).correlate(Finding)))
     return out
 
 
 def article_conditions(f: Filters) -> list[ColumnElement[bool]]:
-    """Conditions for ``SELECT ... FROM articles``."""
+    """Conditions for ``SELECT ... FROM articles`` (facet and sentence filters test the article's evidence)."""
     out = [Article.deleted.is_not(True), *_date_terms(f)]
     if f.pmids:
         out.append(Article.pmid.in_(f.pmids))
@@ -385,14 +391,14 @@ def article_conditions(f: Filters) -> list[ColumnElement[bool]]:
     if f.study_types:
         inner.append(Evidence.study_type.in_(f.study_types))
     inner += [Evidence.sentence.icontains(word, autoescape=True) for word in f.text]
-    if f.status:
-        inner.append(_status_term(f.status))
-    if inner:
+    if inner or f.status not in (None, "all"):
         sub = select(Evidence.id).where(Evidence.article_id == Article.id)
         if f.has_facets:
             sub = sub.join(Finding, Finding.id == Evidence.finding_id)
-        if f.status:
+        status = _status_term(f.status)
+        if status is not None:
             sub = sub.outerjoin(ReviewDecision, ReviewDecision.evidence_key == Evidence.evidence_key)
+            inner.append(status)
         out.append(exists(sub.where(*inner).correlate(Article)))
     return out
 
