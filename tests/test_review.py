@@ -11,7 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pdacmine.db import review as db_review
-from pdacmine.db.review import ReviewConflict, ReviewFilters, decide, load_item, queue, review_counts, undo_last
+from pdacmine.db.filters import Filters
+from pdacmine.db.review import ReviewConflict, decide, load_item, queue, review_counts, undo_last
 from pdacmine.errors import InputError
 from pdacmine.miner.evidence import evidence_key
 from pdacmine.miner.nlp.vocab import Concept, Vocabulary, default_vocabulary
@@ -67,7 +68,7 @@ def _audit(engine: Engine) -> list[ReviewAudit]:
 def test_queue_is_ranked_by_finding_score_then_confidence(engine: Engine, ranked: list[str]) -> None:
     with Session(engine) as s:
         assert [i.evidence_key for i in queue(s)] == ranked
-        assert [i.evidence_key for i in queue(s, ReviewFilters(organ="lung"))] == [ranked[3]]
+        assert [i.evidence_key for i in queue(s, Filters(pmids=("101",)))] == [ranked[3]]
         assert [i.evidence_key for i in queue(s, exclude={ranked[0]}, limit=2)] == ranked[1:3]
 
 
@@ -83,6 +84,16 @@ def test_accept_reject_skip_quit_then_resume(run_cli: Callable[..., Result], eng
     again = _review(run_cli, "s\ns\n").output
     assert again.index(ranked[2][:12]) < again.index(ranked[3][:12])
     assert ranked[0][:12] not in again and "Nothing left to review" in again
+
+
+def test_query_filters_resolve_through_the_vocabulary(
+    run_cli: Callable[..., Result], engine: Engine, ranked: list[str]
+) -> None:
+    out = _review(run_cli, "a\n", "--organ", "hepatic", "--limit", "1").output
+    assert "(filters: organs=liver)" in out and ranked[0][:12] in out and ranked[1][:12] not in out
+    bad = run_cli("review", "status", "--organ", "livr")
+    assert bad.exit_code == 3 and "did you mean" in bad.stderr and "liver" in bad.stderr
+    assert "1 item(s): 0 unreviewed, 1 accepted" in run_cli("review", "status", "--pmid", "102").output
 
 
 def test_correct_with_did_you_mean_and_category_following(

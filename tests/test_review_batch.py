@@ -191,3 +191,6 @@ def test_export_to_stdout_includes_reviewed_with_all(
     every = list(csv.DictReader(io.StringIO(run_cli("review", "export", "--csv", "-", "--all").output)))
     mine = next(r for r in every if r["evidence_key"] == keys[0])
     assert (mine["decision"], mine["corrected_organ"], mine["revision"]) == ("accept", "none", "1")
+    decide(engine, keys[1], "reject", reviewer="ann", expected_revision=0)
+    filtered = run_cli("review", "export", "--csv", "-", "--all", "--pmid", "201", "--pmid", "202").output
+    assert [r["decision"] for r in csv.DictReader(io.StringIO(filtered))] == ["reject", ""]

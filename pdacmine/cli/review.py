@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import click
+from sqlalchemy import Engine
 
 from pdacmine.cli.context import AppContext, pass_app
 from pdacmine.db.engine import session_scope
-from pdacmine.db.review import ReviewFilters, audit_log, iter_items, refresh_rankings, review_counts, undo_last
+from pdacmine.db.filters import Filters, resolve_filters
+from pdacmine.db.review import audit_log, iter_items, refresh_rankings, review_counts, undo_last
 from pdacmine.db.review_sheet import apply_sheet, sheet_row, unknown_keys
 from pdacmine.errors import InputError
 from pdacmine.miner.nlp.vocab import default_vocabulary
@@ -24,24 +26,39 @@ MAX_ERRORS = 20
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--organ/--stage/--mechanism/--therapy/--pmid, shared by the loop and export."""
+    """The query filters (as in ``pdacmine query``), shared by the loop, export and status."""
     for decorator in reversed(
         (
-            click.option("--organ", metavar="KEY", help="Only evidence for this organ (e.g. liver)."),
-            click.option("--stage", metavar="KEY", help="Only this stage (e.g. colonization)."),
-            click.option("--mechanism", metavar="CATEGORY", help="Only this mechanism category."),
-            click.option("--therapy", metavar="KEY", help="Only this therapy (e.g. gemcitabine)."),
-            click.option("--pmid", "pmids", multiple=True, metavar="PMID", help="Only these articles (repeatable)."),
+            click.option(
+                "--organ", multiple=True, metavar="ORGAN", help="Organ of metastasis (e.g. liver, pulmonary)."
+            ),
+            click.option("--stage", multiple=True, metavar="STAGE", help="Metastatic stage (e.g. colonization)."),
+            click.option(
+                "--mechanism", multiple=True, metavar="TERM", help="Mechanism concept or category (e.g. EMT)."
+            ),
+            click.option(
+                "--therapy", multiple=True, metavar="TERM", help="Therapy or therapy class (e.g. gemcitabine)."
+            ),
+            click.option("--pmid", multiple=True, metavar="PMID", help="Only these articles (repeatable)."),
+            click.option("--since", metavar="DATE", help="Published in or after 2020, 2020-06 or 2020-06-15."),
+            click.option("--until", metavar="DATE", help="Published in or before this date."),
+            click.option(
+                "--study-type", multiple=True, metavar="TYPE", help="clinical, human-tissue, animal, in-vitro..."
+            ),
+            click.option("--text", metavar="WORDS", help='Words the sentence contains ("a phrase" in quotes).'),
         )
     ):
         func = decorator(func)
     return func
 
 
-def make_filters(
-    organ: str | None, stage: str | None, mechanism: str | None, therapy: str | None, pmids: tuple[str, ...]
-) -> ReviewFilters:
-    return ReviewFilters(organ=organ, stage=stage, mechanism_category=mechanism, therapy=therapy, pmids=pmids)
+def make_filters(engine: Engine, given: dict[str, Any]) -> Filters | None:
+    """Resolve what the user typed through the vocabulary (unknown terms: exit 3 with did-you-mean)."""
+    if not any(given.values()):
+        return None
+    names = {"organ", "stage", "mechanism", "therapy", "pmid", "since", "until", "study_type", "text"}
+    with session_scope(engine) as session:
+        return resolve_filters(session, **{k: v for k, v in given.items() if k in names})
 
 
 def reviewer_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -61,16 +78,7 @@ def _reviewer(app: AppContext, given: str | None) -> str:
 @filter_options
 @click.option("--limit", type=click.IntRange(1), help="Stop after this many items.")
 @click.pass_context
-def review_group(
-    ctx: click.Context,
-    reviewer: str | None,
-    organ: str | None,
-    stage: str | None,
-    mechanism: str | None,
-    therapy: str | None,
-    pmids: tuple[str, ...],
-    limit: int | None,
-) -> None:
+def review_group(ctx: click.Context, reviewer: str | None, limit: int | None, **filters: Any) -> None:
     """Accept, reject or correct extracted evidence, highest-ranked first.
 
     Shows one sentence at a time with its entities highlighted and the extracted tuple
@@ -95,10 +103,7 @@ def review_group(
 
     app = ctx.find_object(AppContext)
     assert app is not None
-    loop = ReviewLoop(
-        app.engine, _reviewer(app, reviewer), make_filters(organ, stage, mechanism, therapy, pmids), limit
-    )
-    loop.run()
+    ReviewLoop(app.engine, _reviewer(app, reviewer), make_filters(app.engine, filters), limit).run()
 
 
 @review_group.command("export")
@@ -108,17 +113,7 @@ def review_group(
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 byte order mark so Excel reads accents correctly.")
 @filter_options
 @pass_app
-def export_command(
-    app: AppContext,
-    csv_path: Path,
-    include_all: bool,
-    bom: bool,
-    organ: str | None,
-    stage: str | None,
-    mechanism: str | None,
-    therapy: str | None,
-    pmids: tuple[str, ...],
-) -> None:
+def export_command(app: AppContext, csv_path: Path, include_all: bool, bom: bool, **given: Any) -> None:
     """Write unreviewed evidence to a CSV file for review in a spreadsheet, ranked order.
 
     Fill in the decision column (accept / reject, or leave it empty), optionally
@@ -131,7 +126,7 @@ def export_command(
       pdacmine review export --csv liver.csv --organ liver --bom
       pdacmine review export --csv everything.csv --all
     """
-    filters = make_filters(organ, stage, mechanism, therapy, pmids)
+    filters = make_filters(app.engine, given)
     out: TextIO
     with session_scope(app.engine) as session:
         if str(csv_path) == "-":
@@ -258,14 +253,7 @@ def log_command(
 @review_group.command("status")
 @filter_options
 @pass_app
-def status_command(
-    app: AppContext,
-    organ: str | None,
-    stage: str | None,
-    mechanism: str | None,
-    therapy: str | None,
-    pmids: tuple[str, ...],
-) -> None:
+def status_command(app: AppContext, **given: Any) -> None:
     """How much evidence is unreviewed, accepted (and corrected) or rejected.
 
     \b
@@ -273,7 +261,7 @@ def status_command(
       pdacmine review status --organ liver
     """
     with session_scope(app.engine) as session:
-        c = review_counts(session, make_filters(organ, stage, mechanism, therapy, pmids))
+        c = review_counts(session, make_filters(app.engine, given))
     app.say(
         f"{c['total']} item(s): {c['unreviewed']} unreviewed, {c['accepted']} accepted "
         f"({c['corrected']} corrected), {c['rejected']} rejected"

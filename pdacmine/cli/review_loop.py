@@ -18,11 +18,11 @@ import click
 from sqlalchemy import Engine
 
 from pdacmine.db.engine import session_scope
+from pdacmine.db.filters import Filters
 from pdacmine.db.review import (
     BATCH,
     Outcome,
     ReviewConflict,
-    ReviewFilters,
     ReviewItem,
     decide,
     load_item,
@@ -135,7 +135,7 @@ def describe_state(state: DecisionState) -> str:
 class ReviewLoop:
     engine: Engine
     reviewer: str
-    filters: ReviewFilters = field(default_factory=ReviewFilters)
+    filters: Filters | None = None
     limit: int | None = None
     vocab_loader: Callable[[], Vocabulary] = default_vocabulary
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -150,7 +150,8 @@ class ReviewLoop:
     def run(self) -> None:
         with session_scope(self.engine) as session:
             self.total = review_counts(session, self.filters)[UNREVIEWED]
-        click.echo(f"{self.total} item(s) to review as {self.reviewer}. Keys: {KEYS}")
+        shown = f" (filters: {self.filters.describe()})" if self.filters is not None else ""
+        click.echo(f"{self.total} item(s) to review as {self.reviewer}{shown}. Keys: {KEYS}")
         try:
             while self.limit is None or self.moved < self.limit:
                 item = self._next()

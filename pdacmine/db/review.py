@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from pdacmine.db.engine import session_scope
+from pdacmine.db.filters import Filters, evidence_conditions
 from pdacmine.errors import ConflictError, InputError
 from pdacmine.miner.evidence import CORRECTABLE, effective_slots
 from pdacmine.miner.review import (
@@ -56,30 +57,6 @@ class ReviewConflict(ConflictError):
         super().__init__(message)
         self.evidence_key = evidence_key
         self.current = current
-
-
-@dataclass(frozen=True)
-class ReviewFilters:
-    """Which evidence to review or export (machine slots; empty means any)."""
-
-    organ: str | None = None
-    stage: str | None = None
-    mechanism_category: str | None = None
-    therapy: str | None = None
-    pmids: tuple[str, ...] = ()
-
-    def apply(self, stmt: AnySelect) -> AnySelect:
-        for column, value in (
-            (Evidence.organ, self.organ),
-            (Evidence.stage, self.stage),
-            (Evidence.mechanism_category, self.mechanism_category),
-            (Evidence.therapy_key, self.therapy),
-        ):
-            if value:
-                stmt = stmt.where(column == value)
-        if self.pmids:
-            stmt = stmt.where(Evidence.pmid.in_(self.pmids))
-        return stmt
 
 
 @dataclass(frozen=True)
@@ -189,6 +166,15 @@ def _items_query() -> AnySelect:
     )
 
 
+def _filtered(stmt: AnySelect, filters: Filters | None) -> AnySelect:
+    """The shared query filters (:mod:`pdacmine.db.filters`: facets test the effective finding).
+
+    Review decides itself which statuses it shows (the queue: unreviewed; export ``--all``: every
+    status), so the filters' default of hiding rejected evidence is switched off here.
+    """
+    return stmt if filters is None else stmt.where(*evidence_conditions(replace(filters, status="all")))
+
+
 def _ranked(stmt: AnySelect) -> AnySelect:
     """Finding score (desc), then confidence (desc); evidence without a finding last."""
     return stmt.order_by(
@@ -244,13 +230,13 @@ def _item(row: Any) -> ReviewItem:
 
 def queue(
     session: Session,
-    filters: ReviewFilters | None = None,
+    filters: Filters | None = None,
     *,
     exclude: Collection[str] = (),
     limit: int = BATCH,
 ) -> list[ReviewItem]:
     """The next unreviewed items in ranked order, leaving out ``exclude`` (skipped this session)."""
-    stmt = (filters or ReviewFilters()).apply(_items_query().where(_unreviewed()))
+    stmt = _filtered(_items_query().where(_unreviewed()), filters)
     if exclude:
         stmt = stmt.where(Evidence.evidence_key.not_in(list(exclude)))
     return [_item(r) for r in session.execute(_ranked(stmt).limit(limit))]
@@ -258,12 +244,12 @@ def queue(
 
 def iter_items(
     session: Session,
-    filters: ReviewFilters | None = None,
+    filters: Filters | None = None,
     *,
     include_reviewed: bool = False,
 ) -> Iterator[ReviewItem]:
     """Every (unreviewed, or with ``include_reviewed`` every) item in ranked order, streamed."""
-    stmt = (filters or ReviewFilters()).apply(_items_query())
+    stmt = _filtered(_items_query(), filters)
     if not include_reviewed:
         stmt = stmt.where(_unreviewed())
     for row in session.execute(_ranked(stmt).execution_options(yield_per=500)):
@@ -283,10 +269,10 @@ def decision_state(session: Session, evidence_key: str) -> DecisionState:
     return _state(session.get(ReviewDecision, evidence_key, populate_existing=True))
 
 
-def review_counts(session: Session, filters: ReviewFilters | None = None) -> dict[str, int]:
+def review_counts(session: Session, filters: Filters | None = None) -> dict[str, int]:
     """How many items are unreviewed, accepted (``corrected``: accepted with corrections) and rejected."""
     status = func.coalesce(ReviewDecision.status, UNREVIEWED)
-    base = (filters or ReviewFilters()).apply(_items_query())
+    base = _filtered(_items_query(), filters)
     counts = {"total": 0, UNREVIEWED: 0, ACCEPTED: 0, "corrected": 0, REJECTED: 0}
     grouped = base.with_only_columns(status, func.count()).group_by(status).order_by(None)
     for st, n in session.execute(grouped):
