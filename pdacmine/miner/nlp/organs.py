@@ -28,7 +28,10 @@ from pdacmine.miner.nlp.mention import Mention, doc_text, doc_words, register_ex
 from pdacmine.miner.nlp.rules import Rules, default_rules
 
 NEVER_SITES = frozenset({"pancreas"})
-_COORDINATORS = frozenset({",", "and", "or", "/", "&", "-", "both", "either", "the", "as", "well", "nor", "to"})
+_COORDINATORS = frozenset(
+    {",", "and", "or", "/", "&", "-", "both", "either", "the", "as", "well", "nor", "to", "(", ")", "%", ";", "=", "n",
+     "followed", "by", "then", "than", "vs", "vs.", "versus", "in", "patients", "cases", "of", "very", "also"}
+)  # fmt: skip
 
 
 def document_primary(cues: CueIndex, title_end: int) -> str:
@@ -67,10 +70,16 @@ def _local_site(m: Mention, cues: CueIndex, sent: tuple[int, int], window: int, 
     return metastatic_doc and cues.any_within("MET_WEAK", a, b)
 
 
+def _listing_word(word: str) -> bool:
+    low = word.lower()
+    return low in _COORDINATORS or low.endswith("ly") or low.replace(".", "", 1).isdigit()
+
+
 def coordinated(words: list[str], left: Mention, right: Mention) -> bool:
-    """True when only list punctuation and conjunctions separate two organ mentions."""
+    """True when only a list's glue separates two organ mentions: punctuation, conjunctions, adverbs,
+    counts ("the liver (49.7%) followed by lung (31.8%)", "liver, peritoneum and, very rarely, skin")."""
     between = words[left.end : right.start]
-    return len(between) <= 4 and all(w.lower() in _COORDINATORS for w in between)
+    return len(between) <= 10 and all(_listing_word(w) for w in between)
 
 
 def mark_sites(

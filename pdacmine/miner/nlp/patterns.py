@@ -95,6 +95,9 @@ def symbol_variants(symbol: str, stoplist: frozenset[str]) -> set[str]:
     for v in out:
         if len(v) >= 2 and v[-1].isupper() and v[-1].isalpha():
             extra.add(v + "s")  # CAF -> CAFs, CTC -> CTCs
+        if len(v) >= 4 and v[-1] in "AB" and (v[-2].isdigit() or v[-2] == "R"):
+            # PDGFRB -> PDGFRb, PDGFRβ; HIF1A -> HIF1a, HIF1α
+            extra.update({v[:-1] + v[-1].lower(), v[:-1] + ("α" if v[-1] == "A" else "β")})
         if v.isupper() and v.isalnum() and (len(v) >= 4 or any(c.isdigit() for c in v)):
             title = v[0] + v[1:].lower()  # ZEB1 -> Zeb1, KRAS -> Kras
             if title.lower() not in stoplist:
