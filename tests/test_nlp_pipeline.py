@@ -145,6 +145,10 @@ def test_short_form_defined_as_something_else_is_not_its_vocabulary_concept(nlp:
         ("We saw seeding of the peritoneum and peritoneal carcinomatosis.", {"peritoneum"}),
         ("The cancer recurred in the liver after surgery.", {"liver"}),
         ("Metastases to the liver, lung and peritoneum were counted.", {"liver", "lung", "peritoneum"}),
+        (
+            "Relapse was seen mostly in the liver (51%), then lung (22%) and, rarely, peritoneum.",
+            {"liver", "lung", "peritoneum"},
+        ),
         ("Liver function tests and liver enzymes were normal.", set()),
         ("A second primary lung cancer was found.", set()),
         ("Normal lung tissue served as control.", set()),
