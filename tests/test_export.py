@@ -1,0 +1,194 @@
+"""pdacmine export: every format parsed back (csv module, json, rispy), tool-specific columns, files, BOM."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import rispy
+from click.testing import Result
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from pdacmine.db.findings import refresh_findings
+from pdacmine.miner.export import (
+    ASREVIEW_COLUMNS,
+    RAYYAN_COLUMNS,
+    cell,
+    ris_lines,
+    split_pages,
+    write_csv,
+    write_json,
+    write_ris,
+    write_tsv,
+)
+from tests.builders import add_article, add_evidence, add_search, decide, secondary
+
+RunCli = Callable[..., Result]
+
+TRICKY = 'Granulin, "the" driver;\nof liver\tmetastasis — naïve'
+
+
+@pytest.fixture
+def corpus(engine: Engine) -> None:
+    with Session(engine) as s:
+        a1 = add_article(
+            s, "201", year=2022, title=TRICKY, abstract="Line one.\nLine two, with a comma.",
+            mesh=[secondary("D008113", "Liver Neoplasms"),
+                  {"ui": "D010190", "name": "Pancreatic Neoplasms", "qualifiers": []}],
+            authors=[{"last": "Curie", "fore": "Marie", "initials": "M"}, {"collective": "PDAC Study Group"}],
+            doi="10.1000/x.201", volume="12", issue="3", pages="1123-45", issn="1234-5678",
+            journal_iso="J Pancreat Res", keywords=["granulin", "macrophage"], language="eng",
+        )  # fmt: skip
+        a2 = add_article(s, "202", year=2018, pages="e0123")
+        add_article(s, "203", year=2019)  # extracted, no evidence: excluded by automation
+        e1 = add_evidence(s, a1, mechanism="grn", category="myeloid-immunosuppression", sentence=TRICKY)
+        e2 = add_evidence(s, a2, organ="lung")
+        decide(s, e1, "accepted", note="clear claim")
+        decide(s, e2, "rejected")
+        refresh_findings(s)
+        add_search(s, "pdac", ["201", "202", "203"])
+        s.commit()
+
+
+def out(result: Result) -> str:
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_evidence_csv_is_the_extraction_table(run_cli: RunCli, corpus: None) -> None:
+    rows = list(csv.DictReader(io.StringIO(out(run_cli("export", "evidence", "--status", "all")))))
+    assert len(rows) == 2
+    first = next(r for r in rows if r["pmid"] == "201")
+    assert first["evidence_sentence"] == TRICKY  # commas, quotes, newline, tab, non-ASCII survive
+    assert (first["metastatic_site"], first["metastatic_site_mesh"], first["mechanism_category"]) == (
+        "liver", "D008113", "myeloid-immunosuppression")  # fmt: skip
+    assert (first["review_status"], first["review_note"], first["doi"]) == ("accepted", "clear claim", "10.1000/x.201")
+    default = list(csv.DictReader(io.StringIO(out(run_cli("export", "evidence")))))
+    assert [r["pmid"] for r in default] == ["201"]  # rejected evidence only on request
+
+
+@pytest.mark.parametrize("level", ["findings", "evidence", "articles"])
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "jsonl"])
+def test_every_level_and_format_parses_back(run_cli: RunCli, corpus: None, level: str, fmt: str) -> None:
+    text = out(run_cli("export", level, "--format", fmt, "--status", "all"))
+    if fmt == "json":
+        rows = json.loads(text)
+    elif fmt == "jsonl":
+        rows = [json.loads(line) for line in text.splitlines()]
+    else:
+        rows = list(csv.DictReader(io.StringIO(text), delimiter="\t" if fmt == "tsv" else ","))
+    expected = {"findings": 2, "evidence": 2, "articles": 3}[level]
+    assert len(rows) == expected
+    if level == "articles":
+        by_pmid = {r["pmid"]: r for r in rows}
+        assert by_pmid["201"]["screening"] == "included" and by_pmid["202"]["screening"] == "excluded-by-reviewer"
+        assert by_pmid["203"]["screening"] == "excluded-by-automation"
+        mesh = by_pmid["201"]["mesh"]
+        assert "Liver Neoplasms/secondary" in (mesh if isinstance(mesh, list) else mesh.split("; "))
+
+
+def test_ris_round_trips_through_rispy(run_cli: RunCli, corpus: None) -> None:
+    result = run_cli("export", "articles", "--format", "ris")
+    text = out(result)
+    entries = rispy.loads(text)
+    assert [e["accession_number"] for e in entries] == ["201", "202", "203"]
+    e = entries[0]
+    assert e["type_of_reference"] == "JOUR" and e["title"] == " ".join(TRICKY.split())
+    assert e["authors"] == ["Curie, Marie", "PDAC Study Group"]
+    assert (e["start_page"], e["end_page"], e["volume"], e["number"]) == ("1123", "1145", "12", "3")
+    assert e["doi"] == "10.1000/x.201" and e["year"] == "2022" and e["journal_name"] == e["secondary_title"]
+    assert e["keywords"] == ["Liver Neoplasms/secondary", "Pancreatic Neoplasms", "granulin", "macrophage"]
+    assert e["urls"] == ["https://pubmed.ncbi.nlm.nih.gov/201/"] and e["name_of_database"] == "PubMed"
+    assert e["abstract"] == "Line one. Line two, with a comma." and "included" in e["notes"][0]
+    assert entries[1]["start_page"] == "e0123" and "end_page" not in entries[1]
+    assert text.count("ER  - ") == 3 and b"ER  - \r\n" in result.stdout_bytes  # RIS lines end in CRLF
+
+
+def test_ris_writer_and_reader_agree_on_every_tag() -> None:
+    article = {"pmid": "1", "title": "T", "authors": ["A, B"], "year": 2020, "pages": "5-9", "mesh": ["M/q"]}
+    buf = io.StringIO()
+    assert write_ris([article, {**article, "pmid": "2"}], buf) == 2
+    back = rispy.loads(buf.getvalue())
+    assert len(back) == 2 and back[1]["accession_number"] == "2"
+    tags = [t for t, _ in ris_lines(article)]
+    assert tags[0] == "TY" and tags[-1] == "ER" and tags.count("AU") == 1
+
+
+def test_rayyan_and_asreview_csv_have_exactly_their_columns(run_cli: RunCli, corpus: None) -> None:
+    rayyan = list(csv.DictReader(io.StringIO(out(run_cli("export", "articles", "--format", "rayyan-csv")))))
+    assert tuple(rayyan[0]) == RAYYAN_COLUMNS
+    assert rayyan[0]["key"] == "201" and rayyan[0]["authors"] == "Curie, Marie; PDAC Study Group"
+    asr = list(csv.DictReader(io.StringIO(out(run_cli("export", "articles", "--format", "asreview-csv")))))
+    assert tuple(asr[0]) == ASREVIEW_COLUMNS
+    assert [r["included"] for r in asr] == ["1", "0", ""]  # accepted, all rejected, unseen
+
+
+def test_filters_apply_to_exports(run_cli: RunCli, corpus: None) -> None:
+    rows = list(csv.DictReader(io.StringIO(out(run_cli("export", "articles", "--organ", "hepatic")))))
+    assert [r["pmid"] for r in rows] == ["201"]
+    rows = list(csv.DictReader(io.StringIO(out(run_cli("export", "findings", "--mechanism", "granulin")))))
+    assert [r["finding_key"] for r in rows] == ["grn|-|liver|-"]
+    bad = run_cli("export", "evidence", "--organ", "hepatc")
+    assert bad.exit_code == 3 and "did you mean" in bad.stderr
+
+
+def test_output_file_bom_and_atomic_replace(run_cli: RunCli, corpus: None, tmp_path: Path) -> None:
+    target = tmp_path / "evidence.csv"
+    result = run_cli("export", "evidence", "-o", str(target), "--bom")
+    assert result.exit_code == 0 and "wrote 1 evidence rows to" in result.stderr and result.stdout == ""
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert next(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))["pmid"] == "201"
+    assert not list(tmp_path.glob("*.partial"))
+    target.write_text("previous export")
+    failed = run_cli("export", "evidence", "-o", str(target), "--organ", "nowhere-organ")
+    assert failed.exit_code == 3 and target.read_text() == "previous export"
+    missing = run_cli("export", "evidence", "-o", str(tmp_path / "no" / "dir" / "x.csv"))
+    assert missing.exit_code == 3 and "cannot write" in missing.stderr
+
+
+def test_export_searches_is_the_search_log(run_cli: RunCli, corpus: None) -> None:
+    rows = list(csv.DictReader(io.StringIO(out(run_cli("export", "searches")))))
+    assert len(rows) == 1 and rows[0]["query_name"] == "pdac" and rows[0]["pmids_recorded"] == "3"
+    assert rows[0]["query_sent"] == "pdac[tiab]"
+    same = out(run_cli("prisma", "--search-log"))
+    assert list(csv.DictReader(io.StringIO(same))) == rows
+
+
+def test_pure_writers() -> None:
+    rows: list[dict[str, Any]] = [
+        {"a": 1, "b": ["x", "y"], "c": None, "d": True},
+        {"a": "t\tab", "b": [], "c": {"k": 1}},
+    ]
+    buf = io.StringIO()
+    assert write_tsv(rows, ("a", "b", "c", "d"), buf) == 2
+    assert buf.getvalue().splitlines() == ["a\tb\tc\td", "1\tx; y\t\ttrue", 't ab\t\t{"k": 1}\t']
+    buf = io.StringIO()
+    write_csv(rows, ("a", "b"), buf)
+    assert list(csv.reader(io.StringIO(buf.getvalue())))[2] == ["t\tab", ""]
+    buf = io.StringIO()
+    assert write_json([], ("a",), buf) == 0 and json.loads(buf.getvalue()) == []
+    assert cell([{"k": 1}]) == '[{"k": 1}]' and cell(False) == "false"
+
+
+@pytest.mark.parametrize(
+    ("pages", "expected"),
+    [("123-45", ("123", "145")), ("1123-1130", ("1123", "1130")), ("e0123", ("e0123", None)),
+     ("S12-S15", ("S12", "S15")), ("45", ("45", None)), (None, (None, None)), ("12-4, 20", ("12", "14")),
+     ("iii-iv", ("iii-iv", None))],
+)  # fmt: skip
+def test_split_pages_expands_medline_ranges(pages: str | None, expected: tuple[str | None, str | None]) -> None:
+    assert split_pages(pages) == expected
+
+
+def test_export_help_has_examples(run_cli: RunCli) -> None:
+    for args in (("export", "findings"), ("export", "evidence"), ("export", "articles"), ("export", "searches"),
+                 ("prisma",), ("query",), ("rank",), ("update",)):  # fmt: skip
+        result = run_cli(*args, "--help")
+        assert result.exit_code == 0 and "Example:" in result.stdout, args
