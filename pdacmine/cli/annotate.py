@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -24,14 +24,14 @@ logger = logging.getLogger(__name__)
 _XML_SUFFIXES = (".xml", ".xml.gz", ".gz")
 
 
-def read_jsonl(stream: IO[str], source: str) -> Iterator[dict[str, Any]]:
+def read_jsonl(stream: Iterable[str], source: str) -> Iterator[dict[str, Any]]:
     """Records of a JSONL stream; a line that is not a JSON object raises :class:`ParseError` naming it."""
     for number, line in enumerate(stream, 1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise ParseError(source, f"not valid JSON ({exc.msg})", line=number) from exc
         if not isinstance(record, dict):
             raise ParseError(source, "expected a JSON object with pmid, title and abstract", line=number)

@@ -238,18 +238,19 @@ class SentenceView:
 
 
 def _combinations(s: SentenceMembers, view: SentenceView) -> list[tuple[Any, Any, Any, Any]]:
-    therapies = s.therapies or [None]
+    none: list[Mention | None] = [None]
+    therapies: list[Mention | None] = [*s.therapies] or none
     combos: list[tuple[Any, Any, Any, Any]] = []
     for m in s.mechanisms:
         span = (m.start, m.end)
         organs = [o for o in s.organs if o.sent != m.sent or view.related(span, (o.start, o.end))]
         stages = [x for x in s.stages if x.sent != m.sent or view.related(span, (x.start, x.end))]
         if organs or stages:
-            combos += product([m], stages or [None], organs or [None], therapies)
+            combos += product([m], [*stages] or none, [*organs] or none, therapies)
         elif not m.target and view.drives_metastasis(m):
-            combos += product([m], [None], [None], therapies)
+            combos += product([m], none, none, therapies)
     if not s.mechanisms and s.therapies and s.organs:
-        combos += product([None], s.stages or [None], s.organs, s.therapies)
+        combos += product(none, [*s.stages] or none, s.organs, s.therapies)
     if len(combos) > MAX_TUPLES_PER_SENTENCE:
         combos = [(m, st, o, None) for m, st, o, _ in combos][:MAX_TUPLES_PER_SENTENCE]
     return list(dict.fromkeys(combos))

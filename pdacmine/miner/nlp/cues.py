@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable
+from typing import cast
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 from pdacmine.miner.nlp.mention import doc_text, register_extensions
@@ -97,7 +99,7 @@ def resolve_cues(matches: Iterable[tuple[int, int, str]]) -> dict[str, list[Span
 def build_cue_matcher(nlp: Language, rules: Rules) -> PhraseMatcher:
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     for label, phrases in rules.cues.items():
-        matcher.add(label, list(nlp.tokenizer.pipe(sorted(set(phrases)))))
+        matcher.add(label, list(cast(Tokenizer, nlp.tokenizer).pipe(sorted(set(phrases)))))
     return matcher
 
 

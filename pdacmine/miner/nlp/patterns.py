@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from typing import cast
 
 from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.strings import hash_string
+from spacy.strings import hash_string  # type: ignore[attr-defined]
+from spacy.tokenizer import Tokenizer
 
 from pdacmine.miner.nlp.vocab import Concept, Vocabulary
 
@@ -186,12 +188,13 @@ def variant_map(words: Iterable[str]) -> dict[str, str]:
 def install_variant_norms(nlp: Language, words: Iterable[str]) -> VariantNorms:
     """Make the plural/British spellings of ``words`` share the word's NORM in ``nlp.vocab``."""
     variants = variant_map(words)
-    getter = nlp.vocab.lex_attr_getters.get(NORM)
+    getters = nlp.vocab.lex_attr_getters  # type: ignore[attr-defined]
+    getter = getters.get(NORM)
     if isinstance(getter, VariantNorms):
         getter.variants.update(variants)
     else:
         getter = VariantNorms(getter or str.lower, variants)
-        nlp.vocab.lex_attr_getters[NORM] = getter
+        getters[NORM] = getter
     for variant, base in variants.items():  # lexemes created before the getter was installed
         for cased in {variant, variant.capitalize(), variant.upper()}:
             if cased in nlp.vocab:
@@ -208,7 +211,7 @@ class PatternTokens:
     """
 
     def __init__(self, nlp: Language, norm: Callable[[str], str]) -> None:
-        self.tokenizer = nlp.tokenizer
+        self.tokenizer = cast(Tokenizer, nlp.tokenizer)
         self.norm = norm
         self.memo: dict[str, tuple[tuple[str, str], ...]] = {}
 
@@ -257,7 +260,7 @@ def build_vocab_matchers(nlp: Language, vocab: Vocabulary) -> tuple[PhraseMatche
     orth = PhraseMatcher(nlp.vocab, attr="ORTH")
     for label, (insensitive, sensitive) in forms.items():
         if insensitive:
-            norm.add(label, [tuple(hash_string(n) for _, n in tokens(f)) for f in sorted(insensitive)])
+            norm.add(label, [tuple(hash_string(n) for _, n in tokens(f)) for f in sorted(insensitive)])  # type: ignore[misc]
         if sensitive:
-            orth.add(label, [tuple(hash_string(o) for o, _ in tokens(f)) for f in sorted(sensitive)])
+            orth.add(label, [tuple(hash_string(o) for o, _ in tokens(f)) for f in sorted(sensitive)])  # type: ignore[misc]
     return norm, orth

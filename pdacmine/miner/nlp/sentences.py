@@ -73,7 +73,7 @@ class SentenceFixes:
         starts = sentence_starts(words)
         flags = numpy.full((len(doc), 1), -1, dtype="int32")
         flags[starts, 0] = 1
-        doc.from_array([SENT_START], flags.astype("uint64"))
+        doc.from_array([SENT_START], flags.astype("uint64"))  # type: ignore[arg-type]
         doc._.pdac_sent_starts = starts
         return doc
 

@@ -69,7 +69,7 @@ def make_tokenizer(nlp: Language) -> Tokenizer:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # scispaCy's regex: "Possible set union"
         tokenizer = combined_rule_tokenizer(nlp)
-    infix = tokenizer.infix_finditer.__self__  # type: ignore[attr-defined]
+    infix = tokenizer.infix_finditer.__self__
     tokenizer.infix_finditer = re.compile(f"{infix.pattern}|{_JOINER_INFIX}").finditer
     for abbreviation in ABBREVIATIONS:
         for form in _casings(abbreviation):

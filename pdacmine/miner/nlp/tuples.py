@@ -15,7 +15,7 @@ from pdacmine.miner.nlp.context import sentence_sections
 from pdacmine.miner.nlp.mention import doc_text, doc_words, register_extensions
 from pdacmine.miner.nlp.organs import sentence_bounds
 from pdacmine.miner.nlp.rules import default_rules
-from pdacmine.miner.relations import assemble
+from pdacmine.miner.relations import EvidenceTuple, assemble
 from pdacmine.miner.studytype import document_study_type
 
 
@@ -32,7 +32,7 @@ def sentence_char_spans(doc: Doc, bounds: list[tuple[int, int]]) -> list[tuple[i
     return spans
 
 
-def doc_tuples(doc: Doc, publication_types: list[object] | None = None) -> list:  # type: ignore[type-arg]
+def doc_tuples(doc: Doc, publication_types: list[object] | None = None) -> list[EvidenceTuple]:
     """Tuples of a processed Doc; ``publication_types`` refine the study type."""
     rules = default_rules()
     starts = doc._.pdac_sent_starts or [0]
