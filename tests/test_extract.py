@@ -142,6 +142,15 @@ def test_repeated_sentence_gives_one_evidence_row(engine: Engine) -> None:
         assert session.scalar(select(func.count()).select_from(Evidence)) == 1
 
 
+def test_workers_store_the_same_evidence(engine: Engine, run_cli: Callable[..., Result]) -> None:
+    add_articles(engine)
+    run_cli("extract", "--batch-size", "1")
+    serial = evidence(engine)
+    result = run_cli("extract", "--all", "--workers", "2", "--batch-size", "1")
+    assert result.exit_code == 0 and "extracted 4 article(s)" in result.stdout
+    assert evidence(engine) == serial
+
+
 def test_extract_help_has_an_example(run_cli: Callable[..., Result]) -> None:
     result = run_cli("extract", "--help")
     assert result.exit_code == 0 and "Example:" in result.output

@@ -221,3 +221,23 @@ def test_spans_mirror_the_mentions(nlp: Language) -> None:
         ("ZEB1", "MECHANISM", "zeb1"),
         ("liver metastasis", "ORGAN", "liver"),
     ]
+
+
+def test_an_installed_model_runs_first_and_its_sentences_are_used(tmp_path: Path) -> None:
+    import spacy
+
+    model = spacy.blank("en")
+    model.add_pipe("sentencizer")
+    model.to_disk(tmp_path / "model")
+    nlp = build_pipeline(model=str(tmp_path / "model"))
+    assert nlp.pipe_names[:2] == ["pdac_sentence_fixes", "sentencizer"]
+    doc = nlp("Pancreatic cancer\nLiver metastases were frequent. They grew fast.")
+    assert [doc[s].text for s in doc._.pdac_sent_starts] == [s[0].text for s in doc.sents]
+    assert {m.key for m in doc._.pdac_mentions if m.site} == {"liver"}
+
+
+def test_a_missing_model_is_a_clear_input_error() -> None:
+    from pdacmine.errors import InputError
+
+    with pytest.raises(InputError, match="not installed; the default pipeline needs none"):
+        build_pipeline(model="en_core_sci_not_here")

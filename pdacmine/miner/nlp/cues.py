@@ -19,7 +19,6 @@ from spacy.tokens import Doc
 from pdacmine.miner.nlp.mention import doc_text, register_extensions
 from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.sections import section_starts
-from pdacmine.miner.nlp.sentences import get_sent_starts
 
 #: Cue groups inside which the longest match wins ("was not observed" hides its "not").
 EXCLUSIVE_GROUPS = (("NEG_PRE", "NEG_POST", "PSEUDO_NEG"), ("PANCREATIC", "PANCREAS_AS_SITE", "OTHER_PRIMARY"))
@@ -107,9 +106,11 @@ def build_cue_matcher(nlp: Language, rules: Rules) -> PhraseMatcher:
 class CueMatcher:
     """Finds the trigger phrases of ``context_rules.json`` (negation, hedging, polarity, sites...)."""
 
-    def __init__(self, nlp: Language, name: str = "pdac_cues") -> None:
+    def __init__(self, nlp: Language, name: str = "pdac_cues", resync_sentences: bool = False) -> None:
         register_extensions()
         self.name = name
+        #: after a model's parser or sentencizer, take the sentences from ``doc.sents``
+        self.resync_sentences = resync_sentences
         self.rules = default_rules()
         self.matcher = build_cue_matcher(nlp, self.rules)
         self._labels = {nlp.vocab.strings.add(label): label for label in self.rules.cues}
@@ -118,6 +119,6 @@ class CueMatcher:
         found = ((start, end, self._labels[match_id]) for match_id, start, end in self.matcher(doc))
         doc._.pdac_cues = CueIndex(resolve_cues(found))
         doc._.pdac_sections = section_starts(doc_text(doc), self.rules)
-        if doc._.pdac_sent_starts is None or doc.has_annotation("DEP"):
-            doc._.pdac_sent_starts = get_sent_starts(doc)
+        if self.resync_sentences or doc._.pdac_sent_starts is None:
+            doc._.pdac_sent_starts = [s.start for s in doc.sents] if len(doc) else []
         return doc

@@ -77,8 +77,9 @@ def build_pipeline(
         nlp.add_pipe("pdac_sentence_fixes")
     nlp.tokenizer = make_tokenizer(nlp)
     nlp.add_pipe("pdac_abbreviations")
+    configs = {"pdac_entity_matcher": {"spans_key": spans_key}, "pdac_cues": {"resync_sentences": bool(model)}}
     for name in PDAC_COMPONENTS:
-        nlp.add_pipe(name, config={"spans_key": spans_key} if name == "pdac_entity_matcher" else {})
+        nlp.add_pipe(name, config=configs.get(name, {}))
     if vocab is not None:
         nlp.get_pipe("pdac_entity_matcher").set_vocabulary(nlp, vocab)  # type: ignore[attr-defined]
     return nlp

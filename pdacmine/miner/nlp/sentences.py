@@ -76,10 +76,3 @@ class SentenceFixes:
         doc.from_array([SENT_START], flags.astype("uint64"))  # type: ignore[arg-type]
         doc._.pdac_sent_starts = starts
         return doc
-
-
-def get_sent_starts(doc: Doc) -> list[int]:
-    """First token of each sentence; after a statistical parser (``--model``), its sentences win."""
-    if doc.has_annotation("DEP") or doc._.pdac_sent_starts is None:
-        return [s.start for s in doc.sents]
-    return list(doc._.pdac_sent_starts)
