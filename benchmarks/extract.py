@@ -4,7 +4,9 @@ Prints abstracts/s for
 
 1. the tokenizer-only pass: scispaCy tokenizer + sentence splitting (``tokenizer_pipeline()``);
 2. ``annotate_records`` on one process (the full pipeline plus JSON-ready output);
-3. ``annotate_records`` with ``--workers`` processes, and its speed-up over one process;
+3. ``annotate_records`` with ``--workers`` processes, its wall speed-up over one process and
+   the workers' CPU-time rate (their parallel efficiency, which other jobs on the machine do not
+   distort);
 
 plus the pipeline build time and the peak RSS with the full vocabulary loaded. Single-process
 rates are given in CPU time (robust when other jobs share the machine) and wall time.
@@ -111,6 +113,11 @@ def timed(run: Callable[[], Any]) -> tuple[float, float]:
     return time.process_time() - cpu, time.perf_counter() - wall
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_mb() -> tuple[float, float]:
     """Peak RSS of this process and of its largest finished child, in MB (Linux reports KiB)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -141,9 +148,11 @@ def main(argv: list[str] | None = None) -> int:
 
     tok_cpu, tok_wall = timed(lambda: sum(1 for _ in tokenizer.pipe(texts, batch_size=args.batch_size)))
     one_cpu, one_wall = timed(lambda: sum(1 for _ in annotate_records(records, batch_size=args.batch_size)))
+    children_before = _children_cpu()
     _, par_wall = timed(
         lambda: sum(1 for _ in annotate_records(records, batch_size=args.batch_size, workers=args.workers))
     )
+    children_cpu = _children_cpu() - children_before
     own_rss, child_rss = peak_rss_mb()
 
     def rate(seconds: float) -> float:
@@ -158,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'pass':38s} {'CPU abstracts/s':>16s} {'wall abstracts/s':>17s}")
     print(f"{'tokenizer + sentences only':38s} {rate(tok_cpu):16.0f} {rate(tok_wall):17.0f}")
     print(f"{'annotate, 1 process':38s} {rate(one_cpu):16.0f} {rate(one_wall):17.0f}")
-    print(f"{f'annotate, {args.workers} workers':38s} {'':16s} {rate(par_wall):17.0f}")
+    print(f"{f'annotate, {args.workers} workers':38s} {rate(children_cpu):16.0f} {rate(par_wall):17.0f}")
     print()
     ratio = tok_cpu / one_cpu if one_cpu else 0.0
     speedup = one_wall / par_wall if par_wall else 0.0
@@ -170,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for text, ok in checks:
         print(f"  [{'ok' if ok else 'below target'}] {text}")
+    efficiency = rate(children_cpu) / rate(one_cpu) if children_cpu and one_cpu else 0.0
+    print(f"  workers' CPU efficiency: {efficiency:.2f} of the 1-process CPU rate per core", end="")
+    busy = os.getloadavg()[0] >= (os.cpu_count() or 1)
+    print(" (other jobs hold the cores: the wall speed-up is bounded by them)" if busy else "")
     return 0
 
 
