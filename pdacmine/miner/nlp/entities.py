@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from pdacmine.miner.nlp.mention import Mention, doc_text, doc_words, register_extensions
@@ -166,23 +167,36 @@ class EntityMatcher:
         register_extensions()
         self.name = name
         self.spans_key = spans_key
-        self.vocabulary = default_vocabulary()
         self.rules = default_rules()
-        self.norm_matcher, self.orth_matcher = build_vocab_matchers(nlp, self.vocabulary)
+        self.nlp = nlp
         self.strings = nlp.vocab.strings
+        self._vocabulary: Vocabulary | None = None
+        self._matchers: tuple[PhraseMatcher, PhraseMatcher] | None = None
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The vocabulary matched (the default one unless :meth:`set_vocabulary` chose another)."""
+        if self._vocabulary is None:
+            self.set_vocabulary(self.nlp, default_vocabulary())
+        assert self._vocabulary is not None
+        return self._vocabulary
 
     def set_vocabulary(self, nlp: Language, vocabulary: Vocabulary) -> None:
-        """Use another vocabulary (``build_pipeline(vocab=...)``)."""
-        self.vocabulary = vocabulary
-        self.norm_matcher, self.orth_matcher = build_vocab_matchers(nlp, vocabulary)
+        """Match ``vocabulary`` (built here, once: a few seconds for the full vocabulary)."""
+        self._vocabulary = vocabulary
+        self._matchers = build_vocab_matchers(nlp, vocabulary)
 
     def raw_matches(self, doc: Doc) -> list[RawMatch]:
         out = []
-        for match_id, start, end in self.norm_matcher(doc):
+        if self._matchers is None:
+            self.set_vocabulary(self.nlp, default_vocabulary())
+        assert self._matchers is not None
+        norm_matcher, orth_matcher = self._matchers
+        for match_id, start, end in norm_matcher(doc):
             facet, key = self.strings[match_id].split(":", 1)
             out.append(RawMatch(start, end, facet, key))
         ambiguous = self.rules.ambiguous_symbols
-        for match_id, start, end in self.orth_matcher(doc):
+        for match_id, start, end in orth_matcher(doc):
             ambiguous_here = end - start == 1 and doc[start].text in ambiguous
             if ambiguous_here and not keep_ambiguous_symbol([t.text for t in doc[end : end + 3]], self.rules):
                 continue

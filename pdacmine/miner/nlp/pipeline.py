@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from typing import Any
 from pathlib import Path
 
 import spacy
@@ -77,11 +78,14 @@ def build_pipeline(
         nlp.add_pipe("pdac_sentence_fixes")
     nlp.tokenizer = make_tokenizer(nlp)
     nlp.add_pipe("pdac_abbreviations")
-    configs = {"pdac_entity_matcher": {"spans_key": spans_key}, "pdac_cues": {"resync_sentences": bool(model)}}
+    configs: dict[str, dict[str, Any]] = {
+        "pdac_entity_matcher": {"spans_key": spans_key},
+        "pdac_cues": {"resync_sentences": bool(model)},
+    }
     for name in PDAC_COMPONENTS:
         nlp.add_pipe(name, config=configs.get(name, {}))
-    if vocab is not None:
-        nlp.get_pipe("pdac_entity_matcher").set_vocabulary(nlp, vocab)  # type: ignore[attr-defined]
+    matcher = nlp.get_pipe("pdac_entity_matcher")
+    matcher.set_vocabulary(nlp, vocab or default_vocabulary())  # type: ignore[attr-defined]
     return nlp
 
 
