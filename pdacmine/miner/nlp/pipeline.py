@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import spacy
 from spacy.language import Language
