@@ -152,6 +152,7 @@ def test_short_form_defined_as_something_else_is_not_its_vocabulary_concept(nlp:
         ("Liver function tests and liver enzymes were normal.", set()),
         ("A second primary lung cancer was found.", set()),
         ("Normal lung tissue served as control.", set()),
+        ("Lung metastases from breast cancer were excluded, unlike the PDAC liver metastases.", {"liver"}),
     ],
 )
 def test_organ_is_a_site_only_in_a_metastasis_context(nlp: Language, sentence: str, expected: set[str]) -> None:

@@ -61,7 +61,8 @@ def _local_site(m: Mention, cues: CueIndex, sent: tuple[int, int], window: int, 
     a, b = max(sent[0], m.start - window), min(sent[1], m.end + window)
     if cues.starting_at("NORMAL_AFTER", m.end) or cues.ending_at("NORMAL_BEFORE", m.start):
         return False
-    if any(s < m.end and m.start < e for s, e in cues.within("OTHER_PRIMARY", m.start - 6, m.end)):
+    # "lung cancer", "breast cancer lung metastasis", "liver metastases from colorectal cancer"
+    if any(e >= m.start for _, e in cues.within("OTHER_PRIMARY", m.start - 6, m.end + 4)):
         return False
     if cues.any_within("OTHER_PRIMARY", *sent) and not cues.any_within("PANCREATIC", *sent):
         return False
