@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from pdacmine.cli.context import AppContext, pass_app
 from pdacmine.db.lock import writer_lock
 from pdacmine.miner.extract import extract_pending
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr (only on a terminal) fed by ``on_progress(done, total)``."""
+    if not enabled:
+        yield None
+        return
+    columns = (TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("extract", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 @click.command("extract")
@@ -36,24 +56,10 @@ def extract_command(app: AppContext, all_: bool, workers: int, batch_size: int, 
       PDACMINE_VOCAB=my_terms.tsv pdacmine extract
     """
     engine = app.engine
-    show_progress = not app.quiet and sys.stderr.isatty()
-
-    def progress(done: int, total: int) -> None:
-        click.echo(f"\rextracting: {done:,}/{total:,} articles", nl=False, err=True)
-
-    try:
-        with writer_lock(engine):
-            summary = extract_pending(
-                engine,
-                all_=all_,
-                workers=workers,
-                batch_size=batch_size,
-                model=model,
-                on_progress=progress if show_progress else None,
-            )
-    finally:
-        if show_progress:
-            click.echo("\r\x1b[K", nl=False, err=True)
+    with writer_lock(engine), progress_bar(enabled=not app.quiet and sys.stderr.isatty()) as progress:
+        summary = extract_pending(
+            engine, all_=all_, workers=workers, batch_size=batch_size, model=model, on_progress=progress
+        )
     if summary.pending == 0:
         app.say(f"nothing to extract: every article is up to date (extractor {summary.extractor_version})")
     else:
