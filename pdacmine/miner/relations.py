@@ -184,7 +184,10 @@ def confidence(t: EvidenceTuple, explicit_trigger: bool, distance: int, rules: R
     return round(min(c["ceiling"], max(c["floor"], score)), 3)
 
 
-_PEER_WORDS = frozenset({",", "and", "or", "/", "as", "well", "the", "of", "-", ";", "(", ")", "both", "nor"})
+_PEER_WORDS = frozenset(
+    {",", "and", "or", "/", "as", "well", "the", "of", "-", ";", "(", ")", "both", "nor", "particular", "particularly",
+     "especially", "notably", "including", "such", "e.g.", "i.e.", "also", "even"}
+)  # fmt: skip
 _LINKS = ("PROMOTE", "SUPPRESS", "ASSOC", "LINK")
 
 
