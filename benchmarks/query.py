@@ -54,8 +54,11 @@ CATEGORIES = [
 ]  # fmt: skip
 CLASSES = ["chemotherapy", "targeted", "immunotherapy", "stroma-targeting", "radiotherapy", "surgery", "locoregional"]
 STUDY = [("clinical", 30), ("human-tissue", 20), ("animal", 20), ("in-vitro", 20), ("review", 5), ("other", 5)]
-WORDS = ("pancreatic tumour cells metastasis liver lung invasion migration stroma macrophages exosomes "
-         "expression increased decreased associated patients mice model signalling survival niche").split()  # fmt: skip
+WORDS = [
+    "pancreatic", "tumour", "cells", "metastasis", "liver", "lung", "invasion", "migration", "stroma", "macrophages",
+    "exosomes", "expression", "increased", "decreased", "associated", "patients", "mice", "model", "signalling",
+    "survival", "niche",
+]  # fmt: skip
 
 
 def _weighted(rng: random.Random, pairs: list[tuple[Any, int]]) -> Any:
@@ -77,10 +80,11 @@ def _articles(rng: random.Random, n: int) -> Iterator[tuple[Any, ...]]:
         if rng.random() < 0.3:
             mesh.append({"ui": ORGAN_MESH[organ], "name": f"{organ} Neoplasms", "major": False,
                          "qualifiers": [{"ui": "Q000556", "name": "secondary", "major": True}]})  # fmt: skip
-        authors = [{"last": f"Name{rng.randrange(9999)}", "fore": "Ann", "initials": "A"} for _ in range(rng.randint(1, 6))]
+        authors = [{"last": f"Name{rng.randrange(9999)}", "fore": "Ann"} for _ in range(rng.randint(1, 6))]
         abstract = " ".join(rng.choice(WORDS) for _ in range(200))
         yield (str(10_000_000 + i), 1, f"Study {i} of {organ} metastasis in pancreatic cancer", abstract, "[]",
-               "Journal of Synthetic Oncology", "J Synth Oncol", "1234-5678", str(rng.randint(1, 60)), str(rng.randint(1, 12)),
+               "Journal of Synthetic Oncology", "J Synth Oncol", "1234-5678", str(rng.randint(1, 60)),
+               str(rng.randint(1, 12)),
                f"{rng.randint(1, 900)}-{rng.randint(1, 99)}", year, f"{year}-{rng.randint(1, 12):02d}-01",
                f"10.1000/synth.{i}", "eng", "[]", "[]", json.dumps(mesh), "[]", json.dumps(authors),
                rng.random() < 0.001, False, "eutils", "2025-01-01 00:00:00", "2025-01-01 00:00:00")  # fmt: skip
@@ -89,9 +93,9 @@ def _articles(rng: random.Random, n: int) -> Iterator[tuple[Any, ...]]:
 ARTICLE_COLS = ("pmid, version, title, abstract, abstract_sections, journal, journal_iso, issn, volume, issue, pages, "
                 "pub_year, pub_date, doi, language, publication_types, keywords, mesh, chemicals, authors, retracted, "
                 "deleted, source, first_seen, last_updated")  # fmt: skip
-EVIDENCE_COLS = ("evidence_key, article_id, pmid, sentence, start, \"end\", section, mechanism_key, mechanism_category, "
-                 "stage, organ, therapy_key, therapy_class, polarity, negated, hedged, study_type, confidence, spans, "
-                 "extractor_version, created_at")  # fmt: skip
+EVIDENCE_COLS = ("evidence_key, article_id, pmid, sentence, start, \"end\", section, mechanism_key, "
+                 "mechanism_category, stage, organ, therapy_key, therapy_class, polarity, negated, hedged, "
+                 "study_type, confidence, spans, extractor_version, created_at")  # fmt: skip
 
 
 def _evidence(rng: random.Random, n_articles: int, per_article: int) -> Iterator[tuple[Any, ...]]:
@@ -165,7 +169,8 @@ def build(path: Path, n_articles: int, per_article: int, seed: int = 4) -> float
         "'bench')",
         (n_articles, n_articles, n_articles),
     )
-    con.executemany("INSERT INTO search_hits (run_id, pmid) VALUES (1, ?)", ((str(10_000_000 + i),) for i in range(n_articles)))
+    hits = ((str(10_000_000 + i),) for i in range(n_articles))
+    con.executemany("INSERT INTO search_hits (run_id, pmid) VALUES (1, ?)", hits)
     con.commit()
     con.execute("ANALYZE")
     con.close()
@@ -173,24 +178,62 @@ def build(path: Path, n_articles: int, per_article: int, seed: int = 4) -> float
 
 
 def _peak_mb() -> float:
+    """This process's peak RSS (VmHWM; ru_maxrss would include the parent's across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child_refresh(db: str, mode: str) -> None:
-    """Run in a subprocess: one refresh; prints JSON (seconds, findings, peak RSS)."""
+def child_refresh(db: str, mode: str) -> dict[str, Any]:
+    """One refresh (full, or incremental for 100 articles)."""
     from pdacmine.db import make_engine, session_scope
     from pdacmine.db.findings import refresh_findings
 
     engine = make_engine(db)
     with session_scope(engine) as session:
-        ids = None if mode == "full" else list(range(1, 101))
         t0 = time.perf_counter()
-        n = refresh_findings(session, ids)
-    elapsed = time.perf_counter() - t0
-    print(json.dumps({"seconds": elapsed, "findings": n, "peak_mb": _peak_mb()}))
+        n = refresh_findings(session, None if mode == "full" else list(range(1, 101)))
+    return {"seconds": time.perf_counter() - t0, "findings": n}
+
+
+def child_export(db: str, out: str) -> dict[str, Any]:
+    """``pdacmine export evidence --format csv`` in this process, as a user runs it."""
+    from pdacmine.cli import main as pdacmine_main
+
+    t0 = time.perf_counter()
+    try:
+        pdacmine_main(["--db", db, "-q", "export", "evidence", "--status", "all", "--format", "csv", "-o", out])
+    except SystemExit as exc:
+        if exc.code:
+            raise
+    return {"seconds": time.perf_counter() - t0, "rows": sum(1 for _ in open(out, encoding="utf-8")) - 1}
+
+
+def child_dump(db: str, out: str) -> dict[str, Any]:
+    """Baseline: the evidence table straight from sqlite3 into csv.writer (no joins, no pdacmine)."""
+    import csv
+
+    t0 = time.perf_counter()
+    con = sqlite3.connect(db.split("sqlite:///", 1)[1])
+    with open(out, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        cur = con.execute("SELECT * FROM evidence")
+        writer.writerow([d[0] for d in cur.description])
+        n = 0
+        for row in cur:
+            writer.writerow(row)
+            n += 1
+    return {"seconds": time.perf_counter() - t0, "rows": n}
+
+
+CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
+    "refresh": child_refresh, "export": child_export, "dump": child_dump,
+}  # fmt: skip
 
 
 def _child(*args: str) -> dict[str, Any]:
+    """Run one measurement in a fresh process, so its peak RSS is its own."""
     out = subprocess.run([sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -203,17 +246,73 @@ def _percentiles(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
         fn()
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
 
 
 def measure_refresh(db: str) -> None:
-    full = _child("refresh", db, "full")
-    again = _child("refresh", db, "full")
-    inc = _child("refresh", db, "incremental")
-    print("(a) ranking")
-    print(f"  full refresh, first run     {full['seconds']:7.1f} s  {full['findings']:>9,} findings  peak RSS {full['peak_mb']:5.0f} MB")
-    print(f"  full refresh, again         {again['seconds']:7.1f} s  {again['findings']:>9,} findings  peak RSS {again['peak_mb']:5.0f} MB")
-    print(f"  incremental (100 articles)  {inc['seconds']:7.2f} s  {inc['findings']:>9,} findings  peak RSS {inc['peak_mb']:5.0f} MB")
+    print("(a) ranking: refresh_findings")
+    for label, mode in (("full, first run", "full"), ("full, nothing changed", "full"),
+                        ("incremental, 100 articles", "incremental")):  # fmt: skip
+        r = _child("refresh", db, mode)
+        written = f"{r['findings']:>9,} findings written"
+        print(f"  {label:<28}{r['seconds']:8.1f} s  {written}  peak RSS {r['peak_mb']:5.0f} MB")
+
+
+QUERIES: list[tuple[str, str, dict[str, Any]]] = [
+    ("top 50, no filter (baseline)", "findings", {}),
+    ("organ", "findings", {"organ": ["lung"]}),
+    ("organ + stage", "findings", {"organ": ["liver"], "stage": ["colonization"]}),
+    ("mechanism category", "findings", {"mechanism": ["hypoxia"]}),
+    ("therapy class", "findings", {"therapy": ["immunotherapy"]}),
+    ("organ + therapy class", "findings", {"organ": ["peritoneum"], "therapy": ["chemotherapy"]}),
+    ("min-papers 20", "findings", {"min_papers": 20}),
+    ("status accepted", "findings", {"status": "accepted"}),
+    ("since 2020 (evidence-level)", "findings", {"since": "2020"}),
+    ("organ + study type clinical", "findings", {"organ": ["bone"], "study_type": ["clinical"]}),
+    ("text search, 2 words", "findings", {"text": "exosomes niche"}),
+    ("evidence: organ", "evidence", {"organ": ["liver"]}),
+    ("evidence: organ + since", "evidence", {"organ": ["brain"], "since": "2020"}),
+    ("evidence: text search", "evidence", {"text": "exosomes niche"}),
+]
+
+
+def measure_queries(db: str, runs: int) -> None:
+    """What ``pdacmine query`` does for a table: 51 rows (to know if there are more) + the findings count."""
+    from sqlalchemy.orm import Session
+
+    from pdacmine.db import exports as q
+    from pdacmine.db import make_engine
+    from pdacmine.db.filters import resolve_filters
+
+    engine = make_engine(db)
+    print(f"(b) query latency, {runs} runs each (p50 / p95 in ms; ratio = p50 / baseline p50)")
+    base = None
+    with engine.connect() as conn:
+        for label, level, opts in QUERIES:
+            with Session(engine) as session:
+                f = resolve_filters(session, **opts)
+
+            def run(f: Any = f, level: str = level) -> None:
+                if level == "evidence":
+                    list(q.evidence_rows(conn, f, limit=51, linked_only=True))
+                else:
+                    list(q.finding_rows(conn, f, limit=51))
+                    if not f.has_evidence_terms:
+                        q.count_findings(conn, f)
+
+            p50, p95 = _percentiles(run, runs)
+            base = base or p50
+            print(f"  {label:<32}{p50:8.1f} {p95:8.1f}   x{p50 / base:5.1f}")
+
+
+def measure_export(db: str, tmp: Path) -> None:
+    print("(c) export of every evidence row as CSV (one process each)")
+    dump = _child("dump", db, str(tmp / "dump.csv"))
+    exp = _child("export", db, str(tmp / "export.csv"))
+    for label, r in (("sqlite3 -> csv (baseline)", dump), ("pdacmine export evidence", exp)):
+        rate = r["rows"] / r["seconds"]
+        print(f"  {label:<28}{r['rows']:>10,} rows {r['seconds']:7.1f} s {rate:>9,.0f} rows/s  "
+              f"peak RSS {r['peak_mb']:5.0f} MB  x{r['seconds'] / dump['seconds']:4.1f}")  # fmt: skip
 
 
 def main() -> None:
@@ -222,19 +321,29 @@ def main() -> None:
     parser.add_argument("--per-article", type=int, default=10, help="evidence rows per article (default 10)")
     parser.add_argument("--db", type=Path, help="SQLite file to build (reused if it exists)")
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--skip", action="append", default=[], choices=["refresh", "queries", "export"])
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child_refresh(args.child[1], args.child[2])
+        result = CHILDREN[args.child[0]](*args.child[1:])
+        print(json.dumps({**result, "peak_mb": _peak_mb()}))
         return
     print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}")
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "bench.db"
         if not path.exists():
-            seconds = args.articles * (1 + args.per_article) / build(path, args.articles, args.per_article)
-            print(f"built {args.articles:,} articles + {args.articles * args.per_article:,} evidence: {seconds:,.0f} rows/s")
+            rows = args.articles * (1 + args.per_article)
+            seconds = build(path, args.articles, args.per_article)
+            print(f"built {args.articles:,} articles + {args.articles * args.per_article:,} evidence rows "
+                  f"in {seconds:.0f} s ({rows / seconds:,.0f} rows/s)")  # fmt: skip
         db = f"sqlite:///{path}"
-        measure_refresh(db)
+        if "refresh" not in args.skip:
+            measure_refresh(db)
+        if "queries" not in args.skip:
+            measure_queries(db, args.runs)
+        if "export" not in args.skip:
+            measure_export(db, Path(tmp))
+    print("targets: filtered finding queries p50 < 100 ms, p95 < 300 ms; export < 60 s and < 300 MB")
 
 
 if __name__ == "__main__":

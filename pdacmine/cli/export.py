@@ -80,7 +80,8 @@ def _export_command(level: str, formats: tuple[str, ...], sorts: dict[str, Any],
             if level == "findings":
                 n = WRITERS[fmt](q.finding_rows(conn, filters, sort=sort, limit=limit), q.FINDING_COLUMNS, out)
             elif level == "evidence":
-                n = WRITERS[fmt](q.evidence_rows(conn, filters, sort=sort, limit=limit), q.EVIDENCE_COLUMNS, out)
+                rows = q.evidence_rows(conn, filters, sort=sort, limit=limit, spans_as_text=fmt in ("csv", "tsv"))
+                n = WRITERS[fmt](rows, q.EVIDENCE_COLUMNS, out)
             else:
                 n = write_articles(q.article_rows(conn, filters, sort=sort, limit=limit), q.ARTICLE_COLUMNS, fmt, out)
         _done(app, n, level if level != "evidence" else "evidence rows", output)

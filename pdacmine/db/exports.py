@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, case, exists, false, func, select
+from sqlalchemy import Connection, Select, Text, case, cast, exists, false, func, select
 from sqlalchemy.sql import ColumnElement
 
 from pdacmine.db.filters import Filters, apply_articles, apply_evidence, apply_findings, evidence_from
@@ -148,12 +148,15 @@ def evidence_rows(
     limit: int | None = None,
     offset: int = 0,
     linked_only: bool = False,
+    spans_as_text: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Evidence with its effective slots (the finding's, after corrections) and its review state.
 
-    ``linked_only`` skips evidence not yet ranked into a finding (see :func:`evidence_from`).
+    ``linked_only`` skips evidence not yet ranked into a finding (see :func:`evidence_from`);
+    ``spans_as_text`` passes the spans through as their JSON text (for CSV/TSV: no decoding).
     """
-    stmt = evidence_select(filters, *_EVIDENCE_COLS, linked_only=linked_only)
+    columns = (*_EVIDENCE_COLS[:-1], cast(E.spans, Text) if spans_as_text else E.spans)
+    stmt = evidence_select(filters, *columns, linked_only=linked_only)
     stmt = _page(_sorted(stmt, EVIDENCE_SORTS, sort, "evidence"), limit, offset)
     for r in _stream(conn, stmt):
         linked = r[6] is not None
@@ -173,7 +176,7 @@ def evidence_rows(
             "finding_key": r[13], "finding_score": round(r[14], 4) if r[14] is not None else None,
             "review_status": r[31] or "unreviewed", "reviewer": r[32],
             "decided_at": r[33].isoformat() if r[33] else None, "review_note": r[34], "corrected": bool(corrections),
-            "extractor_version": r[36], "evidence_key": r[37], "spans": r[38] or [],
+            "extractor_version": r[36], "evidence_key": r[37], "spans": r[38] or ("[]" if spans_as_text else []),
         }  # fmt: skip
 
 

@@ -184,8 +184,7 @@ class _Resolver:
         cats: list[str] = []
         for text in self.split(facet, terms):
             low = text.strip().lower()
-            concepts = self.vocab.lookup(facet, text)
-            found_keys = [c.key for c in concepts]
+            found_keys = [c.key for c in self.vocab.lookup(facet, text)]
             if facet == "THERAPY" and found_keys:  # a drug also finds the regimens that contain it
                 found_keys += [c.key for c in self.vocab.by_facet(facet) if set(c.components) & set(found_keys)]
             cat = by_name.get(low) or (low if low in known_cats else None)
@@ -195,10 +194,13 @@ class _Resolver:
                 cat = low if low in db_cats else None
                 if not found_keys and cat is None:
                     raise _unknown(kind, text, self.vocab, facet, known_cats | db_keys | db_cats)
+            if cat:  # a concept of the chosen category adds nothing (and one condition is faster)
+                found_keys = [k for k in found_keys if getattr(self.vocab.get(facet, k), "category", None) != cat]
             keys += found_keys
             cats += [cat] if cat else []
-            shown = [*(f"category {cat}" for _ in [0] if cat), *found_keys[:6]]
-            self.resolved.append((text, ",".join(shown) + (",..." if len(found_keys) > 6 else "")))
+            shown = [*([f"category {cat}"] if cat else []), *found_keys[:6]]
+            self.resolved.append((text, ", ".join(shown) + (", ..." if len(found_keys) > 6 else "")))
+        keys = [k for k in keys if getattr(self.vocab.get(facet, k), "category", None) not in cats]
         return tuple(dict.fromkeys(keys)), tuple(dict.fromkeys(cats))
 
 
@@ -289,12 +291,13 @@ def _facet_terms(f: Filters, target: Any) -> list[ColumnElement[bool]]:
         out.append(target.organ.in_(f.organs))
     if f.stages:
         out.append(target.stage.in_(f.stages))
-    if f.mechanism_keys or f.mechanism_categories:
-        out.append(
-            or_(target.mechanism_key.in_(f.mechanism_keys), target.mechanism_category.in_(f.mechanism_categories))
-        )
-    if f.therapy_keys or f.therapy_classes:
-        out.append(or_(target.therapy_key.in_(f.therapy_keys), target.therapy_class.in_(f.therapy_classes)))
+    for keys, cats, key_col, cat_col in (
+        (f.mechanism_keys, f.mechanism_categories, target.mechanism_key, target.mechanism_category),
+        (f.therapy_keys, f.therapy_classes, target.therapy_key, target.therapy_class),
+    ):
+        either = [*([key_col.in_(keys)] if keys else []), *([cat_col.in_(cats)] if cats else [])]
+        if either:
+            out.append(or_(*either) if len(either) > 1 else either[0])
     if f.min_papers:
         out.append(target.n_papers >= f.min_papers)
     return out

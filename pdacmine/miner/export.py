@@ -25,9 +25,12 @@ _PAGES = re.compile(r"^([A-Za-z]*)(\d+)(?:\s*[-\u2013]\s*([A-Za-z]*)(\d+))?$")
 
 def cell(value: Any) -> str:
     """One CSV/TSV cell: lists joined with "; ", mappings as JSON, booleans as true/false, None empty."""
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[no-any-return]
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "true" if value else "false"
     if isinstance(value, list | tuple):
         if any(isinstance(v, Mapping) for v in value):
@@ -38,8 +41,18 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+#: Values the csv module writes as they are (None becomes an empty field).
+_AS_IS = frozenset({str, int, float, type(None)})
+_BREAKS = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+
+
 def one_line(text: Any) -> str:
     return _SPACE.sub(" ", cell(text)).strip()
+
+
+def _tsv_cell(value: Any) -> str:
+    text = cell(value)
+    return text.translate(_BREAKS) if ("\t" in text or "\n" in text or "\r" in text) else text
 
 
 def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: TextIO) -> int:
@@ -47,8 +60,9 @@ def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: Te
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     n = 0
+    as_is = _AS_IS
     for row in rows:
-        writer.writerow([cell(row.get(c)) for c in columns])
+        writer.writerow([v if type(v) in as_is else cell(v) for v in map(row.get, columns)])
         n += 1
     return n
 
@@ -58,7 +72,7 @@ def write_tsv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: Te
     out.write("\t".join(columns) + "\n")
     n = 0
     for row in rows:
-        out.write("\t".join(one_line(row.get(c)) for c in columns) + "\n")
+        out.write("\t".join(_tsv_cell(v) for v in map(row.get, columns)) + "\n")
         n += 1
     return n
 

@@ -97,3 +97,9 @@ class Finding(Base):
     #: The terms of the score formula, for ``rank --explain``.
     score_detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    #: (facet, score): filtered queries read findings best-first (migration 0004).
+    __table_args__ = tuple(
+        Index(f"ix_findings_{c}_score", c, "score")
+        for c in ("organ", "stage", "mechanism_key", "mechanism_category", "therapy_key", "therapy_class")
+    )
