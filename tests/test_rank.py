@@ -246,3 +246,32 @@ def test_incremental_refresh_with_no_articles_is_a_no_op(engine: Engine) -> None
         _corpus(s)
         refresh_findings(s, reference_year=YEAR)
         assert refresh_findings(s, [], reference_year=YEAR) == 0
+
+
+# --- the rank command ------------------------------------------------------------------------------
+
+
+def test_rank_command_and_explain(engine: Engine, run_cli: Any) -> None:
+    with Session(engine) as s:
+        c = _corpus(s)
+        decide(s, c["e"][1], "accepted")
+        s.commit()
+    result = run_cli("rank")
+    assert result.exit_code == 0 and result.stdout.startswith("ranked 3 findings (3 new, changed or removed)")
+    text = run_cli("rank", "--explain", "zeb1|-|liver|-")
+    assert text.exit_code == 0, text.stderr
+    out = text.stdout
+    assert "direction promotes" in out and "2 supporting paper(s), 1 contradicting" in out
+    assert "study type x confidence x hedging x recency x MeSH x retraction" in out
+    assert "* accepted by a reviewer" in out and "hedged x0.6" in out and "MeSH corroboration +0.5" in out
+    pmid1 = next(line for line in out.splitlines() if line.strip().startswith("1 "))
+    assert pmid1.split()[2:4] == ["support", "clinical"] and pmid1.split()[-3] == "1.50"  # MeSH-corroborated
+    doc = json.loads(run_cli("rank", "--explain", "zeb1|-|liver|-", "--format", "json").stdout)
+    with Session(engine) as s:
+        stored = _finding(s, "zeb1|-|liver|-")
+        assert doc["score"]["score"] == pytest.approx(stored.score)
+        assert str(stored.id) in run_cli("rank", "--explain", str(stored.id)).stdout
+    assert {p["role"] for p in doc["papers"]} == {"support", "contradict"}
+    assert doc["weights"]["study_type"]["clinical"] == 1.0
+    missing = run_cli("rank", "--explain", "zeb1|-|livr|-")
+    assert missing.exit_code == 3 and "did you mean zeb1|-|liver|-" in missing.stderr

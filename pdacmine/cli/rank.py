@@ -103,7 +103,7 @@ def rank_cmd(app: AppContext, ref: str | None, fmt: str) -> None:
         with session_scope(app.engine) as session:
             explanation = explain_finding(session, get_finding(session, ref))
             out = explain_json(explanation) if fmt == "json" else explain_lines(explanation)
-        click.echo(json.dumps(out, indent=2, default=str) if fmt == "json" else "\n".join(out))  # type: ignore[arg-type]
+        click.echo(json.dumps(out, indent=2, default=str) if fmt == "json" else "\n".join(out))
         return
     began = time.monotonic()
     with writer_lock(app.engine), session_scope(app.engine) as session:

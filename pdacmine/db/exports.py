@@ -226,7 +226,7 @@ def article_rows(
 ) -> Iterator[dict[str, Any]]:
     """Articles with their MeSH headings ("Liver Neoplasms/secondary"), authors ("Last, First") and screening status."""
     counts = _article_counts()
-    stmt = (
+    stmt: Select[Any] = (
         select(*A.__table__.c, counts.c.n, counts.c.acc, counts.c.rej, ArticleExtraction.article_id.label("extracted"))
         .outerjoin(counts, counts.c.article_id == A.id)
         .outerjoin(ArticleExtraction, ArticleExtraction.article_id == A.id)

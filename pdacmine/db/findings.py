@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import typing
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,7 +24,7 @@ from itertools import groupby
 from sys import intern
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Text, bindparam, cast, delete, false, func, or_, select
+from sqlalchemy import Connection, Table, Text, bindparam, cast, delete, false, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -41,6 +42,8 @@ _CHUNK = 900
 _BATCH = 2000
 
 E, A, RD = Evidence, Article, ReviewDecision
+_FINDINGS = typing.cast(Table, Finding.__table__)
+_EVIDENCE = typing.cast(Table, Evidence.__table__)
 _COLUMNS = (
     E.id, E.article_id, E.pmid, E.mechanism_key, E.mechanism_category, E.stage, E.organ, E.therapy_key,
     E.therapy_class, E.polarity, E.negated, E.hedged, E.study_type, E.confidence, E.finding_id,
@@ -114,7 +117,8 @@ def _mesh_map(conn: Connection, article_ids: Iterable[int] | None) -> dict[int, 
     text = cast(A.mesh, Text)
     hint = or_(text.like("%Q000556%"), text.like("%secondary%"), text.like("%D008207%"))
     out: dict[int, frozenset[str]] = {}
-    for where in _chunked_in(A.id, article_ids):
+    wheres: Iterable[ColumnElement[bool] | None] = [None] if article_ids is None else _chunked_in(A.id, article_ids)
+    for where in wheres:
         stmt = select(A.id, A.mesh).where(hint, *([where] if where is not None else []))
         for art_id, mesh in conn.execute(stmt.execution_options(yield_per=2000)):
             organs = mesh_organs(mesh)
@@ -123,10 +127,8 @@ def _mesh_map(conn: Connection, article_ids: Iterable[int] | None) -> dict[int, 
     return out
 
 
-def _chunked_in(column: Any, values: Iterable[Any] | None) -> Iterator[ColumnElement[bool] | None]:
-    if values is None:
-        yield None
-        return
+def _chunked_in(column: Any, values: Iterable[Any]) -> Iterator[ColumnElement[bool]]:
+    """``column IN (...)`` conditions over ``values``, a bounded number of parameters each."""
     ordered = sorted(set(values))
     for i in range(0, len(ordered), _CHUNK):
         yield column.in_(ordered[i : i + _CHUNK])
@@ -148,7 +150,7 @@ class _Writer:
         self.conn, self.existing, self.weights, self.year = conn, existing, weights, year
         self.mesh: dict[int, frozenset[str]] = {}
         self.now = utcnow()
-        self.inserts: list[tuple[dict[str, Any], list[_Member]]] = []
+        self.inserts: list[tuple[dict[str, Any], Sequence[_Member]]] = []
         self.updates: list[dict[str, Any]] = []
         self.link_evidence, self.link_finding = array("q"), array("q")
         self.unlink: list[int] = []
@@ -189,7 +191,7 @@ class _Writer:
                 self.link_finding.append(fid)
 
     def flush(self) -> None:
-        table = Finding.__table__
+        table = _FINDINGS
         if self.updates:
             self.conn.execute(table.update().where(table.c.id == bindparam("_id")), self.updates)
             self.changed += len(self.updates)
@@ -205,7 +207,7 @@ class _Writer:
     def finish(self, candidates: Iterable[int]) -> int:
         """Write links, unlink rows of withdrawn articles, delete candidates left without evidence."""
         self.flush()
-        table = Evidence.__table__
+        table = _EVIDENCE
         relink = table.update().where(table.c.id == bindparam("eid")).values(finding_id=bindparam("fid"))
         for i in range(0, len(self.link_evidence), 5000):
             chunk = zip(self.link_evidence[i : i + 5000], self.link_finding[i : i + 5000], strict=True)
@@ -213,8 +215,8 @@ class _Writer:
         for where in _chunked_in(table.c.id, self.unlink):
             self.conn.execute(table.update().where(where).values(finding_id=None))
         gone = sorted(set(candidates) - self.written)
-        for where in _chunked_in(Finding.__table__.c.id, gone):
-            self.conn.execute(delete(Finding.__table__).where(where))
+        for where in _chunked_in(_FINDINGS.c.id, gone):
+            self.conn.execute(delete(_FINDINGS).where(where))
         return self.changed + len(gone)
 
 
@@ -226,7 +228,8 @@ def _existing(conn: Connection, keys: Iterable[str] | None = None) -> dict[str, 
     """finding key -> (id, fingerprint of the stored values)."""
     cols = [Finding.finding_key, Finding.id, *(getattr(Finding, c) for c in _COMPARED)]
     out: dict[str, tuple[int, int]] = {}
-    for where in _chunked_in(Finding.finding_key, keys) if keys is not None else [None]:
+    wheres: Iterable[ColumnElement[bool] | None] = [None] if keys is None else _chunked_in(Finding.finding_key, keys)
+    for where in wheres:
         stmt = select(*cols).where(*([where] if where is not None else []))
         for row in conn.execute(stmt.execution_options(yield_per=5000)):
             out[row[0]] = (row[1], hash(tuple(row[2:])))
@@ -248,7 +251,7 @@ def _full(conn: Connection, weights: Weights, year: int) -> int:
     for key in sorted(moved):
         writer.put(key, moved[key])
     withdrawn = select(A.id).where(A.deleted.is_(True))
-    table = Evidence.__table__
+    table = _EVIDENCE
     conn.execute(
         table.update().where(table.c.finding_id.is_not(None), table.c.article_id.in_(withdrawn)).values(finding_id=None)
     )
@@ -287,7 +290,7 @@ def _incremental(conn: Connection, article_ids: set[int], weights: Weights, year
     Relies on what the last refresh left: a row linked to finding F has F's key unless its
     article is in ``article_ids``. A row that breaks this turns the refresh into a full one.
     """
-    touched = [r for where in _chunked_in(E.article_id, article_ids) if where is not None for r in _rows(conn, where)]
+    touched = [r for where in _chunked_in(E.article_id, article_ids) for r in _rows(conn, where)]
     touched += [r for r in _rows(conn, E.finding_id.is_(None)) if r[1] not in article_ids]
     mesh = _mesh_map(conn, {r[1] for r in touched})
     by_key: dict[str, list[_Member]] = {}
@@ -307,7 +310,7 @@ def _incremental(conn: Connection, article_ids: set[int], weights: Weights, year
     for i in range(0, len(keys), 200):
         chunk = keys[i : i + 200]
         ids = [writer.existing[k][0] for k in chunk if k in writer.existing]
-        linked = [r for where in _chunked_in(E.finding_id, ids) if where is not None for r in _rows(conn, where)]
+        linked = [r for where in _chunked_in(E.finding_id, ids) for r in _rows(conn, where)]
         mesh.update(_mesh_map(conn, {r[1] for r in linked} - set(mesh)))
         groups: dict[str, list[_Member]] = {}
         for r in linked:

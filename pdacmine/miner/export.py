@@ -27,7 +27,7 @@ def cell(value: Any) -> str:
     """One CSV/TSV cell: lists joined with "; ", mappings as JSON, booleans as true/false, None empty."""
     kind = type(value)
     if kind is str:
-        return value  # type: ignore[no-any-return]
+        return str(value)
     if value is None:
         return ""
     if kind is bool:
