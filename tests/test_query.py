@@ -254,3 +254,8 @@ def test_window_keeps_the_entities_in_view() -> None:
     s, e, label = marks[0]
     assert text[s:e] == "ZEB1" and label == "MECHANISM"
     assert window("short", [], 40) == ("short", [])
+
+
+def test_empty_database_says_what_to_run(run_cli: RunCli) -> None:
+    result = run_cli("query")
+    assert result.exit_code == 0 and "no findings yet: run pdacmine update" in result.stderr

@@ -260,6 +260,8 @@ def footer(level: str, filters: Filters, shown: int, offset: int, *, more: bool,
     """The line under a table: how many rows, and how to see more."""
     what = "evidence sentences" if level == "evidence" else "findings"
     if not shown:
+        if filters.describe() == "none" and not offset:
+            return f"no {what} yet: run pdacmine update (or pdacmine extract) first"
         return f"no {what} match ({filters.describe()})"
     span = f"{what} {offset + 1}-{offset + shown}"
     if total is not None:
