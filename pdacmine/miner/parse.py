@@ -71,7 +71,7 @@ def _open(source: Source, name: str) -> tuple[BinaryIO, list[BinaryIO]]:
     else:
         raw = source
     head = raw.read(2)
-    stream: BinaryIO = io.BufferedReader(_Prefixed(head, raw), 1 << 16)  # type: ignore[arg-type]
+    stream: BinaryIO = io.BufferedReader(_Prefixed(head, raw), 1 << 16)
     if head == _GZIP_MAGIC:
         stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
     return stream, to_close
@@ -172,9 +172,17 @@ def _items(elem: etree._Element) -> Iterator[ParsedItem]:
             else:
                 yield BadRecord(pmid or None, f"DeleteCitation with an invalid PMID {pmid!r}")
         return
-    top = f.children(elem)
-    body_el = top.get("MedlineCitation" if tag == "PubmedArticle" else "BookDocument")
-    pmid_el = body_el.find("PMID") if body_el is not None else None
+    body_tag, data_tag = (
+        ("MedlineCitation", "PubmedData") if tag == "PubmedArticle" else ("BookDocument", "PubmedBookData")
+    )
+    body_el = data_el = pmid_el = None
+    for part in elem:
+        if part.tag == body_tag and body_el is None:
+            body_el = part
+        elif part.tag == data_tag and data_el is None:
+            data_el = part
+    if body_el is not None:
+        pmid_el = next(body_el.iterchildren("PMID"), None)
     pmid = (pmid_el.text or "").strip() if pmid_el is not None else ""
     if not pmid:
         yield BadRecord(None, f"{tag} at line {elem.sourceline} has no PMID")
@@ -186,71 +194,128 @@ def _items(elem: etree._Element) -> Iterator[ParsedItem]:
     try:
         record = ArticleRecord(pmid=pmid, version=int(pmid_el.get("Version") or 1))
         if tag == "PubmedArticle":
-            _fill_article(record, body_el, f.children(top.get("PubmedData")))
+            _fill_article(record, body_el, data_el)
         else:
-            _fill_book(record, body_el, f.children(top.get("PubmedBookData")))
+            _fill_book(record, body_el, data_el)
     except ValueError as exc:
         yield BadRecord(pmid, f"unreadable field: {exc}")
         return
     yield record
 
 
-def _fill_article(rec: ArticleRecord, citation_el: Element, data: dict[str, Element]) -> None:
-    """Fields of a ``PubmedArticle``, from its ``MedlineCitation`` and ``PubmedData`` children."""
-    citation = f.children(citation_el)
-    article_el = citation.get("Article")
+def _fill_article(rec: ArticleRecord, citation_el: Element, data_el: Element | None) -> None:
+    """Fields of a ``PubmedArticle``, from its ``MedlineCitation`` and ``PubmedData`` elements."""
+    article_el = info_el = mesh_el = chemicals_el = corrections_el = None
+    keyword_lists: list[Element] = []
+    other_abstracts: list[Element] = []
+    for child in citation_el:
+        tag = child.tag
+        if tag == "Article":
+            article_el = child if article_el is None else article_el
+        elif tag == "MeshHeadingList":
+            mesh_el = child if mesh_el is None else mesh_el
+        elif tag == "KeywordList":
+            keyword_lists.append(child)
+        elif tag == "ChemicalList":
+            chemicals_el = child if chemicals_el is None else chemicals_el
+        elif tag == "MedlineJournalInfo":
+            info_el = child if info_el is None else info_el
+        elif tag == "CommentsCorrectionsList":
+            corrections_el = child if corrections_el is None else corrections_el
+        elif tag == "OtherAbstract":
+            other_abstracts.append(child)
     if article_el is None:
         raise ValueError("MedlineCitation has no Article element")
-    article = f.children(article_el)
-    journal = f.children(article.get("Journal"))
-    issue = f.children(journal.get("JournalIssue"))
-    info = f.children(citation.get("MedlineJournalInfo"))
-    rec.pub_year, rec.pub_date, rec.pub_date_raw = f.pub_date(issue.get("PubDate"))
-    if rec.pub_year is None:
-        rec.pub_year, rec.pub_date, rec.pub_date_raw = f.pub_date(article.get("ArticleDate"))
-    rec.abstract, rec.abstract_sections = f.abstract(article.get("Abstract"))
+    _fill_from_article(rec, article_el)
     if not rec.abstract:  # e.g. a non-English article with an English abstract from the publisher
-        for other in citation_el.iterchildren("OtherAbstract"):
+        for other in other_abstracts:
             if other.get("Language", "eng") == "eng":
                 rec.abstract, rec.abstract_sections = f.abstract(other)
                 break
-    rec.title = f.text_of(article.get("ArticleTitle")) or f.text_of(article.get("VernacularTitle"))
-    rec.journal = f.opt_text(journal.get("Title"))
-    rec.journal_iso = f.opt_text(journal.get("ISOAbbreviation")) or f.opt_text(info.get("MedlineTA"))
-    rec.issn = f.opt_text(journal.get("ISSN")) or f.opt_text(info.get("ISSNLinking"))
-    rec.volume, rec.issue = (
-        f.opt_text(issue.get("Volume")),
-        f.opt_text(issue.get("Issue")),
-    )
-    rec.pages = f.pages(article.get("Pagination"))
-    ids = f.article_ids(data.get("ArticleIdList"))
-    rec.doi = ids.get("doi") or f.elocation_doi(article_el)
+    if info_el is not None and (rec.journal_iso is None or rec.issn is None):
+        info = f.children(info_el)
+        rec.journal_iso = rec.journal_iso or f.opt_text(info.get("MedlineTA"))
+        rec.issn = rec.issn or f.opt_text(info.get("ISSNLinking"))
+    ids = f.article_ids(_first_child(data_el, "ArticleIdList"))
+    rec.doi = ids.get("doi") or rec.doi  # rec.doi holds the ELocationID DOI, if any
     rec.pmcid = ids.get("pmc")
-    rec.language = f.opt_text(article.get("Language"))
-    rec.publication_types = f.publication_types(article.get("PublicationTypeList"))
-    rec.keywords = f.keywords(citation_el)
-    rec.mesh = f.mesh(citation.get("MeshHeadingList"))
-    rec.chemicals = f.chemicals(citation.get("ChemicalList"))
-    rec.authors = f.authors(article.get("AuthorList"))
-    rec.retracted = f.is_retracted(rec.publication_types, citation.get("CommentsCorrectionsList"))
+    rec.keywords = f.keywords(keyword_lists)
+    rec.mesh = f.mesh(mesh_el)
+    rec.chemicals = f.chemicals(chemicals_el)
+    rec.retracted = f.is_retracted(rec.publication_types, corrections_el)
 
 
-def _fill_book(rec: ArticleRecord, doc_el: Element, data: dict[str, Element]) -> None:
-    """Fields of a ``PubmedBookArticle``, from its ``BookDocument`` and ``PubmedBookData`` children."""
+def _fill_from_article(rec: ArticleRecord, article_el: Element) -> None:
+    """Fields of the ``Article`` element (``rec.doi`` gets its ELocationID DOI, the fallback)."""
+    journal_el = title_el = vernacular_el = abstract_el = article_date = None
+    pagination_el = language_el = types_el = authors_el = None
+    locations: list[Element] = []
+    for child in article_el:
+        tag = child.tag
+        if tag == "Journal":
+            journal_el = child if journal_el is None else journal_el
+        elif tag == "ArticleTitle":
+            title_el = child if title_el is None else title_el
+        elif tag == "Abstract":
+            abstract_el = child if abstract_el is None else abstract_el
+        elif tag == "AuthorList":
+            authors_el = child if authors_el is None else authors_el
+        elif tag == "Pagination":
+            pagination_el = child if pagination_el is None else pagination_el
+        elif tag == "ELocationID":
+            locations.append(child)
+        elif tag == "Language":
+            language_el = child if language_el is None else language_el
+        elif tag == "PublicationTypeList":
+            types_el = child if types_el is None else types_el
+        elif tag == "VernacularTitle":
+            vernacular_el = child if vernacular_el is None else vernacular_el
+        elif tag == "ArticleDate":
+            article_date = child if article_date is None else article_date
+    _fill_journal(rec, journal_el)
+    if rec.pub_year is None:
+        rec.pub_year, rec.pub_date, rec.pub_date_raw = f.pub_date(article_date)
+    rec.abstract, rec.abstract_sections = f.abstract(abstract_el)
+    rec.title = f.text_of(title_el) or f.text_of(vernacular_el)
+    rec.pages = f.pages(pagination_el)
+    rec.doi = f.elocation_doi(locations)
+    rec.language = f.opt_text(language_el)
+    rec.publication_types = f.publication_types(types_el)
+    rec.authors = f.authors(authors_el)
+
+
+def _fill_journal(rec: ArticleRecord, journal_el: Element | None) -> None:
+    """Journal title, ISO abbreviation, ISSN, volume, issue and publication date."""
+    journal = f.children(journal_el)
+    issue = f.children(journal.get("JournalIssue"))
+    rec.pub_year, rec.pub_date, rec.pub_date_raw = f.pub_date(issue.get("PubDate"))
+    rec.journal = f.opt_text(journal.get("Title"))
+    rec.journal_iso = f.opt_text(journal.get("ISOAbbreviation"))
+    rec.issn = f.opt_text(journal.get("ISSN"))
+    rec.volume = f.opt_text(issue.get("Volume"))
+    rec.issue = f.opt_text(issue.get("Issue"))
+
+
+def _first_child(el: Element | None, tag: str) -> Element | None:
+    return None if el is None else next(el.iterchildren(tag), None)
+
+
+def _fill_book(rec: ArticleRecord, doc_el: Element, data_el: Element | None) -> None:
+    """Fields of a ``PubmedBookArticle``, from its ``BookDocument`` and ``PubmedBookData`` elements."""
     doc = f.children(doc_el)
     book = f.children(doc.get("Book"))
     rec.pub_year, rec.pub_date, rec.pub_date_raw = f.pub_date(book.get("PubDate"))
     rec.abstract, rec.abstract_sections = f.abstract(doc.get("Abstract"))
     ids = {
-        **f.article_ids(data.get("ArticleIdList")),
+        **f.article_ids(_first_child(data_el, "ArticleIdList")),
         **f.article_ids(doc.get("ArticleIdList")),
     }
     rec.journal = f.opt_text(book.get("BookTitle"))
     rec.title = f.text_of(doc.get("ArticleTitle")) or (rec.journal or "")
     rec.doi, rec.pmcid = ids.get("doi"), ids.get("pmc")
     rec.language = f.opt_text(doc.get("Language"))
-    rec.publication_types = f.publication_types(doc_el)
-    rec.keywords = f.keywords(doc_el)
+    rec.publication_types = f.publication_types(doc_el)  # PublicationType elements sit on the document
+    rec.keywords = f.keywords(list(doc_el.iterchildren("KeywordList")))
     authors = [a for a in doc_el.iterchildren("AuthorList") if a.get("Type", "authors") == "authors"]
     rec.authors = f.authors(authors[0] if authors else None)  # the chapter's authors, not the book's editors
     rec.retracted = f.is_retracted(rec.publication_types, doc.get("CommentsCorrectionsList"))
