@@ -185,6 +185,15 @@ def _source(vocab: Vocabulary, term: object) -> str:
         ("THERAPY", "Whipple", "resection"),
         ("THERAPY", "IRE", "ablation"),
         ("THERAPY", "AMG 510", "sotorasib"),
+        ("THERAPY", "stereotactic radiosurgery", "radiotherapy"),
+        ("THERAPY", "SRS", "radiotherapy"),
+        ("THERAPY", "stereotactic body radiotherapy", "sbrt"),
+        ("THERAPY", "bisphosphonates", "bisphosphonate"),
+        ("THERAPY", "immune-based therapies", "immunotherapy"),
+        ("STAGE", "portal vein invasion", "local-invasion"),
+        ("STAGE", "more invasive", "local-invasion"),
+        ("STAGE", "hematogenous spread", "intravasation"),
+        ("STAGE", "dissemination from the primary tumor", "intravasation"),
         ("MECHANISM", "CAFs", "cancer-associated-fibroblasts"),
         ("MECHANISM", "epithelial-mesenchymal transition", "emt"),
         ("MECHANISM", "E-cadherin", "cdh1"),
@@ -213,10 +222,32 @@ def test_surface_forms_map_to_taxonomy_keys(shipped: Vocabulary, facet: str, tex
         ("desmoplasia", "stroma-caf"),
         ("granulin", "myeloid-immunosuppression"),
         ("SMAD4", "driver-genetics"),
+        ("IL-8", "cytokine-chemokine"),
+        ("CXCR2", "myeloid-immunosuppression"),
+        ("CCL2", "myeloid-immunosuppression"),
+        ("PDGFRB", "oncogenic-signaling"),
+        ("transcription factor networks", "epigenetic-transcriptional"),
     ],
 )
 def test_mechanism_forms_have_the_taxonomy_category(shipped: Vocabulary, text: str, category: str) -> None:
     assert {c.category for c in shipped.lookup("MECHANISM", text)} == {category}
+
+
+@pytest.mark.parametrize(
+    ("facet", "text"),
+    [
+        ("STAGE", "PanIN"),  # a precursor lesion is where evolution happens, not a step of the cascade
+        ("STAGE", "precursor lesions"),
+        ("STAGE", "dissemination"),  # only dissemination from the primary is intravasation
+        ("STAGE", "metastatic spread"),
+        ("THERAPY", "systemic therapy"),  # of no stated kind
+        ("MECHANISM", "chronic pancreatitis"),  # a disease or comparison group, not a driver
+        ("MECHANISM", "inflammatory cells"),
+        ("MECHANISM", "CXCR4 inhibition"),  # a drug target phrase, not the axis itself
+    ],
+)
+def test_vague_forms_name_no_concept(shipped: Vocabulary, facet: str, text: str) -> None:
+    assert keys(shipped, facet, text) == []
 
 
 def test_every_taxonomy_key_category_and_class_is_present(shipped: Vocabulary) -> None:
