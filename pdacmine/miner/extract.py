@@ -22,7 +22,7 @@ Offsets (``start``/``end``) index into ``text`` (title + "\\n" + abstract); a tu
 and STAGE it is null).
 
 ``entities`` lists what pdacmine counts: an ORGAN only where the text makes it a site of PDAC
-metastasis, dissemination or recurrence; no THERAPY named only as background; no ORGAN, STAGE
+metastasis, dissemination or recurrence; nothing named only as background; no ORGAN, STAGE
 or THERAPY (and no tuple) when the abstract is about another primary cancer (``primary`` =
 "other") or never names the pancreas ("unknown"). ``document`` holds the document-level sets
 (non-negated entities and tuples; mechanism categories only from tuples).
@@ -67,7 +67,7 @@ def counted_mentions(doc: Doc) -> list[Mention]:
     for m in doc._.pdac_mentions or ():
         if m.label == "ORGAN" and not m.site:
             continue
-        if m.label == "THERAPY" and m.background:
+        if m.background:
             continue
         if other and m.label in ("ORGAN", "STAGE", "THERAPY"):
             continue

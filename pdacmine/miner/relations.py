@@ -126,13 +126,15 @@ def members_by_sentence(mentions: list[Mention], n_sents: int) -> list[SentenceM
     out = [SentenceMembers([], [], [], []) for _ in range(n_sents)]
     for m in mentions:
         s = out[m.sent]
+        if m.background:
+            continue
         if m.label == "MECHANISM":
             s.mechanisms.append(m)
         elif m.label == "STAGE":
             s.stages.append(m)
         elif m.label == "ORGAN" and m.site:
             s.organs.append(m)
-        elif m.label == "THERAPY" and not m.background:
+        elif m.label == "THERAPY":
             s.therapies.append(m)
     for s in out:
         s.mechanisms, s.stages, s.organs, s.therapies = map(_unique, (s.mechanisms, s.stages, s.organs, s.therapies))

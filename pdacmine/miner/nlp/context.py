@@ -15,6 +15,9 @@
   cue in the BACKGROUND section or at the start of an unstructured abstract, is background
   and makes no tuple and no document-level therapy.
 
+- Claims about PDAC (:mod:`pdacmine.miner.nlp.claims`): a statement about cancer in general or
+  another cancer, and a stage form named without its context ("circulating MDSCs"), is background.
+
 - Metastasectomy: "resection of (the) brain metastases" or "the liver metastasis was resected"
   is metastasectomy, not resection of the primary.
 
@@ -26,12 +29,13 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pdacmine.miner.nlp.claims import mark_claims
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.mention import Mention, doc_words, register_extensions
 from pdacmine.miner.nlp.organs import sentence_bounds
 from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.sections import Section, section_at
-from pdacmine.miner.nlp.vocab import default_vocabulary
+from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
 
 #: Therapy keys that name a kind of treatment rather than an agent (taxonomy.md).
 MODALITIES = frozenset(
@@ -144,15 +148,19 @@ class ContextFlags:
         self.rules = default_rules()
         self.nlp = nlp
 
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The vocabulary the entity matcher matches (the default one without a matcher)."""
+        matcher = self.nlp.get_pipe("pdac_entity_matcher") if "pdac_entity_matcher" in self.nlp.pipe_names else None
+        return getattr(matcher, "vocabulary", None) or default_vocabulary()
+
     def metastasectomies(self, doc: Doc, mentions: list[Mention]) -> None:
         """Resection of a metastasis is metastasectomy (taxonomy.md), not resection of the primary."""
         resections = [m for m in mentions if m.label == "THERAPY" and m.key == "resection"]
         organs = [m for m in mentions if m.label == "ORGAN" and m.site]
         if not resections or not organs:
             return
-        matcher = self.nlp.get_pipe("pdac_entity_matcher") if "pdac_entity_matcher" in self.nlp.pipe_names else None
-        vocabulary = getattr(matcher, "vocabulary", None) or default_vocabulary()
-        concept = vocabulary.get("THERAPY", "metastasectomy")
+        concept = self.vocabulary.get("THERAPY", "metastasectomy")
         words = doc_words(doc)
         for m in resections:
             if resects_a_metastasis(m, organs, words):
@@ -167,5 +175,6 @@ class ContextFlags:
             sections = sentence_sections(doc, starts, doc._.pdac_sections or [(0, None)])
             bounds = sentence_bounds(starts, len(doc))
             mark_context(mentions, doc._.pdac_cues, bounds, sections, self.rules)
+            mark_claims(mentions, doc._.pdac_cues, bounds, self.rules.stage_rules, self.vocabulary)
             self.metastasectomies(doc, mentions)
         return doc

@@ -49,7 +49,9 @@ class Mention:
     hedged: bool = False
     #: ORGAN only: the text makes it a site of metastasis, dissemination or recurrence.
     site: bool = False
-    #: THERAPY only: named only as background ("PDAC responds poorly to chemotherapy").
+    #: named only as background, not asserted about PDAC: a therapy in a generic line ("PDAC responds
+    #: poorly to chemotherapy"), anything in a statement about cancer in general or another cancer, a
+    #: stage form without its context ("circulating MDSCs"). Counted nowhere, in no tuple.
     background: bool = False
     #: MECHANISM only: named as a drug's target ("the CXCR4 antagonist BL-8040", "anti-PD-1").
     target: bool = False

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,48 @@ CUE_LABELS = (
     "DRUG_TARGET_BEFORE",
     "LINK",
     "PANCREAS_WORD",
+    "TUMOR_CELL",
+    "GENERIC_CANCER",
+    "IMAGING",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class StageRule:
+    """One ``stage_context`` entry: ``forms`` of ``stage`` (None: every form) need a ``cue`` label in the
+    sentence (``when`` = "absent": the rule fires without it; "present": it fires with it) and then are
+    dropped (``to`` None) or relabelled to the stage ``to``."""
+
+    stage: str
+    forms: frozenset[str] | None
+    cue: str
+    when: str
+    to: str | None
+
+
+def parse_stage_rules(raw: list[dict[str, Any]]) -> tuple[StageRule, ...]:
+    """The ``stage_context`` list of the rules file; a malformed entry raises KeyError or ValueError."""
+    out = []
+    for item in raw:
+        forms = item.get("forms", "*")
+        when = item.get("when", "absent")
+        if when not in ("absent", "present"):
+            raise ValueError(f"stage_context: 'when' must be 'absent' or 'present', not {when!r}")
+        out.append(
+            StageRule(
+                stage=str(item["stage"]),
+                forms=None if forms == "*" else frozenset(normal_form(f) for f in forms),
+                cue=str(item["cue"]),
+                when=when,
+                to=item.get("to"),
+            )
+        )
+    return tuple(out)
+
+
+def normal_form(text: str) -> str:
+    """Lower case, single spaces, no hyphen spacing: "Blood-stream" -> "blood-stream"."""
+    return " ".join(text.lower().replace(" - ", "-").split())
 
 
 @dataclass(frozen=True)
@@ -64,6 +105,8 @@ class Rules:
     symbol_gene_cues: frozenset[str]
     confidence: dict[str, Any]
     digest: str
+    #: ``stage_context``: stage forms that need (or are relabelled by) a cue in their sentence
+    stage_rules: tuple[StageRule, ...] = field(default=())
 
     def window(self, name: str) -> int:
         return int(self.windows[name])
@@ -76,6 +119,10 @@ def parse_rules(raw: dict[str, Any], digest: str = "") -> Rules:
         missing = [label for label in CUE_LABELS if label not in cues]
         if missing:
             raise InputError(f"rules file lacks cue list(s): {', '.join(missing)}")
+        stage_rules = parse_stage_rules(raw.get("stage_context", []))
+        unknown = sorted({r.cue for r in stage_rules} - set(cues))
+        if unknown:
+            raise InputError(f"rules file: stage_context names unknown cue list(s): {', '.join(unknown)}")
         sections = {
             label.strip().lower(): section for section, labels in raw["section_labels"].items() for label in labels
         }
@@ -87,6 +134,7 @@ def parse_rules(raw: dict[str, Any], digest: str = "") -> Rules:
             symbol_gene_cues=frozenset(c.lower() for c in raw.get("symbol_gene_cues", ())),
             confidence=dict(raw["confidence"]),
             digest=digest,
+            stage_rules=stage_rules,
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise InputError(f"malformed rules file: {exc!r}") from exc

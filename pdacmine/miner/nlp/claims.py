@@ -1,0 +1,82 @@
+"""Which mentions the text asserts about PDAC: pure functions that ``pdac_context`` applies.
+
+A mention is *background* (``Mention.background``: counted nowhere, in no tuple) when
+
+- its sentence speaks of cancer in general or of another cancer and never of the pancreas
+  ("MMP-2 is associated with invasion of malignant tumours", "in colorectal cancer, MSI predicts
+  benefit from immune-based therapies"): STAGE, MECHANISM and THERAPY mentions;
+- it is a stage form that names a step of the cascade only in the right context
+  (``stage_context`` of the rules file): "in the circulation" or "bloodstream" is the circulation
+  stage only when its sentence speaks of tumour cells ("circulating MDSCs" are not CTCs); clonal
+  evolution is the primary-tumour stage only when its sentence speaks of metastasis or invasion.
+
+A ``stage_context`` rule may instead relabel a stage: vascular invasion seen on imaging
+(angiography, CT) is invasion of the major vessels, i.e. local invasion, whereas histological
+vascular invasion is intravasation.
+"""
+
+from __future__ import annotations
+
+from pdacmine.miner.nlp.cues import CueIndex
+from pdacmine.miner.nlp.mention import Mention
+from pdacmine.miner.nlp.rules import StageRule, normal_form
+from pdacmine.miner.nlp.vocab import Vocabulary
+
+#: Facets a statement about cancer in general makes background (organs have their own rules).
+GENERIC_FACETS = frozenset({"STAGE", "MECHANISM", "THERAPY"})
+
+
+def generic_statement(cues: CueIndex, sent: tuple[int, int]) -> bool:
+    """The sentence speaks of cancer in general or of another cancer and never names the pancreas."""
+    if not (cues.any_within("GENERIC_CANCER", *sent) or cues.any_within("OTHER_PRIMARY", *sent)):
+        return False
+    return not (cues.any_within("PANCREATIC", *sent) or cues.any_within("PANCREAS_WORD", *sent))
+
+
+def stage_rule_for(m: Mention, cues: CueIndex, sent: tuple[int, int], rules: tuple[StageRule, ...]) -> StageRule | None:
+    """The first ``stage_context`` rule that fires on the STAGE mention ``m``, if any."""
+    text = None
+    for rule in rules:
+        if rule.stage != m.key:
+            continue
+        if rule.forms is not None:
+            text = text or normal_form(m.text)
+            if text not in rule.forms and text.rstrip("s") not in rule.forms:
+                continue
+        present = cues.any_within(rule.cue, *sent)
+        if present == (rule.when == "present"):
+            return rule
+    return None
+
+
+def relabel(m: Mention, key: str, vocabulary: Vocabulary) -> None:
+    concept = vocabulary.get(m.label, key)
+    m.key = key
+    m.category, m.concept_id = (concept.category, concept.concept_id) if concept else (None, None)
+
+
+def mark_claims(
+    mentions: list[Mention],
+    cues: CueIndex,
+    bounds: list[tuple[int, int]],
+    stage_rules: tuple[StageRule, ...],
+    vocabulary: Vocabulary,
+) -> None:
+    """Set ``background`` (and relabel stages) by the rules of the module docstring, in place."""
+    generic: dict[int, bool] = {}
+    for m in mentions:
+        if m.label not in GENERIC_FACETS:
+            continue
+        if m.sent not in generic:
+            generic[m.sent] = generic_statement(cues, bounds[m.sent])
+        if generic[m.sent]:
+            m.background = True
+            continue
+        if m.label == "STAGE":
+            rule = stage_rule_for(m, cues, bounds[m.sent], stage_rules)
+            if rule is None:
+                continue
+            if rule.to is None:
+                m.background = True
+            else:
+                relabel(m, rule.to, vocabulary)

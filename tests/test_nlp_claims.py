@@ -1,0 +1,86 @@
+"""What the text asserts about PDAC: stage forms that need context, statements about cancer in general.
+
+Texts are written for these tests; the pipeline uses the shipped vocabulary and rules.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from spacy.language import Language
+
+from pdacmine.errors import InputError
+from pdacmine.miner.extract import doc_to_record
+from pdacmine.miner.nlp.pipeline import build_pipeline
+from pdacmine.miner.nlp.rules import RULES_FILE, parse_rules
+
+TITLE = "Pancreatic cancer metastasis"
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return build_pipeline(spans_key=None)
+
+
+def document(nlp: Language, abstract: str, title: str = TITLE) -> dict[str, object]:
+    return doc_to_record(nlp(f"{title}\n{abstract}"), "1")["document"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "stages"),
+    [
+        ("Myeloid-derived suppressor cells were counted in the circulation of pancreatic cancer patients.", []),
+        ("Pancreatic cancer cells survive in the circulation as clusters.", ["circulation"]),
+        ("Circulating tumour cells were counted in portal venous blood of PDAC patients.", ["circulation"]),
+        ("Clonal evolution shaped the pancreatic tumours of these patients.", []),
+        ("Clonal evolution in the primary tumour gives rise to metastasis of pancreatic cancer.", ["primary-tumor"]),
+        ("A metastatic subclone emerged in the pancreatic primary.", ["primary-tumor"]),
+        ("Vascular invasion seen on computed tomography precluded resection of the pancreatic cancer.", []),
+        ("Histological vascular invasion of pancreatic cancer predicted distant metastasis.", ["intravasation"]),
+        ("Lymph vessel invasion was frequent in pancreatic cancer.", ["intravasation"]),
+    ],
+)
+def test_stage_forms_that_need_their_context(nlp: Language, abstract: str, stages: list[str]) -> None:
+    found = document(nlp, abstract)["stages"]
+    assert [s for s in found if s != "local-invasion"] == stages  # type: ignore[union-attr]
+
+
+def test_vascular_invasion_on_imaging_is_local_invasion(nlp: Language) -> None:
+    doc = document(nlp, "Vascular invasion seen on computed tomography precluded surgery of the pancreatic cancer.")
+    assert doc["stages"] == ["local-invasion"]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "stages", "mechanisms"),
+    [
+        ("MMP-9 promotes invasion and metastasis in many cancers.", [], []),
+        ("In colorectal cancer, ZEB1 drives invasion and metastasis.", [], []),
+        ("MMP-9 promotes invasion and metastasis in many cancers, including pancreatic cancer.", ["local-invasion"],
+         ["ecm-remodeling"]),
+        ("MMP-9 promotes invasion and metastasis of PDAC cells.", ["local-invasion"], ["ecm-remodeling"]),
+    ],
+)  # fmt: skip
+def test_statements_about_cancer_in_general_assert_nothing_about_pdac(
+    nlp: Language, abstract: str, stages: list[str], mechanisms: list[str]
+) -> None:
+    doc = document(nlp, abstract)
+    assert (doc["stages"], doc["mechanisms"]) == (stages, mechanisms)
+
+
+def test_generic_statement_drops_its_therapy_but_not_a_pdac_one(nlp: Language) -> None:
+    abstract = (
+        "In colorectal cancer, microsatellite instability predicts benefit from immune checkpoint inhibitors. "
+        "Patients with pancreatic cancer received nivolumab."
+    )
+    assert document(nlp, abstract)["therapies"] == ["nivolumab"]
+
+
+def test_stage_context_must_name_known_cue_lists() -> None:
+    raw = json.loads(RULES_FILE.read_text(encoding="utf-8"))
+    raw["stage_context"] = [{"stage": "circulation", "forms": ["bloodstream"], "cue": "NO_SUCH_CUES"}]
+    with pytest.raises(InputError, match="NO_SUCH_CUES"):
+        parse_rules(raw)
+    raw["stage_context"] = [{"stage": "circulation", "cue": "TUMOR_CELL", "when": "sometimes"}]
+    with pytest.raises(InputError, match="when"):
+        parse_rules(raw)
