@@ -255,7 +255,11 @@ def _full(conn: Connection, weights: Weights, year: int) -> int:
     conn.execute(
         table.update().where(table.c.finding_id.is_not(None), table.c.article_id.in_(withdrawn)).values(finding_id=None)
     )
-    return writer.finish(before)
+    n = writer.finish(before)
+    if conn.dialect.name == "sqlite":  # fresh planner statistics for the new links (PostgreSQL autovacuums)
+        conn.exec_driver_sql("ANALYZE findings")
+        conn.exec_driver_sql("ANALYZE evidence")
+    return n
 
 
 def _moved(conn: Connection, mesh: dict[int, frozenset[str]]) -> tuple[dict[str, list[_Member]], set[int]]:
