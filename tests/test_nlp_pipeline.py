@@ -153,6 +153,11 @@ def test_short_form_defined_as_something_else_is_not_its_vocabulary_concept(nlp:
         ("A second primary lung cancer was found.", set()),
         ("Normal lung tissue served as control.", set()),
         ("Lung metastases from breast cancer were excluded, unlike the PDAC liver metastases.", {"liver"}),
+        ("The tumour showed invasion of the stomach and the left adrenal gland, and liver metastases.", {"liver"}),
+        ("A mass extending into the duodenum was resected; no lung metastases were seen.", {"lung"}),
+        ("Jaundice and bowel changes were secondary to biliary obstruction.", set()),
+        ("An adnexal mass secondary to pancreatic cancer was found.", {"ovary"}),
+        ("Tumour cells metastasised to the lymph nodes; lymph node invasion was frequent.", {"lymph-node"}),
     ],
 )
 def test_organ_is_a_site_only_in_a_metastasis_context(nlp: Language, sentence: str, expected: set[str]) -> None:

@@ -8,7 +8,11 @@ An ORGAN mention is a *site* when, in its sentence,
 - it is not used in a normal-organ sense ("liver function", "normal lung"), is not part of
   another primary cancer ("lung cancer"), and its sentence names no other primary cancer
   unless it also names pancreatic cancer;
-- coordinated organs share the verdict ("liver, lung and peritoneal metastases").
+- coordinated organs share the verdict ("liver, lung and peritoneal metastases");
+- it is not an organ the primary tumour invades directly ("invasion of the spleen and left adrenal
+  gland", "extending into the duodenum", "gastric invasion"): that is local invasion (annotation);
+- "secondary to" is a metastasis cue only before the cancer ("Krukenberg tumour secondary to PDAC"),
+  not before a cause ("bowel changes secondary to the obstruction").
 
 The pancreas is never a site. When the abstract is about another primary cancer
 (colorectal, gastric, breast, a neuroendocrine tumour, or a cancer metastatic *to* the
@@ -28,6 +32,8 @@ from pdacmine.miner.nlp.mention import Mention, doc_text, doc_words, register_ex
 from pdacmine.miner.nlp.rules import Rules, default_rules
 
 NEVER_SITES = frozenset({"pancreas"})
+#: Lymph nodes are not invaded "directly" in the annotation's sense ("lymph node invasion" is nodal metastasis).
+NEVER_INVADED = frozenset({"lymph-node"})
 _COORDINATORS = frozenset(
     {",", "and", "or", "/", "&", "-", "both", "either", "the", "as", "well", "nor", "to", "(", ")", "%", ";", "=", "n",
      "followed", "by", "then", "than", "vs", "vs.", "versus", "in", "patients", "cases", "of", "very", "also"}
@@ -57,6 +63,32 @@ def document_primary(cues: CueIndex, title_end: int) -> str:
     return "pancreatic"
 
 
+_INVASION_GLUE = frozenset(
+    {"the", "a", "an", "left", "right", "adjacent", "neighbouring", "neighboring", "surrounding", "nearby", "both",
+     "posterior", "anterior", "wall", "of"}
+)  # fmt: skip
+
+
+def directly_invaded(m: Mention, cues: CueIndex, words: list[str]) -> bool:
+    """The primary invades the organ ("invasion of the spleen", "extending into the duodenum", "gastric invasion")."""
+    if m.key in NEVER_INVADED:
+        return False
+    for _, end in cues.within("DIRECT_INVASION", m.start - 6, m.start):
+        between = words[end : m.start]
+        if len(between) <= 3 and all(w.lower() in _INVASION_GLUE for w in between):
+            return True
+    return cues.starting_at("INVASION_AFTER", m.end) is not None
+
+
+def _strong_cue(cues: CueIndex, a: int, b: int) -> bool:
+    """A MET_STRONG cue in [a, b); "secondary to" counts only before the (pancreatic) cancer."""
+    for s, e in cues.within("MET_STRONG", a, b):
+        if cues.starting_at("SECONDARY_TO", s) and not cues.any_within("PANCREATIC", e, e + 5):
+            continue
+        return True
+    return False
+
+
 def _local_site(m: Mention, cues: CueIndex, sent: tuple[int, int], window: int, metastatic_doc: bool) -> bool:
     a, b = max(sent[0], m.start - window), min(sent[1], m.end + window)
     if cues.starting_at("NORMAL_AFTER", m.end) or cues.ending_at("NORMAL_BEFORE", m.start):
@@ -66,7 +98,7 @@ def _local_site(m: Mention, cues: CueIndex, sent: tuple[int, int], window: int, 
         return False
     if cues.any_within("OTHER_PRIMARY", *sent) and not cues.any_within("PANCREATIC", *sent):
         return False
-    if cues.any_within("MET_STRONG", a, b):
+    if _strong_cue(cues, a, b):
         return True
     return metastatic_doc and cues.any_within("MET_WEAK", a, b)
 
@@ -81,6 +113,19 @@ def coordinated(words: list[str], left: Mention, right: Mention) -> bool:
     counts ("the liver (49.7%) followed by lung (31.8%)", "liver, peritoneum and, very rarely, skin")."""
     between = words[left.end : right.start]
     return len(between) <= 10 and all(_listing_word(w) for w in between)
+
+
+def invaded_organs(organs: list[Mention], cues: CueIndex, words: list[str]) -> set[int]:
+    """``id`` of each organ the primary invades directly, shared along a list ("invasion of the spleen and
+    (the) left adrenal gland") unless a listed organ has its own metastasis cue ("... and liver metastases")."""
+    invaded = {id(m) for m in organs if directly_invaded(m, cues, words)}
+    for left, right in itertools.pairwise(organs) if invaded else ():
+        glue = words[left.end : right.start]
+        listed = len(glue) <= 6 and all(_listing_word(w) or w.lower() in _INVASION_GLUE for w in glue)
+        shared = left.sent == right.sent and listed and id(left) in invaded and right.key not in NEVER_INVADED
+        if shared and not _strong_cue(cues, right.start, right.end + 2):
+            invaded.add(id(right))
+    return invaded
 
 
 def mark_sites(
@@ -98,14 +143,19 @@ def mark_sites(
         return
     window = rules.window("organ_site")
     metastatic_doc = cues.count("MET_STRONG") > 0
+    pairs = [(a, b) for a, b in itertools.pairwise(organs) if a.sent == b.sent and coordinated(words, a, b)]
+    invaded = invaded_organs(organs, cues, words)
     for m in organs:
-        m.site = m.key not in NEVER_SITES and _local_site(m, cues, sent_bounds[m.sent], window, metastatic_doc)
+        m.site = (
+            m.key not in NEVER_SITES
+            and id(m) not in invaded
+            and _local_site(m, cues, sent_bounds[m.sent], window, metastatic_doc)
+        )
 
     def blocked(x: Mention) -> bool:
         normal = cues.starting_at("NORMAL_AFTER", x.end) or cues.ending_at("NORMAL_BEFORE", x.start)
-        return x.key in NEVER_SITES or normal is not None
+        return x.key in NEVER_SITES or normal is not None or id(x) in invaded
 
-    pairs = [(a, b) for a, b in itertools.pairwise(organs) if a.sent == b.sent and coordinated(words, a, b)]
     changed = True
     while changed:
         changed = False

@@ -53,6 +53,9 @@ CUE_LABELS = (
     "TUMOR_CELL",
     "GENERIC_CANCER",
     "IMAGING",
+    "DIRECT_INVASION",
+    "INVASION_AFTER",
+    "SECONDARY_TO",
 )
 
 
