@@ -1,11 +1,13 @@
-"""The pipeline's tokenizer: scispaCy's ``combined_rule_tokenizer`` with three additions.
+"""The pipeline's tokenizer: scispaCy's ``combined_rule_tokenizer`` with four additions.
 
 1. A hyphen or slash between two letters/digits is its own token, so that "ZEB1-driven",
    "gemcitabine/nab-paclitaxel" and "IL-6/STAT3" expose the names inside them. Vocabulary
    patterns are tokenized by the same tokenizer, so "IL-6" still matches as three tokens.
 2. Abbreviations that end with a period stay one token ("e.g.", "i.e.", "vs.", "approx.",
    "et al.", "Fig."), so the sentence splitter never breaks after them.
-3. Nothing else: offsets always index into the original text (no text is rewritten).
+3. A suspended hyphen is its own token ("chemo- and immunotherapy", "pre- and postoperative"), so
+   the word before it ("chemo") is matched as written.
+4. Nothing else: offsets always index into the original text (no text is rewritten).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from spacy.tokenizer import Tokenizer
 
 #: Letters (Latin and Greek) or digits on both sides of a hyphen or slash.
 _JOINER_INFIX = r"(?<=[0-9A-Za-z\u0370-\u03ff])[-/\u2010\u2011\u2013](?=[0-9A-Za-z\u0370-\u03ff])"
+
+#: A hyphen that ends a word (suspended hyphen: "chemo- and immunotherapy").
+_SUSPENDED_HYPHEN = r"(?<=[0-9A-Za-z\u0370-\u03ff])[-\u2010\u2011]$"
 
 #: Period-final abbreviations kept as one token, in the casings they appear in.
 ABBREVIATIONS = (
@@ -69,8 +74,10 @@ def make_tokenizer(nlp: Language) -> Tokenizer:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # scispaCy's regex: "Possible set union"
         tokenizer = combined_rule_tokenizer(nlp)
-    infix = tokenizer.infix_finditer.__self__
-    tokenizer.infix_finditer = re.compile(f"{infix.pattern}|{_JOINER_INFIX}").finditer
+        infix = tokenizer.infix_finditer.__self__
+        tokenizer.infix_finditer = re.compile(f"{infix.pattern}|{_JOINER_INFIX}").finditer
+        suffix = tokenizer.suffix_search.__self__
+        tokenizer.suffix_search = re.compile(f"{suffix.pattern}|{_SUSPENDED_HYPHEN}").search
     for abbreviation in ABBREVIATIONS:
         for form in _casings(abbreviation):
             tokenizer.add_special_case(form, [{ORTH: form}])
