@@ -132,8 +132,16 @@ def test_sections_from_inline_and_own_line_labels() -> None:
     sections = section_starts(own_line, rules)
     assert section_at(sections, own_line.index("We did")) == "METHODS"
     assert section_at(sections, own_line.index("We asked")) == "OBJECTIVE"
-    plain = "Title\nAn unstructured abstract: with a colon."
+    plain = "Title\nAn unstructured abstract: with a colon. Its second sentence: another colon."
     assert section_at(section_starts(plain, rules), plain.index("with")) is None
+    assert section_at(section_starts(plain, rules), plain.index("another")) is None
+    one_paragraph = "Title\nBackground: Why. Methods: We resected 20 tumours. Results: Done."
+    sections = section_starts(one_paragraph, rules)
+    assert [section_at(sections, one_paragraph.index(w)) for w in ("Why", "We", "Done")] == [
+        "BACKGROUND",
+        "METHODS",
+        "RESULTS",
+    ]
 
 
 def test_tuple_record_offsets_and_spans(nlp: Language) -> None:

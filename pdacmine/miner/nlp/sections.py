@@ -2,7 +2,9 @@
 
 PubMed's structured abstracts arrive as "LABEL: text" paragraphs joined with "\\n" (that is
 how ``Article.abstract`` stores them); copies from other sources put the label on its own
-line ("Purpose" / "Methods"). Both layouts are recognised. A label maps to its NLM category
+line ("Purpose" / "Methods") or run the sections together in one paragraph ("... patients.
+Methods: We ..."). All three layouts are recognised; inside a paragraph only a known label
+after a sentence end counts. A label maps to its NLM category
 (BACKGROUND, OBJECTIVE, METHODS, RESULTS, CONCLUSIONS) through ``section_labels`` of the rules
 file; an unknown ALL-CAPS label is kept as written ("PATIENTS"). The title is "TITLE"; an
 unstructured abstract has no section (None).
@@ -16,6 +18,7 @@ from bisect import bisect_right
 from pdacmine.miner.nlp.rules import Rules
 
 _INLINE = re.compile(r"^\s*([A-Za-z][A-Za-z ,&/\-]{1,60}?)\s*[:：]\s*")
+_MID_LINE = re.compile(r"(?<=[.!?])\s+([A-Z][A-Za-z ,&/\-]{1,40}?)\s*:\s")
 _OWN_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z ,&/\-]{1,60}?)\s*[:.]?\s*$")
 
 Section = tuple[int, str | None]
@@ -55,6 +58,11 @@ def section_starts(text: str, rules: Rules) -> list[Section]:
         if section is not None:
             structured = True
             out.append((pos, section))
+        for match in _MID_LINE.finditer(line):
+            known = rules.section_labels.get(match.group(1).strip().lower())
+            if known:
+                structured = True
+                out.append((pos + match.start(1), known))
         pos += len(line) + 1
     if not structured:
         return out[:2]
