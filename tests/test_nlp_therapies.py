@@ -28,3 +28,44 @@ def test_suspended_hyphen_exposes_the_first_word(nlp: Language) -> None:
         "We studied mice. In pancreatic cancer models, the dense stroma is a barrier to chemo- and immunotherapy drugs."
     )
     assert therapies(nlp, abstract) == ["chemotherapy", "immunotherapy"]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # strong background cues: a generic modality in a statement of practice is no therapy of the study
+        ("We studied mice. Surgical resection is the only curative option and chemotherapy is the standard of "
+         "care for advanced disease, although drug resistance develops.", []),
+        ("We studied mice. Patients with pancreatic cancer are traditionally treated with palliative chemotherapy.",
+         []),
+        ("We studied a cohort. As the standard of care, our patients received chemotherapy.", ["chemotherapy"]),
+        # the first sentence of an unstructured abstract
+        ("Pancreatic cancer responds poorly to chemotherapy.", []),
+        ("Targeting FAK renders checkpoint immunotherapy effective in pancreatic cancer mouse models.",
+         ["immunotherapy"]),
+        ("Resected pancreatic cancer patients often relapse in the liver.", ["resection"]),
+    ],
+)  # fmt: skip
+def test_background_lines(nlp: Language, abstract: str, expected: list[str]) -> None:
+    assert therapies(nlp, abstract) == expected
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("Patients received gemcitabine plus nab-paclitaxel. Chemotherapy was well tolerated.",
+         ["gemcitabine", "nab-paclitaxel"]),
+        ("Patients received gemcitabine-based chemotherapy.", ["gemcitabine"]),
+        ("Patients received gemcitabine and other chemotherapeutic agents.", ["chemotherapy", "gemcitabine"]),
+        ("Patients received gemcitabine. Future trials need more potent chemotherapy.",
+         ["chemotherapy", "gemcitabine"]),
+        ("Patients received FOLFIRINOX. Radiotherapy followed.", ["folfirinox", "radiotherapy"]),
+        ("Some patients received nivolumab. Others received immune checkpoint inhibitors.",
+         ["immunotherapy", "nivolumab"]),
+        ("Patients received nivolumab, an immune checkpoint inhibitor.", ["nivolumab"]),
+        ("Patients received sotigalimab (a CD40 agonistic antibody) and chemotherapy. CD40 agonists were safe.",
+         ["chemotherapy", "sotigalimab"]),
+    ],
+)  # fmt: skip
+def test_generic_terms_for_named_drugs(nlp: Language, abstract: str, expected: list[str]) -> None:
+    assert therapies(nlp, "We studied patients with pancreatic cancer. " + abstract) == expected

@@ -22,7 +22,8 @@ Offsets (``start``/``end``) index into ``text`` (title + "\\n" + abstract); a tu
 and STAGE it is null).
 
 ``entities`` lists what pdacmine counts: an ORGAN only where the text makes it a site of PDAC
-metastasis, dissemination or recurrence; nothing named only as background; no ORGAN, STAGE
+metastasis, dissemination or recurrence; nothing named only as background; no generic term
+("chemotherapy") that stands for drugs the text names ("gemcitabine-based chemotherapy"); no ORGAN, STAGE
 or THERAPY (and no tuple) when the abstract is about another primary cancer (``primary`` =
 "other") or never names the pancreas ("unknown"). ``document`` holds the document-level sets
 (non-negated entities and tuples; mechanism categories only from tuples).
@@ -52,8 +53,6 @@ from pdacmine.miner.studytype import classify, document_study_type
 
 logger = logging.getLogger(__name__)
 
-_CHEMO_MODALITY = "chemotherapy"
-
 
 def record_text(record: Mapping[str, Any]) -> str:
     """Title + newline + abstract: the text every offset indexes into."""
@@ -67,14 +66,11 @@ def counted_mentions(doc: Doc) -> list[Mention]:
     for m in doc._.pdac_mentions or ():
         if m.label == "ORGAN" and not m.site:
             continue
-        if m.background:
+        if m.background or m.redundant:
             continue
         if other and m.label in ("ORGAN", "STAGE", "THERAPY"):
             continue
         out.append(m)
-    named_chemo = any(m.label == "THERAPY" and m.category == "chemotherapy" and m.key != _CHEMO_MODALITY for m in out)
-    if named_chemo:  # "palliative chemotherapy" with named drugs means those drugs (annotation.md)
-        out = [m for m in out if not (m.label == "THERAPY" and m.key == _CHEMO_MODALITY)]
     return out
 
 

@@ -126,7 +126,7 @@ def members_by_sentence(mentions: list[Mention], n_sents: int) -> list[SentenceM
     out = [SentenceMembers([], [], [], []) for _ in range(n_sents)]
     for m in mentions:
         s = out[m.sent]
-        if m.background:
+        if m.background or m.redundant:
             continue
         if m.label == "MECHANISM":
             s.mechanisms.append(m)

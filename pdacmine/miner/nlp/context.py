@@ -10,16 +10,12 @@
 - Drug target: a mechanism named as what a drug hits ("the CXCR4 antagonist BL-8040",
   "anti-PD-1") is no driver claim on its own (no mechanism–metastasis tuple without an organ
   or stage).
-- Background therapy: a generic modality ("chemotherapy") in a background statement
-  ("PDAC responds poorly to chemotherapy"), or any therapy in a sentence with a background
-  cue in the BACKGROUND section or at the start of an unstructured abstract, is background
-  and makes no tuple and no document-level therapy.
-
+- Therapies (:mod:`pdacmine.miner.nlp.therapies`): a generic modality in a background line
+  ("PDAC responds poorly to chemotherapy") is background; a generic term that stands for drugs
+  the text names ("gemcitabine-based chemotherapy") is redundant; resection of a metastasis
+  ("resection of (the) brain metastases") is metastasectomy, not resection of the primary.
 - Claims about PDAC (:mod:`pdacmine.miner.nlp.claims`): a statement about cancer in general or
   another cancer, and a stage form named without its context ("circulating MDSCs"), is background.
-
-- Metastasectomy: "resection of (the) brain metastases" or "the liver metastasis was resected"
-  is metastasectomy, not resection of the primary.
 
 Polarity belongs to a relation, not a mention: :mod:`pdacmine.miner.relations` computes it.
 """
@@ -35,28 +31,14 @@ from pdacmine.miner.nlp.mention import Mention, doc_words, register_extensions
 from pdacmine.miner.nlp.organs import sentence_bounds
 from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.sections import Section, section_at
-from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
-
-#: Therapy keys that name a kind of treatment rather than an agent (taxonomy.md).
-MODALITIES = frozenset(
-    {
-        "chemotherapy",
-        "immunotherapy",
-        "radiotherapy",
-        "sbrt",
-        "chemoradiotherapy",
-        "resection",
-        "metastasectomy",
-        "hepatic-arterial-infusion",
-        "intraperitoneal-chemotherapy",
-        "hipec",
-        "pipac",
-        "ablation",
-        "targeted-therapy",
-        "surgery",
-    }
+from pdacmine.miner.nlp.therapies import (  # noqa: F401  (MODALITIES: re-exported)
+    EARLY_SECTIONS,
+    MODALITIES,
+    is_background_therapy,
+    mark_generic_terms,
+    resects_a_metastasis,
 )
-_EARLY_SECTIONS = frozenset({"BACKGROUND", "OBJECTIVE"})
+from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
 
 
 def negation_scopes(cues: CueIndex, sent: tuple[int, int], window: int) -> list[tuple[int, int]]:
@@ -73,18 +55,6 @@ def negation_scopes(cues: CueIndex, sent: tuple[int, int], window: int) -> list[
     return scopes
 
 
-def is_background_therapy(
-    m: Mention, cues: CueIndex, sent: tuple[int, int], section: str | None, first_abstract_sentence: bool
-) -> bool:
-    background_cue = cues.any_within("BACKGROUND_THERAPY", *sent)
-    early = section in _EARLY_SECTIONS or (section is None and first_abstract_sentence)
-    if m.key in MODALITIES:
-        if background_cue and not cues.any_within("TREATMENT_CONTEXT", *sent):
-            return True
-        return early and (background_cue or not cues.any_within("TREATMENT_CONTEXT", *sent))
-    return early and background_cue and not cues.any_within("TREATMENT_CONTEXT", *sent)
-
-
 def is_drug_target(m: Mention, cues: CueIndex) -> bool:
     """The mechanism names what a drug hits: "CXCR4 antagonist", "PD-1 inhibitors", "anti-PD-1"."""
     after = cues.within("DRUG_TARGET_AFTER", m.end, m.end + 2)
@@ -93,31 +63,14 @@ def is_drug_target(m: Mention, cues: CueIndex) -> bool:
     return cues.ending_at("DRUG_TARGET_BEFORE", m.start) is not None
 
 
-_OBJECT_LINK = frozenset({"of", "the", "a", "an", "his", "her", "their", "all", "isolated", "solitary", "single"})
-
-
-def resects_a_metastasis(m: Mention, organs: list[Mention], words: list[str]) -> bool:
-    """ "resection of (the) brain metastases", "the liver metastasis was resected": metastasectomy."""
-    for o in organs:
-        if o.sent != m.sent or not o.site:
-            continue
-        between = [w.lower() for w in words[m.end : o.start]]
-        if o.start >= m.end and len(between) <= 4 and all(w in _OBJECT_LINK for w in between):
-            return True
-        if o.end <= m.start and m.text.lower().startswith("resected"):
-            gap = [w.lower() for w in words[o.end : m.start]]
-            if len(gap) <= 3 and set(gap) <= {"was", "were", "is", "are", "completely", "surgically", "then"}:
-                return True
-    return False
-
-
 def mark_context(
     mentions: list[Mention], cues: CueIndex, bounds: list[tuple[int, int]], sections: list[str | None], rules: Rules
 ) -> None:
-    """Set ``negated``, ``hedged`` and (therapies) ``background`` on each mention, in place."""
+    """Set ``negated``, ``hedged``, (therapies) ``background`` and (mechanisms) ``target``, in place."""
     window = rules.window("negation_scope")
     scopes: dict[int, list[tuple[int, int]]] = {}
     hedged: dict[int, bool] = {}
+    claims = {m.sent for m in mentions if m.label == "MECHANISM"}
     for m in mentions:
         if m.sent not in scopes:
             scopes[m.sent] = negation_scopes(cues, bounds[m.sent], window)
@@ -125,7 +78,9 @@ def mark_context(
         m.negated = any(s <= m.start < e for s, e in scopes[m.sent])
         m.hedged = hedged[m.sent]
         if m.label == "THERAPY":
-            m.background = is_background_therapy(m, cues, bounds[m.sent], sections[m.sent], m.sent == 1)
+            section = sections[m.sent]
+            early = section in EARLY_SECTIONS or (section is None and m.sent == 1)
+            m.background = is_background_therapy(m, cues, bounds[m.sent], early, m.sent in claims)
         elif m.label == "MECHANISM":
             m.target = is_drug_target(m, cues)
 
@@ -176,5 +131,6 @@ class ContextFlags:
             bounds = sentence_bounds(starts, len(doc))
             mark_context(mentions, doc._.pdac_cues, bounds, sections, self.rules)
             mark_claims(mentions, doc._.pdac_cues, bounds, self.rules.stage_rules, self.vocabulary)
+            mark_generic_terms(mentions, doc._.pdac_cues, doc_words(doc), self.rules.generic_therapies)
             self.metastasectomies(doc, mentions)
         return doc

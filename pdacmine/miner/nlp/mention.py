@@ -53,6 +53,9 @@ class Mention:
     #: poorly to chemotherapy"), anything in a statement about cancer in general or another cancer, a
     #: stage form without its context ("circulating MDSCs"). Counted nowhere, in no tuple.
     background: bool = False
+    #: THERAPY only: a generic term standing for drugs the text names ("gemcitabine-based chemotherapy").
+    #: Counted nowhere, in no tuple.
+    redundant: bool = False
     #: MECHANISM only: named as a drug's target ("the CXCR4 antagonist BL-8040", "anti-PD-1").
     target: bool = False
     notes: list[str] = field(default_factory=list)

@@ -56,6 +56,9 @@ CUE_LABELS = (
     "DIRECT_INVASION",
     "INVASION_AFTER",
     "SECONDARY_TO",
+    "BACKGROUND_STRONG",
+    "TREATMENT_COHORT",
+    "OTHER_THERAPY",
 )
 
 
@@ -92,6 +95,11 @@ def parse_stage_rules(raw: list[dict[str, Any]]) -> tuple[StageRule, ...]:
     return tuple(out)
 
 
+def parse_generic_therapies(raw: dict[str, Any]) -> dict[str, str]:
+    """``generic_therapies`` of the rules file: {"abstract": [keys], "sentence": [keys]} -> key -> scope."""
+    return {key: scope for scope in ("abstract", "sentence") for key in raw.get(scope, ())}
+
+
 def normal_form(text: str) -> str:
     """Lower case, single spaces, no hyphen spacing: "Blood-stream" -> "blood-stream"."""
     return " ".join(text.lower().replace(" - ", "-").split())
@@ -110,6 +118,9 @@ class Rules:
     digest: str
     #: ``stage_context``: stage forms that need (or are relabelled by) a cue in their sentence
     stage_rules: tuple[StageRule, ...] = field(default=())
+    #: ``generic_therapies``: therapy key -> "abstract" | "sentence", the scope in which it stands for
+    #: the named drugs of its class
+    generic_therapies: dict[str, str] = field(default_factory=dict)
 
     def window(self, name: str) -> int:
         return int(self.windows[name])
@@ -138,6 +149,7 @@ def parse_rules(raw: dict[str, Any], digest: str = "") -> Rules:
             confidence=dict(raw["confidence"]),
             digest=digest,
             stage_rules=stage_rules,
+            generic_therapies=parse_generic_therapies(raw.get("generic_therapies", {})),
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise InputError(f"malformed rules file: {exc!r}") from exc

@@ -1,0 +1,139 @@
+"""Therapy mentions the text does not give, test or propose: pure functions that ``pdac_context`` applies.
+
+- Background (``Mention.background``): a generic modality ("chemotherapy") in a background
+  statement. A strong background cue ("is the standard of care", "the prime option",
+  "are traditionally treated with") makes one unless the sentence reports a cohort ("received",
+  "underwent", "were treated"); a weaker cue ("remains", "resistant to") unless the sentence
+  speaks of treatment at all ("efficacy", "survival"). At the start of an abstract (BACKGROUND
+  or OBJECTIVE section, or the first sentence of an unstructured one) a modality is background
+  unless the sentence speaks of treatment, makes a mechanism claim ("Targeting FAK renders
+  checkpoint immunotherapy effective") or describes a treated cohort ("resected patients").
+  Any therapy in an early sentence with a background cue and no treatment context is background.
+- Generic term for named drugs (``Mention.redundant``): a generic therapy of ``generic_therapies``
+  stands for the drugs of its class that the abstract ("chemotherapy": the cohort's named
+  regimen) or its sentence ("immunotherapy", "CD40 agonist") names: "gemcitabine-based
+  chemotherapy", unless it says otherwise ("gemcitabine and other chemotherapeutic agents",
+  "more potent chemotherapy"); and everywhere in the abstract once the text equates it with
+  named drugs ("sotigalimab (a CD40 agonistic antibody)", "chemotherapy (FOLFIRINOX)"). The
+  drugs are the therapies; the term adds none.
+- Metastasectomy: "resection of (the) brain metastases" or "the liver metastasis was resected".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pdacmine.miner.nlp.cues import CueIndex
+from pdacmine.miner.nlp.mention import Mention
+
+#: Therapy keys that name a kind of treatment rather than an agent (taxonomy.md).
+MODALITIES = frozenset(
+    {
+        "chemotherapy",
+        "immunotherapy",
+        "radiotherapy",
+        "sbrt",
+        "chemoradiotherapy",
+        "resection",
+        "metastasectomy",
+        "hepatic-arterial-infusion",
+        "intraperitoneal-chemotherapy",
+        "hipec",
+        "pipac",
+        "ablation",
+        "targeted-therapy",
+        "surgery",
+    }
+)
+EARLY_SECTIONS = frozenset({"BACKGROUND", "OBJECTIVE"})
+
+
+def is_background_therapy(
+    m: Mention,
+    cues: CueIndex,
+    sent: tuple[int, int],
+    early: bool,
+    mechanism_claim: bool,
+) -> bool:
+    """Whether the THERAPY mention ``m`` is background (module docstring); ``early``: first sentences."""
+    background_cue = cues.any_within("BACKGROUND_THERAPY", *sent)
+    cohort = cues.any_within("TREATMENT_COHORT", *sent)
+    context = cohort or cues.any_within("TREATMENT_CONTEXT", *sent)
+    if m.key not in MODALITIES:
+        return early and background_cue and not context
+    if cues.any_within("BACKGROUND_STRONG", *sent) and not cohort:
+        return True
+    if background_cue and not context:
+        return True
+    if not early:
+        return False
+    if background_cue:
+        return True
+    treated_cohort = m.text.lower().endswith("ed")  # "resected patients", "irradiated tumours"
+    return not (context or mechanism_claim or treated_cohort)
+
+
+def _bracket_before(words: list[str], start: int, limit: int = 8) -> int | None:
+    """Index of the "(" that opens the parenthesis ``start`` is in (at most ``limit`` tokens back)."""
+    for i in range(start - 1, max(-1, start - limit - 1), -1):
+        if words[i] == ")":
+            return None
+        if words[i] == "(":
+            return i
+    return None
+
+
+def defines(g: Mention, drugs: Iterable[Mention], words: list[str]) -> bool:
+    """The text equates the generic term with a named drug: "drug (term)", "drug (alias; term)", "term (drug)"."""
+    bracket = _bracket_before(words, g.start)
+    for d in drugs:
+        if d.sent != g.sent:
+            continue
+        if bracket is not None and d.end in (bracket, bracket - 1) and d.end <= bracket:
+            return True
+        if g.end < len(words) and words[g.end] == "(" and g.end < d.start <= g.end + 2:
+            return True
+    return False
+
+
+def mark_generic_terms(mentions: list[Mention], cues: CueIndex, words: list[str], generic: dict[str, str]) -> None:
+    """Set ``redundant`` on generic terms that stand for named drugs (module docstring), in place.
+
+    ``generic`` maps a term's key to its scope: "abstract" (it means the named drugs of its class
+    anywhere in the abstract) or "sentence" (only in a sentence that names them).
+    """
+    therapies = [m for m in mentions if m.label == "THERAPY" and not m.background]
+    terms = [m for m in therapies if m.key in generic]
+    if not terms:
+        return
+    drugs = [m for m in therapies if m.key not in generic and m.key not in MODALITIES]
+    defined: set[str] = set()
+    for g in terms:
+        same_class = [d for d in drugs if d.category == g.category]
+        if not same_class or cues.within("OTHER_THERAPY", g.start - 3, g.start):
+            continue
+        if defines(g, same_class, words):
+            defined.add(g.key)
+        elif generic[g.key] == "abstract" or any(d.sent == g.sent for d in same_class):
+            g.redundant = True
+    for g in terms:
+        if g.key in defined and not cues.within("OTHER_THERAPY", g.start - 3, g.start):
+            g.redundant = True
+
+
+_OBJECT_LINK = frozenset({"of", "the", "a", "an", "his", "her", "their", "all", "isolated", "solitary", "single"})
+
+
+def resects_a_metastasis(m: Mention, organs: list[Mention], words: list[str]) -> bool:
+    """ "resection of (the) brain metastases", "the liver metastasis was resected": metastasectomy."""
+    for o in organs:
+        if o.sent != m.sent or not o.site:
+            continue
+        between = [w.lower() for w in words[m.end : o.start]]
+        if o.start >= m.end and len(between) <= 4 and all(w in _OBJECT_LINK for w in between):
+            return True
+        if o.end <= m.start and m.text.lower().startswith("resected"):
+            gap = [w.lower() for w in words[o.end : m.start]]
+            if len(gap) <= 3 and set(gap) <= {"was", "were", "is", "are", "completely", "surgically", "then"}:
+                return True
+    return False
