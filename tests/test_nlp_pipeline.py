@@ -134,6 +134,17 @@ def test_short_form_defined_as_something_else_is_not_its_vocabulary_concept(nlp:
     assert keys(undefined, "MECHANISM") == ["pcx"]
 
 
+def test_abbreviation_takes_every_facet_of_its_long_form(nlp: Language) -> None:
+    ms = mentions(nlp, "Perineural invasion (PNI) is frequent. PNI predicts recurrence.")
+    last = [(m.label, m.key) for m in ms if m.text == "PNI" and m.sent == 2]
+    assert sorted(last) == [("MECHANISM", "perineural-invasion"), ("STAGE", "local-invasion")]
+
+
+def test_short_form_confirmed_by_a_long_form_of_its_category_keeps_its_concept(nlp: Language) -> None:
+    ms = mentions(nlp, "The platelet-derived growth factor receptor b (PDGFRb) was induced. PDGFRb drives invasion.")
+    assert [m.key for m in ms if m.text == "PDGFRb"] == ["pdgfrb", "pdgfrb"]
+
+
 # -- organ sites -------------------------------------------------------------------------------
 
 

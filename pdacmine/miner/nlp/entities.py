@@ -7,9 +7,11 @@ Steps (the algorithm is the pure functions below; the component only wires them)
    ("MET expression") or when the abstract defines them as that concept.
 3. Abbreviations defined in the text (scispaCy ``abbreviation_detector``, Schwartz & Hearst):
    a short form whose long form is a concept becomes that concept everywhere in the
-   abstract ("cancer-associated fibroblasts (CAFs)" makes every "CAFs" stroma-caf), even when
-   the short form is not in the vocabulary; a short form defined as something else
-   ("PC (prostate cancer)") never matches its vocabulary concept.
+   abstract ("cancer-associated fibroblasts (CAFs)" makes every "CAFs" stroma-caf; "perineural
+   invasion (PNI)" makes every "PNI" the stage and the mechanism), even when the short form is
+   not in the vocabulary; a short form defined as something else ("PC (prostate cancer)") never
+   matches its vocabulary concept, unless the long form holds a concept of the same category
+   ("platelet-derived growth factor receptor b (PDGFRb)").
 4. Overlaps: the longest span wins within a facet ("liver metastasis" over "liver",
    "nab-paclitaxel" over "paclitaxel"). Across facets a span inside a longer one is dropped
    ("hepatic" inside "hepatic stellate cells"), except a STAGE/MECHANISM pair ("perineural
@@ -21,7 +23,7 @@ Steps (the algorithm is the pure functions below; the component only wires them)
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from spacy.language import Language
@@ -63,25 +65,48 @@ def keep_ambiguous_symbol(words_after: list[str], rules: Rules) -> bool:
     return any(w.lower() in rules.symbol_gene_cues for w in words_after[:3])
 
 
-def long_form_concept(matches: Iterable[RawMatch], long_start: int, long_end: int) -> RawMatch | None:
-    """The concept a long form names: the longest match ending at its end and covering half of it."""
-    best = None
+def long_form_concepts(matches: Iterable[RawMatch], long_start: int, long_end: int) -> list[RawMatch]:
+    """The concepts a long form names: the longest matches ending at its end and covering half of it
+    (every facet of that span: "perineural invasion" is a STAGE and a MECHANISM)."""
+    best: list[RawMatch] = []
     for m in matches:
-        covers = long_start <= m.start and m.end == long_end and 2 * m.length >= long_end - long_start
-        if covers and (best is None or m.length > best.length):
-            best = m
+        if not (long_start <= m.start and m.end == long_end and 2 * m.length >= long_end - long_start):
+            continue
+        if not best or m.length > best[0].length:
+            best = [m]
+        elif m.length == best[0].length and all((m.facet, m.key) != (b.facet, b.key) for b in best):
+            best.append(m)
     return best
 
 
-def apply_abbreviations(matches: list[RawMatch], definitions: Iterable[Definition]) -> list[RawMatch]:
-    """Resolve short forms: to the long form's concept, or to nothing when the long form is no concept."""
+Category = Callable[[str, str], "str | None"]
+
+
+def apply_abbreviations(
+    matches: list[RawMatch], definitions: Iterable[Definition], category: Category | None = None
+) -> list[RawMatch]:
+    """Resolve short forms: to the long form's concepts, or to nothing when the long form is no concept.
+
+    When the long form holds no whole concept but a concept of the same facet and ``category`` as the
+    short form's own vocabulary match ("platelet-derived growth factor receptor b (PDGFRb)"), the
+    short form keeps its vocabulary match: the definition confirms it.
+    """
     out = list(matches)
     for d in definitions:
-        concept = long_form_concept(out, d.long_start, d.long_end)
+        concepts = long_form_concepts(out, d.long_start, d.long_end)
         spans = set(d.occurrences)
+        short = [m for m in out if any(s <= m.start and m.end <= e for s, e in spans)]
         out = [m for m in out if not any(s <= m.start and m.end <= e for s, e in spans)]
-        if concept is not None:
-            out.extend(RawMatch(s, e, concept.facet, concept.key, True, "abbreviation") for s, e in sorted(spans))
+        if concepts:
+            for concept in concepts:
+                out.extend(RawMatch(s, e, concept.facet, concept.key, True, "abbreviation") for s, e in sorted(spans))
+        elif category is not None:
+            inside = {
+                (m.facet, category(m.facet, m.key))
+                for m in out
+                if d.long_start <= m.start and m.end <= d.long_end and m.facet in ("MECHANISM", "THERAPY")
+            }
+            out.extend(m for m in short if (m.facet, category(m.facet, m.key)) in inside)
     return out
 
 
@@ -186,6 +211,11 @@ class EntityMatcher:
         self._vocabulary = vocabulary
         self._matchers = build_vocab_matchers(nlp, vocabulary)
 
+    def category(self, facet: str, key: str) -> str | None:
+        """The mechanism category or therapy class of a concept (None when unknown)."""
+        concept = self.vocabulary.get(facet, key)
+        return concept.category if concept else None
+
     def raw_matches(self, doc: Doc) -> list[RawMatch]:
         out = []
         if self._matchers is None:
@@ -208,7 +238,7 @@ class EntityMatcher:
         matches = self.raw_matches(doc)
         definitions = definitions_from(doc)
         if definitions:
-            matches = apply_abbreviations(matches, definitions)
+            matches = apply_abbreviations(matches, definitions, self.category)
         matches = resolve_overlaps(split_regimens(matches, self.vocabulary))
         mentions = doc._.pdac_mentions = self.to_mentions(doc, matches)
         if self.spans_key:
