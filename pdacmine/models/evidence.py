@@ -98,8 +98,14 @@ class Finding(Base):
     score_detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    #: (facet, score): filtered queries read findings best-first (migration 0004).
-    __table_args__ = tuple(
-        Index(f"ix_findings_{c}_score", c, "score")
-        for c in ("organ", "stage", "mechanism_key", "mechanism_category", "therapy_key", "therapy_class")
+    #: (facet, score) and (organ, facet, score): filtered queries read findings best-first (migrations 0004, 0005).
+    __table_args__ = (
+        *(
+            Index(f"ix_findings_{c}_score", c, "score")
+            for c in ("organ", "stage", "mechanism_key", "mechanism_category", "therapy_key", "therapy_class")
+        ),
+        *(
+            Index(f"ix_findings_organ_{c}_score", "organ", c, "score")
+            for c in ("stage", "mechanism_category", "therapy_class")
+        ),
     )
