@@ -84,3 +84,16 @@ def test_stage_context_must_name_known_cue_lists() -> None:
     raw["stage_context"] = [{"stage": "circulation", "cue": "TUMOR_CELL", "when": "sometimes"}]
     with pytest.raises(InputError, match="when"):
         parse_rules(raw)
+
+
+@pytest.mark.parametrize(
+    ("abstract", "mechanisms"),
+    [
+        ("In a model driven by Pdx1-Cre-mediated activation of mutant Kras and p53 (KPC model), ZEB1 was required "
+         "for invasion and metastasis.", ["emt-plasticity"]),
+        ("KPC mice (Kras G12D; p53 R172H) developed liver metastases, which ZEB1 promoted.", ["emt-plasticity"]),
+        ("Mutant p53 promoted liver metastasis of pancreatic cancer compared with p53 loss.", ["driver-genetics"]),
+    ],
+)  # fmt: skip
+def test_model_genotypes_are_no_drivers(nlp: Language, abstract: str, mechanisms: list[str]) -> None:
+    assert document(nlp, abstract)["mechanisms"] == mechanisms

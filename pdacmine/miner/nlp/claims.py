@@ -10,6 +10,10 @@ A mention is *background* (``Mention.background``: counted nowhere, in no tuple)
   stage only when its sentence speaks of tumour cells ("circulating MDSCs" are not CTCs); clonal
   evolution is the primary-tumour stage only when its sentence speaks of metastasis or invasion.
 
+- a mechanism names the genotype of a model, not a driver: a Cre driver line ("Pdx1-Cre"), or a
+  genotype spelled out beside the model's name ("mutant Kras and p53 (KPC model)", "KPC mice
+  (Kras G12D; p53 R172H)").
+
 A ``stage_context`` rule may instead relabel a stage: vascular invasion seen on imaging
 (angiography, CT) is invasion of the major vessels, i.e. local invasion, whereas histological
 vascular invasion is intravasation.
@@ -49,6 +53,28 @@ def stage_rule_for(m: Mention, cues: CueIndex, sent: tuple[int, int], rules: tup
     return None
 
 
+_GENOTYPE_GLUE = frozenset({"and", "/", ";", ",", "-", "+", "mutant", "mutated", "activated", "oncogenic", "of"})
+
+
+def model_genotype(m: Mention, cues: CueIndex, words: list[str], covered: set[int]) -> bool:
+    """The MECHANISM mention ``m`` spells out a model's genotype (see the module docstring).
+
+    ``covered`` holds the token positions of every mechanism mention (a genotype lists several).
+    """
+    after = words[m.end : m.end + 2]
+    if len(after) == 2 and after[0] == "-" and after[1].lower().startswith("cre"):
+        return True
+    if m.end < len(words) and words[m.end].lower().startswith("cre"):
+        return True
+    i = m.end
+    while i < min(len(words), m.end + 8) and (i in covered or words[i].lower() in _GENOTYPE_GLUE):
+        i += 1
+    if i < len(words) and words[i] == "(" and cues.starting_at("MODEL_NAME", i + 1):
+        return True  # "mutant Kras and p53 (KPC model)"
+    bracket = next((j for j in range(m.start - 1, max(-1, m.start - 10), -1) if words[j] in ("(", ")")), None)
+    return bracket is not None and words[bracket] == "(" and cues.ending_at("MODEL_NAME", bracket) is not None
+
+
 def relabel(m: Mention, key: str, vocabulary: Vocabulary) -> None:
     concept = vocabulary.get(m.label, key)
     m.key = key
@@ -61,11 +87,16 @@ def mark_claims(
     bounds: list[tuple[int, int]],
     stage_rules: tuple[StageRule, ...],
     vocabulary: Vocabulary,
+    words: list[str],
 ) -> None:
     """Set ``background`` (and relabel stages) by the rules of the module docstring, in place."""
     generic: dict[int, bool] = {}
+    covered = {i for m in mentions if m.label == "MECHANISM" for i in range(m.start, m.end)}
     for m in mentions:
         if m.label not in GENERIC_FACETS:
+            continue
+        if m.label == "MECHANISM" and cues.count("MODEL_NAME") and model_genotype(m, cues, words, covered):
+            m.background = True
             continue
         if m.sent not in generic:
             generic[m.sent] = generic_statement(cues, bounds[m.sent])

@@ -130,7 +130,8 @@ class ContextFlags:
             sections = sentence_sections(doc, starts, doc._.pdac_sections or [(0, None)])
             bounds = sentence_bounds(starts, len(doc))
             mark_context(mentions, doc._.pdac_cues, bounds, sections, self.rules)
-            mark_claims(mentions, doc._.pdac_cues, bounds, self.rules.stage_rules, self.vocabulary)
-            mark_generic_terms(mentions, doc._.pdac_cues, doc_words(doc), self.rules.generic_therapies)
+            words = doc_words(doc)
+            mark_claims(mentions, doc._.pdac_cues, bounds, self.rules.stage_rules, self.vocabulary, words)
+            mark_generic_terms(mentions, doc._.pdac_cues, words, self.rules.generic_therapies)
             self.metastasectomies(doc, mentions)
         return doc
