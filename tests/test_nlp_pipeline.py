@@ -104,6 +104,15 @@ def test_longest_span_wins_and_case_sensitive_symbols(nlp: Language) -> None:
     assert [m.text for m in ms if m.key == "smad4"] == ["SMAD4"]
 
 
+def test_a_mechanism_inside_a_stage_is_dropped_the_same_span_keeps_both(nlp: Language) -> None:
+    ms = mentions(nlp, "Lymph vessel invasion and perineural invasion were frequent.")
+    assert [(m.label, m.key) for m in ms] == [
+        ("STAGE", "intravasation"),
+        ("MECHANISM", "perineural-invasion"),
+        ("STAGE", "local-invasion"),
+    ]
+
+
 def test_ambiguous_symbol_needs_a_gene_word(nlp: Language) -> None:
     ms = mentions(nlp, "Median OS was 9 months. OS expression promoted liver metastasis.")
     assert [m.text for m in ms if m.key == "ossa"] == ["OS"]

@@ -14,8 +14,10 @@ Steps (the algorithm is the pure functions below; the component only wires them)
    ("platelet-derived growth factor receptor b (PDGFRb)").
 4. Overlaps: the longest span wins within a facet ("liver metastasis" over "liver",
    "nab-paclitaxel" over "paclitaxel"). Across facets a span inside a longer one is dropped
-   ("hepatic" inside "hepatic stellate cells"), except a STAGE/MECHANISM pair ("perineural
-   invasion" is both) and an ORGAN inside a THERAPY ("pulmonary metastasectomy").
+   ("hepatic" inside "hepatic stellate cells"; the mechanism "lymph vessel" inside the stage "lymph
+   vessel invasion"), except a STAGE inside a MECHANISM and an ORGAN inside a THERAPY ("pulmonary
+   metastasectomy"). The same span keeps both readings ("perineural invasion" is a stage and a
+   mechanism).
 5. Regimens written as drugs ("gemcitabine plus nab-paclitaxel", "gemcitabine/nab-paclitaxel")
    yield the drugs; a named regimen ("FOLFIRINOX", "mFOLFIRINOX") keeps its own key.
 """
@@ -35,7 +37,8 @@ from pdacmine.miner.nlp.patterns import build_vocab_matchers
 from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
 
-_CROSS_FACET_ALLOWED = {("STAGE", "MECHANISM"), ("MECHANISM", "STAGE"), ("ORGAN", "THERAPY")}
+#: (inner facet, outer facet) pairs whose inner span survives inside the outer one
+_CROSS_FACET_ALLOWED = {("STAGE", "MECHANISM"), ("ORGAN", "THERAPY")}
 
 
 class RawMatch(NamedTuple):
