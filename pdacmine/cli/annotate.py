@@ -17,7 +17,6 @@ import click
 
 from pdacmine.cli.context import AppContext, pass_app
 from pdacmine.errors import InputError, ParseError
-from pdacmine.miner.extract import annotate_records
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +135,8 @@ def annotate_command(
     records = read_records(source)
     n_articles = n_tuples = 0
     with output_stream(output) as out:
+        from pdacmine.miner.extract import annotate_records  # spaCy loads only when needed
+
         for result in annotate_records(records, model=model, batch_size=batch_size, workers=workers):
             out.write(json.dumps(result, ensure_ascii=False) + "\n")
             n_articles += 1

@@ -327,7 +327,10 @@ def _status_term(status: str | None) -> ColumnElement[bool] | None:
         return or_(rd.is_(None), rd != "rejected")
     if status == "all":
         return None
-    return rd.is_(None) if status == "unreviewed" else rd == status
+    if status == "unreviewed":
+        # a note or an undone first decision leaves a row whose status is "unreviewed"
+        return or_(rd.is_(None), rd == "unreviewed")
+    return rd == status
 
 
 def _sentence_terms(f: Filters) -> list[ColumnElement[bool]]:
