@@ -259,3 +259,16 @@ def test_window_keeps_the_entities_in_view() -> None:
 def test_empty_database_says_what_to_run(run_cli: RunCli) -> None:
     result = run_cli("query")
     assert result.exit_code == 0 and "no findings yet: run pdacmine update" in result.stderr
+
+
+def test_status_unreviewed_includes_noted_but_undecided_evidence(run_cli: RunCli, engine: Engine) -> None:
+    """A note (or an undone first decision) leaves a decision row whose status is still "unreviewed"."""
+    with Session(engine) as s:
+        art = add_article(s, "301", year=2022)
+        noted = add_evidence(s, art, sentence="ZEB1 drives hepatic colonization in mice.")
+        decide(s, noted, "unreviewed", note="check the figure")
+        refresh_findings(s)
+        s.commit()
+    ev = rows(run_cli("query", "--evidence", "--format", "jsonl", "--status", "unreviewed"))
+    assert [r["evidence_sentence"] for r in ev] == ["ZEB1 drives hepatic colonization in mice."]
+    assert rows(run_cli("query", "--evidence", "--format", "jsonl", "--status", "accepted")) == []
