@@ -59,6 +59,13 @@ def test_mechanism_with_stage_and_organ_and_general_metastasis(nlp: Language) ->
     assert tuples(nlp, "ZEB1 is expressed in the epithelium.") == []
 
 
+def test_members_of_one_list_share_the_claim(nlp: Language) -> None:
+    text = "Several factors act in the colonization of the liver, among which are ZEB1, SMAD4 and CXCR4."
+    assert {t.slots()[0] for t in tuples(nlp, text)} == {"zeb1", "smad4", "cxcr4"}
+    apart = "Several factors act in the colonization of the liver, among which is ZEB1; in other work SMAD4 was lost."
+    assert {t.slots()[0] for t in tuples(nlp, apart)} == {"zeb1"}
+
+
 def test_adjacent_sentence_continues_the_claim(nlp: Language) -> None:
     text = "Liver metastases were frequent in these mice. These metastases were driven by ZEB1."
     [t] = tuples(nlp, text)

@@ -31,7 +31,7 @@ mechanism-metastasis.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import product
+from itertools import pairwise, product
 from typing import Any
 
 from pdacmine.miner.nlp.cues import CueIndex
@@ -242,14 +242,44 @@ class SentenceView:
         return any(self.linked((m.start, m.end), c) and not self.peers((m.start, m.end), c) for c in self.met)
 
 
-def _combinations(s: SentenceMembers, view: SentenceView) -> list[tuple[Any, Any, Any, Any]]:
-    none: list[Mention | None] = [None]
-    therapies: list[Mention | None] = [*s.therapies] or none
-    combos: list[tuple[Any, Any, Any, Any]] = []
+_LIST_GLUE = frozenset({",", "and", "or", "/", "as", "well", "both", "the", "also", "even", "nor", "either"})
+
+
+def listed(words: list[str], left: Mention, right: Mention) -> bool:
+    """Only a list's glue separates two mentions ("neurotrophins, chemokines and TAMs")."""
+    between = words[left.end : right.start]
+    return left.sent == right.sent and len(between) <= 4 and all(w.lower() in _LIST_GLUE for w in between)
+
+
+def mechanism_targets(s: SentenceMembers, view: SentenceView) -> dict[int, tuple[list[Mention], list[Mention]]]:
+    """id(mechanism) -> (stages, organs) it is related to; members of one list share them
+    ("X is implicated in PNI, among which are neurotrophins, chemokines and ...")."""
+    out: dict[int, tuple[list[Mention], list[Mention]]] = {}
     for m in s.mechanisms:
         span = (m.start, m.end)
         organs = [o for o in s.organs if o.sent != m.sent or view.related(span, (o.start, o.end))]
         stages = [x for x in s.stages if x.sent != m.sent or view.related(span, (x.start, x.end))]
+        out[id(m)] = (stages, organs)
+    ordered = sorted(s.mechanisms, key=lambda m: m.start)
+    pairs = [(a, b) for a, b in pairwise(ordered) if listed(view.words, a, b)]
+    changed = bool(pairs)
+    while changed:
+        changed = False
+        for a, b in pairs:
+            for x, y in ((a, b), (b, a)):
+                if any(out[id(y)]) and not any(out[id(x)]) and not x.target:
+                    out[id(x)] = out[id(y)]
+                    changed = True
+    return out
+
+
+def _combinations(s: SentenceMembers, view: SentenceView) -> list[tuple[Any, Any, Any, Any]]:
+    none: list[Mention | None] = [None]
+    therapies: list[Mention | None] = [*s.therapies] or none
+    combos: list[tuple[Any, Any, Any, Any]] = []
+    targets = mechanism_targets(s, view)
+    for m in s.mechanisms:
+        stages, organs = targets[id(m)]
         if organs or stages:
             combos += product([m], [*stages] or none, [*organs] or none, therapies)
         elif not m.target and view.drives_metastasis(m):
