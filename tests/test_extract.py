@@ -9,10 +9,12 @@ from click.testing import Result
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
+from pdacmine.db.articles import store_batch
 from pdacmine.miner import extract as extract_module
 from pdacmine.miner.extract import extract_pending
 from pdacmine.miner.nlp import vocab as vocab_module
 from pdacmine.miner.nlp.pipeline import get_pipeline
+from pdacmine.miner.records import ArticleRecord
 from pdacmine.models import Article, ArticleExtraction, Evidence
 from pdacmine.models.base import utcnow
 from tests.test_nlp_pipeline import TEST_VOCAB
@@ -108,6 +110,30 @@ def test_version_change_and_updated_article_rerun(
     monkeypatch.setattr(extract_module, "current_extractor_version", lambda: "9.9.9+vnew+rnew")
     assert "extracted 4 article(s)" in run_cli("extract").stdout
     assert {v for v, _ in extractions(engine).values()} == {"9.9.9+vnew+rnew"}
+
+
+def test_changed_content_from_an_import_is_extracted_again(engine: Engine) -> None:
+    """A re-import with new content (a corrected abstract, new MeSH indexing) moves ``last_updated``
+    and the next extract re-annotates that article; an identical re-import changes nothing."""
+    records = [ArticleRecord(pmid=p, title=t, abstract=a) for p, t, a in ARTICLES]
+    with Session(engine) as session:
+        store_batch(session, records, "file", "test")
+        session.commit()
+    assert extract_pending(engine).articles == 4
+    with Session(engine) as session:
+        assert store_batch(session, records, "file", "test").updated == 0
+        session.commit()
+    assert extract_pending(engine).articles == 0
+    corrected = ArticleRecord(pmid="204", title=ARTICLES[3][1], abstract="CXCR4 promotes liver metastasis.")
+    indexed = ArticleRecord(pmid="203", title=ARTICLES[2][1], abstract=ARTICLES[2][2], mesh=[{"descriptor": "Smoking"}])
+    with Session(engine) as session:
+        assert store_batch(session, [corrected, indexed], "file", "test").updated == 2
+        session.commit()
+    summary = extract_pending(engine)
+    assert summary.articles == 2
+    assert ("204", "cxcr4", "liver", None) in [(p, m, o, t) for p, _, m, o, t in evidence(engine)]
+    assert ("204", "cxcr4", "lung", None) not in [(p, m, o, t) for p, _, m, o, t in evidence(engine)]
+    assert extract_pending(engine).articles == 0
 
 
 def test_deleted_articles_are_skipped(engine: Engine, run_cli: Callable[..., Result]) -> None:

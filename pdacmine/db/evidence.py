@@ -36,7 +36,12 @@ class ArticleText:
 
 
 def pending_article_ids(session: Session, version: str, all_: bool = False) -> list[int]:
-    """IDs of the articles to (re-)extract, ascending; ``all_`` takes every non-deleted article."""
+    """IDs of the articles to (re-)extract, ascending; ``all_`` takes every non-deleted article.
+
+    Pending: never extracted, extracted by another extractor version, or changed since its
+    extraction (``last_updated`` after ``extracted_at``: a re-import with new content, e.g. a new
+    version or MeSH indexing; an identical re-import leaves ``last_updated`` alone).
+    """
     query = select(Article.id).where(Article.deleted.is_(False)).order_by(Article.id)
     if not all_:
         query = query.outerjoin(ArticleExtraction, ArticleExtraction.article_id == Article.id).where(
