@@ -24,14 +24,15 @@ from sqlalchemy.orm import Session
 
 from pdacmine.db.articles import (
     StoreCounts,
+    StoreItem,
     imported_file,
     record_imported_file,
     store_batch,
+    to_row,
 )
 from pdacmine.db.engine import session_factory
 from pdacmine.errors import InputError, ParseError
 from pdacmine.miner.parse import iter_pubmed
-from pdacmine.miner.records import ParsedItem
 
 logger = logging.getLogger(__name__)
 
@@ -133,11 +134,11 @@ def _import_one(
     name = str(path)
     summary = FileSummary(name, sha)
     started = time.perf_counter()
-    batch: list[ParsedItem] = []
+    batch: list[StoreItem] = []
     with make_session() as session:
         try:
             for item in iter_pubmed(path, name):
-                batch.append(item)
+                batch.append(to_row(item))  # a compact row: the parsed record is freed at once
                 if len(batch) >= batch_size:
                     summary.counts += _commit(session, batch, name)
                     batch.clear()
@@ -160,7 +161,7 @@ def _import_one(
     return summary
 
 
-def _commit(session: Session, batch: Sequence[ParsedItem], name: str) -> StoreCounts:
+def _commit(session: Session, batch: Sequence[StoreItem], name: str) -> StoreCounts:
     counts = store_batch(session, batch, SOURCE, name)
     session.commit()
     return counts
