@@ -176,11 +176,16 @@ def findings_table(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     return len(cells)
 
 
+FINDING_WIDTH = 28
+
+
 def evidence_table(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     data = list(rows)
     cells = []
     for r in data:
         finding = "|".join(x or "-" for x in (r["mechanism"], r["cascade_stage"], r["metastatic_site"], r["therapy"]))
+        if len(finding) > FINDING_WIDTH:  # the sentence is what a reader needs room for
+            finding = finding[: FINDING_WIDTH - 1] + "…"
         plain = (r["pmid"], r["year"] or "-", r["study_design"] or "-")
         cells.append([*(Text(str(x)) for x in plain), Text(finding, style="dim"), Text(r["review_status"]), Text("")])
     if not cells:
