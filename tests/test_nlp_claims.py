@@ -97,3 +97,20 @@ def test_stage_context_must_name_known_cue_lists() -> None:
 )  # fmt: skip
 def test_model_genotypes_are_no_drivers(nlp: Language, abstract: str, mechanisms: list[str]) -> None:
     assert document(nlp, abstract)["mechanisms"] == mechanisms
+
+
+@pytest.mark.parametrize(
+    ("abstract", "mechanisms"),
+    [
+        ("Exosomal ITGB4 primed the lung pre-metastatic niche of pancreatic cancer.", ["extracellular-vesicles"]),
+        ("Exosomes carrying miR-21 promoted liver metastasis of pancreatic cancer.", ["extracellular-vesicles"]),
+        ("ITGB4 in exosomes promoted liver metastasis of pancreatic cancer.", ["extracellular-vesicles"]),
+        ("ITGB4 promoted liver metastasis of pancreatic cancer.", ["adhesion-migration"]),
+        ("TGF-beta and exosomes promoted liver metastasis of pancreatic cancer.",
+         ["cytokine-chemokine", "extracellular-vesicles"]),
+    ],
+)  # fmt: skip
+def test_vesicle_cargo_is_in_the_extracellular_vesicle_category(
+    nlp: Language, abstract: str, mechanisms: list[str]
+) -> None:
+    assert document(nlp, abstract)["mechanisms"] == mechanisms

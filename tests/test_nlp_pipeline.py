@@ -176,6 +176,10 @@ def test_short_form_confirmed_by_a_long_form_of_its_category_keeps_its_concept(n
         ("The tumour showed invasion of the stomach and the left adrenal gland, and liver metastases.", {"liver"}),
         ("A mass extending into the duodenum was resected; no lung metastases were seen.", {"lung"}),
         ("Jaundice and bowel changes were secondary to biliary obstruction.", set()),
+        (
+            "Metastases were frequent. The commonest sites were the liver (40%) and peritoneum (20%).",
+            {"liver", "peritoneum"},
+        ),
         ("An adnexal mass secondary to pancreatic cancer was found.", {"ovary"}),
         ("Tumour cells metastasised to the lymph nodes; lymph node invasion was frequent.", {"lymph-node"}),
     ],

@@ -66,6 +66,13 @@ def test_members_of_one_list_share_the_claim(nlp: Language) -> None:
     assert {t.slots()[0] for t in tuples(nlp, apart)} == {"zeb1"}
 
 
+def test_migration_listed_with_invasion_is_an_outcome_not_a_driver(nlp: Language) -> None:
+    listed = tuples(nlp, "Loss of SMAD4 enhanced cell migration and invasion in vitro and increased liver metastases.")
+    assert {t.slots()[0] for t in listed} == {"smad4-loss"}
+    driver = tuples(nlp, "Cell motility drives liver metastasis.")
+    assert [t.slots()[:3] for t in driver] == [("cell-migration", None, "liver")]
+
+
 def test_adjacent_sentence_continues_the_claim(nlp: Language) -> None:
     text = "Liver metastases were frequent in these mice. These metastases were driven by ZEB1."
     [t] = tuples(nlp, text)

@@ -237,6 +237,14 @@ class SentenceView:
         gap = b[0] - a[1] if a[1] <= b[0] else a[0] - b[1]
         return not self.peers(a, b) and (gap <= self.close or self.linked(a, b))
 
+    def outcome(self, m: Mention, stages: list[Mention]) -> bool:
+        """A phenotype concept listed with the invasion/metastasis it accompanies ("promotes migration,
+        invasion and metastasis"): an outcome of the claim, not its driver."""
+        if m.key not in self.rules.outcome_concepts:
+            return False
+        span = (m.start, m.end)
+        return any(self.peers(span, c) for c in self.met) or any(self.peers(span, (x.start, x.end)) for x in stages)
+
     def drives_metastasis(self, m: Mention) -> bool:
         """Mechanism–metastasis claim: a relation word links the mechanism to a metastasis word."""
         return any(self.linked((m.start, m.end), c) and not self.peers((m.start, m.end), c) for c in self.met)
@@ -256,10 +264,14 @@ def mechanism_targets(s: SentenceMembers, view: SentenceView) -> dict[int, tuple
     ("X is implicated in PNI, among which are neurotrophins, chemokines and ...")."""
     out: dict[int, tuple[list[Mention], list[Mention]]] = {}
     for m in s.mechanisms:
+        if view.outcome(m, s.stages):
+            out[id(m)] = ([], [])
+            continue
         span = (m.start, m.end)
         organs = [o for o in s.organs if o.sent != m.sent or view.related(span, (o.start, o.end))]
         stages = [x for x in s.stages if x.sent != m.sent or view.related(span, (x.start, x.end))]
         out[id(m)] = (stages, organs)
+    outcomes = view.rules.outcome_concepts
     ordered = sorted(s.mechanisms, key=lambda m: m.start)
     pairs = [(a, b) for a, b in pairwise(ordered) if listed(view.words, a, b)]
     changed = bool(pairs)
@@ -267,7 +279,7 @@ def mechanism_targets(s: SentenceMembers, view: SentenceView) -> dict[int, tuple
         changed = False
         for a, b in pairs:
             for x, y in ((a, b), (b, a)):
-                if any(out[id(y)]) and not any(out[id(x)]) and not x.target:
+                if any(out[id(y)]) and not any(out[id(x)]) and not x.target and x.key not in outcomes:
                     out[id(x)] = out[id(y)]
                     changed = True
     return out
@@ -282,7 +294,7 @@ def _combinations(s: SentenceMembers, view: SentenceView) -> list[tuple[Any, Any
         stages, organs = targets[id(m)]
         if organs or stages:
             combos += product([m], [*stages] or none, [*organs] or none, therapies)
-        elif not m.target and view.drives_metastasis(m):
+        elif not m.target and not view.outcome(m, s.stages) and view.drives_metastasis(m):
             combos += product([m], none, none, therapies)
     if not s.mechanisms and s.therapies and s.organs:
         combos += product(none, [*s.stages] or none, s.organs, s.therapies)

@@ -14,6 +14,10 @@ A mention is *background* (``Mention.background``: counted nowhere, in no tuple)
   genotype spelled out beside the model's name ("mutant Kras and p53 (KPC model)", "KPC mice
   (Kras G12D; p53 R172H)").
 
+A mechanism carried by extracellular vesicles ("exosomal integrin beta4", "exosomes carrying
+miR-21", "MIF in exosomes") is in the category extracellular-vesicles (taxonomy: EVs and their
+cargo), whatever its own category.
+
 A ``stage_context`` rule may instead relabel a stage: vascular invasion seen on imaging
 (angiography, CT) is invasion of the major vessels, i.e. local invasion, whereas histological
 vascular invasion is intravasation.
@@ -75,6 +79,18 @@ def model_genotype(m: Mention, cues: CueIndex, words: list[str], covered: set[in
     return bracket is not None and words[bracket] == "(" and cues.ending_at("MODEL_NAME", bracket) is not None
 
 
+EV_CATEGORY = "extracellular-vesicles"
+
+
+def vesicle_cargo(m: Mention, cues: CueIndex) -> bool:
+    """The MECHANISM mention ``m`` names what extracellular vesicles carry."""
+    if m.category == EV_CATEGORY:
+        return False
+    if any(m.start - 2 <= e <= m.start for _, e in cues.within("EV_CARGO_BEFORE", m.start - 6, m.start)):
+        return True
+    return cues.starting_at("EV_CARGO_AFTER", m.end) is not None
+
+
 def relabel(m: Mention, key: str, vocabulary: Vocabulary) -> None:
     concept = vocabulary.get(m.label, key)
     m.key = key
@@ -92,12 +108,15 @@ def mark_claims(
     """Set ``background`` (and relabel stages) by the rules of the module docstring, in place."""
     generic: dict[int, bool] = {}
     covered = {i for m in mentions if m.label == "MECHANISM" for i in range(m.start, m.end)}
+    vesicles = cues.count("EV_CARGO_BEFORE") + cues.count("EV_CARGO_AFTER") > 0
     for m in mentions:
         if m.label not in GENERIC_FACETS:
             continue
         if m.label == "MECHANISM" and cues.count("MODEL_NAME") and model_genotype(m, cues, words, covered):
             m.background = True
             continue
+        if m.label == "MECHANISM" and vesicles and vesicle_cargo(m, cues):
+            m.category = EV_CATEGORY
         if m.sent not in generic:
             generic[m.sent] = generic_statement(cues, bounds[m.sent])
         if generic[m.sent]:

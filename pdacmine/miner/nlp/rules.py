@@ -60,6 +60,8 @@ CUE_LABELS = (
     "TREATMENT_COHORT",
     "OTHER_THERAPY",
     "MODEL_NAME",
+    "EV_CARGO_BEFORE",
+    "EV_CARGO_AFTER",
 )
 
 
@@ -122,6 +124,8 @@ class Rules:
     #: ``generic_therapies``: therapy key -> "abstract" | "sentence", the scope in which it stands for
     #: the named drugs of its class
     generic_therapies: dict[str, str] = field(default_factory=dict)
+    #: ``outcome_concepts``: phenotype mechanisms that are outcomes when listed with invasion/metastasis
+    outcome_concepts: frozenset[str] = frozenset()
 
     def window(self, name: str) -> int:
         return int(self.windows[name])
@@ -151,6 +155,7 @@ def parse_rules(raw: dict[str, Any], digest: str = "") -> Rules:
             digest=digest,
             stage_rules=stage_rules,
             generic_therapies=parse_generic_therapies(raw.get("generic_therapies", {})),
+            outcome_concepts=frozenset(raw.get("outcome_concepts", ())),
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise InputError(f"malformed rules file: {exc!r}") from exc
