@@ -114,3 +114,10 @@ def test_vesicle_cargo_is_in_the_extracellular_vesicle_category(
     nlp: Language, abstract: str, mechanisms: list[str]
 ) -> None:
     assert document(nlp, abstract)["mechanisms"] == mechanisms
+
+
+def test_a_short_form_of_pancreatic_cancer_names_the_pancreas(nlp: Language) -> None:
+    abstract = "Pancreatic cancer (PC) is lethal. In colorectal cancer and in PC, CXCR4 promotes invasion."
+    assert document(nlp, abstract, title="A study")["mechanisms"] == ["cytokine-chemokine"]
+    other = "Pancreatic neuroendocrine tumours (PNETs) are rare. In colorectal cancer and PNETs, CXCR4 drives invasion."
+    assert document(nlp, other, title="A study")["mechanisms"] == []

@@ -2,14 +2,16 @@
 
 The other rule components (organ context, negation/hedging/polarity, tuples, study type)
 never scan tokens themselves; they ask the :class:`CueIndex` stored in ``Doc._.pdac_cues``
-"is there a MET_STRONG cue in tokens [a, b)?" (a binary search per question).
+"is there a MET_STRONG cue in tokens [a, b)?" (a binary search per question). A short form the
+abstract defines as pancreatic cancer ("pancreatic cancer (PC)") is a PANCREATIC cue wherever
+it occurs.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable
-from typing import cast
+from typing import Any, cast
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -95,6 +97,22 @@ def resolve_cues(matches: Iterable[tuple[int, int, str]]) -> dict[str, list[Span
     return grouped
 
 
+def pancreatic_short_forms(abbreviations: Iterable[Any], pancreatic: list[Span]) -> list[Span]:
+    """Occurrences of short forms defined as pancreatic cancer ("pancreatic cancer (PC)"): PANCREATIC cues too.
+
+    ``abbreviations`` are scispaCy short-form spans (``_.long_form`` set); ``pancreatic`` the PANCREATIC
+    cue spans, so a long form that is another primary ("pancreatic neuroendocrine tumours") never counts.
+    """
+    out = []
+    for short in abbreviations:
+        long = short._.long_form
+        if long is None or isinstance(long, str):
+            continue
+        if any(long.start <= s and e <= long.end for s, e in pancreatic):
+            out.append((short.start, short.end))
+    return out
+
+
 def build_cue_matcher(nlp: Language, rules: Rules) -> PhraseMatcher:
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     for label, phrases in rules.cues.items():
@@ -117,7 +135,10 @@ class CueMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         found = ((start, end, self._labels[match_id]) for match_id, start, end in self.matcher(doc))
-        doc._.pdac_cues = CueIndex(resolve_cues(found))
+        spans = resolve_cues(found)
+        if spans.get("PANCREATIC") and Doc.has_extension("abbreviations") and doc._.abbreviations:
+            spans["PANCREATIC"] += pancreatic_short_forms(doc._.abbreviations, spans["PANCREATIC"])
+        doc._.pdac_cues = CueIndex(spans)
         doc._.pdac_sections = section_starts(doc_text(doc), self.rules)
         if self.resync_sentences or doc._.pdac_sent_starts is None:
             doc._.pdac_sent_starts = [s.start for s in doc.sents] if len(doc) else []
