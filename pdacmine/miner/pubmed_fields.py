@@ -38,12 +38,23 @@ def text_of(el: Element | None) -> str:
     """All text inside ``el`` (markup dropped, content kept), whitespace collapsed."""
     if el is None:
         return ""
-    value = "".join(el.itertext()) if len(el) else el.text
+    value = _mixed_text(el) if len(el) else el.text
     if not value:
         return ""
     if "\n" in value or "  " in value or "\t" in value or "\r" in value:
         value = _WS.sub(" ", value)
     return value.strip()
+
+
+def _mixed_text(el: Element) -> str:
+    """Text of an element with children; one level of inline markup (``<i>``, ``<sup>``) without ``itertext``."""
+    parts = [el.text or ""]
+    for child in el:
+        if len(child) or child.tag.__class__ is not str:  # nested markup, an entity: the general way
+            return "".join(el.itertext())
+        parts.append(child.text or "")
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def opt_text(el: Element | None) -> str | None:
