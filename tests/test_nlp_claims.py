@@ -121,3 +121,8 @@ def test_a_short_form_of_pancreatic_cancer_names_the_pancreas(nlp: Language) -> 
     assert document(nlp, abstract, title="A study")["mechanisms"] == ["cytokine-chemokine"]
     other = "Pancreatic neuroendocrine tumours (PNETs) are rare. In colorectal cancer and PNETs, CXCR4 drives invasion."
     assert document(nlp, other, title="A study")["mechanisms"] == []
+
+
+def test_emt_needs_no_definition(nlp: Language) -> None:
+    abstract = "EMT confers resistance to gemcitabine and promotes metastasis of pancreatic cancer."
+    assert document(nlp, abstract, title="A study")["mechanisms"] == ["emt-plasticity"]
