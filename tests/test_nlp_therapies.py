@@ -69,3 +69,18 @@ def test_background_lines(nlp: Language, abstract: str, expected: list[str]) -> 
 )  # fmt: skip
 def test_generic_terms_for_named_drugs(nlp: Language, abstract: str, expected: list[str]) -> None:
     assert therapies(nlp, "We studied patients with pancreatic cancer. " + abstract) == expected
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "The cerebellar metastasis was resected.",
+        "MRI showed a solitary cerebellar metastasis, which was completely resected.",
+        "She underwent resection of the brain metastasis.",
+    ],
+)
+def test_resection_of_a_metastasis_is_metastasectomy(nlp: Language, abstract: str) -> None:
+    title = "Brain metastasis of pancreatic cancer"
+    record = doc_to_record(nlp(f"{title}\nA patient with pancreatic cancer was seen. {abstract}"), "1")
+    assert record["document"]["therapies"] == ["metastasectomy"]
+    assert record["document"]["pairs"]["therapy-organ"] == [["metastasectomy", "brain"]]

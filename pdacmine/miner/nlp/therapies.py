@@ -16,7 +16,8 @@
   "more potent chemotherapy"); and everywhere in the abstract once the text equates it with
   named drugs ("sotigalimab (a CD40 agonistic antibody)", "chemotherapy (FOLFIRINOX)"). The
   drugs are the therapies; the term adds none.
-- Metastasectomy: "resection of (the) brain metastases" or "the liver metastasis was resected".
+- Metastasectomy: "resection of (the) brain metastases", "the liver metastasis was resected", "a
+  cerebellar metastasis, which was resected".
 """
 
 from __future__ import annotations
@@ -122,6 +123,12 @@ def mark_generic_terms(mentions: list[Mention], cues: CueIndex, words: list[str]
 
 
 _OBJECT_LINK = frozenset({"of", "the", "a", "an", "his", "her", "their", "all", "isolated", "solitary", "single"})
+#: words between a metastasis and "resected": "the liver metastasis was resected", "a cerebellar metastasis,
+#: which was completely resected"
+_RESECTED_GAP = frozenset(
+    {"was", "were", "is", "are", "completely", "surgically", "then", "subsequently", "successfully", "also", ",",
+     "which", "that", "metastasis", "metastases", "lesion", "lesions", "nodule", "nodules", "tumor", "tumour", "mass"}
+)  # fmt: skip
 
 
 def resects_a_metastasis(m: Mention, organs: list[Mention], words: list[str]) -> bool:
@@ -134,6 +141,6 @@ def resects_a_metastasis(m: Mention, organs: list[Mention], words: list[str]) ->
             return True
         if o.end <= m.start and m.text.lower().startswith("resected"):
             gap = [w.lower() for w in words[o.end : m.start]]
-            if len(gap) <= 3 and set(gap) <= {"was", "were", "is", "are", "completely", "surgically", "then"}:
+            if len(gap) <= 6 and set(gap) <= _RESECTED_GAP:
                 return True
     return False
