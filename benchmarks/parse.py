@@ -18,6 +18,7 @@ Usage:
   python benchmarks/parse.py                 # 30k records, SQLite
   python benchmarks/parse.py --flat          # also 90k records: memory must stay flat
   python benchmarks/parse.py --postgres postgresql://postgres@127.0.0.1:5432/bench
+  python benchmarks/parse.py --repeat 3      # least CPU of 3 runs per line (shared, busy machines)
 """
 
 from __future__ import annotations
@@ -170,8 +171,10 @@ def generate(path: Path, n: int, seed: int = 2) -> int:
 def _bare(path: Path) -> int:
     from lxml import etree
 
+    from pdacmine.miner.parse import _gunzip  # the same gzip reader as pdacmine (zlib-ng when installed)
+
     n = 0
-    with gzip.open(path, "rb") as fh:
+    with _gunzip.open(path, "rb") as fh:
         for _ev, el in etree.iterparse(fh, events=("end",), tag=("PubmedArticle", "DeleteCitation")):
             n += 1 if el.tag == "PubmedArticle" else len(el)
             el.clear()
@@ -230,6 +233,22 @@ def measure(mode: str, path: Path, url: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def best_of(repeat: int, mode: str, path: Path, url: str) -> dict[str, float]:
+    """The run with the least CPU time of ``repeat`` (other processes on a shared machine only add time)."""
+    runs = [measure(mode, path, url if i == 0 else _reset(url)) for i in range(repeat)]
+    best = min(runs, key=lambda r: r["cpu"])
+    return {**best, "peak_mb": max(r["peak_mb"] for r in runs)}
+
+
+def _reset(url: str) -> str:
+    """A fresh database for the next run of the same measurement."""
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        return url
+    return _fresh_url(Path(), url, "")
+
+
 def _fresh_url(workdir: Path, postgres: str | None, tag: str) -> str:
     if not postgres:
         return f"sqlite:///{workdir / f'bench-{tag}.db'}"
@@ -243,7 +262,7 @@ def _fresh_url(workdir: Path, postgres: str | None, tag: str) -> str:
     return postgres
 
 
-def run(n: int, workdir: Path, postgres: str | None, modes: tuple[str, ...]) -> None:
+def run(n: int, workdir: Path, postgres: str | None, modes: tuple[str, ...], repeat: int = 1) -> None:
     path = workdir / f"pubmed-bench-{n}.xml.gz"
     t0 = time.perf_counter()
     items = generate(path, n)
@@ -252,7 +271,7 @@ def run(n: int, workdir: Path, postgres: str | None, modes: tuple[str, ...]) -> 
     base: float | None = None
     for mode in modes:
         url = _fresh_url(workdir, postgres, f"{n}-{mode}")
-        r = measure(mode, path, url)
+        r = best_of(repeat, mode, path, url)
         rate = r["records"] / r["cpu"]  # CPU time of this process: fair on a shared machine
         base = rate if mode == "bare" else base
         ratio = f"{rate / base:5.2f}x of (a)" if base else ""
@@ -279,6 +298,13 @@ def main() -> None:
         metavar="URL",
         help="store into this PostgreSQL database (its schema is DROPPED)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run each measurement N times and keep the least CPU time (a busy machine only adds time)",
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -288,9 +314,11 @@ def main() -> None:
 
     print(f"Python {platform.python_version()}, {platform.processor() or platform.machine()}; each line is one process")
     with tempfile.TemporaryDirectory(prefix="pdacmine-bench-") as tmp:
-        run(args.records, Path(tmp), args.postgres, ("bare", "parse", "store"))
+        run(args.records, Path(tmp), args.postgres, ("bare", "parse", "store"), args.repeat)
         if args.flat:
-            run(args.records * 3, Path(tmp), args.postgres, ("bare", "parse", "store"))
+            run(args.records * 3, Path(tmp), args.postgres, ("bare", "parse", "store"), args.repeat)
+    if args.repeat > 1:
+        print(f"\neach line: the least CPU time of {args.repeat} runs; peak RSS: the highest of them")
     print("\nrecords/s = records / CPU seconds of the measuring process (one core; with --postgres the server's")
     print("CPU is not counted, see wall). targets: (c) >= 5,000 records/s; peak RSS < 300 MB at every size")
 

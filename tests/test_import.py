@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine, func, select
 
 from pdacmine.cli import cli
-from pdacmine.db.articles import StoreCounts, store_batch
+from pdacmine.db.articles import ArticleRow, StoreCounts, store_batch, to_row
 from pdacmine.db.engine import session_scope
 from pdacmine.db.lock import writer_lock
 from pdacmine.miner.importer import import_files, order_files
@@ -226,3 +226,24 @@ def test_help_documents_order_and_example(cli_runner: CliRunner) -> None:
     result = cli_runner.invoke(cli, ["import", "--help"])
     assert result.exit_code == 0
     assert "pubmed26n0001 before" in result.output and "Example:" in result.output
+
+
+def test_rows_made_while_parsing_store_like_records(engine: Engine) -> None:
+    record = ArticleRecord(
+        "41",
+        title="Ünïcode title",
+        keywords=["β-catenin"],
+        authors=[{"last": "Øster", "fore": None, "affiliations": ["Bergen"], "orcid": None}],
+    )
+    row = to_row(record)
+    assert isinstance(row, ArticleRow) and row.pmid == "41"
+    bad, gone = BadRecord("42", "unreadable field: x"), DeleteRecord("41")
+    assert to_row(bad) is bad and to_row(gone) is gone
+    with session_scope(engine) as session:
+        first = store_batch(session, [row, bad], "file", "f")
+        again = store_batch(session, [record], "file", "f")  # the same content as a record: unchanged
+        deleted = store_batch(session, [gone], "file", "f")
+    assert (first.new, first.failed, again.unchanged, deleted.deleted) == (1, 1, 1, 1)
+    stored = articles(engine)["41"]
+    assert stored.title == "Ünïcode title" and stored.keywords == ["β-catenin"] and stored.deleted is True
+    assert stored.authors == record.authors

@@ -279,3 +279,20 @@ def test_invalid_pmid_version_and_deletions() -> None:
     assert isinstance(items[1], BadRecord) and "invalid PMID" in items[1].reason
     assert isinstance(items[2], ArticleRecord) and items[2].title == "ok" and items[2].version == 1
     assert items[3:] == [DeleteRecord("8"), DeleteRecord("9")]
+
+
+def test_inline_markup_keeps_the_spaces_between_elements() -> None:
+    # a parser dropping "blank" text nodes (remove_blank_text) would glue "Kras" and "Smad4"
+    body = (
+        b"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>3</PMID><Article>"
+        b"<ArticleTitle><i>Kras</i> <i>Smad4</i> mice with CD8<sup>+</sup> <b>T<sub>reg</sub></b>\n  cells"
+        b"</ArticleTitle>"
+        b"<Abstract><AbstractText><i>In vivo</i> <i>ex vivo</i>,\tboth.</AbstractText></Abstract>"
+        b"<Language>eng</Language><Language>ger</Language>"
+        b"</Article></MedlineCitation></PubmedArticle></PubmedArticleSet>"
+    )
+    [rec] = list(iter_pubmed(body))
+    assert isinstance(rec, ArticleRecord)
+    assert rec.title == "Kras Smad4 mice with CD8+ Treg cells"
+    assert rec.abstract == "In vivo ex vivo, both."
+    assert rec.language == "eng"  # the first of repeated elements
