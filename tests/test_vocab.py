@@ -227,6 +227,8 @@ def test_surface_forms_map_to_taxonomy_keys(shipped: Vocabulary, facet: str, tex
         ("CCL2", "myeloid-immunosuppression"),
         ("PDGFRB", "oncogenic-signaling"),
         ("transcription factor networks", "epigenetic-transcriptional"),
+        ("p38", "oncogenic-signaling"),
+        ("TLR4", "microbiome"),
     ],
 )
 def test_mechanism_forms_have_the_taxonomy_category(shipped: Vocabulary, text: str, category: str) -> None:
