@@ -194,6 +194,7 @@ def _source(vocab: Vocabulary, term: object) -> str:
         ("STAGE", "more invasive", "local-invasion"),
         ("STAGE", "hematogenous spread", "intravasation"),
         ("STAGE", "dissemination from the primary tumor", "intravasation"),
+        ("STAGE", "quiescent cancer cells", "dormancy"),
         ("MECHANISM", "CAFs", "cancer-associated-fibroblasts"),
         ("MECHANISM", "epithelial-mesenchymal transition", "emt"),
         ("MECHANISM", "E-cadherin", "cdh1"),
