@@ -295,7 +295,7 @@ class _Bulk:
         self.sql = str(compiled)
         self.names = tuple(names)
         processors = [compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
-        self.processors = [(i, p) for i, p in enumerate(processors) if p is not None]
+        self.processors = [(i, _memoized(p)) for i, p in enumerate(processors) if p is not None]
         self.positional = compiled.positional
         order = compiled.positiontup if compiled.positional else None
         self.reorder: Callable[[Sequence[Any]], tuple[Any, ...]] | None = None
@@ -320,6 +320,23 @@ class _Bulk:
             if values[i] is not None:
                 values[i] = processor(values[i])
         return tuple(values)
+
+
+def _memoized(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``processor`` remembering its results: a batch binds the same few timestamps, dates and flags."""
+    results: dict[Any, Any] = {}
+
+    def process(value: Any) -> Any:
+        key = (value, getattr(value, "tzinfo", None))  # equal instants in other zones print differently
+        try:
+            return results[key]
+        except KeyError:
+            if len(results) > 4096:
+                results.clear()
+            result = results[key] = processor(value)
+            return result
+
+    return process
 
 
 _compiled: dict[tuple[str, str, str], tuple[_Bulk, _Bulk, Update]] = {}
