@@ -73,6 +73,13 @@ def test_migration_listed_with_invasion_is_an_outcome_not_a_driver(nlp: Language
     assert [t.slots()[:3] for t in driver] == [("cell-migration", None, "liver")]
 
 
+def test_a_linking_verb_governs_both_members(nlp: Language) -> None:
+    linked = "Recent studies link ZEB1 expressed by a small subset of tumour cells at the margin to liver metastasis."
+    assert [t.slots()[:3] for t in tuples(nlp, linked)] == [("zeb1", None, "liver")]
+    unlinked = "Recent studies map ZEB1 expressed by a small subset of tumour cells at the margin to liver metastasis."
+    assert tuples(nlp, unlinked) == []
+
+
 def test_adjacent_sentence_continues_the_claim(nlp: Language) -> None:
     text = "Liver metastases were frequent in these mice. These metastases were driven by ZEB1."
     [t] = tuples(nlp, text)

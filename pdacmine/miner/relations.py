@@ -228,9 +228,16 @@ class SentenceView:
         return all(i in self.covered or self.words[i].lower() in _PEER_WORDS for i in range(lo, hi))
 
     def linked(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
-        """A relation word (promote, suppress, associated, role...) stands between the two spans."""
+        """A relation word (promote, suppress, associated, role...) stands between the two spans, or a
+        linking verb governs both: "studies link X to Y", "implicates X in Y", "associates X with Y"."""
         lo, hi = (a[1], b[0]) if a[1] <= b[0] else (b[1], a[0])
-        return hi - lo <= self.link_distance and any(self.cues.any_within(label, lo, hi) for label in _LINKS)
+        if hi - lo > self.link_distance:
+            return False
+        if any(self.cues.any_within(label, lo, hi) for label in _LINKS):
+            return True
+        first = min(a[0], b[0])
+        verbs = self.cues.within("LINK_VERB", max(self.bounds[0], first - 8), first)
+        return bool(verbs) and self.cues.any_within("LINK_PREP", lo, hi)
 
     def related(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
         """A mechanism and an organ/stage of one claim: close together or linked, and not list peers."""

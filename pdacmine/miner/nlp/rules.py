@@ -62,6 +62,8 @@ CUE_LABELS = (
     "MODEL_NAME",
     "EV_CARGO_BEFORE",
     "EV_CARGO_AFTER",
+    "LINK_VERB",
+    "LINK_PREP",
 )
 
 
