@@ -123,17 +123,19 @@ def _dumps(document: Any) -> bytes:
         return json.dumps(document).encode()
 
 
-def _content_and_digest(scalars: Sequence[Any], documents: Iterable[Any]) -> tuple[Content, str]:
+def _content_and_digest(scalars: Sequence[Any], documents: Sequence[Any]) -> tuple[Content, str]:
     """Bind values of the content columns (JSON serialised) and their digest."""
-    texts = [_dumps(d) for d in documents]
+    try:
+        texts = list(map(orjson.dumps, documents))
+    except TypeError:
+        texts = [_dumps(d) for d in documents]
     digest = hashlib.sha1(  # change detection, not security
         "\x1f".join(["\x00" if value is None else str(value) for value in scalars]).encode(),
         usedforsecurity=False,
     )
-    for text in texts:
-        digest.update(b"\x1f")
-        digest.update(text)
-    return (*scalars, *(t.decode() for t in texts)), digest.hexdigest()[:32]
+    digest.update(b"\x1f")
+    digest.update(b"\x1f".join(texts))
+    return (*scalars, *map(bytes.decode, texts)), digest.hexdigest()[:32]
 
 
 @dataclass(slots=True, frozen=True)
