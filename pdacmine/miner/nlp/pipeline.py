@@ -8,7 +8,7 @@ Components, in order (all registered spaCy factories, usable with ``nlp.add_pipe
 ``pdac_cues``               trigger phrases of ``data/context_rules.json``
 ``pdac_entity_matcher``     vocabulary concepts (ORGAN, STAGE, MECHANISM, THERAPY)
 ``pdac_organ_context``      organs that are sites of metastasis; the primary cancer
-``pdac_context``            negation, hedging, background therapies
+``pdac_context``            negation, hedging, background, claims about PDAC, therapy terms
 ``pdac_tuples``             evidence tuples
 ==========================  ==========================================================
 
