@@ -180,3 +180,23 @@ def test_workers_store_the_same_evidence(engine: Engine, run_cli: Callable[..., 
 def test_extract_help_has_an_example(run_cli: Callable[..., Result]) -> None:
     result = run_cli("extract", "--help")
     assert result.exit_code == 0 and "Example:" in result.output
+
+
+def test_findings_are_ranked_once_per_run_and_catch_up_after_an_interruption(engine: Engine) -> None:
+    from pdacmine.models import Finding
+
+    add_articles(engine)
+    extract_pending(engine, batch_size=1)
+    with Session(engine) as session:
+        n_findings = session.scalar(select(func.count()).select_from(Finding))
+        unlinked = session.scalar(select(func.count()).select_from(Evidence).where(Evidence.finding_id.is_(None)))
+        assert n_findings and unlinked == 0
+        # what an interrupted run leaves behind: evidence committed, ranking not yet done
+        session.execute(update(Evidence).values(finding_id=None))
+        session.query(Finding).delete()
+        session.commit()
+    summary = extract_pending(engine)  # nothing pending, yet the findings catch up
+    assert summary.pending == 0
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Finding)) == n_findings
+        assert session.scalar(select(func.count()).select_from(Evidence).where(Evidence.finding_id.is_(None))) == 0

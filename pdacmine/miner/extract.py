@@ -210,12 +210,21 @@ def _pending_items(engine: Engine, ids: list[int], chunk: int, order: deque[int]
 
 
 def _commit_batch(engine: Engine, batch: list[tuple[int, dict[str, Any]]], version: str) -> int:
-    refresh = _refresh_findings()
     with session_scope(engine) as session:
-        n = save_extractions(session, batch, version)
-        if refresh is not None:
-            refresh(session, article_ids=[article_id for article_id, _ in batch])
-    return n
+        return save_extractions(session, batch, version)
+
+
+def _refresh_after(engine: Engine, article_ids: list[int]) -> None:
+    """Re-rank once per run, not per batch: each incremental refresh re-reads every finding it touches.
+
+    The incremental refresh also picks up evidence left unlinked by an earlier interrupted run,
+    so findings catch up even when nothing is pending.
+    """
+    refresh = _refresh_findings()
+    if refresh is None:
+        return
+    with session_scope(engine) as session:
+        refresh(session, article_ids=article_ids)
 
 
 def _refresh_findings() -> Callable[..., Any] | None:
@@ -238,7 +247,9 @@ def extract_pending(
     """Extract evidence for every pending article (all non-deleted ones with ``all_``).
 
     Commits every ``batch_size`` articles: an interrupted run keeps every committed batch and
-    the next run continues with the rest. Takes no lock (the CLI holds the writer lock).
+    the next run continues with the rest; findings are refreshed once at the end (and the next
+    run links whatever an interrupted one left unranked). Takes no lock (the CLI holds the
+    writer lock).
     """
     began = time.monotonic()
     get_pipeline(model)  # fail before reading anything when the model is missing
@@ -250,18 +261,22 @@ def extract_pending(
     items = _pending_items(engine, ids, max(batch_size, 1) * 4, order)
     batch: list[tuple[int, dict[str, Any]]] = []
     done = evidence = batches = 0
+    processed: list[int] = []
     for output in annotate_items(items, model=model, batch_size=batch_size, workers=workers):
         batch.append((order.popleft(), output))
         if len(batch) >= batch_size:
             evidence += _commit_batch(engine, batch, version)
+            processed += [article_id for article_id, _ in batch]
             done, batches, batch = done + len(batch), batches + 1, []
             if on_progress:
                 on_progress(done, len(ids))
     if batch:
         evidence += _commit_batch(engine, batch, version)
+        processed += [article_id for article_id, _ in batch]
         done, batches = done + len(batch), batches + 1
         if on_progress:
             on_progress(done, len(ids))
+    _refresh_after(engine, processed)
     return ExtractSummary(len(ids), done, evidence, batches, version, round(time.monotonic() - began, 3))
 
 
