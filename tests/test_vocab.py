@@ -453,3 +453,9 @@ def test_build_helpers(build: object) -> None:
     assert ok("FSP1", "HGNC:3", index, frozenset(), False)
     assert not ok("CAN", "HGNC:4", {}, frozenset({"can"}), True)  # stop-listed even as an approved symbol
     assert not ok("42A", "HGNC:5", {}, frozenset(), False) and not ok("FLJ14497", "HGNC:5", {}, frozenset(), False)
+
+
+def test_circulating_cells_named_after_the_cancer_are_the_circulation_stage() -> None:
+    vocab = load_vocabulary()
+    for form in ("circulating PDAC cells", "circulating pancreatic cancer cells", "circulating tumour cells"):
+        assert [c.key for c in vocab.lookup("STAGE", form)] == ["circulation"], form
