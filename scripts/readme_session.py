@@ -29,6 +29,7 @@ VOLATILE = [
     (re.compile(r"in \d+(\.\d+)? s\b"), "in <t> s"),
     (re.compile(r"\(extractor [^)]*\)"), "(extractor <version>)"),
     (re.compile(r"reference year \d{4}"), "reference year <year>"),
+    (re.compile(r"^finding \d+:", re.M), "finding <id>:"),
     # scores carry a recency term that moves with the calendar year
     (re.compile(r"\b\d+\.\d{2,4}\b"), "<x>"),
 ]
