@@ -42,7 +42,7 @@ _DAMAGED: tuple[type[Exception], ...] = (EOFError, zlib.error, gzip.BadGzipFile)
 try:  # zlib-ng, when installed, inflates ~3x faster than zlib (a sixth of a baseline file's parse time)
     from zlib_ng import gzip_ng, zlib_ng
 
-    _gunzip, _DAMAGED = gzip_ng, (*_DAMAGED, zlib_ng.error)
+    _gunzip, _DAMAGED = gzip_ng, (*_DAMAGED, zlib_ng.error)  # type: ignore[arg-type]  # stub: "error: Exception"
 except ImportError:  # pragma: no cover - the standard library does the same, slower
     pass
 
@@ -215,33 +215,17 @@ def _items(elem: etree._Element) -> Iterator[ParsedItem]:
 
 def _fill_article(rec: ArticleRecord, citation_el: Element, data_el: Element | None) -> None:
     """Fields of a ``PubmedArticle``, from its ``MedlineCitation`` and ``PubmedData`` elements."""
-    article_el = info_el = mesh_el = chemicals_el = corrections_el = None
-    keyword_lists: list[Element] = []
-    other_abstracts: list[Element] = []
-    for child in citation_el:
-        tag = child.tag
-        if tag == "Article":
-            article_el = child if article_el is None else article_el
-        elif tag == "MeshHeadingList":
-            mesh_el = child if mesh_el is None else mesh_el
-        elif tag == "KeywordList":
-            keyword_lists.append(child)
-        elif tag == "ChemicalList":
-            chemicals_el = child if chemicals_el is None else chemicals_el
-        elif tag == "MedlineJournalInfo":
-            info_el = child if info_el is None else info_el
-        elif tag == "CommentsCorrectionsList":
-            corrections_el = child if corrections_el is None else corrections_el
-        elif tag == "OtherAbstract":
-            other_abstracts.append(child)
+    citation, repeated = _first_children(citation_el, ("KeywordList", "OtherAbstract"))
+    article_el = citation.get("Article")
     if article_el is None:
         raise ValueError("MedlineCitation has no Article element")
     _fill_from_article(rec, article_el)
     if not rec.abstract:  # e.g. a non-English article with an English abstract from the publisher
-        for other in other_abstracts:
+        for other in repeated["OtherAbstract"]:
             if other.get("Language", "eng") == "eng":
                 rec.abstract, rec.abstract_sections = f.abstract(other)
                 break
+    info_el = citation.get("MedlineJournalInfo")
     if info_el is not None and (rec.journal_iso is None or rec.issn is None):
         info = f.children(info_el)
         rec.journal_iso = rec.journal_iso or f.opt_text(info.get("MedlineTA"))
@@ -249,49 +233,38 @@ def _fill_article(rec: ArticleRecord, citation_el: Element, data_el: Element | N
     ids = f.article_ids(_first_child(data_el, "ArticleIdList"))
     rec.doi = ids.get("doi") or rec.doi  # rec.doi holds the ELocationID DOI, if any
     rec.pmcid = ids.get("pmc")
-    rec.keywords = f.keywords(keyword_lists)
-    rec.mesh = f.mesh(mesh_el)
-    rec.chemicals = f.chemicals(chemicals_el)
-    rec.retracted = f.is_retracted(rec.publication_types, corrections_el)
+    rec.keywords = f.keywords(repeated["KeywordList"])
+    rec.mesh = f.mesh(citation.get("MeshHeadingList"))
+    rec.chemicals = f.chemicals(citation.get("ChemicalList"))
+    rec.retracted = f.is_retracted(rec.publication_types, citation.get("CommentsCorrectionsList"))
 
 
 def _fill_from_article(rec: ArticleRecord, article_el: Element) -> None:
     """Fields of the ``Article`` element (``rec.doi`` gets its ELocationID DOI, the fallback)."""
-    journal_el = title_el = vernacular_el = abstract_el = article_date = None
-    pagination_el = language_el = types_el = authors_el = None
-    locations: list[Element] = []
-    for child in article_el:
-        tag = child.tag
-        if tag == "Journal":
-            journal_el = child if journal_el is None else journal_el
-        elif tag == "ArticleTitle":
-            title_el = child if title_el is None else title_el
-        elif tag == "Abstract":
-            abstract_el = child if abstract_el is None else abstract_el
-        elif tag == "AuthorList":
-            authors_el = child if authors_el is None else authors_el
-        elif tag == "Pagination":
-            pagination_el = child if pagination_el is None else pagination_el
-        elif tag == "ELocationID":
-            locations.append(child)
-        elif tag == "Language":
-            language_el = child if language_el is None else language_el
-        elif tag == "PublicationTypeList":
-            types_el = child if types_el is None else types_el
-        elif tag == "VernacularTitle":
-            vernacular_el = child if vernacular_el is None else vernacular_el
-        elif tag == "ArticleDate":
-            article_date = child if article_date is None else article_date
-    _fill_journal(rec, journal_el)
+    article, repeated = _first_children(article_el, ("ELocationID",))
+    _fill_journal(rec, article.get("Journal"))
     if rec.pub_year is None:
-        rec.pub_year, rec.pub_date, rec.pub_date_raw = f.pub_date(article_date)
-    rec.abstract, rec.abstract_sections = f.abstract(abstract_el)
-    rec.title = f.text_of(title_el) or f.text_of(vernacular_el)
-    rec.pages = f.pages(pagination_el)
-    rec.doi = f.elocation_doi(locations)
-    rec.language = f.opt_text(language_el)
-    rec.publication_types = f.publication_types(types_el)
-    rec.authors = f.authors(authors_el)
+        rec.pub_year, rec.pub_date, rec.pub_date_raw = f.pub_date(article.get("ArticleDate"))
+    rec.abstract, rec.abstract_sections = f.abstract(article.get("Abstract"))
+    rec.title = f.text_of(article.get("ArticleTitle")) or f.text_of(article.get("VernacularTitle"))
+    rec.pages = f.pages(article.get("Pagination"))
+    rec.doi = f.elocation_doi(repeated["ELocationID"])
+    rec.language = f.opt_text(article.get("Language"))
+    rec.publication_types = f.publication_types(article.get("PublicationTypeList"))
+    rec.authors = f.authors(article.get("AuthorList"))
+
+
+def _first_children(el: Element, repeatable: tuple[str, ...]) -> tuple[dict[str, Element], dict[str, list[Element]]]:
+    """One pass over ``el``'s children: the first child of each tag, and all children of the ``repeatable`` tags."""
+    first: dict[str, Element] = {}
+    repeated: dict[str, list[Element]] = {tag: [] for tag in repeatable}
+    for child in el:
+        tag = child.tag
+        if tag in repeated:
+            repeated[tag].append(child)
+        else:
+            first.setdefault(tag, child)
+    return first, repeated
 
 
 def _fill_journal(rec: ArticleRecord, journal_el: Element | None) -> None:
