@@ -78,8 +78,7 @@ def read_config_file(path: Path) -> dict[str, str]:
     unknown = sorted(set(raw) - SETTING_NAMES)
     if unknown:
         raise ConfigError(
-            f"config file {path}: unknown setting(s) {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(SETTING_NAMES))}"
+            f"config file {path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(SETTING_NAMES))}"
         )
     return {k: str(v) for k, v in raw.items()}
 

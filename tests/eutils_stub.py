@@ -174,7 +174,10 @@ class EutilsStub:
     def esearch(self, params: dict[str, str]) -> bytes:
         term = params.get("term", "")
         if not term.strip():
-            return b"<?xml version='1.0'?><eSearchResult><ERROR>Empty term and query_key - nothing todo</ERROR></eSearchResult>"
+            return (
+                b"<?xml version='1.0'?><eSearchResult>"
+                b"<ERROR>Empty term and query_key - nothing todo</ERROR></eSearchResult>"
+            )
         match = CRDT_RANGE.search(term)
         lo, hi = (_day(match[1]), _day(match[2])) if match else (None, None)
         ids = [] if "NOMATCH" in term else self.corpus.select(lo, hi)
@@ -212,7 +215,8 @@ class EutilsStub:
             return b"<eFetchResult><ERROR>Cannot retrieve records beyond 9,999</ERROR></eFetchResult>"
         records = "\n".join(self.corpus.record_xml(p) for p in ids[retstart : retstart + retmax])
         return (
-            '<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2024//EN" '
+            '<?xml version="1.0" ?>\n'
+            '<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2024//EN" '
             '"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_240101.dtd">\n'
             f"<PubmedArticleSet>\n{records}\n</PubmedArticleSet>\n"
         ).encode()

@@ -181,7 +181,7 @@ def test_gold_unknown_key_names_line_record_and_key(tmp_path: Path) -> None:
 
 def test_gold_pair_must_use_listed_keys(tmp_path: Path) -> None:
     bad = _gold(doi="10.1/x", organs=["liver"], pairs={"mechanism-organ": [["hypoxia", "liver"]]})
-    with pytest.raises(InputError, match="doi:10.1/x.*mechanism-organ pair"):
+    with pytest.raises(InputError, match=r"doi:10\.1/x.*mechanism-organ pair"):
         ev.read_gold(_write_jsonl(tmp_path / "g.jsonl", [bad]))
 
 
@@ -287,7 +287,7 @@ def test_cli_json_and_per_record(corpus: tuple[Path, Path], monkeypatch) -> None
     first = data["pipeline"]["records"][0]
     assert first["record"] == "PMID 100" and first["fp"] == {"organs": ["bone"]}
     assert first["fn"]["organs"] == ["liver"]
-    text = CliRunner().invoke(cli, args[:-3] + ["--per-record"])
+    text = CliRunner().invoke(cli, [*args[:-3], "--per-record"])
     assert "FP organs           bone" in text.stdout and "doi:10.5555/two" in text.stdout
 
 

@@ -17,4 +17,4 @@ def open_database(url: str, migrate: bool = True) -> Engine:
     return engine
 
 
-__all__ = ["open_database", "make_engine", "session_scope", "upgrade"]
+__all__ = ["make_engine", "open_database", "session_scope", "upgrade"]

@@ -48,4 +48,3 @@ class ReviewAudit(Base):
     #: For ``undo``: the audit row it reverts.
     reverts: Mapped[int | None] = mapped_column(ForeignKey("review_audit.id"))
     session: Mapped[str | None] = mapped_column(String(40))
-

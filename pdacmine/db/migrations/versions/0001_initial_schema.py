@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-
 from sqlalchemy.dialects import postgresql
 
 revision = "0001"
@@ -30,9 +28,7 @@ def upgrade() -> None:
         sa.Column("abstract", sa.Text(), nullable=False),
         sa.Column(
             "abstract_sections",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("journal", sa.Text(), nullable=True),
@@ -49,37 +45,27 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=20), nullable=True),
         sa.Column(
             "publication_types",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "keywords",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "mesh",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "chemicals",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "authors",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("retracted", sa.Boolean(), nullable=False),
@@ -91,13 +77,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("pmid", name=op.f("uq_articles_pmid")),
     )
     with op.batch_alter_table("articles", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_articles_deleted"), ["deleted"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_articles_deleted"), ["deleted"], unique=False)
         batch_op.create_index(batch_op.f("ix_articles_doi"), ["doi"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_articles_pub_year"), ["pub_year"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_articles_pub_year"), ["pub_year"], unique=False)
 
     op.create_table(
         "findings",
@@ -120,9 +102,7 @@ def upgrade() -> None:
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column(
             "score_detail",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -135,21 +115,13 @@ def upgrade() -> None:
             ["mechanism_category"],
             unique=False,
         )
-        batch_op.create_index(
-            batch_op.f("ix_findings_mechanism_key"), ["mechanism_key"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_findings_n_papers"), ["n_papers"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_findings_mechanism_key"), ["mechanism_key"], unique=False)
+        batch_op.create_index(batch_op.f("ix_findings_n_papers"), ["n_papers"], unique=False)
         batch_op.create_index(batch_op.f("ix_findings_organ"), ["organ"], unique=False)
         batch_op.create_index(batch_op.f("ix_findings_score"), ["score"], unique=False)
         batch_op.create_index(batch_op.f("ix_findings_stage"), ["stage"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_findings_therapy_class"), ["therapy_class"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_findings_therapy_key"), ["therapy_key"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_findings_therapy_class"), ["therapy_class"], unique=False)
+        batch_op.create_index(batch_op.f("ix_findings_therapy_key"), ["therapy_key"], unique=False)
 
     op.create_table(
         "imported_files",
@@ -185,16 +157,12 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column(
             "old",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "new",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("note", sa.Text(), nullable=True),
@@ -208,9 +176,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_review_audit")),
     )
     with op.batch_alter_table("review_audit", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_review_audit_evidence_key"), ["evidence_key"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_review_audit_evidence_key"), ["evidence_key"], unique=False)
 
     op.create_table(
         "review_decisions",
@@ -219,9 +185,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column(
             "corrections",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("note", sa.Text(), nullable=True),
@@ -231,12 +195,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("evidence_key", name=op.f("pk_review_decisions")),
     )
     with op.batch_alter_table("review_decisions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_review_decisions_pmid"), ["pmid"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_review_decisions_status"), ["status"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_review_decisions_pmid"), ["pmid"], unique=False)
+        batch_op.create_index(batch_op.f("ix_review_decisions_status"), ["status"], unique=False)
 
     op.create_table(
         "saved_queries",
@@ -260,9 +220,7 @@ def upgrade() -> None:
         sa.Column("n_evidence", sa.Integer(), nullable=False),
         sa.Column(
             "entities",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.ForeignKeyConstraint(
@@ -305,9 +263,7 @@ def upgrade() -> None:
         sa.Column("confidence", sa.Float(), nullable=False),
         sa.Column(
             "spans",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("extractor_version", sa.String(length=40), nullable=False),
@@ -329,15 +285,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("evidence_key", name=op.f("uq_evidence_evidence_key")),
     )
     with op.batch_alter_table("evidence", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_evidence_article_id"), ["article_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_evidence_finding_id"), ["finding_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_evidence_mechanism_category", ["mechanism_category"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_evidence_article_id"), ["article_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_evidence_finding_id"), ["finding_id"], unique=False)
+        batch_op.create_index("ix_evidence_mechanism_category", ["mechanism_category"], unique=False)
         batch_op.create_index("ix_evidence_organ", ["organ"], unique=False)
         batch_op.create_index(batch_op.f("ix_evidence_pmid"), ["pmid"], unique=False)
         batch_op.create_index("ix_evidence_stage", ["stage"], unique=False)
@@ -377,9 +327,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_runs")),
     )
     with op.batch_alter_table("search_runs", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_search_runs_query_id"), ["query_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_search_runs_query_id"), ["query_id"], unique=False)
 
     op.create_table(
         "search_hits",

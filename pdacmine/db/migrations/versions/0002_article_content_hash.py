@@ -18,9 +18,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("articles", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("content_hash", sa.String(length=32), nullable=True)
-        )
+        batch_op.add_column(sa.Column("content_hash", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
