@@ -33,12 +33,15 @@ from pdacmine.db.articles import (
 from pdacmine.db.engine import session_factory
 from pdacmine.errors import InputError, ParseError
 from pdacmine.miner.parse import iter_pubmed
+from pdacmine.miner.records import ParsedItem
 
 logger = logging.getLogger(__name__)
 
 #: PubMed distribution file names: pubmed<yy>n<nnnn>.xml[.gz]
 PUBMED_FILE = re.compile(r"^pubmed(\d+)n(\d+)\.xml(\.gz)?$", re.IGNORECASE)
 SOURCE = "file"
+#: Rows per store_batch call within a transaction (a transaction spans ``batch_size`` records).
+WRITE_EVERY = 250
 
 
 @dataclass
@@ -134,26 +137,20 @@ def _import_one(
     name = str(path)
     summary = FileSummary(name, sha)
     started = time.perf_counter()
-    batch: list[StoreItem] = []
     with make_session() as session:
+        writer = _Writer(session, summary, batch_size, on_progress)
         try:
             for item in iter_pubmed(path, name):
-                batch.append(to_row(item))  # a compact row: the parsed record is freed at once
-                if len(batch) >= batch_size:
-                    summary.counts += _commit(session, batch, name)
-                    batch.clear()
-                    if on_progress is not None:
-                        on_progress(name, summary.counts)
+                writer.add(item)
         except ParseError as exc:
-            if batch:  # whole records read before the fault are kept; the file is not marked finished
-                summary.counts += _commit(session, batch, name)
+            writer.commit()  # whole records read before the fault are kept; the file is not marked finished
             kept = summary.counts.records
             raise ParseError(
                 exc.source,
                 f"{exc.reason}; {kept} records before it were stored, the file is not marked imported",
                 exc.line,
             ) from exc
-        summary.counts += store_batch(session, batch, SOURCE, name)
+        writer.store()
         record_imported_file(session, name, sha, path.stat().st_size, summary.counts)
         session.commit()
     summary.seconds = time.perf_counter() - started
@@ -161,7 +158,39 @@ def _import_one(
     return summary
 
 
-def _commit(session: Session, batch: Sequence[StoreItem], name: str) -> StoreCounts:
-    counts = store_batch(session, batch, SOURCE, name)
-    session.commit()
-    return counts
+class _Writer:
+    """Stores a file's records in slices of :data:`WRITE_EVERY` and commits every ``batch_size`` records.
+
+    Each record becomes its compact row (:func:`to_row`) as soon as it is parsed, and rows are
+    written in small slices, so the Python objects alive at any time stay few and warm in cache;
+    transactions still span ``batch_size`` records.
+    """
+
+    def __init__(
+        self, session: Session, summary: FileSummary, batch_size: int, on_progress: ProgressCallback | None
+    ) -> None:
+        self.session, self.summary, self.on_progress = session, summary, on_progress
+        self.batch_size, self.write_every = batch_size, min(batch_size, WRITE_EVERY)
+        self.rows: list[StoreItem] = []
+        self.uncommitted = 0
+
+    def add(self, item: ParsedItem) -> None:
+        self.rows.append(to_row(item))
+        if len(self.rows) >= self.write_every:
+            self.store()
+            if self.uncommitted >= self.batch_size:
+                self.commit()
+
+    def store(self) -> None:
+        """Write the rows held so far (in the open transaction)."""
+        if self.rows:
+            self.summary.counts += store_batch(self.session, self.rows, SOURCE, self.summary.name)
+            self.uncommitted += len(self.rows)
+            self.rows.clear()
+
+    def commit(self) -> None:
+        self.store()
+        self.session.commit()
+        self.uncommitted = 0
+        if self.on_progress is not None:
+            self.on_progress(self.summary.name, self.summary.counts)
