@@ -185,3 +185,23 @@ def test_rules_file_is_valid(tmp_path: Path) -> None:
     bad.write_text('{"cues": {}}', encoding="utf-8")
     with pytest.raises(InputError, match="rules"):
         load_rules(bad)
+
+
+def test_these_lesions_takes_the_sites_of_the_sentence_before(nlp: Language) -> None:
+    abstract = (
+        "Liver metastases of pancreatic cancer carry a poor prognosis. "
+        "We treated these lesions with gemcitabine, and some patients underwent resection."
+    )
+    got = slots(tuples(nlp, abstract))
+    assert (None, None, "liver", "gemcitabine") in got
+    # resection of "these lesions" is resection of the liver metastases: metastasectomy, paired with the liver
+    assert (None, None, "liver", "metastasectomy") in got
+    assert all(s[3] != "resection" for s in got)
+
+
+def test_a_therapy_sentence_without_an_anaphor_does_not_borrow_sites(nlp: Language) -> None:
+    abstract = (
+        "Liver metastases of pancreatic cancer carry a poor prognosis. "
+        "Patients were treated with gemcitabine in a second centre."
+    )
+    assert all(s[2] is None for s in slots(tuples(nlp, abstract)))

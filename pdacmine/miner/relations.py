@@ -199,6 +199,18 @@ def _borrow(current: SentenceMembers, previous: SentenceMembers) -> SentenceMemb
     return None
 
 
+def refers_to_previous_sites(
+    current: SentenceMembers, previous: SentenceMembers, cues: CueIndex, bound: tuple[int, int]
+) -> bool:
+    """A therapy sentence naming no site but "these lesions/metastases" treats the previous sentence's sites."""
+    return bool(
+        current.therapies
+        and not current.organs
+        and previous.organs
+        and cues.any_within("SITE_ANAPHOR", bound[0], bound[1])
+    )
+
+
 def _partner_start(head: Mention, targets: list[Mention], met: list[tuple[int, int]]) -> int | None:
     starts = [t.start for t in targets] + [s for s, _ in met]
     starts = [s for s in starts if s >= head.end or s < head.start]
@@ -263,6 +275,10 @@ def assemble(
             borrowed = _borrow(current, per[i - 1])
             if borrowed is not None:
                 members, adjacent = borrowed, True
+        elif i > 0 and refers_to_previous_sites(current, per[i - 1], cues, bounds[i]):
+            # "Brain metastases are rare. We treat these lesions with radiosurgery."
+            members = SentenceMembers(current.mechanisms, current.stages, per[i - 1].organs, current.therapies)
+            adjacent = True
         view = SentenceView(words, cues, bounds[i], members, rules)
         combos = _combinations(members, view)
         if not combos:

@@ -109,16 +109,27 @@ class ContextFlags:
         matcher = self.nlp.get_pipe("pdac_entity_matcher") if "pdac_entity_matcher" in self.nlp.pipe_names else None
         return getattr(matcher, "vocabulary", None) or default_vocabulary()
 
-    def metastasectomies(self, doc: Doc, mentions: list[Mention]) -> None:
-        """Resection of a metastasis is metastasectomy (taxonomy.md), not resection of the primary."""
+    def metastasectomies(self, doc: Doc, mentions: list[Mention], bounds: list[tuple[int, int]]) -> None:
+        """Resection of a metastasis is metastasectomy (taxonomy.md), not resection of the primary.
+
+        Also when the resected metastases are those of the sentence before ("Brain metastases are
+        rare. We resect these lesions.").
+        """
         resections = [m for m in mentions if m.label == "THERAPY" and m.key == "resection"]
         organs = [m for m in mentions if m.label == "ORGAN" and m.site]
         if not resections or not organs:
             return
         concept = self.vocabulary.get("THERAPY", "metastasectomy")
         words = doc_words(doc)
+        cues: CueIndex = doc._.pdac_cues
+        site_sents = {o.sent for o in organs}
         for m in resections:
-            if resects_a_metastasis(m, organs, words):
+            anaphoric = (
+                m.sent - 1 in site_sents
+                and m.sent not in site_sents
+                and cues.any_within("SITE_ANAPHOR", *bounds[m.sent])
+            )
+            if anaphoric or resects_a_metastasis(m, organs, words):
                 m.key = "metastasectomy"
                 if concept is not None:
                     m.category, m.concept_id = concept.category, concept.concept_id
@@ -133,5 +144,5 @@ class ContextFlags:
             words = doc_words(doc)
             mark_claims(mentions, doc._.pdac_cues, bounds, self.rules.stage_rules, self.vocabulary, words)
             mark_generic_terms(mentions, doc._.pdac_cues, words, self.rules.generic_therapies)
-            self.metastasectomies(doc, mentions)
+            self.metastasectomies(doc, mentions, bounds)
         return doc
