@@ -168,7 +168,7 @@ def test_sections_from_inline_and_own_line_labels() -> None:
 def test_tuple_record_offsets_and_spans(nlp: Language) -> None:
     record = doc_to_record(nlp("Pancreatic cancer\nBackground: x.\nResults: ZEB1 promotes liver metastasis."), "7")
     [t] = record["tuples"]
-    assert record["text"][t["start"] : t["end"]] == t["sentence"] == "Results: ZEB1 promotes liver metastasis."
+    assert record["text"][t["start"] : t["end"]] == t["sentence"] == "ZEB1 promotes liver metastasis."
     assert t["section"] == "RESULTS"
     assert [(t["sentence"][s["start"] : s["end"]], s["label"]) for s in t["spans"]] == [
         ("ZEB1", "MECHANISM"),
@@ -205,3 +205,12 @@ def test_a_therapy_sentence_without_an_anaphor_does_not_borrow_sites(nlp: Langua
         "Patients were treated with gemcitabine in a second centre."
     )
     assert all(s[2] is None for s in slots(tuples(nlp, abstract)))
+
+
+def test_evidence_sentence_leaves_out_the_section_label(nlp: Language) -> None:
+    text_abstract = "BACKGROUND: PDAC spreads early.\nCONCLUSIONS: ZEB1 drives liver metastasis of pancreatic cancer."
+    ts = tuples(nlp, text_abstract)
+    assert ts, "expected a ZEB1-liver tuple"
+    for t in ts:
+        assert t.sentence.startswith("ZEB1 drives"), t.sentence
+        assert t.section == "CONCLUSIONS"

@@ -44,6 +44,7 @@ from pdacmine.miner.nlp.pairing import (
     mechanism_targets,
 )
 from pdacmine.miner.nlp.rules import Rules
+from pdacmine.miner.nlp.sections import after_label
 from pdacmine.miner.studytype import classify
 
 POLARITIES = ("promotes", "suppresses", "associated")
@@ -283,7 +284,8 @@ def assemble(
         combos = _combinations(members, view)
         if not combos:
             continue
-        span = (sentence_spans[i - 1][0] if adjacent else sentence_spans[i][0], sentence_spans[i][1])
+        first = sentence_spans[i - 1] if adjacent else sentence_spans[i]
+        span = (after_label(text, first[0], first[1], rules), sentence_spans[i][1])
         kind = classify(cues, bounds[i][0], bounds[i][1], study_type)
         for combo in _without_primary_surgery_at_sites(combos):
             t = _make_tuple(combo, i, span, text, adjacent, view)

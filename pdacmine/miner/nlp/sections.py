@@ -45,6 +45,19 @@ def line_label(line: str, rules: Rules) -> tuple[str | None, bool]:
     return None, False
 
 
+def after_label(text: str, start: int, end: int, rules: Rules) -> int:
+    """Where a sentence starting at ``start`` begins once a leading "LABEL: " is skipped.
+
+    Evidence shows the claim, not the heading: "CONCLUSIONS: Targeting X ..." -> "Targeting X ...".
+    """
+    sentence = text[start:end]
+    section, label_only = line_label(sentence, rules)
+    match = _INLINE.match(sentence)
+    if section is None or label_only or match is None or match.end() >= len(sentence):
+        return start
+    return start + match.end()
+
+
 def section_starts(text: str, rules: Rules) -> list[Section]:
     """(start character, section) at each change of section; the title is "TITLE"."""
     title_end = text.find("\n")
