@@ -26,26 +26,11 @@ from collections.abc import Iterable
 
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.mention import Mention
+from pdacmine.miner.nlp.vocab import MODALITY_KEYS
 
-#: Therapy keys that name a kind of treatment rather than an agent (taxonomy.md).
-MODALITIES = frozenset(
-    {
-        "chemotherapy",
-        "immunotherapy",
-        "radiotherapy",
-        "sbrt",
-        "chemoradiotherapy",
-        "resection",
-        "metastasectomy",
-        "hepatic-arterial-infusion",
-        "intraperitoneal-chemotherapy",
-        "hipec",
-        "pipac",
-        "ablation",
-        "targeted-therapy",
-        "surgery",
-    }
-)
+#: Therapy keys that name a kind of treatment rather than an agent: the taxonomy's modality keys
+#: plus the vocabulary's generic "targeted therapy" and "surgery".
+MODALITIES = frozenset(MODALITY_KEYS) | {"targeted-therapy", "surgery"}
 EARLY_SECTIONS = frozenset({"BACKGROUND", "OBJECTIVE"})
 
 
