@@ -30,7 +30,7 @@ LOG_COLUMNS = (
 
 
 @contextmanager
-def _stop_signal_as_interrupt() -> Iterator[None]:
+def stop_signal_as_interrupt() -> Iterator[None]:
     """Let ``kill`` (SIGTERM) end a harvest like Ctrl-C: the run is marked interrupted, commits stay."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -97,7 +97,7 @@ def harvest_cmd(
     progress = _progress_printer(app)
     with client_from_settings(settings) as client:  # ConfigError (exit 3) without an NCBI e-mail
         engine = app.engine
-        with writer_lock(engine), _stop_signal_as_interrupt():
+        with writer_lock(engine), stop_signal_as_interrupt():
             try:
                 summaries = harvest(
                     engine,
