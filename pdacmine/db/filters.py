@@ -380,12 +380,18 @@ def finding_conditions(f: Filters) -> list[ColumnElement[bool]]:
     if f.has_evidence_terms:
         inner = [Evidence.finding_id == Finding.id, Article.deleted.is_not(True), *_sentence_terms(f), *_date_terms(f)]
         sub = select(Evidence.id).join(Article, Article.id == Evidence.article_id)
-        status = _status_term(f.status)
-        if status is not None:
-            sub = sub.outerjoin(ReviewDecision, ReviewDecision.evidence_key == Evidence.evidence_key)
-            inner.append(status)
+        sub = _join_status(sub, f, inner)
         out.append(exists(sub.where(*inner).correlate(Finding)))
     return out
+
+
+def _join_status(sub: Select[Any], f: Filters, inner: list[ColumnElement[bool]]) -> Select[Any]:
+    """Join the review decision to an evidence subquery when the status filter needs it (appends its term)."""
+    status = _status_term(f.status)
+    if status is None:
+        return sub
+    inner.append(status)
+    return sub.outerjoin(ReviewDecision, ReviewDecision.evidence_key == Evidence.evidence_key)
 
 
 def article_conditions(f: Filters) -> list[ColumnElement[bool]]:
@@ -401,10 +407,7 @@ def article_conditions(f: Filters) -> list[ColumnElement[bool]]:
         sub = select(Evidence.id).where(Evidence.article_id == Article.id)
         if f.has_facets:
             sub = sub.join(Finding, Finding.id == Evidence.finding_id)
-        status = _status_term(f.status)
-        if status is not None:
-            sub = sub.outerjoin(ReviewDecision, ReviewDecision.evidence_key == Evidence.evidence_key)
-            inner.append(status)
+        sub = _join_status(sub, f, inner)
         out.append(exists(sub.where(*inner).correlate(Article)))
     return out
 
