@@ -16,6 +16,9 @@ from pdacmine.miner.relations import EvidenceTuple
 from tests.test_nlp_pipeline import TEST_VOCAB
 
 EXTRA = """resection\tTHERAPY\tsurgery\tresection\t\t\tresection|pancreatectomy\t\t\ttest
+bone\tORGAN\t\tbone\t\t\tskeletal|bones\t\t\ttest
+bisphosphonate\tTHERAPY\tother\tbisphosphonate\t\t\tbisphosphonate|bisphosphonates\t\t\ttest
+radiotherapy\tTHERAPY\tradiotherapy\tradiotherapy\t\t\tradiotherapy|radiosurgery\t\t\ttest
 """
 
 
@@ -214,3 +217,42 @@ def test_evidence_sentence_leaves_out_the_section_label(nlp: Language) -> None:
     for t in ts:
         assert t.sentence.startswith("ZEB1 drives"), t.sentence
         assert t.section == "CONCLUSIONS"
+
+
+def test_a_therapy_directed_at_a_site_keeps_it_from_therapies_only_combined_with_it(nlp: Language) -> None:
+    got = slots(tuples(nlp, "Resection of liver metastases combined with chemotherapy prolonged survival."))
+    assert (None, None, "liver", "metastasectomy") in got
+    assert all(s[3] != "chemotherapy" for s in got)
+    # list peers of the directed therapy share its site; with no directed therapy every therapy pairs
+    got = slots(tuples(nlp, "Gemcitabine and radiotherapy for liver metastases prolonged survival."))
+    assert {s[3] for s in got if s[2] == "liver"} == {"gemcitabine", "radiotherapy"}
+    got = slots(tuples(nlp, "Patients with liver metastases received gemcitabine and radiotherapy."))
+    assert {s[3] for s in got if s[2] == "liver"} == {"gemcitabine", "radiotherapy"}
+
+
+def test_a_site_directed_therapy_pairs_with_the_abstracts_site(nlp: Language) -> None:
+    abstract = (
+        "We reviewed patients with skeletal metastases of pancreatic cancer. "
+        "Pain was frequent. Most patients received bisphosphonates."
+    )
+    ts = [t for t in tuples(nlp, abstract) if t.therapy is not None]
+    assert [t.slots() for t in ts] == [(None, None, "bone", "bisphosphonate")]
+    [t] = ts
+    assert t.sentence == "Most patients received bisphosphonates."
+    record = doc_to_record(nlp("Pancreatic cancer metastasis\n" + abstract), "9")
+    [rec] = [r for r in record["tuples"] if r["therapy"]]
+    # the organ's words lie in another sentence: the tuple's spans hold only what its sentence shows
+    assert [s["label"] for s in rec["spans"]] == ["THERAPY"]
+    # without bone among the abstract's sites, or with another site in the sentence, no bone pair
+    no_bone = "We reviewed patients with liver metastases of pancreatic cancer. Most patients received bisphosphonates."
+    assert all(s[2] != "bone" for s in slots(tuples(nlp, no_bone)))
+    named = "Patients had skeletal metastases. Bisphosphonates reduced liver metastases in mice."
+    assert (None, None, "bone", "bisphosphonate") not in slots(tuples(nlp, named))
+
+
+def test_treating_a_site_in_the_background_section_is_not_background(nlp: Language) -> None:
+    abstract = (
+        "BACKGROUND: Brain metastases of pancreatic cancer are rare. "
+        "Our approach to treating these lesions relies on radiosurgery."
+    )
+    assert (None, None, "brain", "radiotherapy") in slots(tuples(nlp, abstract))

@@ -6,7 +6,13 @@ A tuple is made from one sentence (or one sentence and the sentence before it):
 - mechanism + metastasis in general, with stage and organ empty ("ZEB1 drives metastasis");
 - therapy + site organ with no mechanism ("hepatic arterial infusion for liver metastases"),
   except resection of the primary (resection of the metastases is metastasectomy);
-- a therapy in the sentence fills the therapy slot of the mechanism tuples.
+- a therapy in the sentence fills the therapy slot of the mechanism tuples;
+- a therapy given for one organ's metastases (``site_directed_therapies``: bisphosphonates for
+  bone, HIPEC for the peritoneum) + that organ, when the sentence names no site and the
+  abstract's sites include the organ ("Most patients received bisphosphonates").
+
+Where a sentence's therapy is directed at a site ("resection of ovarian metastases combined with
+chemotherapy"), only that therapy and its list peers pair with the site.
 
 Organs and stages come from the previous sentence when this one has none and opens with a
 continuation ("These metastases ...", "This ...", "They ..."), and mechanisms likewise.
@@ -32,7 +38,7 @@ mechanism-metastasis.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import product
+from itertools import pairwise, product
 from typing import Any
 
 from pdacmine.miner.nlp.cues import CueIndex
@@ -41,10 +47,12 @@ from pdacmine.miner.nlp.pairing import (
     SentenceMembers,
     SentenceView,
     Trigger,
+    listed,
     mechanism_targets,
 )
 from pdacmine.miner.nlp.rules import Rules
 from pdacmine.miner.nlp.sections import after_label
+from pdacmine.miner.nlp.therapies import directed_at
 from pdacmine.miner.studytype import classify
 
 POLARITIES = ("promotes", "suppresses", "associated")
@@ -110,6 +118,7 @@ class EvidenceTuple:
             "spans": [
                 {"start": m.start_char - self.start, "end": m.end_char - self.start, "label": m.label, "key": m.key}
                 for m in sorted(self.members, key=lambda m: m.start_char)
+                if self.start <= m.start_char and m.end_char <= self.end
             ],
         }
 
@@ -175,10 +184,29 @@ def _combinations(s: SentenceMembers, view: SentenceView) -> list[tuple[Any, Any
         elif not m.target and not view.outcome(m, s.stages) and view.drives_metastasis(m):
             combos += product([m], none, none, therapies)
     if not s.mechanisms and s.therapies and s.organs:
-        combos += product(none, [*s.stages] or none, s.organs, s.therapies)
+        for organ in s.organs:
+            combos += product(none, [*s.stages] or none, [organ], _therapies_for(organ, s.therapies, view.words))
     if len(combos) > MAX_TUPLES_PER_SENTENCE:
         combos = [(m, st, o, None) for m, st, o, _ in combos][:MAX_TUPLES_PER_SENTENCE]
     return list(dict.fromkeys(combos))
+
+
+def _therapies_for(organ: Mention, therapies: list[Mention], words: list[str]) -> list[Mention]:
+    """The therapies of a sentence given for ``organ``: those directed at it ("resection of ovarian
+    metastases") and their list peers, when one is; otherwise all of them."""
+    directed = [t for t in therapies if directed_at(t, organ, words)]
+    if not directed:
+        return therapies
+    ordered = sorted(therapies, key=lambda t: t.start)
+    chosen = {id(t) for t in directed}
+    changed = True
+    while changed:
+        changed = False
+        for a, b in pairwise(ordered):
+            if listed(words, a, b) and (id(a) in chosen) != (id(b) in chosen):
+                chosen |= {id(a), id(b)}
+                changed = True
+    return [t for t in therapies if id(t) in chosen]
 
 
 def _continues(cues: CueIndex, sent: tuple[int, int]) -> bool:
@@ -291,4 +319,40 @@ def assemble(
             t = _make_tuple(combo, i, span, text, adjacent, view)
             t.section, t.study_type = sections[i], kind
             out.append(t)
+    for t in _site_directed(per, out, rules, words, cues, bounds):
+        first = sentence_spans[t.sent]
+        t.start, t.end = after_label(text, first[0], first[1], rules), first[1]
+        t.sentence = text[t.start : t.end]
+        t.section, t.study_type = sections[t.sent], classify(cues, *bounds[t.sent], study_type)
+        out.append(t)
+    return out
+
+
+def _site_directed(
+    per: list[SentenceMembers],
+    made: list[EvidenceTuple],
+    rules: Rules,
+    words: list[str],
+    cues: CueIndex,
+    bounds: list[tuple[int, int]],
+) -> list[EvidenceTuple]:
+    """Therapy-organ tuples of therapies given for one organ's metastases (``site_directed_therapies``)
+    in sentences that name no site, when the abstract's sites include that organ ("Patients with
+    skeletal metastases ... Most received bisphosphonates")."""
+    sites: dict[str, Mention] = {}
+    for s in per:
+        for o in s.organs:
+            if not o.negated:
+                sites.setdefault(o.key, o)
+    done = {(t.sent, t.therapy.key) for t in made if t.therapy is not None and t.organ is not None}
+    out = []
+    for i, s in enumerate(per):
+        if s.organs:
+            continue
+        for therapy in s.therapies:
+            organ = sites.get(rules.site_directed.get(therapy.key, ""))
+            if organ is None or (i, therapy.key) in done:
+                continue
+            view = SentenceView(words, cues, bounds[i], SentenceMembers([], [], [], [therapy]), rules)
+            out.append(_make_tuple((None, None, organ, therapy), i, (0, 0), "", True, view))
     return out

@@ -105,6 +105,11 @@ def parse_generic_therapies(raw: dict[str, Any]) -> dict[str, str]:
     return {key: scope for scope in ("abstract", "sentence") for key in raw.get(scope, ())}
 
 
+def parse_site_directed(raw: dict[str, Any]) -> dict[str, str]:
+    """``site_directed_therapies`` of the rules file: {organ: [therapy keys], "about": ...} -> therapy -> organ."""
+    return {str(key): organ for organ, keys in raw.items() if organ != "about" for key in keys}
+
+
 def normal_form(text: str) -> str:
     """Lower case, single spaces, no hyphen spacing: "Blood-stream" -> "blood-stream"."""
     return " ".join(text.lower().replace(" - ", "-").split())
@@ -128,6 +133,8 @@ class Rules:
     generic_therapies: dict[str, str] = field(default_factory=dict)
     #: ``outcome_concepts``: phenotype mechanisms that are outcomes when listed with invasion/metastasis
     outcome_concepts: frozenset[str] = frozenset()
+    #: ``site_directed_therapies``: therapy key -> the organ key whose metastases it is given for
+    site_directed: dict[str, str] = field(default_factory=dict)
 
     def window(self, name: str) -> int:
         return int(self.windows[name])
@@ -158,6 +165,7 @@ def parse_rules(raw: dict[str, Any], digest: str = "") -> Rules:
             stage_rules=stage_rules,
             generic_therapies=parse_generic_therapies(raw.get("generic_therapies", {})),
             outcome_concepts=frozenset(raw.get("outcome_concepts", ())),
+            site_directed=parse_site_directed(raw.get("site_directed_therapies", {})),
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise InputError(f"malformed rules file: {exc!r}") from exc

@@ -18,6 +18,9 @@
   drugs are the therapies; the term adds none.
 - Metastasectomy: "resection of (the) brain metastases", "the liver metastasis was resected", "a
   cerebellar metastasis, which was resected".
+- Directed at a site (:func:`directed_at`): the organ is the object of the therapy ("resection of
+  ovarian metastases", "SBRT for liver metastases", "radiotherapy to the brain"); a therapy only
+  combined with it ("... combined with chemotherapy") is not paired with that organ.
 """
 
 from __future__ import annotations
@@ -114,6 +117,23 @@ _RESECTED_GAP = frozenset(
     {"was", "were", "is", "are", "completely", "surgically", "then", "subsequently", "successfully", "also", ",",
      "which", "that", "metastasis", "metastases", "lesion", "lesions", "nodule", "nodules", "tumor", "tumour", "mass"}
 )  # fmt: skip
+
+
+_DIRECTED_LINK = _OBJECT_LINK | {"for", "to", "against", "targeting", "multiple", "both", "bilateral"}
+
+
+def directed_at(m: Mention, organ: Mention, words: list[str]) -> bool:
+    """The organ is the object of the therapy: "resection of ovarian metastases", "SBRT for liver metastases"."""
+    if organ.sent != m.sent:
+        return False
+    if m.start <= organ.start and organ.end <= m.end:  # one mention: "hepatic metastasectomy"
+        return True
+    if organ.start < m.end:
+        return False
+    between = [w.lower() for w in words[m.end : organ.start]]
+    return 0 < len(between) <= 4 and between[0] in ("of", "for", "to", "against", "targeting") and all(
+        w in _DIRECTED_LINK for w in between
+    )
 
 
 def resects_a_metastasis(m: Mention, organs: list[Mention], words: list[str]) -> bool:
