@@ -131,8 +131,10 @@ def directed_at(m: Mention, organ: Mention, words: list[str]) -> bool:
     if organ.start < m.end:
         return False
     between = [w.lower() for w in words[m.end : organ.start]]
-    return 0 < len(between) <= 4 and between[0] in ("of", "for", "to", "against", "targeting") and all(
-        w in _DIRECTED_LINK for w in between
+    return (
+        0 < len(between) <= 4
+        and between[0] in ("of", "for", "to", "against", "targeting")
+        and all(w in _DIRECTED_LINK for w in between)
     )
 
 
