@@ -312,7 +312,11 @@ def main() -> None:
         return
     import platform
 
-    print(f"Python {platform.python_version()}, {platform.processor() or platform.machine()}; each line is one process")
+    from pdacmine.miner import pubmed_fields
+
+    readers = "C readers (pdacmine.miner._cfields)" if pubmed_fields._c is not None else "pure-Python readers"
+    print(f"Python {platform.python_version()}, {platform.processor() or platform.machine()}, {readers}; "
+          "each line is one process")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="pdacmine-bench-") as tmp:
         run(args.records, Path(tmp), args.postgres, ("bare", "parse", "store"), args.repeat)
         if args.flat:
