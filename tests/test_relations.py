@@ -19,6 +19,9 @@ EXTRA = """resection\tTHERAPY\tsurgery\tresection\t\t\tresection|pancreatectomy\
 bone\tORGAN\t\tbone\t\t\tskeletal|bones\t\t\ttest
 bisphosphonate\tTHERAPY\tother\tbisphosphonate\t\t\tbisphosphonate|bisphosphonates\t\t\ttest
 radiotherapy\tTHERAPY\tradiotherapy\tradiotherapy\t\t\tradiotherapy|radiosurgery\t\t\ttest
+spleen\tORGAN\t\tspleen\t\t\tsplenic\t\t\ttest
+intestine\tORGAN\t\tintestine\t\t\tbowel|intestinal\t\t\ttest
+lymph-node\tORGAN\t\tlymph node\t\t\tlymph nodes|nodal\t\t\ttest
 """
 
 
@@ -256,3 +259,47 @@ def test_treating_a_site_in_the_background_section_is_not_background(nlp: Langua
         "Our approach to treating these lesions relies on radiosurgery."
     )
     assert (None, None, "brain", "radiotherapy") in slots(tuples(nlp, abstract))
+
+
+def organ_sites(nlp: Language, abstract: str, title: str = "Pancreatic cancer metastasis") -> set[str]:
+    doc = nlp(f"{title}\n{abstract}")
+    return {m.key for m in doc._.pdac_mentions if m.label == "ORGAN" and m.site}
+
+
+def test_a_contrast_separates_a_therapy_from_an_organ(nlp: Language) -> None:
+    got = slots(tuples(nlp, "Gemcitabine reduced liver metastases, whereas peritoneal metastases were unchanged."))
+    assert (None, None, "liver", "gemcitabine") in got
+    assert (None, None, "peritoneum", "gemcitabine") not in got
+
+
+def test_radiotherapy_directed_at_a_site_is_the_only_therapy_for_it(nlp: Language) -> None:
+    abstract = (
+        "Immunotherapy fails in pancreatic cancer. "
+        "Radiotherapy directed at liver metastases or gemcitabine might restore immunity."
+    )
+    assert [s for s in slots(tuples(nlp, abstract)) if s[2] == "liver"] == [(None, None, "liver", "radiotherapy")]
+
+
+def test_peritoneal_and_nodal_disease_are_sites_but_liver_disease_is_not(nlp: Language) -> None:
+    abstract = "Metastatic pancreatic cancer was studied. Most patients had peritoneal or nodal disease."
+    assert organ_sites(nlp, abstract) == {"peritoneum", "lymph-node"}
+    assert organ_sites(nlp, "Metastatic pancreatic cancer was studied. Some patients had liver disease.") == set()
+    # without any talk of metastasis the words mean nothing
+    quiet = "Patients with pancreatic cancer and peritoneal disease were studied."
+    assert organ_sites(nlp, quiet, title="Pancreatic cancer care") == set()
+
+
+def test_the_organs_where_a_recurrence_happened_are_sites(nlp: Language) -> None:
+    abstract = (
+        "Recurrence developed in 25 of the 29 resected patients, most frequently in the liver (n = 14), "
+        "followed by the peritoneum (n = 6) and the lung (n = 5)."
+    )
+    assert organ_sites(nlp, abstract) == {"liver", "peritoneum", "lung"}
+    assert organ_sites(nlp, "Recurrence was rare; gemcitabine was given in the liver ward.") == set()
+
+
+def test_injection_routes_and_complications_are_not_sites(nlp: Language) -> None:
+    abstract = (
+        "Tumour cells injected into the spleen formed liver metastases. Peritoneal metastases caused bowel obstruction."
+    )
+    assert organ_sites(nlp, abstract) == {"liver", "peritoneum"}

@@ -185,15 +185,18 @@ def _combinations(s: SentenceMembers, view: SentenceView) -> list[tuple[Any, Any
             combos += product([m], none, none, therapies)
     if not s.mechanisms and s.therapies and s.organs:
         for organ in s.organs:
-            combos += product(none, [*s.stages] or none, [organ], _therapies_for(organ, s.therapies, view.words))
+            combos += product(none, [*s.stages] or none, [organ], _therapies_for(organ, s.therapies, view))
     if len(combos) > MAX_TUPLES_PER_SENTENCE:
         combos = [(m, st, o, None) for m, st, o, _ in combos][:MAX_TUPLES_PER_SENTENCE]
     return list(dict.fromkeys(combos))
 
 
-def _therapies_for(organ: Mention, therapies: list[Mention], words: list[str]) -> list[Mention]:
+def _therapies_for(organ: Mention, therapies: list[Mention], view: SentenceView) -> list[Mention]:
     """The therapies of a sentence given for ``organ``: those directed at it ("resection of ovarian
-    metastases") and their list peers, when one is; otherwise all of them."""
+    metastases") and their list peers, when one is; otherwise all of them. A therapy and an organ on
+    either side of a contrast ("mFOLFIRINOX ..., whereas peritoneal recurrence ...") are not paired."""
+    words = view.words
+    therapies = [t for t in therapies if t.sent != organ.sent or not _contrasted(t, organ, view)]
     directed = [t for t in therapies if directed_at(t, organ, words)]
     if not directed:
         return therapies
@@ -207,6 +210,11 @@ def _therapies_for(organ: Mention, therapies: list[Mention], words: list[str]) -
                 chosen |= {id(a), id(b)}
                 changed = True
     return [t for t in therapies if id(t) in chosen]
+
+
+def _contrasted(a: Mention, b: Mention, view: SentenceView) -> bool:
+    lo, hi = (a.end, b.start) if a.end <= b.start else (b.end, a.start)
+    return view.cues.any_within("CONTRAST", lo, hi)
 
 
 def _continues(cues: CueIndex, sent: tuple[int, int]) -> bool:

@@ -8,6 +8,10 @@ An ORGAN mention is a *site* when, in its sentence,
 - it is not used in a normal-organ sense ("liver function", "normal lung"), is not part of
   another primary cancer ("lung cancer"), and its sentence names no other primary cancer
   unless it also names pancreatic cancer;
+- or a strong cue opens the sentence's claim and the organ is where it happened ("Recurrence developed
+  in 25 patients, most frequently in the liver"): a strong cue anywhere before "in/to (the) <organ>";
+- "peritoneal disease" and "nodal disease" mean metastases (in an abstract that speaks of metastasis),
+  though "disease" after other organs is a normal-organ sense ("liver disease");
 - coordinated organs share the verdict ("liver, lung and peritoneal metastases");
 - it is not an organ the primary tumour invades directly ("invasion of the spleen and left adrenal
   gland", "extending into the duodenum", "gastric invasion"): that is local invasion (annotation);
@@ -34,6 +38,10 @@ from pdacmine.miner.nlp.rules import Rules, default_rules
 NEVER_SITES = frozenset({"pancreas"})
 #: Lymph nodes are not invaded "directly" in the annotation's sense ("lymph node invasion" is nodal metastasis).
 NEVER_INVADED = frozenset({"lymph-node"})
+#: Organs whose "disease" is metastatic disease in oncology ("peritoneal disease", "nodal disease").
+DISEASE_IS_SPREAD = frozenset({"peritoneum", "lymph-node"})
+_DISEASE = frozenset({"disease", "diseases"})
+_WHERE = frozenset({"in", "to", "into"})
 _COORDINATORS = frozenset(
     {",", "and", "or", "/", "&", "-", "both", "either", "the", "as", "well", "nor", "to", "(", ")", "%", ";", "=", "n",
      "followed", "by", "then", "than", "vs", "vs.", "versus", "in", "patients", "cases", "of", "very", "also"}
@@ -89,18 +97,43 @@ def _strong_cue(cues: CueIndex, a: int, b: int) -> bool:
     return False
 
 
-def _local_site(m: Mention, cues: CueIndex, sent: tuple[int, int], window: int, metastatic_doc: bool) -> bool:
+def _normal_sense(m: Mention, cues: CueIndex, words: list[str]) -> bool:
+    """ "liver function", "normal lung", "injected into the spleen" (not "peritoneal disease")."""
+    if cues.ending_at("NORMAL_BEFORE", m.start) is not None:
+        return True
+    if cues.starting_at("NORMAL_AFTER", m.end) is None:
+        return False
+    return not (m.key in DISEASE_IS_SPREAD and m.end < len(words) and words[m.end].lower() in _DISEASE)
+
+
+def _where_it_happened(m: Mention, cues: CueIndex, sent: tuple[int, int], words: list[str]) -> bool:
+    """ "Recurrence developed in 25 patients, most frequently in the liver": a strong cue earlier in the
+    sentence, no clause boundary (``TERMINATE``) after it, and "in/to (the) <organ>"."""
+    i = m.start - 1
+    if i > sent[0] and words[i].lower() == "the":
+        i -= 1
+    if i < sent[0] or words[i].lower() not in _WHERE:
+        return False
+    cue = [s for s, _ in cues.within("MET_STRONG", sent[0], i)]
+    return bool(cue) and _strong_cue(cues, cue[-1], i) and not cues.any_within("TERMINATE", cue[-1], i)
+
+
+def _local_site(
+    m: Mention, cues: CueIndex, sent: tuple[int, int], window: int, metastatic_doc: bool, words: list[str]
+) -> bool:
     a, b = max(sent[0], m.start - window), min(sent[1], m.end + window)
-    if cues.starting_at("NORMAL_AFTER", m.end) or cues.ending_at("NORMAL_BEFORE", m.start):
+    if _normal_sense(m, cues, words):
         return False
     # "lung cancer", "breast cancer lung metastasis", "liver metastases from colorectal cancer"
     if any(e >= m.start for _, e in cues.within("OTHER_PRIMARY", m.start - 6, m.end + 4)):
         return False
     if cues.any_within("OTHER_PRIMARY", *sent) and not cues.any_within("PANCREATIC", *sent):
         return False
-    if _strong_cue(cues, a, b):
+    if _strong_cue(cues, a, b) or _where_it_happened(m, cues, sent, words):
         return True
-    return metastatic_doc and cues.any_within("MET_WEAK", a, b)
+    if not metastatic_doc:
+        return False
+    return cues.any_within("MET_WEAK", a, b) or cues.starting_at("NORMAL_AFTER", m.end) is not None  # "... disease"
 
 
 def _listing_word(word: str) -> bool:
@@ -149,12 +182,11 @@ def mark_sites(
         m.site = (
             m.key not in NEVER_SITES
             and id(m) not in invaded
-            and _local_site(m, cues, sent_bounds[m.sent], window, metastatic_doc)
+            and _local_site(m, cues, sent_bounds[m.sent], window, metastatic_doc, words)
         )
 
     def blocked(x: Mention) -> bool:
-        normal = cues.starting_at("NORMAL_AFTER", x.end) or cues.ending_at("NORMAL_BEFORE", x.start)
-        return x.key in NEVER_SITES or normal is not None or id(x) in invaded
+        return x.key in NEVER_SITES or _normal_sense(x, cues, words) or id(x) in invaded
 
     changed = True
     while changed:

@@ -23,6 +23,7 @@ CUE_LABELS = (
     "NEG_POST",
     "PSEUDO_NEG",
     "TERMINATE",
+    "CONTRAST",
     "HEDGE",
     "PROMOTE",
     "SUPPRESS",

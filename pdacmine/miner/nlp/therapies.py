@@ -19,7 +19,7 @@
 - Metastasectomy: "resection of (the) brain metastases", "the liver metastasis was resected", "a
   cerebellar metastasis, which was resected".
 - Directed at a site (:func:`directed_at`): the organ is the object of the therapy ("resection of
-  ovarian metastases", "SBRT for liver metastases", "radiotherapy to the brain"); a therapy only
+  ovarian metastases", "SBRT for liver metastases", "radiotherapy directed at liver metastases"); a therapy only
   combined with it ("... combined with chemotherapy") is not paired with that organ.
 """
 
@@ -119,7 +119,8 @@ _RESECTED_GAP = frozenset(
 )  # fmt: skip
 
 
-_DIRECTED_LINK = _OBJECT_LINK | {"for", "to", "against", "targeting", "multiple", "both", "bilateral"}
+_DIRECTED_LINK = _OBJECT_LINK | {"for", "to", "against", "targeting", "multiple", "both", "bilateral", "directed", "at"}
+_DIRECTED_FIRST = ("of", "for", "to", "against", "targeting", "directed")
 
 
 def directed_at(m: Mention, organ: Mention, words: list[str]) -> bool:
@@ -131,11 +132,7 @@ def directed_at(m: Mention, organ: Mention, words: list[str]) -> bool:
     if organ.start < m.end:
         return False
     between = [w.lower() for w in words[m.end : organ.start]]
-    return (
-        0 < len(between) <= 4
-        and between[0] in ("of", "for", "to", "against", "targeting")
-        and all(w in _DIRECTED_LINK for w in between)
-    )
+    return 0 < len(between) <= 4 and between[0] in _DIRECTED_FIRST and all(w in _DIRECTED_LINK for w in between)
 
 
 def resects_a_metastasis(m: Mention, organs: list[Mention], words: list[str]) -> bool:
