@@ -14,9 +14,11 @@ are used (about 3x faster, same results), and the Python code here is the fallba
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from lxml import etree
 
@@ -26,6 +28,25 @@ except ImportError:  # pragma: no cover - depends on the install
     _c = None  # type: ignore[assignment]
 
 Element: TypeAlias = etree._Element
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
+
+
+def _with_c_twin(pure: Callable[[_In], _Out]) -> Callable[[_In], _Out]:
+    """``pure`` (``_name``), answered by its C twin ``_cfields.name`` when that is built and does not decline."""
+    name = pure.__name__.removeprefix("_")
+
+    @functools.wraps(pure)
+    def read(arg: _In) -> _Out:
+        if _c is not None:
+            found = getattr(_c, name)(arg)
+            if found is not None:
+                return found
+        return pure(arg)
+
+    read.__name__ = read.__qualname__ = name
+    return read
+
 
 _WS = re.compile(r"[ \t\r\n]+")
 _YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
@@ -80,20 +101,11 @@ def children(el: Element | None) -> dict[str, Element]:
 # ---------------------------------------------------------------- abstract
 
 
-def abstract(container: Element | None) -> tuple[str, list[dict[str, Any]]]:
+def _abstract(container: Element | None) -> tuple[str, list[dict[str, Any]]]:
     """The abstract as ``LABEL: text`` paragraphs joined by newlines, plus its sections.
 
     ``container`` is an ``Abstract`` element (or None). Unlabelled paragraphs carry no prefix.
     """
-    if _c is not None:
-        found = _c.abstract(container)
-        if found is not None:
-            return found
-    return _abstract(container)
-
-
-def _abstract(container: Element | None) -> tuple[str, list[dict[str, Any]]]:
-    """The pure-Python :func:`abstract`."""
     if container is None:
         return "", []
     paragraphs: list[str] = []
@@ -204,17 +216,8 @@ def _read_pub_date(parts: dict[str, str]) -> PubDate:
 # ---------------------------------------------------------------- people and indexing
 
 
-def authors(author_list: Element | None) -> list[dict[str, Any]]:
-    """Authors in order, with affiliations and ORCID; entries PubMed marks invalid are dropped."""
-    if _c is not None:
-        found = _c.authors(author_list)
-        if found is not None:
-            return found
-    return _authors(author_list)
-
-
 def _authors(author_list: Element | None) -> list[dict[str, Any]]:
-    """The pure-Python :func:`authors`."""
+    """Authors in order, with affiliations and ORCID; entries PubMed marks invalid are dropped."""
     if author_list is None:
         return []
     out: list[dict[str, Any]] = []
@@ -255,16 +258,7 @@ def _authors(author_list: Element | None) -> list[dict[str, Any]]:
     return out
 
 
-def mesh(heading_list: Element | None) -> list[dict[str, Any]]:
-    if _c is not None:
-        found = _c.mesh(heading_list)
-        if found is not None:
-            return found
-    return _mesh(heading_list)
-
-
 def _mesh(heading_list: Element | None) -> list[dict[str, Any]]:
-    """The pure-Python :func:`mesh`."""
     if heading_list is None:
         return []
     out: list[dict[str, Any]] = []
@@ -286,16 +280,7 @@ def _mesh(heading_list: Element | None) -> list[dict[str, Any]]:
     return out
 
 
-def chemicals(chemical_list: Element | None) -> list[dict[str, Any]]:
-    if _c is not None:
-        found = _c.chemicals(chemical_list)
-        if found is not None:
-            return found
-    return _chemicals(chemical_list)
-
-
 def _chemicals(chemical_list: Element | None) -> list[dict[str, Any]]:
-    """The pure-Python :func:`chemicals`."""
     if chemical_list is None:
         return []
     out: list[dict[str, Any]] = []
@@ -326,17 +311,8 @@ def publication_types(type_list: Element | None) -> list[dict[str, Any]]:
     return [{"ui": pt.get("UI"), "name": text_of(pt)} for pt in type_list if pt.tag == "PublicationType"]
 
 
-def keywords(keyword_lists: list[Element]) -> list[str]:
-    """Keywords of every ``KeywordList`` given, in order, without (case-insensitive) duplicates."""
-    if _c is not None:
-        found = _c.keywords(keyword_lists)
-        if found is not None:
-            return found
-    return _keywords(keyword_lists)
-
-
 def _keywords(keyword_lists: list[Element]) -> list[str]:
-    """The pure-Python :func:`keywords`."""
+    """Keywords of every ``KeywordList`` given, in order, without (case-insensitive) duplicates."""
     out: list[str] = []
     seen: set[str] = set()
     for kw_list in keyword_lists:
@@ -393,3 +369,10 @@ def pages(pagination: Element | None) -> str | None:
     if start and end:
         return f"{start}-{end}"
     return start
+
+
+abstract = _with_c_twin(_abstract)
+authors = _with_c_twin(_authors)
+mesh = _with_c_twin(_mesh)
+chemicals = _with_c_twin(_chemicals)
+keywords = _with_c_twin(_keywords)
