@@ -160,103 +160,104 @@ cdef object _attr(xmlNode* node, const char* name):
     return None
 
 
+cdef xmlNode* _element(xmlNode* node) except? NULL:
+    """``node`` or the first element after it (NULL at the end), stepping over text; Unsupported for
+    any other node (what lxml would iterate over as an entity, comment or PI)."""
+    while node is not NULL:
+        if node.type == XML_ELEMENT_NODE:
+            return node
+        if node.type != XML_TEXT_NODE and node.type != XML_CDATA_SECTION_NODE:
+            raise Unsupported()
+        node = node.next
+    return NULL
+
+
+cdef inline xmlNode* _first(object el) except? NULL:
+    return _element(_node(el).children)
+
+
+cdef dict _author(xmlNode* au):
+    last = fore = initials = collective = orcid = None
+    affiliations = []
+    cdef xmlNode* child = _element(au.children)
+    cdef xmlNode* aff
+    while child is not NULL:
+        if _is(child, b"LastName"):
+            last = _text(child) or None
+        elif _is(child, b"ForeName"):
+            fore = _text(child) or None
+        elif _is(child, b"Initials"):
+            initials = _text(child) or None
+        elif _is(child, b"AffiliationInfo"):
+            aff = _element(child.children)
+            while aff is not NULL:
+                if _is(aff, b"Affiliation") and (value := _text(aff)):
+                    affiliations.append(value)
+                aff = _element(aff.next)
+        elif _is(child, b"CollectiveName"):
+            collective = _text(child) or None
+        elif _is(child, b"Affiliation"):  # pre-2015 DTDs
+            if value := _text(child):
+                affiliations.append(value)
+        elif _is(child, b"Identifier") and orcid is None and (_attr(child, b"Source") or "").upper() == "ORCID":
+            orcid = _text(child) or None
+        child = _element(child.next)
+    return {
+        "last": last,
+        "fore": fore,
+        "initials": initials,
+        "collective": collective,
+        "affiliations": affiliations,
+        "orcid": orcid,
+    }
+
+
 def authors(author_list):
     """``pubmed_fields.authors``; None when the subtree needs the Python version."""
     if author_list is None:
         return []
-    cdef xmlNode* au = _node(author_list).children
-    cdef xmlNode* child
-    cdef xmlNode* aff
+    cdef xmlNode* au
     out = []
     try:
+        au = _first(author_list)
         while au is not NULL:
-            if au.type != XML_ELEMENT_NODE:
-                if au.type != XML_TEXT_NODE:
-                    return None
-                au = au.next
-                continue
-            if not _is(au, b"Author") or _attr(au, b"ValidYN") == "N":
-                au = au.next
-                continue
-            last = fore = initials = collective = orcid = None
-            affiliations = []
-            child = au.children
-            while child is not NULL:
-                if child.type == XML_ELEMENT_NODE and child.ns is NULL:
-                    if _is(child, b"LastName"):
-                        last = _text(child) or None
-                    elif _is(child, b"ForeName"):
-                        fore = _text(child) or None
-                    elif _is(child, b"Initials"):
-                        initials = _text(child) or None
-                    elif _is(child, b"AffiliationInfo"):
-                        aff = child.children
-                        while aff is not NULL:
-                            if _is(aff, b"Affiliation"):
-                                value = _text(aff)
-                                if value:
-                                    affiliations.append(value)
-                            elif aff.type != XML_ELEMENT_NODE and aff.type != XML_TEXT_NODE:
-                                return None
-                            aff = aff.next
-                    elif _is(child, b"CollectiveName"):
-                        collective = _text(child) or None
-                    elif _is(child, b"Affiliation"):
-                        value = _text(child)
-                        if value:
-                            affiliations.append(value)
-                    elif _is(child, b"Identifier") and orcid is None and (_attr(child, b"Source") or "").upper() == "ORCID":
-                        orcid = _text(child) or None
-                elif child.type != XML_TEXT_NODE and child.type != XML_ELEMENT_NODE:
-                    return None
-                child = child.next
-            out.append(
-                {
-                    "last": last,
-                    "fore": fore,
-                    "initials": initials,
-                    "collective": collective,
-                    "affiliations": affiliations,
-                    "orcid": orcid,
-                }
-            )
-            au = au.next
+            if _is(au, b"Author") and _attr(au, b"ValidYN") != "N":
+                out.append(_author(au))
+            au = _element(au.next)
     except Unsupported:
         return None
     return out
+
+
+cdef dict _mesh_entry(xmlNode* node):
+    return {"ui": _attr(node, b"UI"), "name": _text(node), "major": _attr(node, b"MajorTopicYN") == "Y"}
 
 
 def mesh(heading_list):
     """``pubmed_fields.mesh``; None when the subtree needs the Python version."""
     if heading_list is None:
         return []
-    cdef xmlNode* heading = _node(heading_list).children
+    cdef xmlNode* heading
     cdef xmlNode* child
     out = []
     try:
+        heading = _first(heading_list)
         while heading is not NULL:
-            if not _is(heading, b"MeshHeading"):
-                if heading.type != XML_ELEMENT_NODE and heading.type != XML_TEXT_NODE:
-                    return None
-                heading = heading.next
-                continue
-            descriptor = None
-            qualifiers = []
-            child = heading.children
-            while child is not NULL:
-                if child.type == XML_ELEMENT_NODE:
-                    entry = {"ui": _attr(child, b"UI"), "name": _text(child), "major": _attr(child, b"MajorTopicYN") == "Y"}
+            if _is(heading, b"MeshHeading"):
+                descriptor = None
+                qualifiers = []
+                child = _element(heading.children)
+                while child is not NULL:
+                    entry = _mesh_entry(child)
                     if _is(child, b"QualifierName"):
                         qualifiers.append(entry)
                     elif _is(child, b"DescriptorName"):
                         descriptor = entry
-                elif child.type != XML_TEXT_NODE:
-                    return None
-                child = child.next
-            if descriptor is not None:
-                descriptor["qualifiers"] = qualifiers
-                out.append(descriptor)
-            heading = heading.next
+                    child = _element(child.next)
+                if descriptor is not None:
+                    descriptor["qualifiers"] = qualifiers
+                    out.append(descriptor)
+            heading = _element(heading.next)
     except Unsupported:
         return None
     return out
@@ -266,73 +267,55 @@ def abstract(container):
     """``pubmed_fields.abstract``; None when the subtree needs the Python version."""
     if container is None:
         return "", []
-    cdef xmlNode* part = _node(container).children
+    cdef xmlNode* part
     paragraphs = []
     sections = []
     try:
+        part = _first(container)
         while part is not NULL:
-            if not _is(part, b"AbstractText"):
-                if part.type != XML_ELEMENT_NODE and part.type != XML_TEXT_NODE:
-                    return None
-                part = part.next
-                continue
-            body = _text(part)
-            label = (_attr(part, b"Label") or "").strip() or None
-            category = (_attr(part, b"NlmCategory") or "").strip() or None
-            if body or label:
-                sections.append({"label": label, "category": category, "text": body})
-                paragraphs.append(f"{label}: {body}" if label else body)
-            part = part.next
+            if _is(part, b"AbstractText"):
+                body = _text(part)
+                label = (_attr(part, b"Label") or "").strip() or None
+                category = (_attr(part, b"NlmCategory") or "").strip() or None
+                if body or label:
+                    sections.append({"label": label, "category": category, "text": body})
+                    paragraphs.append(f"{label}: {body}" if label else body)
+            part = _element(part.next)
     except Unsupported:
         return None
     return "\n".join(paragraphs), sections
-
-
-def text_of(el):
-    """``pubmed_fields.text_of``; None when the subtree needs the Python version."""
-    if el is None:
-        return ""
-    try:
-        return _text(_node(el))
-    except Unsupported:
-        return None
 
 
 def chemicals(chemical_list):
     """``pubmed_fields.chemicals``; None when the subtree needs the Python version."""
     if chemical_list is None:
         return []
-    cdef xmlNode* chem = _node(chemical_list).children
+    cdef xmlNode* chem
     cdef xmlNode* child
     cdef xmlNode* name
     cdef xmlNode* registry_el
     out = []
     try:
+        chem = _first(chemical_list)
         while chem is not NULL:
-            if not _is(chem, b"Chemical"):
-                if chem.type != XML_ELEMENT_NODE and chem.type != XML_TEXT_NODE:
-                    return None
-                chem = chem.next
-                continue
-            name = registry_el = NULL
-            child = chem.children
-            while child is not NULL:
-                if _is(child, b"NameOfSubstance") and name is NULL:
-                    name = child
-                elif _is(child, b"RegistryNumber") and registry_el is NULL:
-                    registry_el = child
-                elif child.type != XML_ELEMENT_NODE and child.type != XML_TEXT_NODE:
-                    return None
-                child = child.next
-            registry = _text(registry_el) if registry_el is not NULL else ""
-            out.append(
-                {
-                    "ui": _attr(name, b"UI") if name is not NULL else None,
-                    "name": _text(name) if name is not NULL else "",
-                    "registry": registry if registry and registry != "0" else None,
-                }
-            )
-            chem = chem.next
+            if _is(chem, b"Chemical"):
+                name = registry_el = NULL
+                child = _element(chem.children)
+                while child is not NULL:
+                    if _is(child, b"NameOfSubstance") and name is NULL:
+                        name = child
+                    elif _is(child, b"RegistryNumber") and registry_el is NULL:
+                        registry_el = child
+                    child = _element(child.next)
+                registry = _text(registry_el) if registry_el is not NULL else ""
+                out.append(
+                    {
+                        "ui": _attr(name, b"UI") if name is not NULL else None,
+                        "name": _text(name) if name is not NULL else "",
+                        "registry": registry if registry and registry != "0" else None,
+                    }
+                )
+            chem = _element(chem.next)
     except Unsupported:
         return None
     return out
@@ -345,18 +328,14 @@ def keywords(keyword_lists):
     seen = set()
     try:
         for kw_list in keyword_lists:
-            kw = _node(kw_list).children
+            kw = _first(kw_list)
             while kw is not NULL:
-                if _is(kw, b"Keyword"):
-                    value = _text(kw)
-                    if value:
-                        folded = value.casefold()
-                        if folded not in seen:
-                            seen.add(folded)
-                            out.append(value)
-                elif kw.type != XML_ELEMENT_NODE and kw.type != XML_TEXT_NODE:
-                    return None
-                kw = kw.next
+                if _is(kw, b"Keyword") and (value := _text(kw)):
+                    folded = value.casefold()
+                    if folded not in seen:
+                        seen.add(folded)
+                        out.append(value)
+                kw = _element(kw.next)
     except Unsupported:
         return None
     return out
