@@ -305,6 +305,7 @@ def assemble(
     if primary != "pancreatic" or not mentions:
         return []
     per = members_by_sentence(mentions, len(bounds))
+    sites = _document_sites(per)
     out: list[EvidenceTuple] = []
     for i, current in enumerate(per):
         members, adjacent = current, False
@@ -318,49 +319,42 @@ def assemble(
             adjacent = True
         view = SentenceView(words, cues, bounds[i], members, rules)
         combos = _combinations(members, view)
-        if not combos:
+        directed = [] if members.organs else _site_directed(members.therapies, sites, rules)
+        if not combos and not directed:
             continue
         first = sentence_spans[i - 1] if adjacent else sentence_spans[i]
         span = (after_label(text, first[0], first[1], rules), sentence_spans[i][1])
+        own = (after_label(text, *sentence_spans[i], rules), sentence_spans[i][1])
+        made = [_make_tuple(c, i, span, text, adjacent, view) for c in _without_primary_surgery_at_sites(combos)]
+        # the site of a site-directed therapy comes from elsewhere in the abstract: scored as borrowed
+        made += [_make_tuple(c, i, own, text, True, view) for c in directed]
         kind = classify(cues, bounds[i][0], bounds[i][1], study_type)
-        for combo in _without_primary_surgery_at_sites(combos):
-            t = _make_tuple(combo, i, span, text, adjacent, view)
+        for t in made:
             t.section, t.study_type = sections[i], kind
-            out.append(t)
-    for t in _site_directed(per, out, rules, words, cues, bounds):
-        first = sentence_spans[t.sent]
-        t.start, t.end = after_label(text, first[0], first[1], rules), first[1]
-        t.sentence = text[t.start : t.end]
-        t.section, t.study_type = sections[t.sent], classify(cues, *bounds[t.sent], study_type)
-        out.append(t)
+        out += made
     return out
 
 
-def _site_directed(
-    per: list[SentenceMembers],
-    made: list[EvidenceTuple],
-    rules: Rules,
-    words: list[str],
-    cues: CueIndex,
-    bounds: list[tuple[int, int]],
-) -> list[EvidenceTuple]:
-    """Therapy-organ tuples of therapies given for one organ's metastases (``site_directed_therapies``)
-    in sentences that name no site, when the abstract's sites include that organ ("Patients with
-    skeletal metastases ... Most received bisphosphonates")."""
+def _document_sites(per: list[SentenceMembers]) -> dict[str, Mention]:
+    """organ key -> its first non-negated site mention in the abstract."""
     sites: dict[str, Mention] = {}
     for s in per:
         for o in s.organs:
             if not o.negated:
                 sites.setdefault(o.key, o)
-    done = {(t.sent, t.therapy.key) for t in made if t.therapy is not None and t.organ is not None}
-    out = []
-    for i, s in enumerate(per):
-        if s.organs:
-            continue
-        for therapy in s.therapies:
-            organ = sites.get(rules.site_directed.get(therapy.key, ""))
-            if organ is None or (i, therapy.key) in done:
-                continue
-            view = SentenceView(words, cues, bounds[i], SentenceMembers([], [], [], [therapy]), rules)
-            out.append(_make_tuple((None, None, organ, therapy), i, (0, 0), "", True, view))
+    return sites
+
+
+Combo = tuple[Any, Any, Any, Any]
+
+
+def _site_directed(therapies: list[Mention], sites: dict[str, Mention], rules: Rules) -> list[Combo]:
+    """Therapy-organ combinations of therapies given for one organ's metastases (``site_directed_therapies``)
+    in a sentence that names no site, when the abstract's sites include that organ ("Patients with
+    skeletal metastases ... Most received bisphosphonates")."""
+    out: list[Combo] = []
+    for therapy in therapies:
+        organ = sites.get(rules.site_directed.get(therapy.key, ""))
+        if organ is not None:
+            out.append((None, None, organ, therapy))
     return out
