@@ -57,6 +57,8 @@ from pdacmine.miner.studytype import classify
 
 POLARITIES = ("promotes", "suppresses", "associated")
 MAX_TUPLES_PER_SENTENCE = 24
+#: (mechanism, stage, organ, therapy) mentions of one tuple, any of them None
+Combo = tuple[Any, Any, Any, Any]
 _INVERT = {"promotes": "suppresses", "suppresses": "promotes", "associated": "associated"}
 PRIMARY_SURGERY = frozenset({"resection", "surgery", "pancreatectomy", "whipple", "pancreaticoduodenectomy"})
 
@@ -172,10 +174,10 @@ def confidence(t: EvidenceTuple, explicit_trigger: bool, distance: int, rules: R
     return round(min(c["ceiling"], max(c["floor"], score)), 3)
 
 
-def _combinations(s: SentenceMembers, view: SentenceView) -> list[tuple[Any, Any, Any, Any]]:
+def _combinations(s: SentenceMembers, view: SentenceView) -> list[Combo]:
     none: list[Mention | None] = [None]
     therapies: list[Mention | None] = [*s.therapies] or none
-    combos: list[tuple[Any, Any, Any, Any]] = []
+    combos: list[Combo] = []
     targets = mechanism_targets(s, view)
     for m in s.mechanisms:
         stages, organs = targets[id(m)]
@@ -255,7 +257,7 @@ def _partner_start(head: Mention, targets: list[Mention], met: list[tuple[int, i
 
 
 def _make_tuple(
-    combo: tuple[Any, Any, Any, Any], i: int, span: tuple[int, int], text: str, adjacent: bool, view: SentenceView
+    combo: Combo, i: int, span: tuple[int, int], text: str, adjacent: bool, view: SentenceView
 ) -> EvidenceTuple:
     mech, stage, organ, therapy = combo
     t = EvidenceTuple(i, span[0], span[1], text[span[0] : span[1]], mech, stage, organ, therapy, adjacent=adjacent)
@@ -272,7 +274,7 @@ def _make_tuple(
     return t
 
 
-def _without_primary_surgery_at_sites(combos: list[tuple[Any, Any, Any, Any]]) -> list[tuple[Any, Any, Any, Any]]:
+def _without_primary_surgery_at_sites(combos: list[Combo]) -> list[Combo]:
     """Resection of the primary is never a therapy for metastases at an organ (that is metastasectomy)."""
     out = []
     for mech, stage, organ, therapy in combos:
@@ -343,9 +345,6 @@ def _document_sites(per: list[SentenceMembers]) -> dict[str, Mention]:
             if not o.negated:
                 sites.setdefault(o.key, o)
     return sites
-
-
-Combo = tuple[Any, Any, Any, Any]
 
 
 def _site_directed(therapies: list[Mention], sites: dict[str, Mention], rules: Rules) -> list[Combo]:
