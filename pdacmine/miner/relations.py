@@ -320,16 +320,17 @@ def assemble(
             members = SentenceMembers(current.mechanisms, current.stages, per[i - 1].organs, current.therapies)
             adjacent = True
         view = SentenceView(words, cues, bounds[i], members, rules)
-        combos = _combinations(members, view)
-        directed = [] if members.organs else _site_directed(members.therapies, sites, rules)
+        combos = _without_primary_surgery_at_sites(_combinations(members, view))
+        directed = [] if current.organs else _site_directed(current.therapies, sites, rules)
         if not combos and not directed:
             continue
         first = sentence_spans[i - 1] if adjacent else sentence_spans[i]
         span = (after_label(text, first[0], first[1], rules), sentence_spans[i][1])
         own = (after_label(text, *sentence_spans[i], rules), sentence_spans[i][1])
-        made = [_make_tuple(c, i, span, text, adjacent, view) for c in _without_primary_surgery_at_sites(combos)]
+        made = [_make_tuple(c, i, span, text, adjacent, view) for c in combos]
+        paired = {t.therapy.key for t in made if t.therapy is not None and t.organ is not None}
         # the site of a site-directed therapy comes from elsewhere in the abstract: scored as borrowed
-        made += [_make_tuple(c, i, own, text, True, view) for c in directed]
+        made += [_make_tuple(c, i, own, text, True, view) for c in directed if c[3].key not in paired]
         kind = classify(cues, bounds[i][0], bounds[i][1], study_type)
         for t in made:
             t.section, t.study_type = sections[i], kind
