@@ -120,6 +120,16 @@ def test_bad_json_line_names_the_line_and_writes_no_file(tmp_path: Path) -> None
     assert not target.exists()
 
 
+def test_an_output_path_that_cannot_be_written_is_one_line_error(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(RECORDS[0]) + "\n", encoding="utf-8")
+    target = tmp_path / "no-such-dir" / "out.jsonl"
+    result = CliRunner().invoke(cli, ["annotate", str(source), "-o", str(target)])
+    assert result.exit_code == 3
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and "cannot write" in errors[0] and "out.jsonl" in errors[0]
+
+
 def test_missing_file_and_missing_model_are_one_line_errors(tmp_path: Path) -> None:
     missing = CliRunner().invoke(cli, ["annotate", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 3 and "no such file" in missing.stderr

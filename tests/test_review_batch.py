@@ -74,6 +74,16 @@ def test_export_columns_order_and_bom(run_cli: Callable[..., Result], tmp_path: 
     assert [r["pmid"] for r in _export(run_cli, tmp_path, "--pmid", "202")] == ["202"]
 
 
+def test_export_to_a_path_that_cannot_be_written_is_one_line_error(
+    run_cli: Callable[..., Result], tmp_path: Path, keys: list[str]
+) -> None:
+    result = run_cli("review", "export", "--csv", str(tmp_path / "no-such-dir" / "sheet.csv"))
+    assert result.exit_code == 3
+    assert [line for line in result.stderr.splitlines() if line.strip()] == [
+        f"pdacmine: error: cannot write {tmp_path / 'no-such-dir' / 'sheet.csv'}: No such file or directory"
+    ]
+
+
 def test_round_trip_applies_everything_in_one_go(
     run_cli: Callable[..., Result], engine: Engine, tmp_path: Path, keys: list[str]
 ) -> None:

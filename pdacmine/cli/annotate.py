@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
-from pdacmine.cli.context import AppContext, pass_app
+from pdacmine.cli.context import AppContext, open_output, pass_app
 from pdacmine.errors import InputError, ParseError
 
 logger = logging.getLogger(__name__)
@@ -70,23 +67,6 @@ def _jsonl_file(file: Path) -> Iterator[dict[str, Any]]:
         yield from read_jsonl(fh, str(file))
 
 
-@contextmanager
-def output_stream(path: str | None) -> Iterator[IO[str]]:
-    """stdout, or a file that appears only once everything was written (a temporary file renamed)."""
-    if not path or path == "-":
-        yield sys.stdout
-        return
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            yield fh
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @click.command("annotate")
 @click.argument("source", default="-", metavar="[FILE|-]")
 @click.option(
@@ -134,7 +114,7 @@ def annotate_command(
     began = time.monotonic()
     records = read_records(source)
     n_articles = n_tuples = 0
-    with output_stream(output) as out:
+    with open_output(output) as out:
         from pdacmine.miner.extract import annotate_records  # spaCy loads only when needed
 
         for result in annotate_records(records, model=model, batch_size=batch_size, workers=workers):

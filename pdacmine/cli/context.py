@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TextIO
 
 import click
 from sqlalchemy import Engine
 
 from pdacmine.config import Settings, load_settings
 from pdacmine.db import open_database
+from pdacmine.errors import InputError
 
 
 @dataclass
@@ -44,3 +50,27 @@ class AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+@contextmanager
+def open_output(path: str | os.PathLike[str] | None, bom: bool = False) -> Iterator[TextIO]:
+    """stdout (``path`` None or "-"), or ``path`` written through ``<path>.partial``, which replaces it only
+    when everything was written; a path that cannot be written is an :class:`InputError` (exit 3)."""
+    if path is None or str(path) == "-":
+        out = sys.stdout
+        if bom:
+            out.write("\ufeff")
+        yield out
+        out.flush()
+        return
+    target = os.fspath(path)
+    partial = target + ".partial"
+    try:
+        with open(partial, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+            yield fh
+        os.replace(partial, target)
+    except OSError as exc:
+        raise InputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
 from sqlalchemy.orm import Session
 
-from pdacmine.cli.context import AppContext, pass_app
-from pdacmine.cli.query import filter_options, output_stream, say_filters, take_filters
+from pdacmine.cli.context import AppContext, open_output, pass_app
+from pdacmine.cli.query import filter_options, say_filters, take_filters
 from pdacmine.db import exports as q
 from pdacmine.db.engine import session_scope
-from pdacmine.errors import InputError
 from pdacmine.miner.export import ARTICLE_FORMATS, WRITERS, write_articles
 from pdacmine.miner.prisma import summary_lines, write_template_csv
 
@@ -25,27 +21,6 @@ _output = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (default: stdout)."
 )
 _bom = click.option("--bom", is_flag=True, help="Start with a UTF-8 byte-order mark so that Excel reads accents right.")
-
-
-@contextmanager
-def open_output(path: Path | None, bom: bool = False) -> Iterator[TextIO]:
-    """stdout, or ``path`` written through a temporary file that replaces it only when complete."""
-    if path is None:
-        out = output_stream()
-        if bom:
-            out.write("\ufeff")
-        yield out
-        out.flush()
-        return
-    partial = path.with_name(path.name + ".partial")
-    try:
-        with partial.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
-            yield fh
-        os.replace(partial, path)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _done(app: AppContext, n: int, what: str, path: Path | None) -> None:

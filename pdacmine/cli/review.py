@@ -12,7 +12,7 @@ from typing import Any, TextIO
 import click
 from sqlalchemy import Engine
 
-from pdacmine.cli.context import AppContext, pass_app
+from pdacmine.cli.context import AppContext, open_output, pass_app
 from pdacmine.db.engine import session_scope
 from pdacmine.db.filters import Filters, resolve_filters
 from pdacmine.db.review import audit_log, iter_items, refresh_rankings, review_counts, undo_last
@@ -127,14 +127,10 @@ def export_command(app: AppContext, csv_path: Path, include_all: bool, bom: bool
       pdacmine review export --csv everything.csv --all
     """
     filters = make_filters(app.engine, given)
-    out: TextIO
-    with session_scope(app.engine) as session:
-        if str(csv_path) == "-":
-            n = _write_sheet(sys.stdout, iter_items(session, filters, include_reviewed=include_all))
-        else:
-            with csv_path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as out:
-                n = _write_sheet(out, iter_items(session, filters, include_reviewed=include_all))
-    if str(csv_path) != "-" and not app.quiet:
+    to_stdout = str(csv_path) == "-"
+    with session_scope(app.engine) as session, open_output(csv_path, bom and not to_stdout) as out:
+        n = _write_sheet(out, iter_items(session, filters, include_reviewed=include_all))
+    if not to_stdout and not app.quiet:
         click.echo(f"wrote {n} item(s) to {csv_path}", err=True)
 
 
