@@ -209,14 +209,20 @@ class Score:
 TOP_PMIDS = 20
 
 
-def sentence_value(e: EvidenceInput, w: Weights) -> float:
-    """T[study type] * c * h of one sentence (accepted: c = h = 1)."""
+def _sentence_factors(e: EvidenceInput, w: Weights) -> tuple[float, float, float]:
+    """(T[study type], c, h) of one sentence: c is the clamped confidence; accepted gives c = h = 1."""
     study = w.study_type.get(e.study_type, w.study_type["other"])
     if e.status == "accepted":
-        return study
+        return study, 1.0, 1.0
     c = e.confidence
     c = 0.0 if c < 0 else 1.0 if c > 1 else c
-    return study * c * (w.hedged if e.hedged else 1.0)
+    return study, c, (w.hedged if e.hedged else 1.0)
+
+
+def sentence_value(e: EvidenceInput, w: Weights) -> float:
+    """T[study type] * c * h of one sentence (accepted: c = h = 1)."""
+    study, c, h = _sentence_factors(e, w)
+    return study * c * h
 
 
 def _direction(live: list[tuple[EvidenceInput, float]]) -> str:
@@ -247,8 +253,7 @@ def _factors(e: EvidenceInput, support: bool, w: Weights, reference_year: int) -
 
 
 def _explain(e: EvidenceInput, role: str, w: Weights, factors: tuple[float, float, float], value: float) -> PaperTerm:
-    accepted = e.status == "accepted"
-    c = 1.0 if accepted else min(1.0, max(0.0, e.confidence))
+    study, c, h = _sentence_factors(e, w)
     return PaperTerm(
         pmid=e.pmid,
         article_id=e.article_id,
@@ -256,13 +261,13 @@ def _explain(e: EvidenceInput, role: str, w: Weights, factors: tuple[float, floa
         role=role,
         evidence_id=e.evidence_id,
         study_type=e.study_type,
-        study=w.study_type.get(e.study_type, w.study_type["other"]),
+        study=study,
         confidence=c,
-        hedge=1.0 if accepted or not e.hedged else w.hedged,
+        hedge=h,
         recency=factors[0],
         mesh=factors[1],
         retraction=factors[2],
-        accepted=accepted,
+        accepted=e.status == "accepted",
         value=value,
     )
 
@@ -284,10 +289,9 @@ def score_finding(
         n_accepted += e.status == "accepted"
         live.append((e, sentence_value(e, weights)))
     direction = _direction(live)
-    opposite = {"promotes": "suppresses", "suppresses": "promotes"}.get(direction, "")
     best: dict[tuple[int, bool], tuple[float, int, EvidenceInput]] = {}
     for e, v in live:
-        k = (e.article_id, not (e.negated or e.polarity == opposite))
+        k = (e.article_id, not contradicts(e, direction))
         cur = best.get(k)
         if cur is None or v > cur[0] or (v == cur[0] and e.evidence_id < cur[1]):
             best[k] = (v, e.evidence_id, e)
