@@ -25,28 +25,22 @@ from pathlib import Path
 from typing import Any
 
 from pdacmine.errors import InputError, ParseError, PdacmineError
-from pdacmine.miner.nlp.vocab import Vocabulary
+from pdacmine.miner.nlp.vocab import DATA_DIR, Vocabulary, read_categories
 
 logger = logging.getLogger(__name__)
 
-ORGANS = (
-    "liver", "lung", "peritoneum", "lymph-node", "bone", "bone-marrow", "brain", "pleura",
-    "adrenal-gland", "skin", "spleen", "kidney", "ovary", "stomach", "intestine", "heart",
-)  # fmt: skip
-STAGES = (
-    "primary-tumor", "local-invasion", "intravasation", "circulation", "extravasation",
-    "pre-metastatic-niche", "colonization", "dormancy", "recurrence",
-)  # fmt: skip
-MECHANISM_CATEGORIES = (
-    "emt-plasticity", "stemness", "driver-genetics", "genomic-instability", "epigenetic-transcriptional",
-    "stroma-caf", "ecm-remodeling", "adhesion-migration", "myeloid-immunosuppression", "lymphoid-immune-evasion",
-    "platelets-coagulation", "anoikis-clustering", "extracellular-vesicles", "cytokine-chemokine",
-    "oncogenic-signaling", "metabolic-reprogramming", "hypoxia", "stress-autophagy",
-    "angiogenesis-lymphangiogenesis", "neural-invasion", "non-coding-rna", "microbiome",
-)  # fmt: skip
-THERAPY_CLASSES = (
-    "chemotherapy", "targeted", "immunotherapy", "stroma-targeting", "radiotherapy", "surgery", "locoregional", "other",
-)  # fmt: skip
+#: The taxonomy's controlled keys per facet (ORGAN, STAGE, MECHANISM category, THERAPY class), in file order.
+_TAXONOMY = read_categories(DATA_DIR / "categories.tsv")
+
+
+def _taxonomy_keys(facet: str) -> tuple[str, ...]:
+    return tuple(key for (f, key) in _TAXONOMY if f == facet)
+
+
+ORGANS = _taxonomy_keys("ORGAN")
+STAGES = _taxonomy_keys("STAGE")
+MECHANISM_CATEGORIES = _taxonomy_keys("MECHANISM")
+THERAPY_CLASSES = _taxonomy_keys("THERAPY")
 
 FACETS = ("organs", "stages", "mechanisms", "therapies", "therapy_classes")
 PAIR_TYPES = ("mechanism-organ", "mechanism-stage", "therapy-organ")
