@@ -38,33 +38,22 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from pdacmine.errors import ConfigError
+from pdacmine.miner.nlp.vocab import DATA_DIR, read_concepts
 
 WEIGHTS_PATH = Path(__file__).parent / "data" / "rank_weights.json"
 STUDY_TYPES = ("clinical", "human-tissue", "animal", "in-vitro", "review", "other")
 POLARITIES = ("promotes", "suppresses", "associated")
 #: MeSH qualifier "secondary": how NLM marks "metastasis to this organ".
 SECONDARY = "Q000556"
-#: Organ key -> MeSH descriptor whose ``/secondary`` qualifier corroborates it (taxonomy.md).
+#: Organ key -> MeSH descriptor whose ``/secondary`` qualifier corroborates it: the first MeSH xref of each organ
+#: in the shipped ``organs.tsv`` (taxonomy.md).
 ORGAN_MESH: dict[str, str] = {
-    "liver": "D008113",
-    "lung": "D008175",
-    "peritoneum": "D010534",
-    "lymph-node": "D008207",
-    "bone": "D001859",
-    "bone-marrow": "D019046",
-    "brain": "D001932",
-    "pleura": "D010997",
-    "adrenal-gland": "D000310",
-    "skin": "D012878",
-    "spleen": "D013160",
-    "kidney": "D007680",
-    "ovary": "D010051",
-    "stomach": "D013274",
-    "intestine": "D007414",
-    "heart": "D006338",
+    c.key: mesh[0].removeprefix("MESH:")
+    for c in read_concepts(DATA_DIR / "organs.tsv")
+    if c.facet == "ORGAN" and (mesh := [x for x in c.xrefs if x.startswith("MESH:")])
 }
 #: Descriptors that corroborate with any qualifier (Lymphatic Metastasis is itself the metastasis).
-ANY_QUALIFIER = frozenset({"D008207"})
+ANY_QUALIFIER = frozenset({ORGAN_MESH["lymph-node"]})
 _MESH_ORGAN = {ui: organ for organ, ui in ORGAN_MESH.items()}
 
 
