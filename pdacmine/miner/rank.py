@@ -39,10 +39,9 @@ from typing import Any, NamedTuple
 
 from pdacmine.errors import ConfigError
 from pdacmine.miner.nlp.vocab import DATA_DIR, read_concepts
+from pdacmine.miner.studytype import STUDY_TYPES
 
 WEIGHTS_PATH = Path(__file__).parent / "data" / "rank_weights.json"
-STUDY_TYPES = ("clinical", "human-tissue", "animal", "in-vitro", "review", "other")
-POLARITIES = ("promotes", "suppresses", "associated")
 #: MeSH qualifier "secondary": how NLM marks "metastasis to this organ".
 SECONDARY = "Q000556"
 #: Organ key -> MeSH descriptor whose ``/secondary`` qualifier corroborates it: the first MeSH xref of each organ

@@ -55,7 +55,6 @@ from pdacmine.miner.nlp.sections import after_label
 from pdacmine.miner.nlp.therapies import directed_at
 from pdacmine.miner.studytype import classify
 
-POLARITIES = ("promotes", "suppresses", "associated")
 MAX_TUPLES_PER_SENTENCE = 24
 #: (mechanism, stage, organ, therapy) mentions of one tuple, any of them None
 Combo = tuple[Any, Any, Any, Any]

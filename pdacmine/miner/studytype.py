@@ -16,9 +16,10 @@ Decision, most specific first:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pdacmine.miner.nlp.cues import CueIndex
+if TYPE_CHECKING:
+    from pdacmine.miner.nlp.cues import CueIndex
 
 STUDY_TYPES = ("clinical", "human-tissue", "animal", "in-vitro", "review", "other")
 #: Cue label -> study type, most specific first.
