@@ -28,9 +28,9 @@ from spacy.tokens import Doc
 from pdacmine.miner.nlp.claims import mark_claims
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.mention import Mention, doc_words, register_extensions
-from pdacmine.miner.nlp.organs import sentence_bounds
 from pdacmine.miner.nlp.rules import Rules, default_rules
-from pdacmine.miner.nlp.sections import Section, section_at
+from pdacmine.miner.nlp.sections import sentence_sections
+from pdacmine.miner.nlp.sentences import doc_sentence_bounds
 from pdacmine.miner.nlp.therapies import (  # noqa: F401  (MODALITIES: re-exported)
     EARLY_SECTIONS,
     MODALITIES,
@@ -85,10 +85,6 @@ def mark_context(
             m.target = is_drug_target(m, cues)
 
 
-def sentence_sections(doc: Doc, starts: list[int], sections: list[Section]) -> list[str | None]:
-    return [section_at(sections, doc[s].idx) if s < len(doc) else None for s in starts]
-
-
 @Language.factory(
     "pdac_context",
     assigns=["doc._.pdac_mentions"],
@@ -137,10 +133,8 @@ class ContextFlags:
     def __call__(self, doc: Doc) -> Doc:
         mentions = doc._.pdac_mentions
         if mentions:
-            starts = doc._.pdac_sent_starts
-            sections = sentence_sections(doc, starts, doc._.pdac_sections or [(0, None)])
-            bounds = sentence_bounds(starts, len(doc))
-            mark_context(mentions, doc._.pdac_cues, bounds, sections, self.rules)
+            bounds = doc_sentence_bounds(doc)
+            mark_context(mentions, doc._.pdac_cues, bounds, sentence_sections(doc), self.rules)
             words = doc_words(doc)
             mark_claims(mentions, doc._.pdac_cues, bounds, self.rules.stage_rules, self.vocabulary, words)
             mark_generic_terms(mentions, doc._.pdac_cues, words, self.rules.generic_therapies)

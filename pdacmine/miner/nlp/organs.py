@@ -34,6 +34,7 @@ from spacy.tokens import Doc
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.mention import Mention, doc_text, doc_words, register_extensions
 from pdacmine.miner.nlp.rules import Rules, default_rules
+from pdacmine.miner.nlp.sentences import doc_sentence_bounds, sentence_bounds  # noqa: F401  (sentence_bounds: extract)
 
 NEVER_SITES = frozenset({"pancreas"})
 #: Lymph nodes are not invaded "directly" in the annotation's sense ("lymph node invasion" is nodal metastasis).
@@ -197,10 +198,6 @@ def mark_sites(
                     x.site = changed = True
 
 
-def sentence_bounds(starts: list[int], n_tokens: int) -> list[tuple[int, int]]:
-    return [(s, starts[i + 1] if i + 1 < len(starts) else n_tokens) for i, s in enumerate(starts)]
-
-
 def title_end_token(doc: Doc) -> int:
     """Index of the first token after the title (the title is the text before the first newline)."""
     newline = doc_text(doc).find("\n")
@@ -226,7 +223,6 @@ class OrganContext:
         doc._.pdac_primary = document_primary(cues, title_end_token(doc))
         organs = [m for m in doc._.pdac_mentions or () if m.label == "ORGAN"]
         if organs:
-            bounds = sentence_bounds(doc._.pdac_sent_starts, len(doc))
-            words = doc_words(doc)
-            mark_sites(organs, cues, bounds, words, self.rules, doc._.pdac_primary)
+            bounds = doc_sentence_bounds(doc)
+            mark_sites(organs, cues, bounds, doc_words(doc), self.rules, doc._.pdac_primary)
         return doc

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+from spacy.tokens import Doc
+
 from pdacmine.miner.nlp.rules import Rules
 
 _INLINE = re.compile(r"^\s*([A-Za-z][A-Za-z ,&/\-]{1,60}?)\s*[:：]\s*")
@@ -82,8 +84,18 @@ def section_starts(text: str, rules: Rules) -> list[Section]:
     return out
 
 
-def section_at(sections: list[Section], char: int) -> str | None:
-    """The section of the character offset ``char`` (``sections`` from :func:`section_starts`)."""
-    starts = [s for s, _ in sections]
+def _section_at(sections: list[Section], starts: list[int], char: int) -> str | None:
     i = bisect_right(starts, char) - 1
     return sections[i][1] if i >= 0 else None
+
+
+def section_at(sections: list[Section], char: int) -> str | None:
+    """The section of the character offset ``char`` (``sections`` from :func:`section_starts`)."""
+    return _section_at(sections, [s for s, _ in sections], char)
+
+
+def sentence_sections(doc: Doc) -> list[str | None]:
+    """The section of each sentence of a Doc that ``pdac_cues`` processed (``Doc._.pdac_sections``)."""
+    sections = doc._.pdac_sections or [(0, None)]
+    starts = [s for s, _ in sections]
+    return [_section_at(sections, starts, doc[s].idx) if s < len(doc) else None for s in doc._.pdac_sent_starts or [0]]

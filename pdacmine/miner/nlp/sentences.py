@@ -10,7 +10,8 @@ Rules (one pass over the tokens, no model):
   structured abstract, start new sentences.
 
 Also sets ``Doc._.pdac_sent_starts``: the first token index of every sentence, ascending, which
-the other pdac components use to find a token's sentence with :func:`bisect.bisect_right`.
+the other pdac components use to find a token's sentence with :func:`bisect.bisect_right`, and
+turn into token ranges with :func:`doc_sentence_bounds`.
 """
 
 from __future__ import annotations
@@ -46,6 +47,16 @@ def sentence_starts(words: list[str]) -> list[int]:
         if word in _ENDERS:
             pending = True
     return starts
+
+
+def sentence_bounds(starts: list[int], n_tokens: int) -> list[tuple[int, int]]:
+    """Token range ``[start, end)`` of each sentence, for the sentence ``starts`` of ``n_tokens`` tokens."""
+    return [(s, starts[i + 1] if i + 1 < len(starts) else n_tokens) for i, s in enumerate(starts)]
+
+
+def doc_sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    """Token range of each sentence of a processed Doc (one sentence from token 0 when none was set)."""
+    return sentence_bounds(doc._.pdac_sent_starts or [0], len(doc))
 
 
 @Language.factory(

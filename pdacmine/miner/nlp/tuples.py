@@ -11,10 +11,10 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pdacmine.miner.nlp.context import sentence_sections
 from pdacmine.miner.nlp.mention import doc_text, doc_words, register_extensions
-from pdacmine.miner.nlp.organs import sentence_bounds
 from pdacmine.miner.nlp.rules import default_rules
+from pdacmine.miner.nlp.sections import sentence_sections
+from pdacmine.miner.nlp.sentences import doc_sentence_bounds
 from pdacmine.miner.relations import EvidenceTuple, assemble
 from pdacmine.miner.studytype import document_study_type
 
@@ -35,8 +35,7 @@ def sentence_char_spans(doc: Doc, bounds: list[tuple[int, int]]) -> list[tuple[i
 def doc_tuples(doc: Doc, publication_types: list[object] | None = None) -> list[EvidenceTuple]:
     """Tuples of a processed Doc; ``publication_types`` refine the study type."""
     rules = default_rules()
-    starts = doc._.pdac_sent_starts or [0]
-    bounds = sentence_bounds(starts, len(doc))
+    bounds = doc_sentence_bounds(doc)
     return assemble(
         doc._.pdac_mentions or [],
         doc._.pdac_cues,
@@ -45,7 +44,7 @@ def doc_tuples(doc: Doc, publication_types: list[object] | None = None) -> list[
         text=doc_text(doc),
         words=doc_words(doc),
         sentence_spans=sentence_char_spans(doc, bounds),
-        sections=sentence_sections(doc, starts, doc._.pdac_sections or [(0, None)]),
+        sections=sentence_sections(doc),
         primary=doc._.pdac_primary or "unknown",
         study_type=document_study_type(doc._.pdac_cues, publication_types),
     )
