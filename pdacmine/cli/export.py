@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from pdacmine.cli.context import AppContext, open_output, pass_app
 from pdacmine.cli.query import filter_options, say_filters, take_filters
 from pdacmine.db import exports as q
+from pdacmine.db import harvest
 from pdacmine.db.engine import session_scope
 from pdacmine.miner.export import ARTICLE_FORMATS, WRITERS, write_articles
 from pdacmine.miner.prisma import summary_lines, write_template_csv
@@ -114,20 +115,9 @@ _export_command(
 LOG_FORMATS = ("csv", "tsv", "json", "jsonl")
 
 
-def search_log_rows(session: Session) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+def _search_log(session: Session) -> list[dict[str, Any]]:
     """The PRISMA-S search log, oldest run first, with the columns of ``pdacmine searches``."""
-    from pdacmine.cli.harvest import LOG_COLUMNS
-    from pdacmine.db.harvest import hit_counts, list_runs
-
-    runs = list(reversed(list_runs(session)))
-    recorded = hit_counts(session, [r.id for r in runs])
-    rows = []
-    for run in runs:
-        row = {c: getattr(run, c) for c in LOG_COLUMNS}
-        for c in ("started_at", "finished_at"):
-            row[c] = row[c].isoformat(timespec="seconds") if row[c] else None
-        rows.append({**row, "pmids_recorded": recorded.get(run.id, 0)})
-    return (*LOG_COLUMNS, "pmids_recorded"), rows
+    return harvest.search_log_rows(session, list(reversed(harvest.list_runs(session))))
 
 
 @export_group.command("searches")
@@ -144,9 +134,9 @@ def export_searches(app: AppContext, fmt: str, output: Path | None, bom: bool) -
       pdacmine export searches -o search-log.csv
     """
     with session_scope(app.engine) as session:
-        columns, rows = search_log_rows(session)
+        rows = _search_log(session)
     with open_output(output, bom) as out:
-        n = WRITERS[fmt](rows, columns, out)
+        n = WRITERS[fmt](rows, harvest.LOG_COLUMNS, out)
     _done(app, n, "search runs", output)
 
 
@@ -173,9 +163,9 @@ def prisma_cmd(app: AppContext, fmt: str, search_log: bool, output: Path | None,
     """
     if search_log:
         with session_scope(app.engine) as session:
-            columns, rows = search_log_rows(session)
+            rows = _search_log(session)
         with open_output(output, bom) as out:
-            WRITERS["csv"](rows, columns, out)
+            WRITERS["csv"](rows, harvest.LOG_COLUMNS, out)
         return
     with app.engine.connect() as conn:
         counts = q.prisma_counts(conn)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import signal
 import sys
@@ -18,15 +17,9 @@ from pdacmine.cli.context import AppContext, pass_app
 from pdacmine.db import harvest as db
 from pdacmine.db.engine import session_scope
 from pdacmine.db.lock import writer_lock
+from pdacmine.miner.export import write_csv
 from pdacmine.miner.harvest import Progress, client_from_settings, ensure_default_query, harvest
 from pdacmine.miner.pubmed_query import check_query_name, check_term, parse_date
-from pdacmine.models import SearchRun
-
-LOG_COLUMNS = (
-    "id", "query_name", "database", "platform", "query_sent", "query_translation", "datetype", "mindate",
-    "maxdate", "run_kind", "status", "started_at", "finished_at", "hits", "fetched", "new", "updated",
-    "unchanged", "deleted", "failed", "error", "tool_version",
-)  # fmt: skip
 
 
 @contextmanager
@@ -206,15 +199,6 @@ def queries_remove(app: AppContext, name: str) -> None:
     app.say(f"removed query {name}")
 
 
-def _row(run: SearchRun, hits_recorded: int) -> dict[str, Any]:
-    row = {col: getattr(run, col) for col in LOG_COLUMNS}
-    for col in ("started_at", "finished_at"):
-        if row[col] is not None:
-            row[col] = row[col].isoformat(timespec="seconds")
-    row["pmids_recorded"] = hits_recorded
-    return row
-
-
 @click.command("searches")
 @click.option("--query", "query_name", metavar="NAME", help="Only runs of this saved query.")
 @click.option("--status", type=click.Choice(db.RUN_STATUSES), help="Only runs with this status.")
@@ -251,14 +235,11 @@ def searches_cmd(
                 return
         else:
             runs = db.list_runs(session, query_name=query_name, status=status, limit=limit)
-        recorded = db.hit_counts(session, [r.id for r in runs])
-    rows = [_row(run, recorded.get(run.id, 0)) for run in runs]
+        rows = db.search_log_rows(session, runs)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     elif fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=[*LOG_COLUMNS, "pmids_recorded"])
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(rows, db.LOG_COLUMNS, sys.stdout)
     elif run_id is not None:
         for key, value in rows[0].items():
             click.echo(f"{key + ':':<19} {'' if value is None else value}")

@@ -22,6 +22,12 @@ logger = logging.getLogger(__name__)
 RUN_STATUSES = ("running", "ok", "failed", "interrupted")
 #: Counter columns of a run, in the order the search log shows them.
 RUN_COUNTERS = ("hits", "fetched", "new", "updated", "unchanged", "deleted", "failed")
+_RUN_COLUMNS = (
+    "id", "query_name", "database", "platform", "query_sent", "query_translation", "datetype", "mindate",
+    "maxdate", "run_kind", "status", "started_at", "finished_at", *RUN_COUNTERS, "error", "tool_version",
+)  # fmt: skip
+#: Columns of the search log (``pdacmine searches``, ``export searches``): the run's, then the PMIDs recorded.
+LOG_COLUMNS = (*_RUN_COLUMNS, "pmids_recorded")
 _HIT_CHUNK = 2000
 
 
@@ -191,6 +197,19 @@ def hit_counts(session: Session, run_ids: Sequence[int]) -> dict[int, int]:
         return {}
     stmt = select(SearchHit.run_id, func.count()).where(SearchHit.run_id.in_(list(run_ids))).group_by(SearchHit.run_id)
     return {run_id: int(n) for run_id, n in session.execute(stmt)}
+
+
+def search_log_rows(session: Session, runs: Sequence[SearchRun]) -> list[dict[str, Any]]:
+    """The search-log rows (:data:`LOG_COLUMNS`) of ``runs``, in their order; times in ISO 8601."""
+    recorded = hit_counts(session, [r.id for r in runs])
+    rows = []
+    for run in runs:
+        row = {c: getattr(run, c) for c in _RUN_COLUMNS}
+        for c in ("started_at", "finished_at"):
+            if row[c] is not None:
+                row[c] = row[c].isoformat(timespec="seconds")
+        rows.append({**row, "pmids_recorded": recorded.get(run.id, 0)})
+    return rows
 
 
 def last_runs(session: Session) -> dict[str, SearchRun]:
