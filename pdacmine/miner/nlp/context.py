@@ -25,7 +25,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pdacmine.miner.nlp.claims import mark_claims
+from pdacmine.miner.nlp.claims import mark_claims, relabel
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.mention import Mention, doc_words, register_extensions
 from pdacmine.miner.nlp.rules import Rules, default_rules
@@ -115,7 +115,6 @@ class ContextFlags:
         organs = [m for m in mentions if m.label == "ORGAN" and m.site]
         if not resections or not organs:
             return
-        concept = self.vocabulary.get("THERAPY", "metastasectomy")
         words = doc_words(doc)
         cues: CueIndex = doc._.pdac_cues
         site_sents = {o.sent for o in organs}
@@ -126,9 +125,7 @@ class ContextFlags:
                 and cues.any_within("SITE_ANAPHOR", *bounds[m.sent])
             )
             if anaphoric or resects_a_metastasis(m, organs, words):
-                m.key = "metastasectomy"
-                if concept is not None:
-                    m.category, m.concept_id = concept.category, concept.concept_id
+                relabel(m, "metastasectomy", self.vocabulary)
 
     def __call__(self, doc: Doc) -> Doc:
         mentions = doc._.pdac_mentions
