@@ -28,6 +28,7 @@ from __future__ import annotations
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.mention import Mention
 from pdacmine.miner.nlp.rules import StageRule, normal_form
+from pdacmine.miner.nlp.therapies import bracket_before
 from pdacmine.miner.nlp.vocab import Vocabulary
 
 #: Facets a statement about cancer in general makes background (organs have their own rules).
@@ -75,8 +76,8 @@ def model_genotype(m: Mention, cues: CueIndex, words: list[str], covered: set[in
         i += 1
     if i < len(words) and words[i] == "(" and cues.starting_at("MODEL_NAME", i + 1):
         return True  # "mutant Kras and p53 (KPC model)"
-    bracket = next((j for j in range(m.start - 1, max(-1, m.start - 10), -1) if words[j] in ("(", ")")), None)
-    return bracket is not None and words[bracket] == "(" and cues.ending_at("MODEL_NAME", bracket) is not None
+    bracket = bracket_before(words, m.start, limit=9)  # "KPC mice (Kras G12D; p53 R172H)"
+    return bracket is not None and cues.ending_at("MODEL_NAME", bracket) is not None
 
 
 EV_CATEGORY = "extracellular-vesicles"

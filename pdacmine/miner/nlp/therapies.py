@@ -62,7 +62,7 @@ def is_background_therapy(
     return not (context or mechanism_claim or treated_cohort)
 
 
-def _bracket_before(words: list[str], start: int, limit: int = 8) -> int | None:
+def bracket_before(words: list[str], start: int, limit: int = 8) -> int | None:
     """Index of the "(" that opens the parenthesis ``start`` is in (at most ``limit`` tokens back)."""
     for i in range(start - 1, max(-1, start - limit - 1), -1):
         if words[i] == ")":
@@ -74,11 +74,11 @@ def _bracket_before(words: list[str], start: int, limit: int = 8) -> int | None:
 
 def defines(g: Mention, drugs: Iterable[Mention], words: list[str]) -> bool:
     """The text equates the generic term with a named drug: "drug (term)", "drug (alias; term)", "term (drug)"."""
-    bracket = _bracket_before(words, g.start)
+    bracket = bracket_before(words, g.start)
     for d in drugs:
         if d.sent != g.sent:
             continue
-        if bracket is not None and d.end in (bracket, bracket - 1) and d.end <= bracket:
+        if bracket is not None and d.end in (bracket, bracket - 1):
             return True
         if g.end < len(words) and words[g.end] == "(" and g.end < d.start <= g.end + 2:
             return True
