@@ -6,32 +6,22 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
 from pdacmine.cli.context import AppContext, open_output, pass_app
-from pdacmine.errors import InputError, ParseError
+from pdacmine.errors import InputError
+from pdacmine.miner.records import iter_jsonl
 
 logger = logging.getLogger(__name__)
 
 _XML_SUFFIXES = (".xml", ".xml.gz", ".gz")
 
 
-def read_jsonl(stream: Iterable[str], source: str) -> Iterator[dict[str, Any]]:
-    """Records of a JSONL stream; a line that is not a JSON object raises :class:`ParseError` naming it."""
-    for number, line in enumerate(stream, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ParseError(source, f"not valid JSON ({exc.msg})", line=number) from exc
-        if not isinstance(record, dict):
-            raise ParseError(source, "expected a JSON object with pmid, title and abstract", line=number)
-        yield record
+_NOT_A_RECORD = "expected a JSON object with pmid, title and abstract"
 
 
 def read_xml(source: Path | bytes, name: str) -> Iterator[dict[str, Any]]:
@@ -53,7 +43,7 @@ def read_records(path: str) -> Iterator[dict[str, Any]]:
         data = sys.stdin.buffer.read()
         if data.lstrip()[:1] == b"<" or data[:2] == b"\x1f\x8b":
             return read_xml(data, "<stdin>")
-        return read_jsonl(data.decode("utf-8").splitlines(keepends=True).__iter__(), "<stdin>")
+        return (obj for _, obj in iter_jsonl(data.decode("utf-8").splitlines(keepends=True), "<stdin>", _NOT_A_RECORD))
     file = Path(path)
     if not file.is_file():
         raise InputError(f"{path}: no such file")
@@ -64,7 +54,8 @@ def read_records(path: str) -> Iterator[dict[str, Any]]:
 
 def _jsonl_file(file: Path) -> Iterator[dict[str, Any]]:
     with file.open(encoding="utf-8") as fh:
-        yield from read_jsonl(fh, str(file))
+        for _, obj in iter_jsonl(fh, str(file), _NOT_A_RECORD):
+            yield obj
 
 
 @click.command("annotate")

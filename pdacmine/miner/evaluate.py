@@ -16,7 +16,6 @@ both sides, because annotation.md lists each drug; a named regimen (FOLFIRINOX) 
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -26,6 +25,7 @@ from typing import Any
 
 from pdacmine.errors import InputError, ParseError, PdacmineError
 from pdacmine.miner.nlp.vocab import DATA_DIR, Vocabulary, read_categories
+from pdacmine.miner.records import iter_jsonl
 
 logger = logging.getLogger(__name__)
 
@@ -206,16 +206,7 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     with fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ParseError(str(path), f"not valid JSON ({exc.msg})", line=number) from exc
-            if not isinstance(obj, dict):
-                raise ParseError(str(path), "expected a JSON object", line=number)
-            yield number, obj
+        yield from iter_jsonl(fh, str(path))
 
 
 def _keys(obj: Mapping[str, Any], facet: str, where: str) -> set[str]:

@@ -1,10 +1,14 @@
-"""Plain records passed between pure stages (parse -> store, NLP -> store, rank, export)."""
+"""Plain records passed between pure stages (parse -> store, NLP -> store, rank, export), and a JSONL reader."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+from pdacmine.errors import ParseError
 
 
 @dataclass(slots=True)
@@ -56,3 +60,20 @@ class BadRecord:
 
 
 ParsedItem = ArticleRecord | DeleteRecord | BadRecord
+
+
+def iter_jsonl(
+    lines: Iterable[str], source: str, not_object: str = "expected a JSON object"
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line; a line that is not a JSON object raises
+    :class:`ParseError` naming ``source`` and the line (``not_object`` says what was expected)."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ParseError(source, f"not valid JSON ({exc.msg})", line=number) from exc
+        if not isinstance(obj, dict):
+            raise ParseError(source, not_object, line=number)
+        yield number, obj
