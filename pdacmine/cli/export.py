@@ -11,7 +11,7 @@ import click
 from sqlalchemy.orm import Session
 
 from pdacmine.cli.context import AppContext, open_output, pass_app
-from pdacmine.cli.query import filter_options, say_filters, take_filters
+from pdacmine.cli.query import command_filters, filter_options
 from pdacmine.db import exports as q
 from pdacmine.db import harvest
 from pdacmine.db.engine import session_scope
@@ -49,9 +49,7 @@ def _export_command(level: str, formats: tuple[str, ...], sorts: dict[str, Any],
     def command(
         app: AppContext, fmt: str, sort: str, limit: int | None, output: Path | None, bom: bool, **kw: Any
     ) -> None:
-        with Session(app.engine) as session:
-            filters = take_filters(session, kw)
-        say_filters(app, filters)
+        filters = command_filters(app, kw)
         with app.engine.connect() as conn, open_output(output, bom) as out:
             if level == "findings":
                 n = WRITERS[fmt](q.finding_rows(conn, filters, sort=sort, limit=limit), q.FINDING_COLUMNS, out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any, TextIO
 
 import click
@@ -21,41 +21,52 @@ from pdacmine.miner.export import WRITERS
 FORMATS = ("table", *WRITERS)
 SORTS = sorted({*q.FINDING_SORTS, *q.EVIDENCE_SORTS})
 SPAN_STYLES = {"MECHANISM": "bold magenta", "ORGAN": "bold green", "STAGE": "bold cyan", "THERAPY": "bold yellow"}
-FILTER_OPTIONS = ("organ", "stage", "mechanism", "therapy", "pmid", "since", "until", "study_type", "min_papers",
-                  "status", "text")  # fmt: skip
+#: The filter options: name -> click option (their values are popped from ``**kwargs`` by take_filters).
+_FILTERS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
+    "organ": click.option("--organ", multiple=True, metavar="ORGAN",
+                          help="Metastatic site: key or synonym (liver, hepatic, pulmonary). Repeat or use commas."),
+    "stage": click.option("--stage", multiple=True, metavar="STAGE",
+                          help="Cascade step (colonization, intravasation, pre-metastatic niche, CTC...)."),
+    "mechanism": click.option(
+        "--mechanism", multiple=True, metavar="TERM",
+        help="Mechanism concept (ZEB1, granulin), synonym, or category (emt-plasticity, hypoxia)."),
+    "therapy": click.option("--therapy", multiple=True, metavar="TERM",
+                            help="Drug (Abraxane = nab-paclitaxel, with regimens containing it), regimen, or class."),
+    "pmid": click.option("--pmid", multiple=True, metavar="PMID", help="PubMed ID(s)."),
+    "since": click.option("--since", metavar="YEAR|DATE", help="Published in or after (2020, 2020-06, 2020-06-15)."),
+    "until": click.option("--until", metavar="YEAR|DATE", help="Published in or before."),
+    "study_type": click.option("--study-type", multiple=True, metavar="TYPE",
+                               help="clinical, human-tissue, animal, in-vitro, review or other."),
+    "min_papers": click.option("--min-papers", type=click.IntRange(0), metavar="N",
+                               help="At least N supporting papers."),
+    "status": click.option("--status", type=click.Choice(STATUSES),
+                           help="Review status of the evidence [default: all but rejected]."),
+    "text": click.option("--text", metavar="WORDS", help="Words that must all appear in the sentence; quote a phrase."),
+}  # fmt: skip
+FILTER_OPTIONS = tuple(_FILTERS)
 
 
-def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The filter options of ``query``, ``export`` and ``review export`` (values stay in ``**kwargs``)."""
-    options = [
-        click.option("--organ", multiple=True, metavar="ORGAN",
-                     help="Metastatic site: key or synonym (liver, hepatic, pulmonary). Repeat or use commas."),
-        click.option("--stage", multiple=True, metavar="STAGE",
-                     help="Cascade step (colonization, intravasation, pre-metastatic niche, CTC...)."),
-        click.option("--mechanism", multiple=True, metavar="TERM",
-                     help="Mechanism concept (ZEB1, granulin), synonym, or category (emt-plasticity, hypoxia)."),
-        click.option("--therapy", multiple=True, metavar="TERM",
-                     help="Drug (Abraxane = nab-paclitaxel, with regimens containing it), regimen, or class."),
-        click.option("--pmid", multiple=True, metavar="PMID", help="PubMed ID(s)."),
-        click.option("--since", metavar="YEAR|DATE", help="Published in or after (2020, 2020-06, 2020-06-15)."),
-        click.option("--until", metavar="YEAR|DATE", help="Published in or before."),
-        click.option("--study-type", multiple=True, metavar="TYPE",
-                     help="clinical, human-tissue, animal, in-vitro, review or other."),
-        click.option("--min-papers", type=click.IntRange(0), metavar="N", help="At least N supporting papers."),
-        click.option("--status", type=click.Choice(STATUSES),
-                     help="Review status of the evidence [default: all but rejected]."),
-        click.option("--text", metavar="WORDS",
-                     help="Words that must all appear in the sentence; quote a phrase."),
-    ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
+def filter_options(func: Callable[..., Any], exclude: Collection[str] = ()) -> Callable[..., Any]:
+    """The filter options of ``query``, ``export`` and ``review`` but those in ``exclude`` (values stay in
+    ``**kwargs``)."""
+    for name, option in reversed(_FILTERS.items()):
+        if name not in exclude:
+            func = option(func)
     return func
 
 
 def take_filters(session: Session | None, kwargs: dict[str, Any]) -> Filters:
     """Pop the filter options out of a command's kwargs and resolve them (InputError on an unknown term)."""
-    values = {name: kwargs.pop(name) for name in FILTER_OPTIONS}
+    values = {name: kwargs.pop(name) for name in FILTER_OPTIONS if name in kwargs}
     return resolve_filters(session, **values)
+
+
+def command_filters(app: AppContext, kwargs: dict[str, Any]) -> Filters:
+    """:func:`take_filters` against the database, then :func:`say_filters`."""
+    with Session(app.engine) as session:
+        filters = take_filters(session, kwargs)
+    say_filters(app, filters)
+    return filters
 
 
 def output_stream() -> TextIO:
@@ -241,9 +252,7 @@ def query_cmd(
       pdacmine query --organ peritoneum --format csv > peritoneum.csv
     """
     level = "evidence" if evidence_level else "findings"
-    with Session(app.engine) as session:
-        filters = take_filters(session, kw)
-    say_filters(app, filters)
+    filters = command_filters(app, kw)
     if limit is None and fmt == "table":
         limit = 50
     out = output_stream()

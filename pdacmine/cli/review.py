@@ -12,9 +12,10 @@ from typing import Any, TextIO
 import click
 from sqlalchemy import Engine
 
+from pdacmine.cli import query
 from pdacmine.cli.context import AppContext, open_output, pass_app
 from pdacmine.db.engine import session_scope
-from pdacmine.db.filters import Filters, resolve_filters
+from pdacmine.db.filters import Filters
 from pdacmine.db.review import audit_log, iter_items, refresh_rankings, review_counts, undo_last
 from pdacmine.db.review_sheet import apply_sheet, sheet_row, unknown_keys
 from pdacmine.errors import InputError
@@ -26,39 +27,17 @@ MAX_ERRORS = 20
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The query filters (as in ``pdacmine query``), shared by the loop, export and status."""
-    for decorator in reversed(
-        (
-            click.option(
-                "--organ", multiple=True, metavar="ORGAN", help="Organ of metastasis (e.g. liver, pulmonary)."
-            ),
-            click.option("--stage", multiple=True, metavar="STAGE", help="Metastatic stage (e.g. colonization)."),
-            click.option(
-                "--mechanism", multiple=True, metavar="TERM", help="Mechanism concept or category (e.g. EMT)."
-            ),
-            click.option(
-                "--therapy", multiple=True, metavar="TERM", help="Therapy or therapy class (e.g. gemcitabine)."
-            ),
-            click.option("--pmid", multiple=True, metavar="PMID", help="Only these articles (repeatable)."),
-            click.option("--since", metavar="DATE", help="Published in or after 2020, 2020-06 or 2020-06-15."),
-            click.option("--until", metavar="DATE", help="Published in or before this date."),
-            click.option(
-                "--study-type", multiple=True, metavar="TYPE", help="clinical, human-tissue, animal, in-vitro..."
-            ),
-            click.option("--text", metavar="WORDS", help='Words the sentence contains ("a phrase" in quotes).'),
-        )
-    ):
-        func = decorator(func)
-    return func
+    """The query filters but --min-papers and --status (the review shows evidence of any status)."""
+    return query.filter_options(func, exclude=("min_papers", "status"))
 
 
 def make_filters(engine: Engine, given: dict[str, Any]) -> Filters | None:
-    """Resolve what the user typed through the vocabulary (unknown terms: exit 3 with did-you-mean)."""
+    """Resolve what the user typed through the vocabulary (unknown terms: exit 3 with did-you-mean);
+    None when no filter was given."""
     if not any(given.values()):
         return None
-    names = {"organ", "stage", "mechanism", "therapy", "pmid", "since", "until", "study_type", "text"}
     with session_scope(engine) as session:
-        return resolve_filters(session, **{k: v for k, v in given.items() if k in names})
+        return query.take_filters(session, given)
 
 
 def reviewer_option(func: Callable[..., Any]) -> Callable[..., Any]:
