@@ -126,34 +126,26 @@ def british_forms(word: str) -> set[str]:
     return {pattern.sub(repl, word) for pattern, repl in _BRITISH if pattern.search(word)} - {word}
 
 
-def is_stopped(vocab: Vocabulary, form: str, case_sensitive: bool) -> bool:
-    """The vocabulary's stop-list verdict on one surface form."""
-    check = getattr(vocab, "is_stopped", None)
-    if check is not None:
-        return bool(check(form, case_sensitive))
-    return not case_sensitive and form.lower() in vocab.stoplist
-
-
 def concept_forms(concept: Concept, vocab: Vocabulary) -> Iterator[tuple[str, bool]]:
     """(surface form, case_sensitive) for every variant of a concept's names, stop-listed forms left out."""
     # a stage's name is a label ("primary tumor", "circulation"); its synonyms say what counts
     names = concept.synonyms if concept.facet == "STAGE" and concept.synonyms else (concept.name, *concept.synonyms)
     for form in names:
         form = form.strip()
-        if not form or is_stopped(vocab, form, False):
+        if not form or vocab.is_stopped(form, False):
             continue
         if is_symbol_like(form):
             variants, case_sensitive = symbol_variants(form, vocab.stoplist), True
         else:
             variants, case_sensitive = synonym_variants(form), False
         for v in variants:
-            if v == form or not is_stopped(vocab, v, case_sensitive):
+            if v == form or not vocab.is_stopped(v, case_sensitive):
                 yield v, case_sensitive
     for symbol in concept.symbols:
         symbol = symbol.strip()
-        if symbol and not is_stopped(vocab, symbol, True):
+        if symbol and not vocab.is_stopped(symbol, True):
             for v in symbol_variants(symbol, vocab.stoplist):
-                if v == symbol or not is_stopped(vocab, v, True):
+                if v == symbol or not vocab.is_stopped(v, True):
                     yield v, True
 
 
