@@ -38,7 +38,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from spacy.tokens import Doc
 from sqlalchemy import Engine
@@ -52,6 +52,7 @@ from pdacmine.miner.relations import EvidenceTuple
 from pdacmine.miner.studytype import classify, document_study_type
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def record_text(record: Mapping[str, Any]) -> str:
@@ -151,7 +152,7 @@ def _worker_batch(args: tuple[list[Item], str | None, int]) -> list[dict[str, An
     return _annotate_batch(*args)
 
 
-def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
     it = iter(items)
     while batch := list(islice(it, size)):
         yield batch
@@ -220,19 +221,10 @@ def _refresh_after(engine: Engine, article_ids: list[int]) -> None:
     The incremental refresh also picks up evidence left unlinked by an earlier interrupted run,
     so findings catch up even when nothing is pending.
     """
-    refresh = _refresh_findings()
-    if refresh is None:
-        return
+    from pdacmine.db.findings import refresh_findings
+
     with session_scope(engine) as session:
-        refresh(session, article_ids=article_ids)
-
-
-def _refresh_findings() -> Callable[..., Any] | None:
-    try:
-        from pdacmine.db.findings import refresh_findings
-    except ImportError:  # ranking not installed in this build
-        return None
-    return refresh_findings
+        refresh_findings(session, article_ids=article_ids)
 
 
 def extract_pending(
@@ -259,18 +251,12 @@ def extract_pending(
     logger.info("%d article(s) to extract with %s", len(ids), version)
     order: deque[int] = deque()
     items = _pending_items(engine, ids, max(batch_size, 1) * 4, order)
-    batch: list[tuple[int, dict[str, Any]]] = []
+    outputs = (
+        (order.popleft(), out) for out in annotate_items(items, model=model, batch_size=batch_size, workers=workers)
+    )
     done = evidence = batches = 0
     processed: list[int] = []
-    for output in annotate_items(items, model=model, batch_size=batch_size, workers=workers):
-        batch.append((order.popleft(), output))
-        if len(batch) >= batch_size:
-            evidence += _commit_batch(engine, batch, version)
-            processed += [article_id for article_id, _ in batch]
-            done, batches, batch = done + len(batch), batches + 1, []
-            if on_progress:
-                on_progress(done, len(ids))
-    if batch:
+    for batch in _batches(outputs, max(1, batch_size)):
         evidence += _commit_batch(engine, batch, version)
         processed += [article_id for article_id, _ in batch]
         done, batches = done + len(batch), batches + 1
@@ -283,9 +269,3 @@ def extract_pending(
 def current_extractor_version() -> str:
     """EXTRACTOR_VERSION of this process: pdacmine version + vocabulary digest + rules digest."""
     return extractor_version()
-
-
-def __getattr__(name: str) -> str:
-    if name == "EXTRACTOR_VERSION":
-        return current_extractor_version()
-    raise AttributeError(name)
