@@ -9,15 +9,14 @@ from dataclasses import asdict
 from typing import Any
 
 import click
-from sqlalchemy import func, select
+from sqlalchemy import Engine
 
 from pdacmine.cli.context import AppContext, pass_app
 from pdacmine.db.engine import session_scope
-from pdacmine.db.findings import Explanation, explain_finding, get_finding, refresh_findings
+from pdacmine.db.findings import Explanation, explain_finding, finding_count, get_finding, refresh_findings
 from pdacmine.db.lock import writer_lock
 from pdacmine.errors import NetworkError
 from pdacmine.miner.rank import WEIGHTS_PATH, Weights
-from pdacmine.models import Finding
 
 logger = logging.getLogger(__name__)
 EXPLAIN_ROWS = 40
@@ -105,11 +104,17 @@ def rank_cmd(app: AppContext, ref: str | None, fmt: str) -> None:
             out = explain_json(explanation) if fmt == "json" else explain_lines(explanation)
         click.echo(json.dumps(out, indent=2, default=str) if fmt == "json" else "\n".join(out))
         return
+    with writer_lock(app.engine):
+        app.say(f"ranked {_rank_all(app.engine)}")
+
+
+def _rank_all(engine: Engine) -> str:
+    """Refresh every finding (the caller holds the writer lock); returns "N findings (...) in S s"."""
     began = time.monotonic()
-    with writer_lock(app.engine), session_scope(app.engine) as session:
+    with session_scope(engine) as session:
         changed = refresh_findings(session)
-        total = session.scalar(select(func.count()).select_from(Finding)) or 0
-    app.say(f"ranked {total:,} findings ({changed:,} new, changed or removed) in {time.monotonic() - began:.1f} s")
+        total = finding_count(session)
+    return f"{total:,} findings ({changed:,} new, changed or removed) in {time.monotonic() - began:.1f} s"
 
 
 @click.command("update")
@@ -149,11 +154,7 @@ def update_cmd(
         if not no_harvest:
             failure = _harvest(app, settings, query_names)
         _extract(app, workers, model)
-        began = time.monotonic()
-        with session_scope(engine) as session:
-            changed = refresh_findings(session)
-            total = session.scalar(select(func.count()).select_from(Finding)) or 0
-        app.say(f"rank: {total:,} findings ({changed:,} new, changed or removed) in {time.monotonic() - began:.1f} s")
+        app.say(f"rank: {_rank_all(engine)}")
     if failure is not None:
         raise failure
 

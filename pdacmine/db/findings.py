@@ -368,6 +368,10 @@ def refresh_findings(
     return n
 
 
+def finding_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Finding)) or 0
+
+
 def _year_changed(conn: Connection, year: int) -> bool:
     """True when some finding was scored against an earlier reference year (recency would be stale)."""
     oldest = conn.scalar(select(func.min(Finding.updated_at)))
