@@ -42,12 +42,22 @@ SETTINGS: tuple[Setting, ...] = (
 SETTING_NAMES = frozenset(s.name for s in SETTINGS)
 
 
-def config_path() -> Path:
-    """Where the config file lives (``PDACMINE_CONFIG`` overrides)."""
-    override = os.environ.get("PDACMINE_CONFIG")
+def config_dir() -> Path:
+    """The user's pdacmine config directory (platformdirs' ``user_config_dir``)."""
+    return Path(platformdirs.user_config_dir(APP))
+
+
+def user_file(env: str, name: str) -> Path:
+    """The path the environment variable ``env`` names, else ``name`` in :func:`config_dir`."""
+    override = os.environ.get(env)
     if override:
         return Path(override).expanduser()
-    return Path(platformdirs.user_config_dir(APP)) / "config.toml"
+    return config_dir() / name
+
+
+def config_path() -> Path:
+    """Where the config file lives (``PDACMINE_CONFIG`` overrides)."""
+    return user_file("PDACMINE_CONFIG", "config.toml")
 
 
 def data_dir() -> Path:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -41,8 +40,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import platformdirs
-
+from pdacmine.config import user_file
 from pdacmine.errors import InputError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -258,10 +256,8 @@ def read_categories(path: Path) -> dict[tuple[str, str], str]:
 
 
 def user_vocab_path() -> Path:
-    override = os.environ.get("PDACMINE_VOCAB")
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_config_dir("pdacmine")) / "vocab.tsv"
+    """The user's vocabulary file (``PDACMINE_VOCAB`` overrides)."""
+    return user_file("PDACMINE_VOCAB", "vocab.tsv")
 
 
 def merge(base: Concept, extra: Concept) -> Concept:
