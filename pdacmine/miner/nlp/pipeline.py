@@ -69,13 +69,8 @@ def build_pipeline(
 
     ``spans_key`` names the ``doc.spans`` group mirroring the mentions (None: no group, faster).
     """
-    if model:
-        nlp = _load_model(model)
-        first = nlp.pipe_names[0] if nlp.pipe_names else None
-        nlp.add_pipe("pdac_sentence_fixes", before=first) if first else nlp.add_pipe("pdac_sentence_fixes")
-    else:
-        nlp = spacy.blank("en")
-        nlp.add_pipe("pdac_sentence_fixes")
+    nlp = _load_model(model) if model else spacy.blank("en")
+    nlp.add_pipe("pdac_sentence_fixes", first=True)
     nlp.tokenizer = make_tokenizer(nlp)
     nlp.add_pipe("pdac_abbreviations")
     configs: dict[str, dict[str, Any]] = {
