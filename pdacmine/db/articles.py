@@ -51,6 +51,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert, Update
 
+from pdacmine.db.engine import chunked_in
 from pdacmine.miner.records import ArticleRecord, BadRecord, DeleteRecord, ParsedItem
 from pdacmine.models import Article, ImportedFile, RecordError
 from pdacmine.models.base import utcnow
@@ -71,7 +72,6 @@ _LIMITS: tuple[tuple[int, str, int], ...] = tuple(
     for i, n in enumerate(SCALAR_FIELDS)
     if isinstance(ARTICLES.c[n].type, String) and (length := getattr(ARTICLES.c[n].type, "length", 0))
 )
-_IN_CHUNK = 900  # PMIDs per IN (...): well under every backend's bound-parameter limit
 _scalars_of = attrgetter(*SCALAR_FIELDS)
 _documents_of = attrgetter(*JSON_FIELDS)
 
@@ -177,20 +177,17 @@ def _article_row(record: ArticleRecord) -> ArticleRow:
 
 
 def _load_states(session: Session, pmids: Iterable[str]) -> dict[str, _State]:
-    wanted = sorted(set(pmids))
     states: dict[str, _State] = {}
     no_digest: list[str] = []
     c = ARTICLES.c
-    for start in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[start : start + _IN_CHUNK]
-        stmt = select(c.id, c.pmid, c.version, c.content_hash, c.deleted).where(c.pmid.in_(chunk))
+    for where in chunked_in(c.pmid, pmids):
+        stmt = select(c.id, c.pmid, c.version, c.content_hash, c.deleted).where(where)
         for row in session.execute(stmt):
             states[row.pmid] = _State(row.id, row.version, row.content_hash, bool(row.deleted))
             if row.content_hash is None:
                 no_digest.append(row.pmid)
-    for start in range(0, len(no_digest), _IN_CHUNK):  # rows not written by store_batch
-        chunk = no_digest[start : start + _IN_CHUNK]
-        stmt = select(c.pmid, *(c[n] for n in SCALAR_FIELDS), *(c[n] for n in JSON_FIELDS)).where(c.pmid.in_(chunk))
+    for where in chunked_in(c.pmid, no_digest):  # rows not written by store_batch
+        stmt = select(c.pmid, *(c[n] for n in SCALAR_FIELDS), *(c[n] for n in JSON_FIELDS)).where(where)
         for row in session.execute(stmt):
             values = tuple(row)[1:]
             split = len(SCALAR_FIELDS)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import ColumnElement, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pdacmine.config import mask_url, normalize_db_url
 from pdacmine.errors import DatabaseError
+
+#: Values per ``IN (...)`` list: well under every backend's bound-parameter limit (SQLite: 32,766).
+IN_CHUNK = 900
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -78,3 +81,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def chunked_in(column: Any, values: Iterable[Any]) -> Iterator[ColumnElement[bool]]:
+    """``column IN (...)`` conditions over the distinct ``values`` (sorted), :data:`IN_CHUNK` at most each."""
+    ordered = sorted(set(values))
+    for i in range(0, len(ordered), IN_CHUNK):
+        yield column.in_(ordered[i : i + IN_CHUNK])

@@ -16,12 +16,10 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
+from pdacmine.db.engine import chunked_in
 from pdacmine.miner.evidence import evidence_key
 from pdacmine.models import Article, ArticleExtraction, Evidence
 from pdacmine.models.base import utcnow
-
-#: Rows per ``IN (...)`` list (SQLite allows 32,766 bound parameters per statement).
-CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +55,9 @@ def pending_article_ids(session: Session, version: str, all_: bool = False) -> l
 def load_articles(session: Session, ids: Sequence[int]) -> list[ArticleText]:
     """The texts of ``ids`` (deleted articles left out), in the order of ``ids``."""
     rows: dict[int, ArticleText] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for where in chunked_in(Article.id, ids):
         query = select(Article.id, Article.pmid, Article.title, Article.abstract, Article.publication_types).where(
-            Article.id.in_(chunk), Article.deleted.is_(False)
+            where, Article.deleted.is_(False)
         )
         for row in session.execute(query):
             rows[row.id] = ArticleText(
@@ -114,10 +111,9 @@ def save_extractions(session: Session, results: Iterable[tuple[int, Mapping[str,
     ids = [article_id for article_id, _ in results]
     if not ids:
         return 0
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        session.execute(delete(Evidence).where(Evidence.article_id.in_(chunk)))
-        session.execute(delete(ArticleExtraction).where(ArticleExtraction.article_id.in_(chunk)))
+    for table in (Evidence, ArticleExtraction):
+        for where in chunked_in(table.article_id, ids):
+            session.execute(delete(table).where(where))
     rows: list[dict[str, Any]] = []
     states: list[dict[str, Any]] = []
     now = utcnow()

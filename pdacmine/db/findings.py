@@ -17,7 +17,7 @@ import logging
 import typing
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Table, Text, bindparam, cast, delete, false, 
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
+from pdacmine.db.engine import chunked_in
 from pdacmine.errors import InputError
 from pdacmine.miner.evidence import effective_slots, finding_key
 from pdacmine.miner.rank import EvidenceInput, Score, Weights, load_weights, mesh_organs, score_finding
@@ -38,7 +39,6 @@ logger = logging.getLogger(__name__)
 
 #: Above this many articles an incremental refresh is done as a full one.
 FULL_REFRESH_ABOVE = 5000
-_CHUNK = 900
 _BATCH = 2000
 
 E, A, RD = Evidence, Article, ReviewDecision
@@ -117,7 +117,7 @@ def _mesh_map(conn: Connection, article_ids: Iterable[int] | None) -> dict[int, 
     text = cast(A.mesh, Text)
     hint = or_(text.like("%Q000556%"), text.like("%secondary%"), text.like("%D008207%"))
     out: dict[int, frozenset[str]] = {}
-    wheres: Iterable[ColumnElement[bool] | None] = [None] if article_ids is None else _chunked_in(A.id, article_ids)
+    wheres: Iterable[ColumnElement[bool] | None] = [None] if article_ids is None else chunked_in(A.id, article_ids)
     for where in wheres:
         stmt = select(A.id, A.mesh).where(hint, *([where] if where is not None else []))
         for art_id, mesh in conn.execute(stmt.execution_options(yield_per=2000)):
@@ -125,13 +125,6 @@ def _mesh_map(conn: Connection, article_ids: Iterable[int] | None) -> dict[int, 
             if organs:
                 out[art_id] = organs
     return out
-
-
-def _chunked_in(column: Any, values: Iterable[Any]) -> Iterator[ColumnElement[bool]]:
-    """``column IN (...)`` conditions over ``values``, a bounded number of parameters each."""
-    ordered = sorted(set(values))
-    for i in range(0, len(ordered), _CHUNK):
-        yield column.in_(ordered[i : i + _CHUNK])
 
 
 def _mode(values: Iterable[str | None]) -> str | None:
@@ -212,10 +205,10 @@ class _Writer:
         for i in range(0, len(self.link_evidence), 5000):
             chunk = zip(self.link_evidence[i : i + 5000], self.link_finding[i : i + 5000], strict=True)
             self.conn.execute(relink, [{"eid": e, "fid": f} for e, f in chunk])
-        for where in _chunked_in(table.c.id, self.unlink):
+        for where in chunked_in(table.c.id, self.unlink):
             self.conn.execute(table.update().where(where).values(finding_id=None))
         gone = sorted(set(candidates) - self.written)
-        for where in _chunked_in(_FINDINGS.c.id, gone):
+        for where in chunked_in(_FINDINGS.c.id, gone):
             self.conn.execute(delete(_FINDINGS).where(where))
         return self.changed + len(gone)
 
@@ -228,7 +221,7 @@ def _existing(conn: Connection, keys: Iterable[str] | None = None) -> dict[str, 
     """finding key -> (id, fingerprint of the stored values)."""
     cols = [Finding.finding_key, Finding.id, *(getattr(Finding, c) for c in _COMPARED)]
     out: dict[str, tuple[int, int]] = {}
-    wheres: Iterable[ColumnElement[bool] | None] = [None] if keys is None else _chunked_in(Finding.finding_key, keys)
+    wheres: Iterable[ColumnElement[bool] | None] = [None] if keys is None else chunked_in(Finding.finding_key, keys)
     for where in wheres:
         stmt = select(*cols).where(*([where] if where is not None else []))
         for row in conn.execute(stmt.execution_options(yield_per=5000)):
@@ -294,7 +287,7 @@ def _incremental(conn: Connection, article_ids: set[int], weights: Weights, year
     Relies on what the last refresh left: a row linked to finding F has F's key unless its
     article is in ``article_ids``. A row that breaks this turns the refresh into a full one.
     """
-    touched = [r for where in _chunked_in(E.article_id, article_ids) for r in _rows(conn, where)]
+    touched = [r for where in chunked_in(E.article_id, article_ids) for r in _rows(conn, where)]
     touched += [r for r in _rows(conn, E.finding_id.is_(None)) if r[1] not in article_ids]
     mesh = _mesh_map(conn, {r[1] for r in touched})
     by_key: dict[str, list[_Member]] = {}
@@ -314,7 +307,7 @@ def _incremental(conn: Connection, article_ids: set[int], weights: Weights, year
     for i in range(0, len(keys), 200):
         chunk = keys[i : i + 200]
         ids = [writer.existing[k][0] for k in chunk if k in writer.existing]
-        linked = [r for where in _chunked_in(E.finding_id, ids) for r in _rows(conn, where)]
+        linked = [r for where in chunked_in(E.finding_id, ids) for r in _rows(conn, where)]
         mesh.update(_mesh_map(conn, {r[1] for r in linked} - set(mesh)))
         groups: dict[str, list[_Member]] = {}
         for r in linked:
@@ -333,7 +326,7 @@ def _incremental(conn: Connection, article_ids: set[int], weights: Weights, year
 
 def _keys_of(conn: Connection, finding_ids: Iterable[int]) -> list[str]:
     out: list[str] = []
-    for where in _chunked_in(Finding.id, finding_ids):
+    for where in chunked_in(Finding.id, finding_ids):
         out += conn.scalars(select(Finding.finding_key).where(where))
     return out
 

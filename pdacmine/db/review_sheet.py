@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from pdacmine.db.engine import chunked_in
 from pdacmine.db.review import (
     ReviewItem,
     evidence_row,
@@ -76,9 +77,8 @@ def sheet_row(item: ReviewItem) -> dict[str, Any]:
 def unknown_keys(session: Session, keys: Sequence[str]) -> set[str]:
     """The keys among ``keys`` that name no evidence row."""
     known: set[str] = set()
-    for start in range(0, len(keys), 500):
-        chunk = list(keys[start : start + 500])
-        known.update(session.scalars(select(Evidence.evidence_key).where(Evidence.evidence_key.in_(chunk))))
+    for where in chunked_in(Evidence.evidence_key, keys):
+        known.update(session.scalars(select(Evidence.evidence_key).where(where)))
     return set(keys) - known
 
 
