@@ -18,7 +18,7 @@ from sqlalchemy.sql import ColumnElement
 
 from pdacmine.db.filters import Filters, apply_articles, apply_evidence, apply_findings, evidence_from
 from pdacmine.errors import InputError
-from pdacmine.miner.prisma import PrismaCounts, screening_status
+from pdacmine.miner.prisma import PrismaCounts
 from pdacmine.miner.rank import ORGAN_MESH
 from pdacmine.models import Article, ArticleExtraction, Evidence, Finding, ReviewDecision, SearchHit, SearchRun
 
@@ -227,7 +227,7 @@ def article_rows(
     """Articles with their MeSH headings ("Liver Neoplasms/secondary"), authors ("Last, First") and screening status."""
     counts = _article_counts()
     stmt: Select[Any] = (
-        select(*A.__table__.c, counts.c.n, counts.c.acc, counts.c.rej, ArticleExtraction.article_id.label("extracted"))
+        select(*A.__table__.c, counts.c.n, counts.c.acc, counts.c.rej, screening_case(counts).label("screening"))
         .outerjoin(counts, counts.c.article_id == A.id)
         .outerjoin(ArticleExtraction, ArticleExtraction.article_id == A.id)
     )
@@ -242,7 +242,7 @@ def article_rows(
             "publication_types": [p.get("name") for p in a.publication_types or [] if isinstance(p, dict)],
             "mesh": [m for h in a.mesh or [] if isinstance(h, dict) for m in _mesh_heading(h)],
             "keywords": [str(k) for k in a.keywords or []], "retracted": bool(a.retracted),
-            "screening": screening_status(a.extracted is not None, n, acc, rej),
+            "screening": a.screening,
             "n_evidence": n, "n_accepted": acc, "n_rejected": rej,
             "url": f"https://pubmed.ncbi.nlm.nih.gov/{a.pmid}/",
         }  # fmt: skip

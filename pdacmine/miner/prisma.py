@@ -38,7 +38,7 @@ SCREENING = ("included", "excluded-by-reviewer", "pending", "excluded-by-automat
 
 
 def screening_status(extracted: bool, n_evidence: int, n_accepted: int, n_rejected: int) -> str:
-    """Where one record stands: one of :data:`SCREENING`."""
+    """Where one record stands: one of :data:`SCREENING` (``db.exports.screening_case`` is this rule in SQL)."""
     if n_accepted > 0:
         return "included"
     if n_evidence > 0:
