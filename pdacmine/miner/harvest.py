@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import Engine
@@ -38,6 +38,7 @@ from pdacmine.miner import eutils
 from pdacmine.miner.eutils import EutilsClient, SearchResult
 from pdacmine.miner.parse import iter_pubmed
 from pdacmine.miner.pubmed_query import (
+    DATE_FIELD,
     DEFAULT_QUERY_NAME,
     DEFAULT_QUERY_NOTE,
     EARLIEST,
@@ -217,7 +218,7 @@ def _run_query(
             session,
             query,
             query_sent=windowed_term(query.term, window.mindate, window.maxdate),
-            datetype="crdt",
+            datetype=DATE_FIELD,
             mindate=format_date(window.mindate),
             maxdate=format_date(window.maxdate),
             run_kind=window.kind,
@@ -298,12 +299,4 @@ def _parser(name: str) -> Callable[[bytes], list[ParsedItem]]:
 
 
 def _counters(summary: RunSummary) -> dict[str, int]:
-    c = summary.counts
-    return {
-        "fetched": summary.fetched,
-        "new": c.new,
-        "updated": c.updated,
-        "unchanged": c.unchanged,
-        "deleted": c.deleted,
-        "failed": c.failed,
-    }
+    return {"fetched": summary.fetched, **asdict(summary.counts)}
