@@ -172,12 +172,16 @@ def _release(elem: etree._Element) -> None:
             del parent[0]
 
 
+def _valid_pmid(pmid: str) -> bool:
+    return pmid.isdigit() and len(pmid) <= _MAX_PMID
+
+
 def _items(elem: etree._Element) -> Iterator[ParsedItem]:
     tag = elem.tag
     if tag == "DeleteCitation":
         for pmid_el in elem.iterchildren("PMID"):
             pmid = (pmid_el.text or "").strip()
-            if pmid.isdigit() and len(pmid) <= _MAX_PMID:
+            if _valid_pmid(pmid):
                 yield DeleteRecord(pmid)
             else:
                 yield BadRecord(pmid or None, f"DeleteCitation with an invalid PMID {pmid!r}")
@@ -185,19 +189,18 @@ def _items(elem: etree._Element) -> Iterator[ParsedItem]:
     body_tag, data_tag = (
         ("MedlineCitation", "PubmedData") if tag == "PubmedArticle" else ("BookDocument", "PubmedBookData")
     )
-    body_el = data_el = pmid_el = None
+    body_el = data_el = None
     for part in elem:
         if part.tag == body_tag and body_el is None:
             body_el = part
         elif part.tag == data_tag and data_el is None:
             data_el = part
-    if body_el is not None:
-        pmid_el = next(body_el.iterchildren("PMID"), None)
+    pmid_el = _first_child(body_el, "PMID")
     pmid = (pmid_el.text or "").strip() if pmid_el is not None else ""
     if not pmid:
         yield BadRecord(None, f"{tag} at line {elem.sourceline} has no PMID")
         return
-    if not pmid.isdigit() or len(pmid) > _MAX_PMID:
+    if not _valid_pmid(pmid):
         yield BadRecord(pmid[:_MAX_PMID], f"invalid PMID {pmid!r}")
         return
     assert body_el is not None and pmid_el is not None
