@@ -117,26 +117,19 @@ class AuditEntry:
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
-    """A short write transaction: SQLite takes its write lock up front (``BEGIN IMMEDIATE``) so
-    that a read followed by a write never fails on a stale snapshot; busy or deadlocked
-    databases become :class:`ConflictError` (run again)."""
-    session = Session(engine, expire_on_commit=False)
+    """A short write transaction (:func:`~pdacmine.db.engine.session_scope`): SQLite takes its write lock
+    up front (``BEGIN IMMEDIATE``) so that a read followed by a write never fails on a stale snapshot;
+    busy or deadlocked databases become :class:`ConflictError` (run again)."""
     try:
-        if engine.dialect.name == "sqlite":
-            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-        yield session
-        session.commit()
+        with session_scope(engine) as session:
+            if engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield session
     except OperationalError as exc:
-        session.rollback()
         text = str(exc.orig).lower()
         if any(word in text for word in ("locked", "deadlock", "could not serialize", "busy")):
             raise ConflictError(f"the database is busy with another reviewer's change; run again ({exc.orig})") from exc
         raise
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -196,18 +189,19 @@ def machine_slots(ev: Evidence) -> dict[str, Any]:
     return {slot: getattr(ev, slot) for slot in CORRECTABLE}
 
 
-def _state(row: ReviewDecision | None) -> DecisionState:
-    if row is None:
+def _decision(status: str | None, corrections: Any, note: str | None, revision: int, reviewer: str) -> DecisionState:
+    """The decision from its :data:`_RD_COLUMNS` (no status: no decision row)."""
+    if status is None:
         return DecisionState()
-    return DecisionState(row.status, dict(row.corrections or {}), row.note, row.revision, row.reviewer)
+    return DecisionState(status, dict(corrections or {}), note, revision, reviewer)
+
+
+def _state(row: ReviewDecision | None) -> DecisionState:
+    return DecisionState() if row is None else _decision(*(getattr(row, c) for c in _RD_COLUMNS))
 
 
 def _item(row: Any) -> ReviewItem:
     m = row._mapping
-    decision = DecisionState()
-    if m["rd_status"] is not None:
-        corrections = dict(m["rd_corrections"] or {})
-        decision = DecisionState(m["rd_status"], corrections, m["rd_note"], m["rd_revision"], m["rd_reviewer"])
     return ReviewItem(
         evidence_key=m["evidence_key"],
         article_id=m["article_id"],
@@ -224,7 +218,7 @@ def _item(row: Any) -> ReviewItem:
         confidence=m["confidence"],
         score=m["score"],
         retracted=bool(m["retracted"]),
-        decision=decision,
+        decision=_decision(*(m[f"rd_{c}"] for c in _RD_COLUMNS)),
     )
 
 
@@ -370,8 +364,12 @@ def _audit_pmid(session: Session, key: str) -> str:
     return row.pmid if row is not None else ""
 
 
+def _evidence(session: Session, key: str) -> Evidence | None:
+    return session.execute(select(Evidence).where(Evidence.evidence_key == key)).scalar_one_or_none()
+
+
 def evidence_row(session: Session, key: str) -> Evidence:
-    ev = session.execute(select(Evidence).where(Evidence.evidence_key == key)).scalar_one_or_none()
+    ev = _evidence(session, key)
     if ev is None:
         raise InputError(f"no evidence with key {key}")
     return ev
@@ -447,7 +445,7 @@ def undo_last(engine: Engine, reviewer: str, *, session_id: str | None = None) -
                 key,
                 current,
             )
-        ev = session.execute(select(Evidence).where(Evidence.evidence_key == key)).scalar_one_or_none()
+        ev = _evidence(session, key)  # None when re-extraction dropped the sentence: the decision still reverts
         target = state_from_audit(row.old or {}, current.revision)
         return write_decision(
             session,
