@@ -48,7 +48,7 @@ from pdacmine.db.evidence import load_articles, pending_article_ids, save_extrac
 from pdacmine.miner.nlp.mention import Mention, doc_text
 from pdacmine.miner.nlp.organs import sentence_bounds
 from pdacmine.miner.nlp.pipeline import extractor_version, get_pipeline
-from pdacmine.miner.relations import EvidenceTuple
+from pdacmine.miner.relations import EvidenceTuple, is_counted
 from pdacmine.miner.studytype import classify, document_study_type
 
 logger = logging.getLogger(__name__)
@@ -65,9 +65,7 @@ def counted_mentions(doc: Doc) -> list[Mention]:
     other = doc._.pdac_primary != "pancreatic"
     out = []
     for m in doc._.pdac_mentions or ():
-        if m.label == "ORGAN" and not m.site:
-            continue
-        if m.background or m.redundant:
+        if not is_counted(m):
             continue
         if other and m.label in ("ORGAN", "STAGE", "THERAPY"):
             continue

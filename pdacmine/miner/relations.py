@@ -131,17 +131,22 @@ def _unique(mentions: list[Mention]) -> list[Mention]:
     return list(seen.values())
 
 
+def is_counted(m: Mention) -> bool:
+    """Whether a mention can make a claim: not background, not redundant, and an ORGAN only as a metastatic site."""
+    return not (m.background or m.redundant) and (m.label != "ORGAN" or m.site)
+
+
 def members_by_sentence(mentions: list[Mention], n_sents: int) -> list[SentenceMembers]:
     out = [SentenceMembers([], [], [], []) for _ in range(n_sents)]
     for m in mentions:
         s = out[m.sent]
-        if m.background or m.redundant:
+        if not is_counted(m):
             continue
         if m.label == "MECHANISM":
             s.mechanisms.append(m)
         elif m.label == "STAGE":
             s.stages.append(m)
-        elif m.label == "ORGAN" and m.site:
+        elif m.label == "ORGAN":
             s.organs.append(m)
         elif m.label == "THERAPY":
             s.therapies.append(m)
