@@ -10,11 +10,17 @@ Tree::
     ├── DatabaseError            exit 5   the database does not answer or its schema cannot be upgraded
     ├── LockedError              exit 6   another pdacmine run holds the lock on this database
     └── ConflictError            exit 7   a concurrent change (e.g. two reviewers) needs a retry
+        └── ReviewConflict       exit 7   a review decision changed since it was shown (carries the newer one)
 
 Ctrl-C exits 130 after everything already committed stays committed.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pdacmine.miner.review import DecisionState
 
 
 class PdacmineError(Exception):
@@ -68,6 +74,15 @@ class ConflictError(PdacmineError):
     """A concurrent change made this operation stale; run it again."""
 
     exit_code = 7
+
+
+class ReviewConflict(ConflictError):
+    """Someone changed this decision since it was shown; ``current`` is the newer state."""
+
+    def __init__(self, message: str, evidence_key: str, current: DecisionState) -> None:
+        super().__init__(message)
+        self.evidence_key = evidence_key
+        self.current = current
 
 
 EXIT_INTERRUPTED = 130

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from pdacmine.db import review as db_review
 from pdacmine.db.filters import Filters
-from pdacmine.db.review import ReviewConflict, decide, load_item, queue, review_counts, undo_last
-from pdacmine.errors import InputError
+from pdacmine.db.review import decide, load_item, queue, review_counts, undo_last
+from pdacmine.errors import InputError, ReviewConflict
 from pdacmine.miner.evidence import evidence_key
 from pdacmine.miner.nlp.vocab import Concept, Vocabulary, default_vocabulary
 from pdacmine.miner.review import DecisionState, describe_change, next_state, resolve_correction

@@ -15,8 +15,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from pdacmine.db import make_engine
-from pdacmine.db.review import ReviewConflict, decide, decision_state
-from pdacmine.errors import ConflictError
+from pdacmine.db.review import decide, decision_state
+from pdacmine.errors import ConflictError, ReviewConflict
 from pdacmine.models import ReviewAudit
 from tests.builders import add_article, add_evidence
 

@@ -22,7 +22,6 @@ from pdacmine.db.filters import Filters
 from pdacmine.db.review import (
     BATCH,
     Outcome,
-    ReviewConflict,
     ReviewItem,
     decide,
     load_item,
@@ -31,7 +30,7 @@ from pdacmine.db.review import (
     review_counts,
     undo_last,
 )
-from pdacmine.errors import InputError
+from pdacmine.errors import InputError, ReviewConflict
 from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
 from pdacmine.miner.review import SLOT_FAMILIES, UNREVIEWED, DecisionState, resolve_correction, slot_family
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from pdacmine.db.engine import session_scope
 from pdacmine.db.filters import Filters, evidence_conditions
-from pdacmine.errors import ConflictError, InputError
+from pdacmine.errors import ConflictError, InputError, ReviewConflict
 from pdacmine.miner.evidence import CORRECTABLE, effective_slots
 from pdacmine.miner.review import (
     ACCEPTED,
@@ -48,15 +48,6 @@ AnySelect = Select[*tuple[Any, ...]]
 
 #: How many unreviewed items the interactive loop fetches at a time.
 BATCH = 25
-
-
-class ReviewConflict(ConflictError):
-    """Someone changed this decision since it was shown; ``current`` is the newer state."""
-
-    def __init__(self, message: str, evidence_key: str, current: DecisionState) -> None:
-        super().__init__(message)
-        self.evidence_key = evidence_key
-        self.current = current
 
 
 @dataclass(frozen=True)
