@@ -6,6 +6,7 @@ import click
 
 from pdacmine.cli.context import AppContext, pass_app
 from pdacmine.config import SETTINGS, config_path, mask_url
+from pdacmine.db import open_database
 from pdacmine.db.migrate import current_revision, head_revision, upgrade
 
 
@@ -23,11 +24,7 @@ def db_upgrade(app: AppContext) -> None:
     Example:
       pdacmine --db postgresql://me@dbhost/pdacmine db upgrade
     """
-    from pdacmine.db import make_engine
-    from pdacmine.db.engine import check_connection
-
-    engine = make_engine(app.settings().db)
-    check_connection(engine)
+    engine = open_database(app.settings().db, migrate=False)
     before = current_revision(engine)
     ran = upgrade(engine)
     engine.dispose()

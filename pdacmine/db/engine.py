@@ -32,11 +32,11 @@ def make_engine(url: str) -> Engine:
     url = normalize_db_url(url)
     try:
         if url.startswith("sqlite"):
-            path = url.split("sqlite:///", 1)[-1]
-            if path and path != ":memory:" and url.startswith("sqlite:///"):
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url)
+            engine = create_engine(url)  # connects only on first use: the directory can be made after
             event.listen(engine, "connect", _sqlite_pragmas)
+            path = sqlite_path(engine)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
         else:
             engine = create_engine(url, pool_pre_ping=True)
     except (SQLAlchemyError, ImportError, ValueError, OSError) as exc:
