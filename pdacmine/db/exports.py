@@ -85,10 +85,6 @@ def _stream(conn: Connection, stmt: Select[Any]) -> Any:
 # --- findings ------------------------------------------------------------------------------------
 
 
-def finding_select(filters: Filters) -> Select[Any]:
-    return apply_findings(select(F), filters)
-
-
 def count_findings(conn: Connection, filters: Filters) -> int:
     return conn.scalar(apply_findings(select(func.count()).select_from(F), filters)) or 0
 
@@ -125,10 +121,6 @@ def _concept_id(facet: str, key: str | None) -> str | None:
 
 def evidence_select(filters: Filters, *columns: Any, linked_only: bool = False) -> Select[Any]:
     return apply_evidence(evidence_from(*columns, linked_only=linked_only), filters)
-
-
-def count_evidence(conn: Connection, filters: Filters) -> int:
-    return conn.scalar(evidence_select(filters, func.count())) or 0
 
 
 _EVIDENCE_COLS = (

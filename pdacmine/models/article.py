@@ -58,8 +58,3 @@ class Article(Base):
     source: Mapped[str] = mapped_column(String(10))  # "eutils" | "file"
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_updated: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    @property
-    def text(self) -> str:
-        """Title + newline + abstract: the text offsets of extraction index into."""
-        return f"{self.title}\n{self.abstract}"
