@@ -18,6 +18,7 @@ from sqlalchemy.sql import ColumnElement
 
 from pdacmine.db.filters import Filters, apply_articles, apply_evidence, apply_findings, evidence_from
 from pdacmine.errors import InputError
+from pdacmine.miner.nlp.vocab import default_vocabulary
 from pdacmine.miner.prisma import PrismaCounts
 from pdacmine.miner.rank import ORGAN_MESH
 from pdacmine.models import Article, ArticleExtraction, Evidence, Finding, ReviewDecision, SearchHit, SearchRun
@@ -75,7 +76,7 @@ def _sorted(stmt: Select[Any], sorts: dict[str, tuple[Any, ...]], sort: str, lev
 def _page(stmt: Select[Any], limit: int | None, offset: int) -> Select[Any]:
     if offset < 0 or (limit is not None and limit < 0):
         raise InputError("--limit and --offset must be 0 or more")
-    return stmt.limit(limit).offset(offset or None) if limit is not None else stmt.offset(offset or None)
+    return stmt.limit(limit).offset(offset or None)
 
 
 def _stream(conn: Connection, stmt: Select[Any]) -> Any:
@@ -113,8 +114,6 @@ def finding_rows(
 
 @lru_cache(maxsize=4096)
 def _concept_id(facet: str, key: str | None) -> str | None:
-    from pdacmine.miner.nlp.vocab import default_vocabulary
-
     concept = default_vocabulary().get(facet, key) if key else None
     return concept.concept_id if concept else None
 
@@ -154,7 +153,7 @@ def evidence_rows(
         linked = r[6] is not None
         organ, stage, mech, mcat, ther, tcls = r[7:13] if linked else r[15:21]
         corrections = r[35] or {}
-        polarity = corrections.get("polarity", r[23]) if "polarity" in corrections else r[23]
+        polarity = corrections.get("polarity", r[23])
         yield {
             "pmid": r[0], "doi": r[1], "year": r[2], "journal": r[3], "title": r[4], "study_design": r[5],
             "metastatic_site": organ, "metastatic_site_uberon": _concept_id("ORGAN", organ),

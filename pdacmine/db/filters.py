@@ -123,14 +123,11 @@ def parse_date_bound(text: str, option: str, end: bool) -> DateBound:
         raise InputError(f"{option} {text!r} is not a valid date: {exc}") from exc
 
 
-def _db_values(session: Session | None, *columns: Any) -> set[str]:
-    """Distinct values of finding columns (taxonomy keys the vocabulary file may lack)."""
+def _db_values(session: Session | None, column: Any) -> set[str]:
+    """Distinct values of a finding column (taxonomy keys the vocabulary file may lack)."""
     if session is None:
         return set()
-    out: set[str] = set()
-    for col in columns:
-        out.update(v for v in session.scalars(select(col).where(col.is_not(None)).distinct()) if v)
-    return out
+    return {v for v in session.scalars(select(column).where(column.is_not(None)).distinct()) if v}
 
 
 def _unknown(kind: str, text: str, vocab: Vocabulary, facet: str, extra: Iterable[str]) -> InputError:
@@ -147,6 +144,14 @@ class _Resolver:
     def __init__(self, session: Session | None, vocab: Vocabulary) -> None:
         self.session, self.vocab = session, vocab
         self.resolved: list[tuple[str, str]] = []
+        self._db: dict[str, set[str]] = {}
+
+    def db_values(self, column: Any) -> set[str]:
+        """:func:`_db_values`, read once per column."""
+        name = str(column)
+        if name not in self._db:
+            self._db[name] = _db_values(self.session, column)
+        return self._db[name]
 
     def split(self, facet: str, terms: Sequence[str]) -> list[str]:
         """Comma-separated lists ("liver,lung") become several terms, unless the vocabulary knows the whole."""
@@ -165,10 +170,10 @@ class _Resolver:
         for text in self.split(facet, terms):
             found = [c.key for c in self.vocab.lookup(facet, text)]
             low = text.strip().lower()
-            if not found and (low in taxonomy or low in _db_values(self.session, column)):
+            if not found and (low in taxonomy or low in self.db_values(column)):
                 found = [low]
             if not found:
-                raise _unknown(kind, text, self.vocab, facet, taxonomy | _db_values(self.session, column))
+                raise _unknown(kind, text, self.vocab, facet, taxonomy | self.db_values(column))
             keys += found
             self.resolved.append((text, ",".join(found)))
         return tuple(dict.fromkeys(keys))
@@ -189,7 +194,7 @@ class _Resolver:
                 found_keys += [c.key for c in self.vocab.by_facet(facet) if set(c.components) & set(found_keys)]
             cat = by_name.get(low) or (low if low in known_cats else None)
             if not found_keys and cat is None:
-                db_keys, db_cats = _db_values(self.session, key_col), _db_values(self.session, cat_col)
+                db_keys, db_cats = self.db_values(key_col), self.db_values(cat_col)
                 found_keys = [low] if low in db_keys else []
                 cat = low if low in db_cats else None
                 if not found_keys and cat is None:
@@ -333,9 +338,10 @@ def _status_term(status: str | None) -> ColumnElement[bool] | None:
     return rd == status
 
 
-def _sentence_terms(f: Filters) -> list[ColumnElement[bool]]:
+def _sentence_terms(f: Filters, *, pmids: bool = True) -> list[ColumnElement[bool]]:
+    """--pmid (unless ``pmids`` is False), --study-type and --text on the evidence sentence."""
     out: list[ColumnElement[bool]] = []
-    if f.pmids:
+    if pmids and f.pmids:
         out.append(Evidence.pmid.in_(f.pmids))
     if f.study_types:
         out.append(Evidence.study_type.in_(f.study_types))
@@ -399,10 +405,7 @@ def article_conditions(f: Filters) -> list[ColumnElement[bool]]:
     out = [Article.deleted.is_not(True), *_date_terms(f)]
     if f.pmids:
         out.append(Article.pmid.in_(f.pmids))
-    inner = _facet_terms(f, Finding)
-    if f.study_types:
-        inner.append(Evidence.study_type.in_(f.study_types))
-    inner += [Evidence.sentence.icontains(word, autoescape=True) for word in f.text]
+    inner = [*_facet_terms(f, Finding), *_sentence_terms(f, pmids=False)]
     if inner or f.status not in (None, "all"):
         sub = select(Evidence.id).where(Evidence.article_id == Article.id)
         if f.has_facets:
