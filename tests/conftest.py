@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,23 +17,54 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine, text
 
 from pdacmine.cli import cli
+from pdacmine.config import SETTINGS
 from pdacmine.db import make_engine, upgrade
+from pdacmine.miner.nlp.pipeline import get_pipeline
+from pdacmine.miner.nlp.vocab import default_vocabulary
 from pdacmine.models import Base
 from tests.eutils_stub import EutilsStub
 
-DATA = Path(__file__).parent / "data"
 POSTGRES_URL = os.environ.get("PDACMINE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_vocabulary() -> Iterator[None]:
+    """The user's ``PDACMINE_VOCAB`` never reaches the default vocabulary (modules may set their own)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("PDACMINE_VOCAB", raising=False)
+        yield
 
 
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No user config, no real NCBI credentials, no user data dir leak into tests."""
-    for var in ("PDACMINE_DB", "NCBI_EMAIL", "NCBI_API_KEY", "PDACMINE_EUTILS_URL", "PDACMINE_REVIEWER"):
-        monkeypatch.delenv(var, raising=False)
+    for setting in SETTINGS:
+        monkeypatch.delenv(setting.env, raising=False)
     monkeypatch.setenv("PDACMINE_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
+@contextmanager
+def _vocabulary_file(path: Path) -> Iterator[Path]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PDACMINE_VOCAB", str(path))
+        default_vocabulary.cache_clear()
+        get_pipeline.cache_clear()
+        try:
+            yield path
+        finally:
+            default_vocabulary.cache_clear()
+            get_pipeline.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def user_vocabulary() -> Callable[[Path], AbstractContextManager[Path]]:
+    """``with user_vocabulary(path):`` the user's vocabulary file is ``path`` (``PDACMINE_VOCAB``), and the
+    default vocabulary and pipeline are loaded again inside and after the block (session-scoped, so module
+    fixtures can use it too)."""
+    return _vocabulary_file
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
 
 import pytest
 from click.testing import Result
@@ -12,8 +14,6 @@ from sqlalchemy.orm import Session
 from pdacmine.db.articles import store_batch
 from pdacmine.miner import extract as extract_module
 from pdacmine.miner.extract import extract_pending
-from pdacmine.miner.nlp import vocab as vocab_module
-from pdacmine.miner.nlp.pipeline import get_pipeline
 from pdacmine.miner.records import ArticleRecord
 from pdacmine.models import Article, ArticleExtraction, Evidence
 from pdacmine.models.base import utcnow
@@ -30,17 +30,14 @@ ARTICLES = [
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _test_vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def _test_vocabulary(
+    tmp_path_factory: pytest.TempPathFactory, user_vocabulary: Callable[[Path], AbstractContextManager[Path]]
+) -> Iterator[None]:
     """The CLI's default vocabulary, for this module: shipped files plus TEST_VOCAB as the user's file."""
     path = tmp_path_factory.mktemp("vocab") / "vocab.tsv"
     path.write_text(TEST_VOCAB, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PDACMINE_VOCAB", str(path))
-        vocab_module.default_vocabulary.cache_clear()
-        get_pipeline.cache_clear()
+    with user_vocabulary(path):
         yield
-    vocab_module.default_vocabulary.cache_clear()
-    get_pipeline.cache_clear()
 
 
 def add_articles(engine: Engine, rows: list[tuple[str, str, str]] = ARTICLES) -> None:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,6 @@ from pdacmine.cli.query import window
 from pdacmine.db.filters import resolve_filters
 from pdacmine.db.findings import refresh_findings
 from pdacmine.errors import InputError
-from pdacmine.miner.nlp.vocab import default_vocabulary
 from tests.builders import add_article, add_evidence, decide, secondary
 
 RunCli = Callable[..., Result]
@@ -218,7 +218,7 @@ def test_bad_input_is_one_line_exit_3(
 
 
 @pytest.fixture
-def user_vocab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def user_vocab(tmp_path: Path, user_vocabulary: Callable[[Path], AbstractContextManager[Path]]) -> Iterator[Path]:
     path = tmp_path / "vocab.tsv"
     path.write_text(
         "key\tfacet\tcategory\tname\tconcept_id\txrefs\tsynonyms\tsymbols\tcomponents\tsource\n"
@@ -226,10 +226,8 @@ def user_vocab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
         "grn\tMECHANISM\tmyeloid-immunosuppression\tgranulin\t\t\tacrogranin-x\t\t\tuser\n",
         encoding="utf-8",
     )
-    monkeypatch.setenv("PDACMINE_VOCAB", str(path))
-    default_vocabulary.cache_clear()
-    yield path
-    default_vocabulary.cache_clear()
+    with user_vocabulary(path):
+        yield path
 
 
 def test_user_vocabulary_terms_resolve(run_cli: RunCli, corpus: dict[str, Any], user_vocab: Path) -> None:

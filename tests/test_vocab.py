@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from pdacmine.miner.nlp.vocab import (
     user_vocab_path,
 )
 
+UserVocabulary = Callable[[Path], AbstractContextManager[Path]]
 HEADER = "\t".join(COLUMNS) + "\n"
 ORGANS = "liver lung peritoneum lymph-node bone bone-marrow brain pleura adrenal-gland skin spleen kidney ovary "
 ORGANS += "stomach intestine heart"
@@ -301,20 +304,17 @@ def test_suggestions_for_misspellings(shipped: Vocabulary) -> None:
 # --- adding terms -----------------------------------------------------------------------------------------
 
 
-def test_add_user_terms_appends_rows_and_clears_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "cfg" / "vocab.tsv"
-    monkeypatch.setenv("PDACMINE_VOCAB", str(path))
-    default_vocabulary.cache_clear()
-    assert default_vocabulary().lookup("ORGAN", "hepar") == []
-    vocab = load_vocabulary()
-    concept, new = add_user_terms(vocab, "organ", "liver", ["hepar", "  hepar  "])
-    assert (concept.synonyms, new) == (("hepar",), False)
-    add_user_terms(vocab, "THERAPY", "elraglusib", ["9-ING-41"], category="targeted", symbol=True)
-    assert [c.key for c in default_vocabulary().lookup("ORGAN", "hepar")] == ["liver"]
-    again = load_vocabulary()
-    assert again.get("THERAPY", "elraglusib").symbols == ("9-ING-41",)  # type: ignore[union-attr]
-    assert path.read_text(encoding="utf-8").count("\n") == 4  # comment, header, two rows
-    default_vocabulary.cache_clear()
+def test_add_user_terms_appends_rows_and_clears_cache(tmp_path: Path, user_vocabulary: UserVocabulary) -> None:
+    with user_vocabulary(tmp_path / "cfg" / "vocab.tsv") as path:
+        assert default_vocabulary().lookup("ORGAN", "hepar") == []
+        vocab = load_vocabulary()
+        concept, new = add_user_terms(vocab, "organ", "liver", ["hepar", "  hepar  "])
+        assert (concept.synonyms, new) == (("hepar",), False)
+        add_user_terms(vocab, "THERAPY", "elraglusib", ["9-ING-41"], category="targeted", symbol=True)
+        assert [c.key for c in default_vocabulary().lookup("ORGAN", "hepar")] == ["liver"]
+        again = load_vocabulary()
+        assert again.get("THERAPY", "elraglusib").symbols == ("9-ING-41",)  # type: ignore[union-attr]
+        assert path.read_text(encoding="utf-8").count("\n") == 4  # comment, header, two rows
 
 
 @pytest.mark.parametrize(
@@ -350,10 +350,9 @@ def test_add_refuses_to_append_to_a_malformed_file(shipped: Vocabulary, tmp_path
 
 
 @pytest.fixture
-def vocab_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[CliRunner, Path]:
-    path = tmp_path / "user-vocab.tsv"
-    monkeypatch.setenv("PDACMINE_VOCAB", str(path))
-    return CliRunner(), path
+def vocab_cli(tmp_path: Path, user_vocabulary: UserVocabulary) -> Iterator[tuple[CliRunner, Path]]:
+    with user_vocabulary(tmp_path / "user-vocab.tsv") as path:
+        yield CliRunner(), path
 
 
 def test_cli_add_list_show(vocab_cli: tuple[CliRunner, Path]) -> None:
