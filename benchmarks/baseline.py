@@ -17,10 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-from pdacmine.cli.evaluate import render_table
+from pdacmine.cli.evaluate import baseline_annotator, render_table
 from pdacmine.errors import PdacmineError
 from pdacmine.miner import evaluate as ev
-from pdacmine.miner.nlp.baseline import annotate_records
 from pdacmine.miner.nlp.vocab import default_vocabulary
 
 GOLD = Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl"
@@ -37,11 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         gold = ev.read_gold(args.gold, vocab)
         matched = ev.match_records(gold, ev.read_jsonl(args.records), str(args.records))
         started = time.perf_counter()
-        scores = ev.evaluate(matched, lambda recs: annotate_records(recs, vocab=vocab), vocab)
+        scores = ev.evaluate(matched, baseline_annotator, vocab)
         seconds = time.perf_counter() - started
     except PdacmineError as exc:
         print(f"baseline: error: {exc}", file=sys.stderr)
-        return getattr(exc, "exit_code", 1)
+        return exc.exit_code
     n = len(matched.pairs)
     if args.format == "json":
         payload = {"records": n, "seconds": round(seconds, 3), "scores": scores.as_dict()}
