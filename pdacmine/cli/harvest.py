@@ -18,7 +18,7 @@ from pdacmine.db import harvest as db
 from pdacmine.db.engine import session_scope
 from pdacmine.db.lock import writer_lock
 from pdacmine.miner.export import write_csv
-from pdacmine.miner.harvest import Progress, client_from_settings, ensure_default_query, harvest
+from pdacmine.miner.harvest import MAX_BATCH, Progress, client_from_settings, ensure_default_query, harvest
 from pdacmine.miner.pubmed_query import check_query_name, check_term, parse_date
 
 
@@ -55,7 +55,9 @@ def _progress_printer(app: AppContext) -> Callable[[Progress], None] | None:
 )
 @click.option("--since", metavar="YYYY/MM/DD", help="First [crdt] day to read (default: watermark minus overlap).")
 @click.option("--until", metavar="YYYY/MM/DD", help="Last [crdt] day to read (default: today).")
-@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000), help="Records per EFetch.")
+@click.option(
+    "--batch-size", default=500, show_default=True, type=click.IntRange(1, MAX_BATCH), help="Records per EFetch."
+)
 @click.option("--email", metavar="ADDRESS", help="E-mail sent to NCBI  [env NCBI_EMAIL]")
 @click.option("--api-key", metavar="KEY", help="NCBI API key, 10 instead of 3 requests/s  [env NCBI_API_KEY]")
 @click.option("--eutils-url", metavar="URL", help="E-utilities base URL  [env PDACMINE_EUTILS_URL]")

@@ -47,9 +47,8 @@ def reviewer_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _reviewer(app: AppContext, given: str | None) -> str:
-    ctx = click.get_current_context()
-    name = given or ctx.meta.get("pdacmine.reviewer")
-    return app.settings(reviewer=name).reviewer if name else app.settings().reviewer
+    """``--reviewer`` of the command or of ``review``, else the setting (env, config file, login)."""
+    return app.settings(reviewer=given or click.get_current_context().meta.get("pdacmine.reviewer")).reviewer
 
 
 @click.group("review", invoke_without_command=True)
