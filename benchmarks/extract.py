@@ -24,7 +24,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import resource
@@ -34,7 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pdacmine.miner.extract import annotate_records
+from pdacmine.miner.evaluate import read_jsonl
+from pdacmine.miner.extract import annotate_records, record_text
 from pdacmine.miner.nlp.pipeline import get_pipeline, tokenizer_pipeline
 from pdacmine.miner.nlp.vocab import default_vocabulary
 
@@ -101,8 +101,7 @@ def synthetic_records(n: int, seed: int = 13) -> list[dict[str, Any]]:
 
 
 def read_records(path: Path, repeat: int) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        records = [json.loads(line) for line in fh if line.strip()]
+    records = [obj for _, obj in read_jsonl(path)]
     return [dict(r, pmid=f"{r.get('pmid') or i}-{k}") for k in range(repeat) for i, r in enumerate(records)]
 
 
@@ -139,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     build = time.perf_counter() - started
     tokenizer = tokenizer_pipeline()
     records = read_records(args.records, args.repeat) if args.records else synthetic_records(args.n)
-    texts = [f"{r.get('title') or ''}\n{r.get('abstract') or ''}" for r in records]
+    texts = [record_text(r) for r in records]
     n = len(texts)
     n_tokens = sum(len(d) for d in tokenizer.pipe(texts[:200]))  # warm-up, and tokens per abstract
     sample = list(annotate_records(records[:200], batch_size=args.batch_size))  # warm-up: lexemes, caches
