@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
 from sqlalchemy import Engine
@@ -20,7 +20,7 @@ from pdacmine.db.review import audit_log, iter_items, refresh_rankings, review_c
 from pdacmine.db.review_sheet import apply_sheet, sheet_row, unknown_keys
 from pdacmine.errors import InputError
 from pdacmine.miner.nlp.vocab import default_vocabulary
-from pdacmine.miner.review_sheet import SHEET_COLUMNS, guard_formula, parse_sheet
+from pdacmine.miner.review_sheet import parse_sheet, write_sheet
 
 #: How many bad rows of an import file are listed before "... and N more".
 MAX_ERRORS = 20
@@ -107,22 +107,9 @@ def export_command(app: AppContext, csv_path: Path, include_all: bool, bom: bool
     filters = make_filters(app.engine, given)
     to_stdout = str(csv_path) == "-"
     with session_scope(app.engine) as session, open_output(csv_path, bom and not to_stdout) as out:
-        n = _write_sheet(out, iter_items(session, filters, include_reviewed=include_all))
+        n = write_sheet((sheet_row(item) for item in iter_items(session, filters, include_reviewed=include_all)), out)
     if not to_stdout and not app.quiet:
         click.echo(f"wrote {n} item(s) to {csv_path}", err=True)
-
-
-def _write_sheet(out: TextIO, items: Any) -> int:
-    writer = csv.DictWriter(out, fieldnames=SHEET_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    n = 0
-    for item in items:
-        row = sheet_row(item)
-        row["sentence"] = guard_formula(str(row["sentence"]))
-        row["note"] = guard_formula(str(row["note"]))
-        writer.writerow(row)
-        n += 1
-    return n
 
 
 @review_group.command("import")

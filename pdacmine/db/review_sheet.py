@@ -19,8 +19,8 @@ from pdacmine.db.review import (
     write_session,
 )
 from pdacmine.errors import ConflictError
-from pdacmine.miner.review import ACCEPTED, REJECTED, classify
-from pdacmine.miner.review_sheet import SheetRow, sheet_target
+from pdacmine.miner.review import SLOT_FAMILIES, classify
+from pdacmine.miner.review_sheet import CORRECTED_COLUMNS, DECISION_CELLS, SheetRow, sheet_target
 from pdacmine.models import Evidence
 
 
@@ -38,15 +38,15 @@ class ImportSummary:
 
 
 def sheet_row(item: ReviewItem) -> dict[str, Any]:
-    """One export row (see :data:`pdacmine.miner.review.SHEET_COLUMNS`), corrections prefilled."""
-    m, fixes, d = item.machine, item.decision.corrections, item.decision
+    """One export row (see :data:`pdacmine.miner.review_sheet.SHEET_COLUMNS`), corrections prefilled."""
+    m, d = item.machine, item.decision
 
     def corrected(slot: str) -> str:
-        if slot not in fixes:
+        key = SLOT_FAMILIES[slot].key
+        if key not in d.corrections:
             return ""
-        return fixes[slot] if fixes[slot] is not None else "none"
+        return d.corrections[key] if d.corrections[key] is not None else "none"
 
-    decision = {ACCEPTED: "accept", REJECTED: "reject"}.get(d.status or "", "")
     return {
         "evidence_key": item.evidence_key,
         "pmid": item.pmid,
@@ -63,13 +63,9 @@ def sheet_row(item: ReviewItem) -> dict[str, Any]:
         "hedged": "yes" if item.hedged else "no",
         "study_type": item.study_type,
         "confidence": f"{item.confidence:.3f}",
-        "decision": decision,
-        "corrected_mechanism": corrected("mechanism_key"),
-        "corrected_stage": corrected("stage"),
-        "corrected_organ": corrected("organ"),
-        "corrected_therapy": corrected("therapy_key"),
+        "decision": DECISION_CELLS.get(d.status or "", ""),
+        **{column: corrected(slot) for column, slot in CORRECTED_COLUMNS.items()},
         "note": d.note or "",
-        "corrected_polarity": corrected("polarity"),
         "revision": d.revision,
     }
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from pdacmine.errors import InputError
+from pdacmine.miner.export import write_csv
 from pdacmine.miner.nlp.vocab import Vocabulary
 from pdacmine.miner.review import (
     ACCEPTED,
@@ -39,6 +40,8 @@ DECISION_WORDS = {
     "": None, "accept": ACCEPTED, "accepted": ACCEPTED, "a": ACCEPTED, "yes": ACCEPTED,
     "reject": REJECTED, "rejected": REJECTED, "r": REJECTED, "no": REJECTED,
 }  # fmt: skip
+#: The decision cell an export writes for a status (the import reads it back through DECISION_WORDS).
+DECISION_CELLS = {ACCEPTED: "accept", REJECTED: "reject"}
 #: Characters that make spreadsheets evaluate a cell as a formula; such cells get a leading quote.
 FORMULA_START = ("=", "+", "-", "@")
 
@@ -75,6 +78,15 @@ class SheetProblems:
 def guard_formula(text: str) -> str:
     """Prefix a quote so a spreadsheet shows ``text`` instead of evaluating it."""
     return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def write_sheet(rows: Iterable[Mapping[str, Any]], out: TextIO) -> int:
+    """Write sheet rows (:data:`SHEET_COLUMNS`) as CSV, sentence and note guarded against formulas."""
+    guarded = (
+        {**row, "sentence": guard_formula(str(row["sentence"])), "note": guard_formula(str(row["note"]))}
+        for row in rows
+    )
+    return write_csv(guarded, SHEET_COLUMNS, out)
 
 
 def _unguard(text: str) -> str:
