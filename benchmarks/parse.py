@@ -27,13 +27,12 @@ import argparse
 import gzip
 import json
 import random
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+from _common import peak_rss_mb, run_child
 
 WORDS = [
     "pancreatic",
@@ -209,28 +208,11 @@ def child(mode: str, path: Path, url: str) -> None:
         time.perf_counter() - _CLOCKS["wall"],
         time.process_time() - _CLOCKS["cpu"],
     )
-    print(json.dumps({"records": n, "wall": wall, "cpu": cpu, "peak_mb": _peak_rss_mb()}))
-
-
-def _peak_rss_mb() -> float:
-    """Peak RSS of this process: VmHWM (reset by exec, unlike ru_maxrss, which keeps the parent's)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"records": n, "wall": wall, "cpu": cpu, "peak_mb": peak_rss_mb()}))
 
 
 def measure(mode: str, path: Path, url: str) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", mode, str(path), url],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(__file__, mode, str(path), url)
 
 
 def best_of(repeat: int, mode: str, path: Path, url: str) -> dict[str, float]:

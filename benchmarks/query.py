@@ -26,16 +26,15 @@ import argparse
 import json
 import platform
 import random
-import resource
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from _common import peak_rss_mb, run_child
 
 ORGANS = [("liver", 40), ("lung", 12), ("peritoneum", 12), ("lymph-node", 14), ("bone", 3), ("brain", 2),
           ("pleura", 1), ("adrenal-gland", 1), ("skin", 1), ("spleen", 1), ("kidney", 1), ("ovary", 1),
@@ -45,14 +44,6 @@ ORGAN_MESH = {"liver": "D008113", "lung": "D008175", "peritoneum": "D010534", "l
 STAGES = [(s, w) for s, w in zip(
     ["primary-tumor", "local-invasion", "intravasation", "circulation", "extravasation", "pre-metastatic-niche",
      "colonization", "dormancy", "recurrence", None], [4, 8, 3, 4, 2, 3, 8, 2, 6, 50], strict=True)]  # fmt: skip
-CATEGORIES = [
-    "emt-plasticity", "stemness", "driver-genetics", "genomic-instability", "epigenetic-transcriptional",
-    "stroma-caf", "ecm-remodeling", "adhesion-migration", "myeloid-immunosuppression", "lymphoid-immune-evasion",
-    "platelets-coagulation", "anoikis-clustering", "extracellular-vesicles", "cytokine-chemokine",
-    "oncogenic-signaling", "metabolic-reprogramming", "hypoxia", "stress-autophagy",
-    "angiogenesis-lymphangiogenesis", "neural-invasion", "non-coding-rna", "microbiome",
-]  # fmt: skip
-CLASSES = ["chemotherapy", "targeted", "immunotherapy", "stroma-targeting", "radiotherapy", "surgery", "locoregional"]
 STUDY = [("clinical", 30), ("human-tissue", 20), ("animal", 20), ("in-vitro", 20), ("review", 5), ("other", 5)]
 WORDS = [
     "pancreatic", "tumour", "cells", "metastasis", "liver", "lung", "invasion", "migration", "stroma", "macrophages",
@@ -65,9 +56,13 @@ def _weighted(rng: random.Random, pairs: list[tuple[Any, int]]) -> Any:
     return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs])[0]
 
 
-def _concepts(rng: random.Random) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    mechs = [(f"mech-{i}", CATEGORIES[i % len(CATEGORIES)]) for i in range(400)]
-    drugs = [(f"drug-{i}", CLASSES[i % len(CLASSES)]) for i in range(40)]
+def _concepts() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """400 mechanisms spread over the taxonomy's categories, 40 drugs over its therapy classes (none "other")."""
+    from pdacmine.miner.evaluate import MECHANISM_CATEGORIES, THERAPY_CLASSES
+
+    classes = [c for c in THERAPY_CLASSES if c != "other"]
+    mechs = [(f"mech-{i}", MECHANISM_CATEGORIES[i % len(MECHANISM_CATEGORIES)]) for i in range(400)]
+    drugs = [(f"drug-{i}", classes[i % len(classes)]) for i in range(40)]
     return mechs, drugs
 
 
@@ -101,7 +96,7 @@ EVIDENCE_COLS = ("evidence_key, article_id, pmid, sentence, start, \"end\", sect
 def _evidence(rng: random.Random, n_articles: int, per_article: int) -> Iterator[tuple[Any, ...]]:
     import hashlib
 
-    mechs, drugs = _concepts(rng)
+    mechs, drugs = _concepts()
     mech_weights = [1 / (i + 1) ** 0.8 for i in range(len(mechs))]
     for art in range(1, n_articles + 1):
         pmid = str(10_000_000 + art - 1)
@@ -177,14 +172,6 @@ def build(path: Path, n_articles: int, per_article: int, seed: int = 4) -> float
     return time.perf_counter() - t0
 
 
-def _peak_mb() -> float:
-    """This process's peak RSS (VmHWM; ru_maxrss would include the parent's across exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def child_refresh(db: str, mode: str) -> dict[str, Any]:
     """One refresh (full, or incremental for 100 articles)."""
     from pdacmine.db import make_engine, session_scope
@@ -234,8 +221,7 @@ CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
 
 def _child(*args: str) -> dict[str, Any]:
     """Run one measurement in a fresh process, so its peak RSS is its own."""
-    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(__file__, *args)
 
 
 def _percentiles(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
@@ -326,7 +312,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         result = CHILDREN[args.child[0]](*args.child[1:])
-        print(json.dumps({**result, "peak_mb": _peak_mb()}))
+        print(json.dumps({**result, "peak_mb": peak_rss_mb()}))
         return
     print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}")
     with tempfile.TemporaryDirectory() as tmp:
