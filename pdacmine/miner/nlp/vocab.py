@@ -190,7 +190,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
 
 
-def _rows(path: Path, required: Iterable[str] = ()) -> Iterator[tuple[int, dict[str, str]]]:
+def read_rows(path: Path, required: Iterable[str] = ()) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) of a TSV file with a header and ``#`` comment lines; errors name the file and line."""
     lines = _lines(path)
     first = next(lines, None)
@@ -209,7 +209,7 @@ def _rows(path: Path, required: Iterable[str] = ()) -> Iterator[tuple[int, dict[
 
 def read_concepts(path: Path) -> Iterator[Concept]:
     """Rows of one vocabulary TSV file; a malformed row raises :class:`InputError` naming the line."""
-    for lineno, row in _rows(path, required=("key", "facet")):
+    for lineno, row in read_rows(path, required=("key", "facet")):
         facet = (row.get("facet") or "").strip().upper()
         key = (row.get("key") or "").strip()
         if facet not in FACETS or not key:
@@ -234,7 +234,7 @@ def read_stoplist(path: Path) -> tuple[frozenset[str], frozenset[str]]:
         return frozenset(), frozenset()
     everywhere: set[str] = set()
     synonyms_only: set[str] = set()
-    for lineno, row in _rows(path):
+    for lineno, row in read_rows(path):
         term = (row.get("term") or "").strip().lower()
         scope = (row.get("scope") or "all").strip() or "all"
         if scope not in ("all", "synonym"):
@@ -250,7 +250,7 @@ def read_categories(path: Path) -> dict[tuple[str, str], str]:
         return {}
     return {
         ((r.get("facet") or "").strip().upper(), (r.get("key") or "").strip()): (r.get("name") or "").strip()
-        for _, r in _rows(path)
+        for _, r in read_rows(path)
         if (r.get("key") or "").strip()
     }
 
