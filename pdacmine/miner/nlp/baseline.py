@@ -19,7 +19,6 @@ from typing import Any
 
 from pdacmine.miner.nlp.vocab import Concept, Vocabulary, default_vocabulary
 
-FACET_KEY = {"ORGAN": "organ", "STAGE": "stage", "MECHANISM": "category", "THERAPY": "therapy"}
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
 

@@ -31,13 +31,7 @@ from pdacmine.miner.nlp.mention import Mention, doc_words, register_extensions
 from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.sections import sentence_sections
 from pdacmine.miner.nlp.sentences import doc_sentence_bounds
-from pdacmine.miner.nlp.therapies import (  # noqa: F401  (MODALITIES: re-exported)
-    EARLY_SECTIONS,
-    MODALITIES,
-    is_background_therapy,
-    mark_generic_terms,
-    resects_a_metastasis,
-)
+from pdacmine.miner.nlp.therapies import EARLY_SECTIONS, is_background_therapy, mark_generic_terms, resects_a_metastasis
 from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
 
 

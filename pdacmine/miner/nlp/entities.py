@@ -64,7 +64,7 @@ class Definition(NamedTuple):
 
 
 def keep_ambiguous_symbol(words_after: list[str], rules: Rules) -> bool:
-    """An ambiguous symbol counts only when a gene word follows within two tokens."""
+    """An ambiguous symbol counts only when a gene word is among the three tokens after it (``words_after``)."""
     return any(w.lower() in rules.symbol_gene_cues for w in words_after[:3])
 
 
@@ -201,13 +201,17 @@ class EntityMatcher:
         self._vocabulary: Vocabulary | None = None
         self._matchers: tuple[PhraseMatcher, PhraseMatcher] | None = None
 
+    def _loaded(self) -> tuple[Vocabulary, tuple[PhraseMatcher, PhraseMatcher]]:
+        """The vocabulary and its matchers, built from the default vocabulary on first use."""
+        if self._vocabulary is None or self._matchers is None:
+            self.set_vocabulary(self.nlp, default_vocabulary())
+        assert self._vocabulary is not None and self._matchers is not None
+        return self._vocabulary, self._matchers
+
     @property
     def vocabulary(self) -> Vocabulary:
         """The vocabulary matched (the default one unless :meth:`set_vocabulary` chose another)."""
-        if self._vocabulary is None:
-            self.set_vocabulary(self.nlp, default_vocabulary())
-        assert self._vocabulary is not None
-        return self._vocabulary
+        return self._loaded()[0]
 
     def set_vocabulary(self, nlp: Language, vocabulary: Vocabulary) -> None:
         """Match ``vocabulary`` (built here, once: a few seconds for the full vocabulary)."""
@@ -221,17 +225,15 @@ class EntityMatcher:
 
     def raw_matches(self, doc: Doc) -> list[RawMatch]:
         out = []
-        if self._matchers is None:
-            self.set_vocabulary(self.nlp, default_vocabulary())
-        assert self._matchers is not None
-        norm_matcher, orth_matcher = self._matchers
+        norm_matcher, orth_matcher = self._loaded()[1]
         for match_id, start, end in norm_matcher(doc):
             facet, key = self.strings[match_id].split(":", 1)
             out.append(RawMatch(start, end, facet, key))
         ambiguous = self.rules.ambiguous_symbols
+        words = doc_words(doc)
         for match_id, start, end in orth_matcher(doc):
-            ambiguous_here = end - start == 1 and doc[start].text in ambiguous
-            if ambiguous_here and not keep_ambiguous_symbol([t.text for t in doc[end : end + 3]], self.rules):
+            ambiguous_here = end - start == 1 and words[start] in ambiguous
+            if ambiguous_here and not keep_ambiguous_symbol(words[end : end + 3], self.rules):
                 continue
             facet, key = self.strings[match_id].split(":", 1)
             out.append(RawMatch(start, end, facet, key, True))

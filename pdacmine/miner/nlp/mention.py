@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 
-FACETS = ("ORGAN", "STAGE", "MECHANISM", "THERAPY")
-
 
 @dataclass(slots=True, eq=False)
 class Mention:

@@ -401,10 +401,11 @@ def check_vocabulary(vocab: Vocabulary) -> list[Issue]:
             if vocab.get("THERAPY", part) is None:
                 issues.append(Issue("error", f"THERAPY {c.key}: component {part!r} is not a therapy key"))
     for facet in ("ORGAN", "STAGE"):
-        for key in sorted(set(vocab.category_names(facet)) - {c.key for c in vocab.by_facet(facet)}):
+        taxonomy = vocab.category_names(facet)
+        for key in sorted(set(taxonomy) - {c.key for c in vocab.by_facet(facet)}):
             issues.append(Issue("error", f"{facet} {key}: taxonomy key missing from the vocabulary"))
         for c in vocab.by_facet(facet):
-            if vocab.category_names(facet) and c.key not in vocab.category_names(facet):
+            if taxonomy and c.key not in taxonomy:
                 issues.append(
                     Issue("warning", f"{facet} {c.key} ({c.source}): not a taxonomy key; extracts will carry it")
                 )
