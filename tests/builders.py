@@ -18,8 +18,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from pdacmine.db.harvest import add_query, finish_run, record_hits, start_run
 from pdacmine.miner.evidence import evidence_key
-from pdacmine.models import Article, ArticleExtraction, Evidence, ReviewDecision, SavedQuery, SearchHit, SearchRun
+from pdacmine.models import Article, ArticleExtraction, Evidence, ReviewDecision, SavedQuery, SearchRun
 
 _counter = itertools.count(1)
 
@@ -133,23 +134,10 @@ def decide(
 
 def add_search(session: Session, name: str, pmids: Iterable[str], *, status: str = "ok") -> SearchRun:
     """A saved query with one search run that identified ``pmids``."""
-    query = session.query(SavedQuery).filter_by(name=name).one_or_none()
-    if query is None:
-        query = SavedQuery(name=name, term=f"{name}[tiab]")
-        session.add(query)
-        session.flush()
-    ids = sorted(set(pmids))
-    run = SearchRun(
-        query_id=query.id,
-        query_name=name,
-        query_sent=query.term,
-        status=status,
-        hits=len(ids),
-        fetched=len(ids),
-        tool_version="test",
-    )
-    session.add(run)
-    session.flush()
-    session.add_all(SearchHit(run_id=run.id, pmid=p) for p in ids)
+    query = session.query(SavedQuery).filter_by(name=name).one_or_none() or add_query(session, name, f"{name}[tiab]")
+    ids = set(pmids)
+    run = start_run(session, query, query_sent=query.term, hits=len(ids), fetched=len(ids), tool_version="test")
+    finish_run(session, run.id, status)
+    record_hits(session, run.id, ids)
     session.flush()
     return run
