@@ -46,8 +46,8 @@ from sqlalchemy import Engine
 from pdacmine.db.engine import session_scope
 from pdacmine.db.evidence import load_articles, pending_article_ids, save_extractions
 from pdacmine.miner.nlp.mention import Mention, doc_text
-from pdacmine.miner.nlp.organs import sentence_bounds
 from pdacmine.miner.nlp.pipeline import extractor_version, get_pipeline
+from pdacmine.miner.nlp.sentences import doc_sentence_bounds
 from pdacmine.miner.relations import EvidenceTuple, is_counted
 from pdacmine.miner.studytype import classify, document_study_type
 
@@ -111,7 +111,7 @@ def document_summary(mentions: Iterable[Mention], tuples: Iterable[EvidenceTuple
 def _refine_study_types(doc: Doc, tuples: list[EvidenceTuple], publication_types: Any) -> str:
     doc_type = document_study_type(doc._.pdac_cues, publication_types)
     if publication_types:
-        bounds = sentence_bounds(doc._.pdac_sent_starts or [0], len(doc))
+        bounds = doc_sentence_bounds(doc)
         for t in tuples:
             t.study_type = classify(doc._.pdac_cues, *bounds[t.sent], doc_type)
     return doc_type

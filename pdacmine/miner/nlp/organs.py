@@ -34,7 +34,7 @@ from spacy.tokens import Doc
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.mention import Mention, doc_text, doc_words, register_extensions
 from pdacmine.miner.nlp.rules import Rules, default_rules
-from pdacmine.miner.nlp.sentences import doc_sentence_bounds, sentence_bounds  # noqa: F401  (sentence_bounds: extract)
+from pdacmine.miner.nlp.sentences import doc_sentence_bounds
 
 NEVER_SITES = frozenset({"pancreas"})
 #: Lymph nodes are not invaded "directly" in the annotation's sense ("lymph node invasion" is nodal metastasis).
