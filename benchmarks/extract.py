@@ -33,8 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pdacmine.miner.annotate import annotate_records, record_text
 from pdacmine.miner.evaluate import read_jsonl
-from pdacmine.miner.extract import annotate_records, record_text
 from pdacmine.miner.nlp.pipeline import get_pipeline, tokenizer_pipeline
 from pdacmine.miner.nlp.vocab import default_vocabulary
 

@@ -190,7 +190,7 @@ def _parse(path: Path) -> int:
 
 def _store(path: Path, url: str) -> int:
     from pdacmine.db import open_database
-    from pdacmine.miner.importer import import_files
+    from pdacmine.jobs.importer import import_files
 
     engine = open_database(url)  # migrated before the clock starts
     _CLOCKS.update(wall=time.perf_counter(), cpu=time.process_time())

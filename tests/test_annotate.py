@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from pdacmine.cli import cli
-from pdacmine.miner.extract import annotate_records
+from pdacmine.miner.annotate import annotate_records
 
 ENTITY_KEYS = {"start", "end", "text", "label", "key", "category", "concept_id", "negated", "hedged"}
 TUPLE_KEYS = {"sentence", "start", "end", "section", "mechanism", "stage", "organ", "therapy", "polarity", "negated",

@@ -249,9 +249,9 @@ def _fake_pipeline(monkeypatch: pytest.MonkeyPatch, outputs: dict[str, dict[str,
             seen.append(rec)
             yield {"pmid": rec["pmid"], **outputs[rec["title"]]}
 
-    module = types.ModuleType("pdacmine.miner.extract")
+    module = types.ModuleType("pdacmine.miner.annotate")
     module.annotate_records = annotate_records  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pdacmine.miner.extract", module)
+    monkeypatch.setitem(sys.modules, "pdacmine.miner.annotate", module)
     return seen
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from pdacmine.db.articles import store_batch
-from pdacmine.miner import extract as extract_module
-from pdacmine.miner.extract import extract_pending
+from pdacmine.jobs import extract as extract_module
+from pdacmine.jobs.extract import extract_pending
 from pdacmine.miner.records import ArticleRecord
 from pdacmine.models import Article, ArticleExtraction, Evidence
 from pdacmine.models.base import utcnow

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from pdacmine.config import Settings, load_settings
 from pdacmine.db.lock import writer_lock
 from pdacmine.errors import InputError, NetworkError
+from pdacmine.jobs.harvest import Progress, harvest, iter_search_parts
 from pdacmine.miner import eutils
 from pdacmine.miner.eutils import EutilsClient
-from pdacmine.miner.harvest import Progress, harvest, iter_search_parts
 from pdacmine.miner.pubmed_query import DEFAULT_QUERY_NAME, default_query_term, windowed_term
 from pdacmine.models import Article, SavedQuery, SearchHit, SearchRun
 from tests.eutils_stub import Corpus, EutilsStub

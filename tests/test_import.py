@@ -16,7 +16,7 @@ from pdacmine.cli import cli
 from pdacmine.db.articles import ArticleRow, StoreCounts, store_batch, to_row
 from pdacmine.db.engine import session_scope
 from pdacmine.db.lock import writer_lock
-from pdacmine.miner.importer import import_files, order_files
+from pdacmine.jobs.importer import import_files, order_files
 from pdacmine.miner.records import ArticleRecord, BadRecord, DeleteRecord, ParsedItem
 from pdacmine.models import Article, ImportedFile, RecordError
 

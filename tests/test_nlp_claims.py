@@ -11,7 +11,7 @@ import pytest
 from spacy.language import Language
 
 from pdacmine.errors import InputError
-from pdacmine.miner.extract import doc_to_record
+from pdacmine.miner.annotate import doc_to_record
 from pdacmine.miner.nlp.pipeline import build_pipeline
 from pdacmine.miner.nlp.rules import RULES_FILE, parse_rules
 

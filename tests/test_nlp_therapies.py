@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
-from pdacmine.miner.extract import doc_to_record
+from pdacmine.miner.annotate import doc_to_record
 from pdacmine.miner.nlp.pipeline import build_pipeline
 
 TITLE = "Pancreatic cancer metastasis"

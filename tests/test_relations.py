@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from pdacmine.miner.extract import doc_to_record
+from pdacmine.miner.annotate import doc_to_record
 from pdacmine.miner.nlp.pipeline import build_pipeline
 from pdacmine.miner.nlp.rules import default_rules
 from pdacmine.miner.nlp.sections import section_at, section_starts

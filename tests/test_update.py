@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from pdacmine.db.findings import refresh_findings
 from pdacmine.db.lock import writer_lock
 from pdacmine.errors import ConfigError, NetworkError
+from pdacmine.jobs import extract as extraction
+from pdacmine.jobs import harvest as harvesting
 from pdacmine.miner import eutils
-from pdacmine.miner import extract as extraction
-from pdacmine.miner import harvest as harvesting
 from pdacmine.models import Article, Finding
 from tests.builders import add_article, add_evidence
 from tests.eutils_stub import Corpus, EutilsStub

@@ -106,7 +106,7 @@ def annotate_command(
     records = read_records(source)
     n_articles = n_tuples = 0
     with open_output(output) as out:
-        from pdacmine.miner.extract import annotate_records  # spaCy loads only when needed
+        from pdacmine.miner.annotate import annotate_records  # spaCy loads only when needed
 
         for result in annotate_records(records, model=model, batch_size=batch_size, workers=workers):
             out.write(json.dumps(result, ensure_ascii=False) + "\n")

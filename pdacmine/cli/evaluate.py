@@ -16,11 +16,11 @@ from pdacmine.miner import evaluate as ev
 
 
 def pipeline_annotator(model: str | None, batch_size: int, workers: int) -> ev.Annotator:
-    """The real extractor (``pdacmine.miner.extract.annotate_records``), imported only when used."""
+    """The real extractor (``pdacmine.miner.annotate.annotate_records``), imported only when used."""
 
     def run(records: list[dict[str, Any]]) -> Iterable[Mapping[str, Any]]:
         try:
-            from pdacmine.miner.extract import annotate_records
+            from pdacmine.miner.annotate import annotate_records
         except ImportError as exc:
             raise PdacmineError(f"the extraction pipeline cannot be loaded ({exc}); try --baseline-only") from exc
         return annotate_records(records, model=model, batch_size=batch_size, workers=workers)

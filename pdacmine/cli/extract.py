@@ -54,7 +54,7 @@ def extract_command(app: AppContext, all_: bool, workers: int, batch_size: int, 
       pdacmine extract --all --workers 2    # everything, on two cores
       PDACMINE_VOCAB=my_terms.tsv pdacmine extract
     """
-    from pdacmine.miner.extract import extract_pending  # spaCy loads only when needed
+    from pdacmine.jobs.extract import extract_pending  # spaCy loads only when needed
 
     engine = app.engine
     with writer_lock(engine), progress_bar(enabled=not app.quiet and sys.stderr.isatty()) as progress:

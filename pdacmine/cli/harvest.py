@@ -17,8 +17,8 @@ from pdacmine.cli.context import AppContext, pass_app
 from pdacmine.db import harvest as db
 from pdacmine.db.engine import session_scope
 from pdacmine.db.lock import writer_lock
+from pdacmine.jobs.harvest import MAX_BATCH, Progress, client_from_settings, ensure_default_query, harvest
 from pdacmine.miner.export import write_csv
-from pdacmine.miner.harvest import MAX_BATCH, Progress, client_from_settings, ensure_default_query, harvest
 from pdacmine.miner.pubmed_query import check_query_name, check_term, parse_date
 
 

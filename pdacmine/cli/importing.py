@@ -10,7 +10,7 @@ import click
 from pdacmine.cli.context import AppContext, pass_app
 from pdacmine.db.articles import StoreCounts
 from pdacmine.db.lock import writer_lock
-from pdacmine.miner.importer import import_files
+from pdacmine.jobs.importer import import_files
 
 
 @click.command("import")

@@ -161,7 +161,7 @@ def update_cmd(
 
 def _harvest(app: AppContext, settings: Any, query_names: tuple[str, ...]) -> NetworkError | None:
     """Harvest; a network failure is returned (the rest of the update still runs), anything else raises."""
-    from pdacmine.miner import harvest as harvesting
+    from pdacmine.jobs import harvest as harvesting
 
     try:
         runs = harvesting.harvest(app.engine, settings, query_names=list(query_names) or None)
@@ -174,7 +174,7 @@ def _harvest(app: AppContext, settings: Any, query_names: tuple[str, ...]) -> Ne
 
 
 def _extract(app: AppContext, workers: int, model: str | None) -> None:
-    from pdacmine.miner import extract as extraction
+    from pdacmine.jobs import extract as extraction
 
     summary = extraction.extract_pending(app.engine, workers=workers, model=model)
     app.say(

@@ -3,7 +3,7 @@
 The algorithm lives in :mod:`pdacmine.miner.relations` (pure functions); this component
 collects what it needs from the Doc: sentence token ranges and character spans, section of
 each sentence, the primary cancer and the article's study type from text cues. Publication
-types, when known, refine the study type later (:func:`pdacmine.miner.extract.doc_to_record`).
+types, when known, refine the study type later (:func:`pdacmine.miner.annotate.doc_to_record`).
 """
 
 from __future__ import annotations

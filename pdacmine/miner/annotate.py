@@ -1,4 +1,4 @@
-"""Run the extraction pipeline over records: ``annotate`` (no database) and ``extract`` (database).
+"""Run the extraction pipeline over records, without a database (``annotate``; ``jobs.extract`` stores).
 
 ``annotate`` output: one JSON object per article (stable; other tools consume it)::
 
@@ -33,20 +33,14 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any, TypeVar
 
 from spacy.tokens import Doc
-from sqlalchemy import Engine
 
-from pdacmine.db.engine import session_scope
-from pdacmine.db.evidence import load_articles, pending_article_ids, save_extractions
 from pdacmine.miner.nlp.mention import Mention, doc_text
-from pdacmine.miner.nlp.pipeline import extractor_version, get_pipeline
+from pdacmine.miner.nlp.pipeline import get_pipeline
 from pdacmine.miner.nlp.sentences import doc_sentence_bounds
 from pdacmine.miner.relations import EvidenceTuple, is_counted
 from pdacmine.miner.studytype import classify, document_study_type
@@ -150,7 +144,7 @@ def _worker_batch(args: tuple[list[Item], str | None, int]) -> list[dict[str, An
     return _annotate_batch(*args)
 
 
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+def in_batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
     it = iter(items)
     while batch := list(islice(it, size)):
         yield batch
@@ -162,14 +156,14 @@ def annotate_items(
     """Annotate (pmid, text, publication types) items, in input order; ``workers`` > 1 uses processes."""
     batch_size = max(1, batch_size)
     if workers <= 1:
-        for batch in _batches(items, batch_size):
+        for batch in in_batches(items, batch_size):
             yield from _annotate_batch(batch, model, batch_size)
         return
     get_pipeline(model)  # fail fast (unknown model) and let forked workers inherit the pipeline
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ctx.Pool(workers, initializer=_worker_init, initargs=(model,)) as pool:
-        jobs = ((batch, model, batch_size) for batch in _batches(items, batch_size))
+        jobs = ((batch, model, batch_size) for batch in in_batches(items, batch_size))
         for result in pool.imap(_worker_batch, jobs):
             yield from result
 
@@ -180,90 +174,3 @@ def annotate_records(
     """Annotate dicts with ``pmid``, ``title``, ``abstract`` (optional ``publication_types``), in order."""
     items = ((str(r.get("pmid") or ""), record_text(r), r.get("publication_types") or None) for r in records)
     return annotate_items(items, model=model, batch_size=batch_size, workers=workers)
-
-
-ProgressCallback = Callable[[int, int], None]
-"""``on_progress(done, total)``: articles committed so far, articles pending at the start."""
-
-
-@dataclass(frozen=True, slots=True)
-class ExtractSummary:
-    """What one ``extract`` run did."""
-
-    pending: int
-    articles: int
-    evidence: int
-    batches: int
-    extractor_version: str
-    seconds: float
-
-
-def _pending_items(engine: Engine, ids: list[int], chunk: int, order: deque[int]) -> Iterator[Item]:
-    """Article texts in ``chunk``-sized reads, each in its own short session; ids queued in ``order``."""
-    for start in range(0, len(ids), chunk):
-        with session_scope(engine) as session:
-            articles = load_articles(session, ids[start : start + chunk])
-        for a in articles:
-            order.append(a.id)
-            yield a.pmid, f"{a.title}\n{a.abstract}", a.publication_types or None
-
-
-def _commit_batch(engine: Engine, batch: list[tuple[int, dict[str, Any]]], version: str) -> int:
-    with session_scope(engine) as session:
-        return save_extractions(session, batch, version)
-
-
-def _refresh_after(engine: Engine, article_ids: list[int]) -> None:
-    """Re-rank once per run, not per batch: each incremental refresh re-reads every finding it touches.
-
-    The incremental refresh also picks up evidence left unlinked by an earlier interrupted run,
-    so findings catch up even when nothing is pending.
-    """
-    from pdacmine.db.findings import refresh_findings
-
-    with session_scope(engine) as session:
-        refresh_findings(session, article_ids=article_ids)
-
-
-def extract_pending(
-    engine: Engine,
-    *,
-    all_: bool = False,
-    workers: int = 1,
-    batch_size: int = 64,
-    model: str | None = None,
-    on_progress: ProgressCallback | None = None,
-) -> ExtractSummary:
-    """Extract evidence for every pending article (all non-deleted ones with ``all_``).
-
-    Commits every ``batch_size`` articles: an interrupted run keeps every committed batch and
-    the next run continues with the rest; findings are refreshed once at the end (and the next
-    run links whatever an interrupted one left unranked). Takes no lock (the CLI holds the
-    writer lock).
-    """
-    began = time.monotonic()
-    get_pipeline(model)  # fail before reading anything when the model is missing
-    version = current_extractor_version()
-    with session_scope(engine) as session:
-        ids = pending_article_ids(session, version, all_=all_)
-    logger.info("%d article(s) to extract with %s", len(ids), version)
-    order: deque[int] = deque()
-    items = _pending_items(engine, ids, max(batch_size, 1) * 4, order)
-    outputs = (
-        (order.popleft(), out) for out in annotate_items(items, model=model, batch_size=batch_size, workers=workers)
-    )
-    done = evidence = batches = 0
-    processed: list[int] = []
-    for batch in _batches(outputs, max(1, batch_size)):
-        evidence += _commit_batch(engine, batch, version)
-        processed += [article_id for article_id, _ in batch]
-        done, batches = done + len(batch), batches + 1
-        if on_progress:
-            on_progress(done, len(ids))
-    _refresh_after(engine, processed)
-    return ExtractSummary(len(ids), done, evidence, batches, version, round(time.monotonic() - began, 3))
-
-
-def current_extractor_version() -> str:
-    """EXTRACTOR_VERSION of this process: pdacmine version + vocabulary digest + rules digest."""
-    return extractor_version()

@@ -1,0 +1,1 @@
+"""Jobs that move records between the miner core and the database: harvest, import, extract, update."""
