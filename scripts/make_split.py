@@ -64,7 +64,8 @@ def read_gold(path: Path, corpus: str, refused: tuple[set[str], set[str], set[st
         g = json.loads(line)
         pmids, dois, titles = refused
         title = _norm(g.get("title_prefix") or "")
-        if g.get("pmid") in pmids or (g.get("doi") or "").lower() in dois or any(t.startswith(title) for t in titles if title):
+        by_title = bool(title) and any(t.startswith(title) for t in titles)
+        if g.get("pmid") in pmids or (g.get("doi") or "").lower() in dois or by_title:
             sys.exit(f"{path}: {g.get('pmid') or g.get('doi') or title} is a reserved record")
         out.append({"id": ident(g, corpus), "stratum": stratum(g)})
     return out

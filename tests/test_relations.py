@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from spacy.language import Language
 
 from pdacmine.miner.annotate import doc_to_record
+from pdacmine.miner.nlp import claim_model
 from pdacmine.miner.nlp.pipeline import build_pipeline
 from pdacmine.miner.nlp.rules import default_rules
 from pdacmine.miner.nlp.sections import section_at, section_starts
@@ -23,6 +25,13 @@ spleen\tORGAN\t\tspleen\t\t\tsplenic\t\t\ttest
 intestine\tORGAN\t\tintestine\t\t\tbowel|intestinal\t\t\ttest
 lymph-node\tORGAN\t\tlymph node\t\t\tlymph nodes|nodal\t\t\ttest
 """
+
+
+@pytest.fixture(autouse=True)
+def rules_only() -> Iterator[None]:
+    """These tests pin the pairing rules; the learned claim model on top has tests of its own."""
+    with claim_model.using(None):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import click
 
 from pdacmine.cli.context import AppContext, pass_app
 from pdacmine.errors import PdacmineError
+from pdacmine.miner import evalsplit as es
 from pdacmine.miner import evaluate as ev
 
 
@@ -103,14 +105,79 @@ def as_json(matched: ev.Matched, results: Mapping[str, ev.Scores], per_record: b
     return out
 
 
+def render_reliability(name: str, rel: es.Reliability) -> str:
+    """Confidence bins of the tuples: how many, and the share that is right (see evalsplit)."""
+    lines = [f"{name}: reliability of confidence (tuples; right = every pair of the tuple is in gold)"]
+    lines.append(f"{'confidence':<12} {'n':>5} {'right':>6} {'precision':>9}")
+    for b in rel.bins:
+        lines.append(f"{b.low:.1f}-{b.high:.1f}{'':<5} {b.n:>5} {b.right:>6} {_fmt(b.precision):>9}")
+    high = rel.at_least(0.8)
+    lines.append(f"{'>= 0.8':<12} {high.n:>5} {high.right:>6} {_fmt(high.precision):>9}")
+    return "\n".join(lines)
+
+
+@dataclass(slots=True)
+class Part:
+    """One scored group of records: its name, records, scores per tagger and the pipeline's reliability."""
+
+    name: str
+    matched: ev.Matched
+    results: dict[str, ev.Scores]
+    reliability: es.Reliability | None
+    per_record: bool
+
+
+def score_part(
+    name: str, matched: ev.Matched, taggers: Mapping[str, ev.Annotator], vocab: Any, quiet: bool, per_record: bool
+) -> Part:
+    results: dict[str, ev.Scores] = {}
+    reliability = None
+    for tagger, annotate in taggers.items():
+        started = time.perf_counter()
+        outputs = ev.predict_outputs(matched, annotate)
+        results[tagger] = ev.score_outputs(matched, outputs, vocab)
+        if tagger == "pipeline":
+            reliability = es.reliability(zip((g for g, _ in matched.pairs), outputs, strict=True), vocab)
+        if not quiet:
+            took = time.perf_counter() - started
+            click.echo(f"{name}, {tagger}: {len(matched.pairs)} records in {took:.1f} s", err=True)
+    return Part(name, matched, results, reliability, per_record)
+
+
+def cross_validated_part(dev: ev.Matched, split: es.Split, vocab: Any, quiet: bool, per_record: bool) -> Part:
+    """The pipeline with a claim model trained on the other development folds, fold by fold."""
+    try:
+        from pdacmine.miner.claim_training import cross_validated_outputs
+    except ImportError as exc:
+        raise PdacmineError(f"cross-validation needs numpy ({exc})") from exc
+    started = time.perf_counter()
+    matched, outputs = cross_validated_outputs(dev, es.fold_of(dev, split), len(split.folds), vocab)
+    if not quiet:
+        click.echo(f"cross-validated: {len(split.folds)} folds in {time.perf_counter() - started:.1f} s", err=True)
+    scores = ev.score_outputs(matched, outputs, vocab)
+    reliability = es.reliability(zip((g for g, _ in matched.pairs), outputs, strict=True), vocab)
+    return Part(f"cross-validated ({len(split.folds)} folds)", matched, {"pipeline": scores}, reliability, per_record)
+
+
 @click.command("evaluate")
-@click.argument("gold", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("gold", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--records",
-    "records_path",
+    "records_paths",
     required=True,
+    multiple=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="JSONL of records (pmid, doi, title, abstract) whose text the taggers read.",
+    help="JSONL of records (pmid, doi, title, abstract) whose text the taggers read; repeat for several files.",
+)
+@click.option(
+    "--split",
+    "split_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Split file (eval/split.json): score the development records, and the locked ones with --locked.",
+)
+@click.option("--locked", is_flag=True, help="With --split: also score the locked fold (figures only, no records).")
+@click.option(
+    "--cross-validate", is_flag=True, help="With --split: retrain the claim model on k-1 development folds per fold."
 )
 @click.option("--baseline", is_flag=True, help="Also score the naive keyword tagger and print it beside.")
 @click.option("--baseline-only", is_flag=True, help="Score only the naive keyword tagger (no pipeline).")
@@ -122,15 +189,18 @@ def as_json(matched: ev.Matched, results: Mapping[str, ev.Scores], per_record: b
     show_default=True,
     help="A table for people, JSON for scripts.",
 )
-@click.option("--per-record", is_flag=True, help="List each record's false positives and false negatives.")
+@click.option("--per-record", is_flag=True, help="List each record's errors (never for the locked fold).")
 @click.option("--model", default=None, help="spaCy model for the pipeline (default: the configured one).")
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1))
 @pass_app
 def evaluate_command(
     app: AppContext,
-    gold: Path,
-    records_path: Path,
+    gold: tuple[Path, ...],
+    records_paths: tuple[Path, ...],
+    split_path: Path | None,
+    locked: bool,
+    cross_validate: bool,
     baseline: bool,
     baseline_only: bool,
     fmt: str,
@@ -145,49 +215,78 @@ def evaluate_command(
     document-level sets (organs, stages, mechanism categories, therapies, therapy
     classes, and mechanism-organ, mechanism-stage and therapy-organ pairs), as
     eval/README.md and the annotation guide define. Records match gold by PMID,
-    falling back to DOI, then to the start of the title.
+    falling back to DOI, then to the start of the title. Several gold and
+    records files are read as one set. A reliability table bins the pipeline's
+    tuples by confidence and gives the share that is right.
+
+    With --split, the development records are scored; --locked adds the locked
+    fold (aggregate figures only) and --cross-validate the claim model retrained
+    on k-1 development folds and scored on the k-th.
 
     \b
     Example:
       pdacmine evaluate eval/gold.jsonl --records records.jsonl --baseline
       pdacmine evaluate eval/gold.jsonl --records records.jsonl --per-record | less
-      pdacmine evaluate eval/gold.jsonl --records records.jsonl --format json > scores.json
+      pdacmine evaluate eval/gold.jsonl corpus2/gold.jsonl --records records.jsonl \\
+          --records corpus2/records.jsonl --split eval/split.json --cross-validate --baseline
     """
     from pdacmine.miner.nlp.vocab import default_vocabulary
 
+    if (locked or cross_validate) and split_path is None:
+        raise ev.InputError("--locked and --cross-validate need --split (e.g. --split eval/split.json)")
     vocab = default_vocabulary()
-    gold_records = ev.read_gold(gold, vocab)
-    matched = ev.match_records(gold_records, ev.read_jsonl(records_path), str(records_path))
+    gold_records = ev.read_gold_files(gold, vocab)
+    matched = ev.match_records(gold_records, ev.read_jsonl_files(records_paths), ", ".join(map(str, records_paths)))
     if not matched.pairs:
-        raise ev.InputError(f"{records_path}: none of its records matches a record of {gold} (by PMID, DOI or title)")
+        raise ev.InputError(f"{records_paths[0]}: none of the records matches a gold record (by PMID, DOI or title)")
     taggers: dict[str, ev.Annotator] = {}
     if not baseline_only:
         taggers["pipeline"] = pipeline_annotator(model, batch_size, workers)
     if baseline or baseline_only:
         taggers["baseline"] = baseline_annotator
-    results: dict[str, ev.Scores] = {}
-    for name, annotate in taggers.items():
-        started = time.perf_counter()
-        results[name] = ev.evaluate(matched, annotate, vocab)
-        if not app.quiet:
-            took = time.perf_counter() - started
-            click.echo(f"{name}: {len(matched.pairs)} records in {took:.1f} s", err=True)
-    _report(app, matched, results, fmt, per_record)
+    parts: list[Part] = []
+    if split_path is None:
+        parts.append(score_part("all records", matched, taggers, vocab, app.quiet, per_record))
+    else:
+        split = es.read_split(split_path)
+        groups = es.partition(matched, split)
+        if groups[es.DEVELOPMENT].pairs:
+            parts.append(score_part(es.DEVELOPMENT, groups[es.DEVELOPMENT], taggers, vocab, app.quiet, per_record))
+        if cross_validate and not baseline_only and groups[es.DEVELOPMENT].pairs:
+            parts.append(cross_validated_part(groups[es.DEVELOPMENT], split, vocab, app.quiet, per_record))
+        if locked and groups[es.LOCKED].pairs:
+            parts.append(score_part(es.LOCKED, groups[es.LOCKED], taggers, vocab, app.quiet, per_record=False))
+        if not parts:
+            raise ev.InputError(f"{split_path}: no matched record is in the development folds (or the locked fold)")
+    _report(app, matched, parts, fmt)
 
 
-def _report(app: AppContext, matched: ev.Matched, results: dict[str, ev.Scores], fmt: str, per_record: bool) -> None:
+def _report(app: AppContext, matched: ev.Matched, parts: list[Part], fmt: str) -> None:
     if fmt == "json":
-        click.echo(json.dumps(as_json(matched, results, per_record), indent=2))
+        out: dict[str, Any] = {}
+        for part in parts:
+            block = as_json(part.matched, part.results, part.per_record)
+            if part.reliability is not None:
+                block["reliability"] = part.reliability.as_dict()
+            out[part.name] = block
+        click.echo(json.dumps(out if len(parts) > 1 else out[parts[0].name], indent=2))
         return
     if matched.missing and not app.quiet:
         shown = ", ".join(g.label for g in matched.missing[:5]) + (" ..." if len(matched.missing) > 5 else "")
         click.echo(f"warning: {len(matched.missing)} gold record(s) not in the records file: {shown}", err=True)
-    app.say(f"{len(matched.pairs)} records scored ({matched.unannotated} records without gold ignored)")
-    app.say(render_table(results))
-    if per_record:
-        for name, scores in results.items():
+    for n, part in enumerate(parts):
+        if n:
             app.say("")
-            app.say(render_errors(name, scores))
+        ignored = f"{matched.unannotated} without gold ignored"
+        app.say(f"== {part.name}: {len(part.matched.pairs)} records scored ({ignored})")
+        app.say(render_table(part.results))
+        if part.reliability is not None:
+            app.say("")
+            app.say(render_reliability(part.name, part.reliability))
+        if part.per_record:
+            for name, scores in part.results.items():
+                app.say("")
+                app.say(render_errors(name, scores))
 
 
 COMMANDS: list[click.Command] = [evaluate_command]

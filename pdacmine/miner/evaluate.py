@@ -272,6 +272,26 @@ def read_gold(path: Path, vocab: Vocabulary | None = None) -> list[GoldRecord]:
     return records
 
 
+def read_gold_files(paths: Iterable[Path], vocab: Vocabulary | None = None) -> list[GoldRecord]:
+    """The records of several gold files as one list; a record annotated in two files is refused."""
+    records: list[GoldRecord] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        for rec in read_gold(path, vocab):
+            ident = identity(rec.pmid, rec.doi, rec.title_prefix)
+            if ident in seen:
+                raise InputError(f"{path}, line {rec.line}: {rec.label} is already annotated in {seen[ident]}")
+            seen[ident] = str(path)
+            records.append(rec)
+    return records
+
+
+def read_jsonl_files(paths: Iterable[Path]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) of every line of several JSONL files, in turn."""
+    for path in paths:
+        yield from read_jsonl(path)
+
+
 # --------------------------------------------------------------------------- scoring
 
 
@@ -441,8 +461,8 @@ def match_records(gold: list[GoldRecord], records: Iterable[tuple[int, dict[str,
     return Matched(pairs, missing, unannotated)
 
 
-def predict(matched: Matched, annotate: Annotator, vocab: Vocabulary | None = None) -> list[DocumentSets]:
-    """Run ``annotate`` on the matched records once (batched) and return their document sets, in order."""
+def predict_outputs(matched: Matched, annotate: Annotator) -> list[Mapping[str, Any]]:
+    """Run ``annotate`` on the matched records once (batched); its outputs in the order of ``matched.pairs``."""
     inputs = []
     for index, (_, rec) in enumerate(matched.pairs):
         tag = str(rec.get("pmid") or "").strip() or f"eval-{index}"
@@ -451,14 +471,22 @@ def predict(matched: Matched, annotate: Annotator, vocab: Vocabulary | None = No
     if len(outputs) != len(inputs):
         raise PdacmineError(f"the tagger returned {len(outputs)} results for {len(inputs)} records")
     position = {inp["pmid"]: i for i, inp in enumerate(inputs)}
-    ordered: list[DocumentSets | None] = [None] * len(inputs)
+    ordered: list[Mapping[str, Any]] = [{} for _ in inputs]
     for i, out in enumerate(outputs):
-        slot = position.get(str(out.get("pmid") or ""), i)
-        ordered[slot] = document_sets(out, vocab)
-    return [s if s is not None else _freeze({}) for s in ordered]
+        ordered[position.get(str(out.get("pmid") or ""), i)] = out
+    return ordered
+
+
+def predict(matched: Matched, annotate: Annotator, vocab: Vocabulary | None = None) -> list[DocumentSets]:
+    """Run ``annotate`` on the matched records once (batched) and return their document sets, in order."""
+    return [document_sets(out, vocab) for out in predict_outputs(matched, annotate)]
+
+
+def score_outputs(matched: Matched, outputs: list[Mapping[str, Any]], vocab: Vocabulary | None = None) -> Scores:
+    """Scores of ``annotate`` outputs given in the order of ``matched.pairs``."""
+    return score((g, document_sets(o, vocab)) for (g, _), o in zip(matched.pairs, outputs, strict=True))
 
 
 def evaluate(matched: Matched, annotate: Annotator, vocab: Vocabulary | None = None) -> Scores:
     """Scores of one tagger over the matched records."""
-    predicted = predict(matched, annotate, vocab)
-    return score((g, p) for (g, _), p in zip(matched.pairs, predicted, strict=True))
+    return score_outputs(matched, predict_outputs(matched, annotate), vocab)

@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from itertools import pairwise, product
 from typing import Any
 
+from pdacmine.miner.nlp.candidates import borrowed_sites, broad_combinations
+from pdacmine.miner.nlp.claim_model import judge
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.mention import Mention
 from pdacmine.miner.nlp.pairing import (
@@ -313,6 +315,7 @@ def assemble(
     per = members_by_sentence(mentions, len(bounds))
     sites = _document_sites(per)
     out: list[EvidenceTuple] = []
+    strict: set[int] = set()  # ids of the tuples the pairing rules make (the others are broad candidates)
     for i, current in enumerate(per):
         members, adjacent = current, False
         if i > 0 and _continues(cues, bounds[i]):
@@ -326,7 +329,10 @@ def assemble(
         view = SentenceView(words, cues, bounds[i], members, rules)
         combos = _without_primary_surgery_at_sites(_combinations(members, view))
         directed = [] if current.organs else _site_directed(current.therapies, sites, rules)
-        if not combos and not directed:
+        seen = set(combos)
+        broad = [c for c in broad_combinations(current, bool(view.met), PRIMARY_SURGERY) if c not in seen]
+        before = [c for c in borrowed_sites(current, per[i - 1], PRIMARY_SURGERY) if c not in seen] if i else []
+        if not (combos or directed or broad or before):
             continue
         first = sentence_spans[i - 1] if adjacent else sentence_spans[i]
         span = (after_label(text, first[0], first[1], rules), sentence_spans[i][1])
@@ -335,11 +341,16 @@ def assemble(
         paired = {t.therapy.key for t in made if t.therapy is not None and t.organ is not None}
         # the site of a site-directed therapy comes from elsewhere in the abstract: scored as borrowed
         made += [_make_tuple(c, i, own, text, True, view) for c in directed if c[3].key not in paired]
+        strict.update(id(t) for t in made)
+        made += [_make_tuple(c, i, own, text, False, view) for c in broad]
+        if before:
+            two = (after_label(text, *sentence_spans[i - 1], rules), sentence_spans[i][1])
+            made += [_make_tuple(c, i, two, text, True, view) for c in before]
         kind = classify(cues, bounds[i][0], bounds[i][1], study_type)
         for t in made:
             t.section, t.study_type = sections[i], kind
         out += made
-    return out
+    return judge(out, strict, words, cues, bounds, tuple(rules.cues))
 
 
 def _document_sites(per: list[SentenceMembers]) -> dict[str, Mention]:

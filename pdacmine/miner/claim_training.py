@@ -1,0 +1,139 @@
+"""Training the claim classifier (:mod:`pdacmine.miner.nlp.claim_model`) from annotated records.
+
+Candidates come from the rules' pairing (the pipeline run with no model, every candidate kept);
+their labels from the document-level gold: a candidate is positive when its item is in its
+record's gold (a category in ``mechanisms``, a pair in its pair type). The model is an
+L2-regularised logistic regression fitted by full-batch gradient descent with numpy, seeded and
+deterministic. :func:`cross_validate` trains on k-1 folds and predicts the k-th, by record.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pdacmine.miner.annotate import annotate_records
+from pdacmine.miner.evaluate import GoldRecord, Matched, combination_components, predict_outputs
+from pdacmine.miner.nlp import claim_model
+from pdacmine.miner.nlp.claim_model import Candidate, ClaimModel
+from pdacmine.miner.nlp.vocab import Vocabulary
+
+#: training settings (saved in the model's ``meta``)
+DEFAULTS: dict[str, Any] = {"l2": 1.0, "iterations": 400, "learning_rate": 0.5, "min_count": 2, "seed": 13}
+
+
+#: acceptance thresholds per candidate kind: rule-made candidates, and broad ones (``kind|broad``)
+THRESHOLDS: dict[str, float] = {
+    **{kind: 0.4 for kind in claim_model.KINDS},
+    **{f"{kind}|broad": 0.85 for kind in claim_model.KINDS},
+}
+
+
+@dataclass(slots=True)
+class Labelled:
+    """The candidates of one record with their gold labels."""
+
+    candidates: list[Candidate]
+    labels: list[bool]
+
+
+def is_positive(c: Candidate, gold: GoldRecord, vocab: Vocabulary | None) -> bool:
+    if c.kind == "mechanism":
+        return c.item in gold.sets["mechanisms"]
+    if c.kind == "therapy-organ" and isinstance(c.item, tuple):
+        drug, organ = c.item
+        drugs = combination_components(vocab, drug) or (drug,)
+        return all((d, organ) in gold.sets["therapy-organ"] for d in drugs)
+    return c.item in gold.sets[c.kind]
+
+
+def record_candidates(record: Mapping[str, Any]) -> list[Candidate]:
+    """Every candidate the rules propose for one record (pipeline run with no model)."""
+    with claim_model.using(None), claim_model.recording() as recorded:
+        list(annotate_records([record]))
+    return [c for doc in recorded for c in doc]
+
+
+def labelled(pairs: Iterable[tuple[GoldRecord, Mapping[str, Any]]], vocab: Vocabulary | None) -> list[Labelled]:
+    out = []
+    for gold, record in pairs:
+        cands = record_candidates(record)
+        out.append(Labelled(cands, [is_positive(c, gold, vocab) for c in cands]))
+    return out
+
+
+def _matrix(cands: Sequence[Candidate], index: Mapping[str, int]) -> np.ndarray:
+    x = np.zeros((len(cands), len(index)), dtype=np.float32)
+    for row, c in enumerate(cands):
+        cols = [index[f] for f in c.features if f in index]
+        x[row, cols] = 1.0
+    return x
+
+
+def fit(data: Sequence[Labelled], settings: Mapping[str, Any] | None = None) -> ClaimModel:
+    """A logistic model over the candidates of ``data`` (deterministic for the same input)."""
+    opts = {**DEFAULTS, **(settings or {})}
+    cands = [c for d in data for c in d.candidates]
+    y = np.array([float(v) for d in data for v in d.labels], dtype=np.float32)
+    seen = Counter(f for c in cands for f in set(c.features))
+    names = sorted(f for f, n in seen.items() if n >= opts["min_count"])
+    index = {f: i for i, f in enumerate(names)}
+    x = _matrix(cands, index)
+    rng = np.random.default_rng(opts["seed"])
+    w = rng.normal(0.0, 1e-3, len(names)).astype(np.float32)
+    b = float(np.log((y.mean() + 1e-3) / (1 - y.mean() + 1e-3))) if len(y) else 0.0
+    n = max(1, len(y))
+    lr, l2 = float(opts["learning_rate"]), float(opts["l2"])
+    for _ in range(int(opts["iterations"])):
+        z = np.clip(x @ w + b, -30, 30)
+        p = 1.0 / (1.0 + np.exp(-z))
+        err = p - y
+        w -= lr * ((x.T @ err) / n + l2 * w / n)
+        b -= lr * float(err.mean())
+    meta = {**opts, "candidates": len(y), "positives": int(y.sum()), "features": len(names)}
+    weights = {f: float(w[i]) for f, i in index.items()}
+    return ClaimModel(weights, b, dict(THRESHOLDS), meta=meta)
+
+
+def folds_of(data_folds: Sequence[int | None], k: int) -> list[list[int]]:
+    """Indices of the records of each fold (records outside the folds are left out)."""
+    out: list[list[int]] = [[] for _ in range(k)]
+    for i, f in enumerate(data_folds):
+        if f is not None:
+            out[f].append(i)
+    return out
+
+
+def cross_validated_models(data: Sequence[Labelled], folds: Sequence[Sequence[int]]) -> list[ClaimModel]:
+    """One model per fold, trained on the records of the other folds."""
+    models = []
+    for k in range(len(folds)):
+        train = [data[i] for j, fold in enumerate(folds) if j != k for i in fold]
+        models.append(fit(train))
+    return models
+
+
+def cross_validated_outputs(
+    matched: Matched, folds: Sequence[int | None], k: int, vocab: Vocabulary | None
+) -> tuple[Matched, list[Mapping[str, Any]]]:
+    """Train on k-1 folds, annotate the k-th with that model; the records of the folds and their outputs."""
+    data = labelled(matched.pairs, vocab)
+    members = folds_of(folds, k)
+    models = cross_validated_models(data, members)
+    pairs: list[tuple[GoldRecord, dict[str, Any]]] = []
+    outputs: list[Mapping[str, Any]] = []
+    for model, fold in zip(models, members, strict=True):
+        chosen = [matched.pairs[i] for i in fold]
+        with claim_model.using(model):
+            outputs += predict_outputs(Matched(chosen, [], 0), plain_annotator)
+        pairs += chosen
+    return Matched(pairs, matched.missing, matched.unannotated), outputs
+
+
+def plain_annotator(records: list[dict[str, Any]]) -> Iterable[Mapping[str, Any]]:
+    """The pipeline on one process (the claim model of the calling context applies)."""
+    return annotate_records(records)

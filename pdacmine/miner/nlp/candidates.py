@@ -1,0 +1,46 @@
+"""Broad claim candidates for the learned classifier (:mod:`pdacmine.miner.nlp.claim_model`).
+
+The pairing rules (:mod:`pdacmine.miner.nlp.pairing`) are precise but miss claims worded in ways
+they were not written for. These functions propose every pair a sentence *could* assert, and the
+classifier decides which it does:
+
+- each mechanism with each stage and each organ of its sentence, and with metastasis in general
+  when the sentence names it;
+- each therapy with each organ of its sentence (resection of the primary excepted: resection of
+  metastases is metastasectomy);
+- a therapy of a sentence that names no organ with the organs of the sentence before
+  ("... liver metastases. He received gemcitabine."), marked as borrowed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pdacmine.miner.nlp.mention import Mention
+from pdacmine.miner.nlp.pairing import SentenceMembers
+
+#: (mechanism, stage, organ, therapy) mentions of one tuple, any of them None
+Combo = tuple[Any, Any, Any, Any]
+
+
+def broad_combinations(s: SentenceMembers, has_metastasis_word: bool, primary_surgery: frozenset[str]) -> list[Combo]:
+    """Every mechanism-stage, mechanism-organ and therapy-organ pair of one sentence."""
+    out: list[Combo] = []
+    for m in s.mechanisms:
+        if m.target:
+            continue
+        out += [(m, x, None, None) for x in s.stages]
+        out += [(m, None, o, None) for o in s.organs]
+        if has_metastasis_word and not (s.stages or s.organs):
+            out.append((m, None, None, None))
+    for o in s.organs:
+        out += [(None, None, o, t) for t in s.therapies if t.key not in primary_surgery]
+    return out
+
+
+def borrowed_sites(current: SentenceMembers, previous: SentenceMembers, primary_surgery: frozenset[str]) -> list[Combo]:
+    """Therapies of a sentence without organs, with the organs of the sentence before."""
+    if current.organs or not previous.organs:
+        return []
+    therapies: list[Mention] = [t for t in current.therapies if t.key not in primary_surgery]
+    return [(None, None, o, t) for o in previous.organs for t in therapies]

@@ -1,0 +1,104 @@
+"""Features of claim candidates (see :mod:`pdacmine.miner.nlp.claim_model`): pure functions.
+
+A candidate's features are strings (binary indicators): what kind of pair it is and of which
+concepts' categories; the distance of its two members; the words and the cue labels
+(``context_rules.json``) between them; the cue labels of its sentence; where the sentence is
+(title, first or last sentences, section); whether a member came from the previous sentence;
+hedging and polarity; how many tuples of the abstract make the same item.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pdacmine.miner.nlp.cues import CueIndex
+from pdacmine.miner.nlp.mention import Mention
+
+if TYPE_CHECKING:
+    from pdacmine.miner.relations import EvidenceTuple
+
+#: token gaps are bucketed at these upper bounds ("far" beyond the last)
+GAP_BUCKETS = (0, 2, 5, 10, 20)
+#: at most this many tokens between two members are read as words
+MAX_BETWEEN = 12
+
+
+@dataclass(slots=True)
+class DocContext:
+    words: list[str]
+    cues: CueIndex
+    bounds: list[tuple[int, int]]
+    labels: tuple[str, ...]
+    counts: Counter[tuple[str, Any]]
+
+
+def norm_word(word: str) -> str | None:
+    """Lower case with a plural or past-tense ending stripped; None for numbers and punctuation."""
+    w = word.lower()
+    if not w[:1].isalpha() or not all(c.isalpha() or c == "-" for c in w):
+        return None
+    for suffix in ("ies", "es", "s", "ed", "ing"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+            return w[: -len(suffix)]
+    return w
+
+
+def gap_bucket(gap: int) -> str:
+    for bound in GAP_BUCKETS:
+        if gap <= bound:
+            return f"<={bound}"
+    return "far"
+
+
+def _span(m: Mention) -> tuple[int, int]:
+    return (m.start, m.end)
+
+
+def pair_features(a: Mention, b: Mention, ctx: DocContext) -> list[str]:
+    """Distance, words and cue labels between two members (a cross-sentence pair is "cross")."""
+    if a.sent != b.sent:
+        return ["gap=cross"]
+    (_, e1), (s2, _) = sorted((_span(a), _span(b)))
+    gap = max(0, s2 - e1)
+    out = [f"gap={gap_bucket(gap)}", "order=" + ("ab" if a.start <= b.start else "ba")]
+    out += [f"between:{label}" for label in ctx.labels if ctx.cues.any_within(label, e1, s2)]
+    if gap <= MAX_BETWEEN:
+        out += [f"w:{w}" for w in {norm_word(x) for x in ctx.words[e1:s2]} if w]
+    else:
+        out.append("w:far")
+    return out
+
+
+def sentence_features(sent: int, ctx: DocContext) -> list[str]:
+    lo, hi = ctx.bounds[sent]
+    n = len(ctx.bounds)
+    where = "title" if sent == 0 else "last" if sent >= n - 2 else "first" if sent <= 2 else "middle"
+    return [f"where={where}"] + [f"sent:{label}" for label in ctx.labels if ctx.cues.any_within(label, lo, hi)]
+
+
+def candidate_features(
+    kind: str, t: EvidenceTuple, head: Mention, partner: Mention | None, item: object, rule: bool, ctx: DocContext
+) -> tuple[str, ...]:
+    """All features of one candidate; every feature but the kind itself is also crossed with the kind.
+
+    ``rule``: the pairing rules make this tuple (it is not only a broad candidate).
+    """
+    own: list[str] = [f"rule={rule}", f"tuple={t.kind}", f"polarity={t.polarity}", f"study={t.study_type}"]
+    own += [f"section={t.section or 'none'}", f"adjacent={t.adjacent}", f"hedged={t.hedged}"]
+    own.append(f"head={head.category or head.key}")
+    if partner is not None:
+        own.append(f"partner={partner.key}")
+        own += pair_features(head, partner, ctx)
+    else:
+        own += ["gap=none"]
+    repeats = ctx.counts[(kind, item)]
+    own.append(f"repeats={min(repeats, 3)}")
+    own += sentence_features(t.sent, ctx)
+    return (f"kind={kind}", *own, *(f"{kind}|{f}" for f in own))
+
+
+def document_counts(items: Iterable[tuple[str, Any]]) -> Counter[tuple[str, Any]]:
+    return Counter(items)
