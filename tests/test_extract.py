@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from pdacmine.db.articles import store_batch
 from pdacmine.jobs import extract as extract_module
 from pdacmine.jobs.extract import extract_pending
+from pdacmine.miner.nlp import digest
 from pdacmine.miner.records import ArticleRecord
 from pdacmine.models import Article, ArticleExtraction, Evidence
 from pdacmine.models.base import utcnow
@@ -197,3 +198,31 @@ def test_findings_are_ranked_once_per_run_and_catch_up_after_an_interruption(eng
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Finding)) == n_findings
         assert session.scalar(select(func.count()).select_from(Evidence).where(Evidence.finding_id.is_(None))) == 0
+
+
+def test_rule_code_and_model_file_are_part_of_the_version() -> None:
+    names = {p.name for p in digest.rule_files()}
+    assert {"relations.py", "claims.py", "pairing.py", "claim_model.py", "claim_model.json"} <= names
+
+
+def test_a_changed_rule_source_re_extracts_stored_evidence(
+    engine: Engine, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Editing a rule module (here a stand-in file among the digested sources) moves the extractor
+    version, so the next ``extract`` annotates every article again; an unchanged one does not."""
+    add_articles(engine)
+    run_cli("extract")
+    rule = tmp_path / "rule.py"
+    rule.write_text("WINDOW = 6\n", encoding="utf-8")
+    shipped = digest.rule_files()
+    monkeypatch.setattr(digest, "rule_files", lambda: [*shipped, rule])
+    digest.code_digest.cache_clear()
+    try:
+        assert "extracted 4 article(s)" in run_cli("extract").stdout
+        assert "nothing to extract" in run_cli("extract").stdout
+        rule.write_text("WINDOW = 8\n", encoding="utf-8")
+        digest.code_digest.cache_clear()
+        assert "extracted 4 article(s)" in run_cli("extract").stdout
+    finally:
+        monkeypatch.undo()
+        digest.code_digest.cache_clear()

@@ -30,6 +30,7 @@ from spacy.language import Language
 from pdacmine import __version__
 from pdacmine.errors import InputError
 from pdacmine.miner.nlp import abbreviations, context, cues, entities, organs, sentences, tuples  # noqa: F401  (factories)
+from pdacmine.miner.nlp.digest import code_digest
 from pdacmine.miner.nlp.rules import default_rules
 from pdacmine.miner.nlp.tokenize import make_tokenizer
 from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
@@ -40,9 +41,12 @@ PDAC_COMPONENTS = ("pdac_cues", "pdac_entity_matcher", "pdac_organ_context", "pd
 
 
 def extractor_version(vocab: Vocabulary | None = None) -> str:
-    """pdacmine version + vocabulary digest + rules digest, e.g. ``0.1.0+v3f2a9c1b2d+r8c1d2e3f``."""
+    """pdacmine version + vocabulary, rules-file and rule-code digests: ``0.1.0+v3f2a9c1b2d+r8c1d2e3f+c1a2b3c4d``.
+
+    The code digest covers the rule modules and the claim model file (:mod:`pdacmine.miner.nlp.digest`).
+    """
     vocabulary = vocab or default_vocabulary()
-    return f"{__version__}+v{vocabulary.version}+r{default_rules().digest}"[:40]
+    return f"{__version__}+v{vocabulary.version}+r{default_rules().digest}+c{code_digest()}"[:40]
 
 
 def _load_model(model: str) -> Language:
