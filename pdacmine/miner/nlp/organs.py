@@ -21,7 +21,9 @@ An ORGAN mention is a *site* when, in its sentence,
 The pancreas is never a site. When the abstract is about another primary cancer
 (colorectal, gastric, breast, a neuroendocrine tumour, or a cancer metastatic *to* the
 pancreas), no organ is a PDAC site: ``Doc._.pdac_primary`` is then "other" ("unknown" when
-the pancreas is never named, treated alike).
+the pancreas is never named, treated alike). A pancreatic cancer named as what another tumour
+mimics or is told apart from ("metastatic breast carcinoma mimicking pancreatic adenocarcinoma",
+``PANCREATIC_MIMIC`` cues) does not make the abstract about PDAC.
 """
 
 from __future__ import annotations
@@ -52,8 +54,12 @@ _COORDINATORS = frozenset(
 def document_primary(cues: CueIndex, title_end: int) -> str:
     """ "pancreatic", "other" or "unknown": which primary cancer the abstract is about."""
 
+    mimics = cues.get("PANCREATIC_MIMIC")
+
     def score(label: str, weight: int = 3) -> tuple[int, int]:
         spans = cues.get(label)
+        if label == "PANCREATIC" and mimics:  # "a mass mimicking pancreatic cancer" is not about PDAC
+            spans = [(s, e) for s, e in spans if not any(0 <= s - me <= 2 for _, me in mimics)]
         in_title = sum(1 for s, _ in spans if s < title_end)
         return len(spans) + (weight - 1) * in_title, in_title
 
