@@ -84,3 +84,22 @@ def test_resection_of_a_metastasis_is_metastasectomy(nlp: Language, abstract: st
     record = doc_to_record(nlp(f"{title}\nA patient with pancreatic cancer was seen. {abstract}"), "1")
     assert record["document"]["therapies"] == ["metastasectomy"]
     assert record["document"]["pairs"]["therapy-organ"] == [["metastasectomy", "brain"]]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Few data exist on surgical resection of pancreatic oligometastases in selected patients.",
+        "She successfully underwent reresection for a jejunal metastasis four years later.",
+        "We report two successfully resected metachronous gastric and splenic metastases.",
+    ],
+)
+def test_a_resection_whose_object_is_a_metastasis_is_metastasectomy(nlp: Language, sentence: str) -> None:
+    """The grammar of ``context_rules.json`` -> ``grammar``: no organ needs to be named as the object."""
+    abstract = f"Metastatic pancreatic ductal adenocarcinoma has a poor prognosis. {sentence}"
+    assert therapies(nlp, abstract) == ["metastasectomy"]
+
+
+def test_resection_of_the_primary_in_patients_with_metastases_stays_resection(nlp: Language) -> None:
+    abstract = "Resection of the primary tumour in patients with liver metastases of pancreatic cancer is debated."
+    assert therapies(nlp, abstract) == ["resection"]

@@ -27,6 +27,7 @@ from spacy.tokens import Doc
 
 from pdacmine.miner.nlp.claims import mark_claims, relabel
 from pdacmine.miner.nlp.cues import CueIndex
+from pdacmine.miner.nlp.grammar import resects_metastasis
 from pdacmine.miner.nlp.mention import Mention, doc_words, register_extensions
 from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.sections import sentence_sections
@@ -107,18 +108,20 @@ class ContextFlags:
         """
         resections = [m for m in mentions if m.label == "THERAPY" and m.key == "resection"]
         organs = [m for m in mentions if m.label == "ORGAN" and m.site]
-        if not resections or not organs:
+        if not resections:
             return
         words = doc_words(doc)
         cues: CueIndex = doc._.pdac_cues
         site_sents = {o.sent for o in organs}
+        grammar = self.rules.grammar
         for m in resections:
             anaphoric = (
                 m.sent - 1 in site_sents
                 and m.sent not in site_sents
                 and cues.any_within("SITE_ANAPHOR", *bounds[m.sent])
             )
-            if anaphoric or resects_a_metastasis(m, organs, words):
+            by_object = grammar is not None and resects_metastasis(m, cues, words, grammar)
+            if anaphoric or by_object or resects_a_metastasis(m, organs, words):
                 relabel(m, "metastasectomy", self.vocabulary)
 
     def __call__(self, doc: Doc) -> Doc:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pdacmine.errors import InputError
+from pdacmine.miner.nlp.grammar import ObjectGrammar, parse_grammar
 
 RULES_FILE = Path(__file__).parent / "data" / "context_rules.json"
 
@@ -136,6 +137,8 @@ class Rules:
     outcome_concepts: frozenset[str] = frozenset()
     #: ``site_directed_therapies``: therapy key -> the organ key whose metastases it is given for
     site_directed: dict[str, str] = field(default_factory=dict)
+    #: ``grammar``: the objects of a resection that make it metastasectomy (None: not configured)
+    grammar: ObjectGrammar | None = None
 
     def window(self, name: str) -> int:
         return int(self.windows[name])
@@ -167,6 +170,7 @@ def parse_rules(raw: dict[str, Any], digest: str = "") -> Rules:
             generic_therapies=parse_generic_therapies(raw.get("generic_therapies", {})),
             outcome_concepts=frozenset(raw.get("outcome_concepts", ())),
             site_directed=parse_site_directed(raw.get("site_directed_therapies", {})),
+            grammar=parse_grammar(raw["grammar"]) if "grammar" in raw else None,
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise InputError(f"malformed rules file: {exc!r}") from exc
