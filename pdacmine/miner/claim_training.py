@@ -23,13 +23,13 @@ from pdacmine.miner.nlp.claim_model import Candidate, ClaimModel
 from pdacmine.miner.nlp.vocab import Vocabulary
 
 #: training settings (saved in the model's ``meta``)
-DEFAULTS: dict[str, Any] = {"l2": 1.0, "iterations": 400, "learning_rate": 0.5, "min_count": 2, "seed": 13}
+DEFAULTS: dict[str, Any] = {"l2": 5.0, "iterations": 400, "learning_rate": 0.5, "min_count": 2, "seed": 13}
 
 
 #: acceptance thresholds per candidate kind: rule-made candidates, and broad ones (``kind|broad``)
 THRESHOLDS: dict[str, float] = {
     **{kind: 0.4 for kind in claim_model.KINDS},
-    **{f"{kind}|broad": 0.85 for kind in claim_model.KINDS},
+    **{f"{kind}|broad": 0.95 for kind in claim_model.KINDS},
 }
 
 

@@ -331,7 +331,8 @@ def assemble(
         directed = [] if current.organs else _site_directed(current.therapies, sites, rules)
         seen = set(combos)
         broad = [c for c in broad_combinations(current, bool(view.met), PRIMARY_SURGERY) if c not in seen]
-        before = [c for c in borrowed_sites(current, per[i - 1], PRIMARY_SURGERY) if c not in seen] if i else []
+        earlier = [per[j] for j in range(i - 1, max(0, i - rules.window("site_lookback")) - 1, -1)] + per[:1]
+        before = [c for c in borrowed_sites(current, earlier, PRIMARY_SURGERY) if c not in seen] if i else []
         if not (combos or directed or broad or before):
             continue
         first = sentence_spans[i - 1] if adjacent else sentence_spans[i]
@@ -343,9 +344,9 @@ def assemble(
         made += [_make_tuple(c, i, own, text, True, view) for c in directed if c[3].key not in paired]
         strict.update(id(t) for t in made)
         made += [_make_tuple(c, i, own, text, False, view) for c in broad]
-        if before:
+        if before:  # the evidence spans the sentence before too when the organ is there
             two = (after_label(text, *sentence_spans[i - 1], rules), sentence_spans[i][1])
-            made += [_make_tuple(c, i, two, text, True, view) for c in before]
+            made += [_make_tuple(c, i, two if c[2].sent == i - 1 else own, text, True, view) for c in before]
         kind = classify(cues, bounds[i][0], bounds[i][1], study_type)
         for t in made:
             t.section, t.study_type = sections[i], kind

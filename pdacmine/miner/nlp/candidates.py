@@ -8,8 +8,9 @@ classifier decides which it does:
   when the sentence names it;
 - each therapy with each organ of its sentence (resection of the primary excepted: resection of
   metastases is metastasectomy);
-- a therapy of a sentence that names no organ with the organs of the sentence before
-  ("... liver metastases. He received gemcitabine."), marked as borrowed.
+- a therapy of a sentence that names no organ with the organs of the title and of the
+  ``windows.site_lookback`` sentences before ("... liver metastases. He received gemcitabine."),
+  marked as borrowed.
 """
 
 from __future__ import annotations
@@ -38,9 +39,18 @@ def broad_combinations(s: SentenceMembers, has_metastasis_word: bool, primary_su
     return out
 
 
-def borrowed_sites(current: SentenceMembers, previous: SentenceMembers, primary_surgery: frozenset[str]) -> list[Combo]:
-    """Therapies of a sentence without organs, with the organs of the sentence before."""
-    if current.organs or not previous.organs:
+def borrowed_sites(
+    current: SentenceMembers, earlier: list[SentenceMembers], primary_surgery: frozenset[str]
+) -> list[Combo]:
+    """Therapies of a sentence without organs, with the organs of the ``earlier`` sentences (nearest first)."""
+    if current.organs:
         return []
     therapies: list[Mention] = [t for t in current.therapies if t.key not in primary_surgery]
-    return [(None, None, o, t) for o in previous.organs for t in therapies]
+    seen: set[str] = set()
+    out: list[Combo] = []
+    for before in earlier:
+        for o in before.organs:
+            if o.key not in seen:
+                seen.add(o.key)
+                out += [(None, None, o, t) for t in therapies]
+    return out

@@ -60,7 +60,8 @@ def _span(m: Mention) -> tuple[int, int]:
 def pair_features(a: Mention, b: Mention, ctx: DocContext) -> list[str]:
     """Distance, words and cue labels between two members (a cross-sentence pair is "cross")."""
     if a.sent != b.sent:
-        return ["gap=cross"]
+        back = abs(a.sent - b.sent)
+        return ["gap=cross", f"back={'title' if min(a.sent, b.sent) == 0 else min(back, 3)}"]
     (_, e1), (s2, _) = sorted((_span(a), _span(b)))
     gap = max(0, s2 - e1)
     out = [f"gap={gap_bucket(gap)}", "order=" + ("ab" if a.start <= b.start else "ba")]
