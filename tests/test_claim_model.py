@@ -1,0 +1,94 @@
+"""The learned claim classifier: candidates, judging, confidence, the shipped model and its training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from pdacmine.errors import InputError
+from pdacmine.miner import claim_training as ct
+from pdacmine.miner.nlp import claim_model
+from pdacmine.miner.nlp.claim_model import Candidate, ClaimModel
+from pdacmine.miner.nlp.pipeline import build_pipeline
+from pdacmine.miner.relations import EvidenceTuple
+
+TEXT = (
+    "ZEB1 in pancreatic cancer\n"
+    "Pancreatic cancer often spreads. ZEB1 promotes liver metastasis of pancreatic cancer in mice. "
+    "ZEB1 was measured in all tumour samples, and during a follow-up of several years lung metastases were seen."
+)
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return build_pipeline(spans_key=None)
+
+
+def pairs(tuples: list[EvidenceTuple]) -> set[tuple[str | None, str | None]]:
+    return {(t.mechanism.key if t.mechanism else None, t.organ.key if t.organ else None) for t in tuples}
+
+
+def constant(bias: float) -> ClaimModel:
+    """A model that gives every candidate the same probability."""
+    return ClaimModel({}, bias, {k: 0.5 for k in claim_model.KINDS} | {f"{k}|broad": 0.5 for k in claim_model.KINDS})
+
+
+def test_without_a_model_only_the_rules_pairs_are_kept(nlp: Language) -> None:
+    with claim_model.using(None):
+        found = pairs(nlp(TEXT)._.pdac_tuples)
+    assert ("zeb1", "liver") in found
+    assert ("zeb1", "lung") not in found  # a broad candidate only: the rules do not pair them
+
+
+def test_the_model_decides_broad_candidates_and_sets_confidence(nlp: Language) -> None:
+    with claim_model.using(constant(3.0)):
+        accepted = nlp(TEXT)._.pdac_tuples
+    assert ("zeb1", "lung") in pairs(accepted)
+    assert {t.confidence for t in accepted} == {round(1 / (1 + 2.718281828459045**-3.0), 3)}
+    with claim_model.using(constant(-3.0)):
+        assert nlp(TEXT)._.pdac_tuples == []
+
+
+def test_recording_collects_labelled_features_of_every_candidate(nlp: Language) -> None:
+    with claim_model.using(None), claim_model.recording() as recorded:
+        nlp(TEXT)
+    cands = [c for doc in recorded for c in doc]
+    kinds = {c.kind for c in cands}
+    assert {"mechanism", "mechanism-organ"} <= kinds
+    liver = next(c for c in cands if c.item == ("emt-plasticity", "liver"))
+    assert "rule=True" in liver.features and "w:promot" in liver.features
+    lung = next(c for c in cands if c.item == ("emt-plasticity", "lung"))
+    assert "rule=False" in lung.features
+
+
+def test_the_shipped_model_is_small_and_trained_on_the_development_folds() -> None:
+    model = claim_model.default_model()
+    assert model is not None and model.digest
+    assert claim_model.MODEL_FILE.stat().st_size < 3_000_000
+    assert model.meta["records"] == 165 and model.meta["split_seed"] is not None
+
+
+def test_a_malformed_model_file_is_a_named_error(tmp_path: Path) -> None:
+    bad = tmp_path / "m.json"
+    bad.write_text('{"bias": 0}', encoding="utf-8")
+    with pytest.raises(InputError, match="malformed claim model"):
+        claim_model.load_model(bad)
+    assert claim_model.load_model(tmp_path / "none.json") is None
+
+
+def _data() -> list[ct.Labelled]:
+    pos = Candidate("mechanism-organ", ("a", "liver"), ("kind=mechanism-organ", "w:promote"))
+    neg = Candidate("mechanism-organ", ("a", "lung"), ("kind=mechanism-organ", "w:unlike"))
+    return [ct.Labelled([pos, neg] * 3, [True, False] * 3) for _ in range(4)]
+
+
+def test_training_is_deterministic_and_learns_which_words_assert_a_claim() -> None:
+    first, second = ct.fit(_data()), ct.fit(_data())
+    assert first.weights == second.weights and first.bias == second.bias
+    assert first.weights["w:promote"] > 0 > first.weights["w:unlike"]
+    assert first.probability(["kind=mechanism-organ", "w:promote"]) > 0.5
+    assert first.probability(["kind=mechanism-organ", "w:unlike"]) < 0.5
+    models = ct.cross_validated_models(_data(), [[0, 1], [2, 3]])
+    assert len(models) == 2 and all(m.meta["candidates"] == 12 for m in models)
