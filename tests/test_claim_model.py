@@ -92,3 +92,17 @@ def test_training_is_deterministic_and_learns_which_words_assert_a_claim() -> No
     assert first.probability(["kind=mechanism-organ", "w:unlike"]) < 0.5
     models = ct.cross_validated_models(_data(), [[0, 1], [2, 3]])
     assert len(models) == 2 and all(m.meta["candidates"] == 12 for m in models)
+
+
+def test_rule_word_lists_live_in_the_rules_file() -> None:
+    import json
+
+    from pdacmine.miner.nlp.rules import RULES_FILE, default_rules, parse_rules
+
+    shipped = default_rules()
+    assert "pancreas" in shipped.word_list("never_sites")
+    assert "resection" in shipped.word_list("primary_surgery")
+    raw = json.loads(RULES_FILE.read_text(encoding="utf-8"))
+    raw.pop("word_lists")
+    with pytest.raises(InputError, match="word list 'list_glue'"):
+        parse_rules(raw).word_list("list_glue")

@@ -52,7 +52,7 @@ from pdacmine.miner.nlp.pairing import (
     listed,
     mechanism_targets,
 )
-from pdacmine.miner.nlp.rules import Rules
+from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.sections import after_label
 from pdacmine.miner.nlp.therapies import directed_at
 from pdacmine.miner.studytype import classify
@@ -61,7 +61,7 @@ MAX_TUPLES_PER_SENTENCE = 24
 #: (mechanism, stage, organ, therapy) mentions of one tuple, any of them None
 Combo = tuple[Any, Any, Any, Any]
 _INVERT = {"promotes": "suppresses", "suppresses": "promotes", "associated": "associated"}
-PRIMARY_SURGERY = frozenset({"resection", "surgery", "pancreatectomy", "whipple", "pancreaticoduodenectomy"})
+PRIMARY_SURGERY = default_rules().word_list("primary_surgery")
 
 
 @dataclass(slots=True)

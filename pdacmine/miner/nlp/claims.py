@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.mention import Mention
-from pdacmine.miner.nlp.rules import StageRule, normal_form
+from pdacmine.miner.nlp.rules import StageRule, default_rules, normal_form
 from pdacmine.miner.nlp.therapies import bracket_before
 from pdacmine.miner.nlp.vocab import Vocabulary
 
@@ -58,7 +58,7 @@ def stage_rule_for(m: Mention, cues: CueIndex, sent: tuple[int, int], rules: tup
     return None
 
 
-_GENOTYPE_GLUE = frozenset({"and", "/", ";", ",", "-", "+", "mutant", "mutated", "activated", "oncogenic", "of"})
+_GENOTYPE_GLUE = default_rules().word_list("genotype_glue")
 
 
 def model_genotype(m: Mention, cues: CueIndex, words: list[str], covered: set[int]) -> bool:

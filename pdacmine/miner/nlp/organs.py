@@ -38,17 +38,14 @@ from pdacmine.miner.nlp.mention import Mention, doc_text, doc_words, register_ex
 from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.sentences import doc_sentence_bounds
 
-NEVER_SITES = frozenset({"pancreas"})
+NEVER_SITES = default_rules().word_list("never_sites")
 #: Lymph nodes are not invaded "directly" in the annotation's sense ("lymph node invasion" is nodal metastasis).
-NEVER_INVADED = frozenset({"lymph-node"})
+NEVER_INVADED = default_rules().word_list("never_invaded")
 #: Organs whose "disease" is metastatic disease in oncology ("peritoneal disease", "nodal disease").
-DISEASE_IS_SPREAD = frozenset({"peritoneum", "lymph-node"})
-_DISEASE = frozenset({"disease", "diseases"})
-_WHERE = frozenset({"in", "to", "into"})
-_COORDINATORS = frozenset(
-    {",", "and", "or", "/", "&", "-", "both", "either", "the", "as", "well", "nor", "to", "(", ")", "%", ";", "=", "n",
-     "followed", "by", "then", "than", "vs", "vs.", "versus", "in", "patients", "cases", "of", "very", "also"}
-)  # fmt: skip
+DISEASE_IS_SPREAD = default_rules().word_list("disease_is_spread")
+_DISEASE = default_rules().word_list("disease_words")
+_WHERE = default_rules().word_list("where_words")
+_COORDINATORS = default_rules().word_list("organ_coordinators")
 
 
 def document_primary(cues: CueIndex, title_end: int) -> str:
@@ -78,10 +75,7 @@ def document_primary(cues: CueIndex, title_end: int) -> str:
     return "pancreatic"
 
 
-_INVASION_GLUE = frozenset(
-    {"the", "a", "an", "left", "right", "adjacent", "neighbouring", "neighboring", "surrounding", "nearby", "both",
-     "posterior", "anterior", "wall", "of"}
-)  # fmt: skip
+_INVASION_GLUE = default_rules().word_list("invasion_glue")
 
 
 def directly_invaded(m: Mention, cues: CueIndex, words: list[str]) -> bool:

@@ -15,9 +15,9 @@ from itertools import pairwise
 
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.mention import Mention
-from pdacmine.miner.nlp.rules import Rules
+from pdacmine.miner.nlp.rules import Rules, default_rules
 
-_LOSS_CONCEPT_WORDS = ("loss", "deficien", "deletion", "inactivation", "mutation", "null", "knockout")
+_LOSS_CONCEPT_WORDS = default_rules().word_tuple("loss_concept_words")
 
 
 @dataclass(slots=True)
@@ -50,10 +50,7 @@ def is_lost(m: Mention, cues: CueIndex, rules: Rules) -> bool:
     return cues.any_within("LOSS", m.start, m.end) and not any(w in m.key for w in _LOSS_CONCEPT_WORDS)
 
 
-_PEER_WORDS = frozenset(
-    {",", "and", "or", "/", "as", "well", "the", "of", "-", ";", "(", ")", "both", "nor", "particular", "particularly",
-     "especially", "notably", "including", "such", "e.g.", "i.e.", "also", "even"}
-)  # fmt: skip
+_PEER_WORDS = default_rules().word_list("peer_words")
 _LINKS = ("PROMOTE", "SUPPRESS", "ASSOC", "LINK")
 
 
@@ -121,7 +118,7 @@ class SentenceView:
         return any(self.linked((m.start, m.end), c) and not self.peers((m.start, m.end), c) for c in self.met)
 
 
-_LIST_GLUE = frozenset({",", "and", "or", "/", "as", "well", "both", "the", "also", "even", "nor", "either"})
+_LIST_GLUE = default_rules().word_list("list_glue")
 
 
 def listed(words: list[str], left: Mention, right: Mention) -> bool:

@@ -139,9 +139,20 @@ class Rules:
     site_directed: dict[str, str] = field(default_factory=dict)
     #: ``grammar``: the objects of a resection that make it metastasectomy (None: not configured)
     grammar: ObjectGrammar | None = None
+    #: ``word_lists``: the word lists and concept flags the rule functions read
+    words: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def window(self, name: str) -> int:
         return int(self.windows[name])
+
+    def word_list(self, name: str) -> frozenset[str]:
+        """The ``word_lists`` entry ``name``; a rules file without it raises :class:`InputError`."""
+        return frozenset(self.word_tuple(name))
+
+    def word_tuple(self, name: str) -> tuple[str, ...]:
+        if name not in self.words:
+            raise InputError(f"rules file lacks word list {name!r} (word_lists)")
+        return self.words[name]
 
 
 def parse_rules(raw: dict[str, Any], digest: str = "") -> Rules:
@@ -171,6 +182,9 @@ def parse_rules(raw: dict[str, Any], digest: str = "") -> Rules:
             outcome_concepts=frozenset(raw.get("outcome_concepts", ())),
             site_directed=parse_site_directed(raw.get("site_directed_therapies", {})),
             grammar=parse_grammar(raw["grammar"]) if "grammar" in raw else None,
+            words={
+                str(k): tuple(str(w) for w in v) for k, v in raw.get("word_lists", {}).items() if isinstance(v, list)
+            },
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise InputError(f"malformed rules file: {exc!r}") from exc

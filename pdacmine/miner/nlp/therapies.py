@@ -29,6 +29,7 @@ from collections.abc import Iterable
 
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.mention import Mention
+from pdacmine.miner.nlp.rules import default_rules
 from pdacmine.miner.nlp.vocab import MODALITY_KEYS
 
 #: Therapy keys that name a kind of treatment rather than an agent: the taxonomy's modality keys
@@ -110,17 +111,14 @@ def mark_generic_terms(mentions: list[Mention], cues: CueIndex, words: list[str]
             g.redundant = True
 
 
-_OBJECT_LINK = frozenset({"of", "the", "a", "an", "his", "her", "their", "all", "isolated", "solitary", "single"})
+_OBJECT_LINK = default_rules().word_list("object_link")
 #: words between a metastasis and "resected": "the liver metastasis was resected", "a cerebellar metastasis,
 #: which was completely resected"
-_RESECTED_GAP = frozenset(
-    {"was", "were", "is", "are", "completely", "surgically", "then", "subsequently", "successfully", "also", ",",
-     "which", "that", "metastasis", "metastases", "lesion", "lesions", "nodule", "nodules", "tumor", "tumour", "mass"}
-)  # fmt: skip
+_RESECTED_GAP = default_rules().word_list("resected_gap")
 
 
-_DIRECTED_LINK = _OBJECT_LINK | {"for", "to", "against", "targeting", "multiple", "both", "bilateral", "directed", "at"}
-_DIRECTED_FIRST = ("of", "for", "to", "against", "targeting", "directed")
+_DIRECTED_LINK = default_rules().word_list("directed_link")
+_DIRECTED_FIRST = default_rules().word_tuple("directed_first")
 
 
 def directed_at(m: Mention, organ: Mention, words: list[str]) -> bool:
