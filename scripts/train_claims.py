@@ -37,7 +37,8 @@ def candidate_report(data: list[ct.Labelled], folds: list[list[int]]) -> str:
             for cand, label in zip(data[i].candidates, data[i].labels, strict=True):
                 rule = "rule=True" in cand.features
                 accepted = model.accepts(cand.kind, model.probability(cand.features), rule)
-                counts[cand.kind][("t" if label else "f") + ("p" if accepted else "n")] += 1
+                outcome = ("tp" if accepted else "fn") if label else ("fp" if accepted else "tn")
+                counts[cand.kind][outcome] += 1
     lines = [f"{'candidate kind':<16} {'n':>5} {'pos':>5} {'P':>6} {'R':>6}  (5-fold cross-validated)"]
     for kind, c in counts.items():
         n, pos = sum(c.values()), c["tp"] + c["fn"]

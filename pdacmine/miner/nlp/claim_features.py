@@ -4,7 +4,8 @@ A candidate's features are strings (binary indicators): what kind of pair it is 
 concepts' categories; the distance of its two members; the words and the cue labels
 (``context_rules.json``) between them; the cue labels of its sentence; where the sentence is
 (title, first or last sentences, section); whether a member came from the previous sentence;
-hedging and polarity; how many tuples of the abstract make the same item.
+hedging and polarity; how many tuples of the abstract make the same item, and how many organs the
+abstract's candidates name (crossed with the study type for a pair across sentences).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class DocContext:
     bounds: list[tuple[int, int]]
     labels: tuple[str, ...]
     counts: Counter[tuple[str, Any]]
+    #: distinct organs among the abstract's candidates (a one-site case report pairs its therapies with it)
+    sites: int = 0
 
 
 def norm_word(word: str) -> str | None:
@@ -96,7 +99,9 @@ def candidate_features(
     else:
         own += ["gap=none"]
     repeats = ctx.counts[(kind, item)]
-    own.append(f"repeats={min(repeats, 3)}")
+    own += [f"repeats={min(repeats, 3)}", f"sites={min(ctx.sites, 3)}"]
+    if partner is not None and partner.sent != head.sent:
+        own.append(f"sites={min(ctx.sites, 3)}|study={t.study_type}")
     own += sentence_features(t.sent, ctx)
     return (f"kind={kind}", *own, *(f"{kind}|{f}" for f in own))
 

@@ -183,7 +183,8 @@ def judge(
         return [t for t in tuples if id(t) in strict]
     slots = [tuple_slots(t) for t in tuples]
     counts = Counter((kind, item) for per in slots for kind, item, *_ in per)
-    ctx = DocContext(words, cues, bounds, tuple(labels), counts)
+    sites = len({t.organ.key for t in tuples if t.organ is not None})
+    ctx = DocContext(words, cues, bounds, tuple(labels), counts, sites)
     featured = [
         [(s, Candidate(s[0], s[1], candidate_features(s[0], t, s[2], s[3], s[1], id(t) in strict, ctx))) for s in per]
         for t, per in zip(tuples, slots, strict=True)
