@@ -198,6 +198,7 @@ def judge(
 
 def _decide(t: EvidenceTuple, per: list[tuple[Slot, Candidate]], model: ClaimModel, rule: bool) -> bool:
     """Trim ``t`` to what the model accepts; False when nothing of it is asserted."""
+    slots = [kind for (kind, *_), _ in per if kind != "mechanism"]
     p = {kind: model.probability(cand.features) for (kind, *_), cand in per}
     ok = {kind: model.accepts(kind, value, rule) for kind, value in p.items()}
     if t.mechanism is not None and t.organ is not None and not ok["mechanism-organ"]:
@@ -213,8 +214,8 @@ def _decide(t: EvidenceTuple, per: list[tuple[Slot, Candidate]], model: ClaimMod
             return False
         t.therapy = None
     kept = [p[k] for k in ("mechanism-organ", "mechanism-stage", "therapy-organ") if k in p and ok[k]]
-    if t.mechanism is not None and not (t.organ or t.stage) and not ok["mechanism"]:
-        return False
+    if t.mechanism is not None and not (t.organ or t.stage) and not (ok["mechanism"] and (rule or not slots)):
+        return False  # a broad candidate whose pairs are all rejected asserts no mechanism either
     if t.mechanism is not None and ok.get("mechanism"):
         kept.append(p["mechanism"])
     if not kept:
