@@ -112,6 +112,11 @@ class Workspace:
             self.created = new
         return self._engine
 
+    def open(self) -> Workspace:
+        """Open the database now instead of at the first job (creating and migrating it if needed)."""
+        _ = self.engine
+        return self
+
     def close(self) -> None:
         """Release the database connections this workspace opened itself."""
         if self._engine is not None and self._open is None:
