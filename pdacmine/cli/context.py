@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 from sqlalchemy import Engine
@@ -15,6 +15,9 @@ from sqlalchemy import Engine
 from pdacmine.config import Settings, load_settings
 from pdacmine.db import open_database
 from pdacmine.errors import InputError
+
+if TYPE_CHECKING:
+    from pdacmine.jobs.workspace import Workspace
 
 
 @dataclass
@@ -74,3 +77,11 @@ def open_output(path: str | os.PathLike[str] | None, bom: bool = False) -> Itera
     finally:
         if os.path.exists(partial):
             os.unlink(partial)
+
+
+def workspace(app: AppContext, **options: str | None) -> Workspace:
+    """The library object a command calls: the effective settings (command options first) and the
+    command's database, opened on first use as every command opens it."""
+    from pdacmine.jobs.workspace import Workspace
+
+    return Workspace(settings=app.settings(**options), engine=lambda: app.engine)

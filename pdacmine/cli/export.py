@@ -10,12 +10,12 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
-from pdacmine.cli.context import AppContext, open_output, pass_app
+from pdacmine.cli.context import AppContext, open_output, pass_app, workspace
 from pdacmine.cli.query import command_filters, filter_options
 from pdacmine.db import exports as q
 from pdacmine.db import harvest
 from pdacmine.db.engine import session_scope
-from pdacmine.miner.export import ARTICLE_FORMATS, WRITERS, write_articles
+from pdacmine.miner.export import ARTICLE_FORMATS, WRITERS
 from pdacmine.miner.prisma import summary_lines, write_template_csv
 
 _output = click.option(
@@ -50,14 +50,9 @@ def _export_command(level: str, formats: tuple[str, ...], sorts: dict[str, Any],
         app: AppContext, fmt: str, sort: str, limit: int | None, output: Path | None, bom: bool, **kw: Any
     ) -> None:
         filters = command_filters(app, kw)
-        with app.engine.connect() as conn, open_output(output, bom) as out:
-            if level == "findings":
-                n = WRITERS[fmt](q.finding_rows(conn, filters, sort=sort, limit=limit), q.FINDING_COLUMNS, out)
-            elif level == "evidence":
-                rows = q.evidence_rows(conn, filters, sort=sort, limit=limit, spans_as_text=fmt in ("csv", "tsv"))
-                n = WRITERS[fmt](rows, q.EVIDENCE_COLUMNS, out)
-            else:
-                n = write_articles(q.article_rows(conn, filters, sort=sort, limit=limit), q.ARTICLE_COLUMNS, fmt, out)
+        ws = workspace(app)
+        with open_output(output, bom) as out:
+            n = ws.export(level, out, fmt=fmt, filters=filters, sort=sort, limit=limit)
         _done(app, n, level if level != "evidence" else "evidence rows", output)
 
     return command
@@ -131,10 +126,9 @@ def export_searches(app: AppContext, fmt: str, output: Path | None, bom: bool) -
     Example:
       pdacmine export searches -o search-log.csv
     """
-    with session_scope(app.engine) as session:
-        rows = _search_log(session)
+    ws = workspace(app)
     with open_output(output, bom) as out:
-        n = WRITERS[fmt](rows, harvest.LOG_COLUMNS, out)
+        n = ws.export("searches", out, fmt=fmt)
     _done(app, n, "search runs", output)
 
 

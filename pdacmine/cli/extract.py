@@ -10,8 +10,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from pdacmine.cli.context import AppContext, pass_app
-from pdacmine.db.lock import writer_lock
+from pdacmine.cli.context import AppContext, pass_app, workspace
 
 
 @contextmanager
@@ -54,13 +53,9 @@ def extract_command(app: AppContext, all_: bool, workers: int, batch_size: int, 
       pdacmine extract --all --workers 2    # everything, on two cores
       PDACMINE_VOCAB=my_terms.tsv pdacmine extract
     """
-    from pdacmine.jobs.extract import extract_pending  # spaCy loads only when needed
-
-    engine = app.engine
-    with writer_lock(engine), progress_bar(enabled=not app.quiet and sys.stderr.isatty()) as progress:
-        summary = extract_pending(
-            engine, all_=all_, workers=workers, batch_size=batch_size, model=model, on_progress=progress
-        )
+    ws = workspace(app)
+    with progress_bar(enabled=not app.quiet and sys.stderr.isatty()) as progress:
+        summary = ws.extract(everything=all_, workers=workers, batch_size=batch_size, model=model, on_progress=progress)
     if summary.pending == 0:
         app.say(f"nothing to extract: every article is up to date (extractor {summary.extractor_version})")
     else:

@@ -13,11 +13,10 @@ from typing import Any
 
 import click
 
-from pdacmine.cli.context import AppContext, pass_app
+from pdacmine.cli.context import AppContext, pass_app, workspace
 from pdacmine.db import harvest as db
 from pdacmine.db.engine import session_scope
-from pdacmine.db.lock import writer_lock
-from pdacmine.jobs.harvest import MAX_BATCH, Progress, client_from_settings, ensure_default_query, harvest
+from pdacmine.jobs.harvest import MAX_BATCH, Progress, ensure_default_query
 from pdacmine.miner.export import write_csv
 from pdacmine.miner.pubmed_query import check_query_name, check_term, parse_date
 
@@ -86,27 +85,16 @@ def harvest_cmd(
       pdacmine harvest --query pdac-metastasis --since 2024/01/01 --until 2024/06/30
       pdacmine -q harvest                           # cron: silent unless it fails
     """
-    settings = app.settings(ncbi_email=email, ncbi_api_key=api_key, eutils_url=eutils_url)
+    ws = workspace(app, ncbi_email=email, ncbi_api_key=api_key, eutils_url=eutils_url)
     first = parse_date(since, "--since") if since else None
     last = parse_date(until, "--until") if until else None
     progress = _progress_printer(app)
-    with client_from_settings(settings) as client:  # ConfigError (exit 3) without an NCBI e-mail
-        engine = app.engine
-        with writer_lock(engine), stop_signal_as_interrupt():
-            try:
-                summaries = harvest(
-                    engine,
-                    settings,
-                    query_names=list(query_names) or None,
-                    since=first,
-                    until=last,
-                    batch_size=batch_size,
-                    client=client,
-                    on_progress=progress,
-                )
-            finally:
-                if progress is not None:
-                    click.echo("", err=True)
+    with stop_signal_as_interrupt():
+        try:  # ConfigError (exit 3) without an NCBI e-mail, before the database is opened
+            summaries = ws.harvest(query_names, since=first, until=last, batch_size=batch_size, on_progress=progress)
+        finally:
+            if progress is not None:
+                click.echo("", err=True)
     for summary in summaries:
         app.say(summary.line())
 

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import click
 
-from pdacmine.cli.context import AppContext, pass_app
+from pdacmine.cli.context import AppContext, pass_app, workspace
 from pdacmine.db.articles import StoreCounts
-from pdacmine.db.lock import writer_lock
-from pdacmine.jobs.importer import import_files
 
 
 @click.command("import")
@@ -38,21 +36,16 @@ def import_files_command(app: AppContext, files: tuple[Path, ...], batch_size: i
       pdacmine import baseline/pubmed26n*.xml.gz updatefiles/pubmed26n*.xml.gz
       pdacmine --db pdac.db import saved_efetch.xml
     """
-    engine = app.engine
+    ws = workspace(app)
     show_progress = not app.quiet and sys.stderr.isatty()
 
     def progress(name: str, counts: StoreCounts) -> None:
         click.echo(f"\r{name}: {counts.records:,} records...", nl=False, err=True)
 
     try:
-        with writer_lock(engine):
-            summaries = import_files(
-                engine,
-                files,
-                batch_size=batch_size,
-                force=force,
-                on_progress=progress if show_progress else None,
-            )
+        summaries = ws.import_files(
+            files, batch_size=batch_size, force=force, on_progress=progress if show_progress else None
+        )
     finally:
         if show_progress:
             click.echo("\r\x1b[K", nl=False, err=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable
 from typing import Any, TextIO
 
 import click
@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.orm import Session
 
-from pdacmine.cli.context import AppContext, pass_app
+from pdacmine.cli.context import AppContext, pass_app, workspace
 from pdacmine.db import exports as q
 from pdacmine.db.filters import STATUSES, Filters, resolve_filters
 from pdacmine.miner.export import WRITERS
@@ -214,14 +214,6 @@ def evidence_table(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
 # --- the command -----------------------------------------------------------------------------------
 
 
-def _rows(
-    conn: Any, level: str, filters: Filters, sort: str, limit: int | None, offset: int
-) -> Iterator[dict[str, Any]]:
-    if level == "evidence":
-        return q.evidence_rows(conn, filters, sort=sort, limit=limit, offset=offset, linked_only=True)
-    return q.finding_rows(conn, filters, sort=sort, limit=limit, offset=offset)
-
-
 @click.command("query")
 @filter_options
 @click.option("--evidence", "evidence_level", is_flag=True, help="List evidence sentences instead of findings.")
@@ -256,18 +248,19 @@ def query_cmd(
     if limit is None and fmt == "table":
         limit = 50
     out = output_stream()
-    with app.engine.connect() as conn:
-        if fmt != "table":
-            columns = q.EVIDENCE_COLUMNS if level == "evidence" else q.FINDING_COLUMNS
-            WRITERS[fmt](_rows(conn, level, filters, sort or "score", limit, offset), columns, out)
-            return
-        assert limit is not None
-        rows = list(_rows(conn, level, filters, sort or "score", limit + 1, offset))
-        shown = rows[:limit]
-        n = evidence_table(shown, out) if level == "evidence" else findings_table(shown, out)
-        if not app.quiet:
-            total = q.count_findings(conn, filters) if level == "findings" and not filters.has_evidence_terms else None
-            click.echo(footer(level, filters, n, offset, more=len(rows) > limit, total=total), err=True)
+    ws = workspace(app)
+    if fmt != "table":
+        columns = q.EVIDENCE_COLUMNS if level == "evidence" else q.FINDING_COLUMNS
+        rows = ws.query(filters, evidence=evidence_level, sort=sort or "score", limit=limit, offset=offset)
+        WRITERS[fmt](rows, columns, out)
+        return
+    assert limit is not None
+    page = list(ws.query(filters, evidence=evidence_level, sort=sort or "score", limit=limit + 1, offset=offset))
+    shown = page[:limit]
+    n = evidence_table(shown, out) if level == "evidence" else findings_table(shown, out)
+    if not app.quiet:
+        total = ws.count_findings(filters) if level == "findings" and not filters.has_evidence_terms else None
+        click.echo(footer(level, filters, n, offset, more=len(page) > limit, total=total), err=True)
 
 
 def footer(level: str, filters: Filters, shown: int, offset: int, *, more: bool, total: int | None) -> str:

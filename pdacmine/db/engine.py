@@ -39,9 +39,22 @@ def make_engine(url: str) -> Engine:
                 path.parent.mkdir(parents=True, exist_ok=True)
         else:
             engine = create_engine(url, pool_pre_ping=True)
-    except (SQLAlchemyError, ImportError, ValueError, OSError) as exc:
+    except ImportError as exc:
+        raise DatabaseError(_missing_driver(url, exc)) from exc
+    except (SQLAlchemyError, ValueError, OSError) as exc:
         raise DatabaseError(f"cannot open database {mask_url(url)}: {exc}") from exc
     return engine
+
+
+def _missing_driver(url: str, exc: ImportError) -> str:
+    """One line for a database URL whose driver is not installed (PostgreSQL is the ``postgres`` extra)."""
+    module = exc.name or str(exc)
+    if url.startswith("postgresql"):
+        return (
+            f"PostgreSQL support is not installed (no module {module}): pip install 'pdacmine[postgres]', "
+            f"or use an SQLite database"
+        )
+    return f"cannot open database {mask_url(url)}: its driver is not installed (no module {module})"
 
 
 def check_connection(engine: Engine) -> None:
