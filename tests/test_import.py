@@ -247,3 +247,56 @@ def test_rows_made_while_parsing_store_like_records(engine: Engine) -> None:
     stored = articles(engine)["41"]
     assert stored.title == "Ünïcode title" and stored.keywords == ["β-catenin"] and stored.deleted is True
     assert stored.authors == record.authors
+
+
+def _records(first: int, n: int) -> bytes:
+    return b"".join(
+        b"<PubmedArticle><MedlineCitation><PMID Version='1'>%d</PMID><Article><ArticleTitle>Invented record %d on "
+        b"hepatic spread.</ArticleTitle></Article></MedlineCitation></PubmedArticle>\n" % (i, i)
+        for i in range(first, first + n)
+    )
+
+
+def test_a_mid_file_fault_stores_every_complete_record_before_it(
+    run_cli: RunCli, engine: Engine, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.xml.gz"
+    body = b"<PubmedArticleSet>\n" + _records(1, 30) + b"<PubmedArticle><MedlineCitation><PMID>31</Oops>\n"
+    broken.write_bytes(gzip.compress(body + _records(32, 30) + b"</PubmedArticleSet>\n"))
+    result = run_cli("import", "--batch-size", "7", str(broken))
+    assert result.exit_code == 3
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("pdacmine: error")]
+    assert f"{broken}, line 32: malformed XML" in line  # the header line, 30 records, then the fault
+    assert "all 30 records before it were stored (the last one PMID 30)" in line
+    assert sorted(articles(engine), key=int) == [str(i) for i in range(1, 31)]
+    assert count(engine, ImportedFile) == 0
+
+
+@pytest.mark.parametrize("version", ["2147483648", "9223372036854775808", "99999999999999999999"])
+def test_an_out_of_range_version_is_a_bad_record_and_the_rest_is_stored(
+    run_cli: RunCli, engine: Engine, tmp_path: Path, version: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "versions.xml"
+    odd = _records(5, 1).replace(b"Version='1'", f"Version='{version}'".encode())
+    path.write_bytes(b"<PubmedArticleSet>" + _records(1, 4) + odd + _records(6, 3) + b"</PubmedArticleSet>")
+    result = run_cli("import", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{path}: 7 new, 0 updated, 0 unchanged, 0 deleted, 1 failed\n"
+    assert "Traceback" not in result.stderr and f"skipped record PMID 5: version {version[:20]}" in caplog.text
+    assert sorted(articles(engine), key=int) == ["1", "2", "3", "4", "6", "7", "8"]
+    with session_scope(engine) as session:
+        [error] = session.scalars(select(RecordError)).all()
+    assert error.pmid == "5" and "out of range" in error.reason
+
+
+def test_a_pmid_with_full_width_digits_or_leading_zeros_updates_the_real_one(
+    run_cli: RunCli, engine: Engine, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "a.xml", tmp_path / "b.xml"
+    first.write_bytes(b"<PubmedArticleSet>" + _records(39000001, 1) + b"</PubmedArticleSet>")
+    twins = _records(39000001, 1).replace(b">39000001<", ">\uff13\uff19\uff10\uff10\uff10\uff10\uff10\uff11<".encode())
+    zeros = _records(39000001, 1).replace(b">39000001<", b">0039000001<").replace(b"Version='1'", b"Version='2'")
+    second.write_bytes(b"<PubmedArticleSet>" + twins + zeros + b"</PubmedArticleSet>")
+    assert run_cli("import", str(first), str(second)).exit_code == 0
+    stored = articles(engine)
+    assert list(stored) == ["39000001"] and stored["39000001"].version == 2

@@ -45,6 +45,7 @@ _ROOTS = {"PubmedArticleSet", "PubmedBookArticleSet"}
 _MAX_PMID = 20
 #: Longest text run (one element's text) read into memory: room for MAX_TEXT_CHARS characters of 4 bytes.
 MAX_RUN_BYTES = 4 * MAX_TEXT_CHARS + (1 << 16)
+_FEED_BYTES = 1 << 16
 _LXML_POSITION = re.compile(r",? line \d+, column \d+$")
 
 _gunzip: ModuleType = gzip
@@ -178,40 +179,56 @@ def iter_pubmed(source: Source, name: str | None = None) -> Iterator[ParsedItem]
     """
     label = _source_name(source, name)
     stream, to_close = _open(source, label)
-    last_line: int | None = None
-    count = 0
+    seen = _Seen()
+    parser = etree.XMLPullParser(
+        events=("end",),
+        tag=_RECORD_TAGS,
+        huge_tree=True,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
     try:
-        context = etree.iterparse(
-            stream,
-            events=("end",),
-            tag=_RECORD_TAGS,
-            huge_tree=True,
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
         try:
-            for _event, elem in context:
-                last_line = elem.sourceline
-                yield from _items(elem)
-                count += 1
-                _release(elem)
-            root = context.root
+            while chunk := stream.read(_FEED_BYTES):
+                parser.feed(chunk)
+                yield from _drain(parser, seen)
         except etree.XMLSyntaxError as exc:
-            raise ParseError(label, _syntax_reason(exc), exc.lineno or last_line) from exc
+            # the records that ended in the chunk holding the fault are still queued: every complete one counts
+            yield from _drain(parser, seen)
+            raise ParseError(label, _syntax_reason(exc), exc.lineno or seen.line) from exc
         except _DAMAGED as exc:
-            where = f" after the record at line {last_line}" if last_line else ""
-            raise ParseError(
-                label,
-                f"compressed data is damaged or cut short{where} ({exc})",
-                last_line,
-            ) from exc
-        _check_root(label, root, count)
+            where = f" after the record at line {seen.line}" if seen.line else ""
+            raise ParseError(label, f"compressed data is damaged or cut short{where} ({exc})", seen.line) from exc
+        try:
+            root = parser.close()
+        except etree.XMLSyntaxError as exc:  # cut short: records closed by the end of data are not complete
+            raise ParseError(label, _syntax_reason(exc), exc.lineno or seen.line) from exc
+        yield from _drain(parser, seen)
+        _check_root(label, root, seen.count)
     finally:
         for fh in to_close:
             fh.close()
+
+
+class _Seen:
+    """Records read so far and the line of the last one (for error messages)."""
+
+    __slots__ = ("count", "line")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.line: int | None = None
+
+
+def _drain(parser: etree.XMLPullParser, seen: _Seen) -> Iterator[ParsedItem]:
+    for _event, elem in parser.read_events():
+        seen.line = elem.sourceline
+        yield from _items(elem)
+        seen.count += 1
+        _release(elem)
 
 
 def _syntax_reason(exc: etree.XMLSyntaxError) -> str:
