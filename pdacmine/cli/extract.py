@@ -46,7 +46,9 @@ def extract_command(app: AppContext, all_: bool, workers: int, batch_size: int, 
     replaces its evidence rows; review decisions survive because evidence keys are stable.
     After a vocabulary or rules change the version changes and the next run re-extracts
     everything; --all forces it. Deleted articles are skipped. Findings are re-ranked for
-    the articles that changed.
+    the articles that changed. An article the pipeline fails on (e.g. a text too long for
+    spaCy) is marked failed with its reason and the others go on; the run then exits 3 naming
+    the failed PMIDs, which are tried again after the next extractor upgrade.
 
     \b
     Example:
@@ -68,6 +70,9 @@ def extract_command(app: AppContext, all_: bool, workers: int, batch_size: int, 
             f"extracted {summary.articles:,} article(s): {summary.evidence:,} evidence tuple(s) "
             f"in {summary.seconds:.1f} s (extractor {summary.extractor_version})"
         )
+    failure = summary.failure()
+    if failure is not None:
+        raise failure
 
 
 COMMANDS: list[click.Command] = [extract_command]

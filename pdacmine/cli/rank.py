@@ -15,7 +15,7 @@ from pdacmine.cli.context import AppContext, pass_app
 from pdacmine.db.engine import session_scope
 from pdacmine.db.findings import Explanation, explain_finding, finding_count, get_finding, refresh_findings
 from pdacmine.db.lock import writer_lock
-from pdacmine.errors import NetworkError
+from pdacmine.errors import ExtractionError, NetworkError
 from pdacmine.miner.rank import WEIGHTS_PATH, Weights
 
 logger = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def update_cmd(
     reached, what was harvested is still extracted and ranked, then it exits 4.
 
     \b
-    Exit codes: 0 ok, 3 bad setting (e.g. no NCBI e-mail), 4 PubMed unreachable,
+    Exit codes: 0 ok, 3 bad setting (e.g. no NCBI e-mail) or articles the pipeline failed on, 4 PubMed unreachable,
     5 database error, 6 another run holds the lock, 130 interrupted.
 
     \b
@@ -153,10 +153,12 @@ def update_cmd(
     with writer_lock(engine), stop_signal_as_interrupt():
         if not no_harvest:
             failure = _harvest(app, settings, query_names)
-        _extract(app, workers, model)
+        extracted = _extract(app, workers, model)
         app.say(f"rank: {_rank_all(engine)}")
     if failure is not None:
         raise failure
+    if extracted is not None:
+        raise extracted
 
 
 def _harvest(app: AppContext, settings: Any, query_names: tuple[str, ...]) -> NetworkError | None:
@@ -173,7 +175,8 @@ def _harvest(app: AppContext, settings: Any, query_names: tuple[str, ...]) -> Ne
     return None
 
 
-def _extract(app: AppContext, workers: int, model: str | None) -> None:
+def _extract(app: AppContext, workers: int, model: str | None) -> ExtractionError | None:
+    """Extract what is pending; returns the error naming the articles the pipeline failed on, if any."""
     from pdacmine.jobs import extract as extraction
 
     summary = extraction.extract_pending(app.engine, workers=workers, model=model)
@@ -181,6 +184,7 @@ def _extract(app: AppContext, workers: int, model: str | None) -> None:
         f"extract: {summary.articles:,} article(s), {summary.evidence:,} evidence sentence(s) "
         f"[{summary.extractor_version}] in {summary.seconds:.1f} s"
     )
+    return summary.failure()
 
 
 COMMANDS: list[click.Command] = [rank_cmd, update_cmd]

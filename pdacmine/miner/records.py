@@ -72,6 +72,18 @@ class BadRecord:
 ParsedItem = ArticleRecord | DeleteRecord | BadRecord
 
 
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """An article the NLP pipeline could not process; it stands in the output where its record would be."""
+
+    pmid: str
+    reason: str
+
+
+#: One output of the pipeline (``miner.annotate.annotate_items``): an article's ``annotate`` object, or a Failure.
+Annotated = dict[str, Any] | Failure
+
+
 def normalize_pmid(raw: str) -> str | None:
     """The canonical form of a PMID (ASCII digits, no leading zeros), or None when ``raw`` is not one.
 
