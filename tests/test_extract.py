@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -266,3 +271,38 @@ def test_update_exits_3_naming_a_failed_record_after_ranking(engine: Engine, run
     assert result.exit_code == 3
     assert "rank: " in result.stdout and "PMID 299" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _extract_process(db_url: str, *args: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "pdacmine", "--db", db_url, "extract", *args]
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ), start_new_session=True
+    )
+
+
+def _wait_for_extractions(engine: Engine, at_least: int, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 120
+    while len(extractions(engine)) < at_least:
+        assert proc.poll() is None and time.monotonic() < deadline, "extraction did not start in time"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize(("sig", "group"), [(signal.SIGINT, True), (signal.SIGTERM, False)])
+def test_ctrl_c_or_kill_on_two_workers_is_one_line_and_exit_130(
+    engine: Engine, db_url: str, sig: signal.Signals, group: bool
+) -> None:
+    many = [(str(500_000 + i), t, a) for i in range(1500) for (_, t, a) in ARTICLES[i % 4 : i % 4 + 1]]
+    add_articles(engine, many)
+    proc = _extract_process(db_url, "--workers", "2", "--batch-size", "8")
+    try:
+        _wait_for_extractions(engine, 8, proc)
+        if group:  # a terminal's Ctrl-C reaches every process of the group: the workers too
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
+    finally:
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == ["pdacmine: interrupted; everything committed so far is kept."]
+    done = len(extractions(engine))
+    assert 8 <= done < 1500 and len({p for p, *_ in evidence(engine)}) > 0

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -300,3 +305,24 @@ def test_a_pmid_with_full_width_digits_or_leading_zeros_updates_the_real_one(
     assert run_cli("import", str(first), str(second)).exit_code == 0
     stored = articles(engine)
     assert list(stored) == ["39000001"] and stored["39000001"].version == 2
+
+
+def test_sigterm_ends_an_import_with_one_line_and_keeps_committed_batches(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    big = tmp_path / "pubmed26n0001.xml.gz"
+    big.write_bytes(gzip.compress(b"<PubmedArticleSet>" + _records(1, 150_000) + b"</PubmedArticleSet>", 1))
+    command = [sys.executable, "-m", "pdacmine", "--db", db_url, "import", "--batch-size", "200", str(big)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        deadline = time.monotonic() + 120
+        while count(engine, Article) == 0:
+            assert proc.poll() is None and time.monotonic() < deadline, "import did not start in time"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+    finally:
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == ["pdacmine: interrupted; everything committed so far is kept."]
+    kept = count(engine, Article)
+    assert 200 <= kept < 150_000 and kept % 200 == 0 and count(engine, ImportedFile) == 0

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from pdacmine.cli.context import AppContext, pass_app
+from pdacmine.cli.signals import stop_signal_as_interrupt
 from pdacmine.db.lock import writer_lock
 
 
@@ -59,7 +60,8 @@ def extract_command(app: AppContext, all_: bool, workers: int, batch_size: int, 
     from pdacmine.jobs.extract import extract_pending  # spaCy loads only when needed
 
     engine = app.engine
-    with writer_lock(engine), progress_bar(enabled=not app.quiet and sys.stderr.isatty()) as progress:
+    show = not app.quiet and sys.stderr.isatty()
+    with writer_lock(engine), stop_signal_as_interrupt(), progress_bar(enabled=show) as progress:
         summary = extract_pending(
             engine, all_=all_, workers=workers, batch_size=batch_size, model=model, on_progress=progress
         )

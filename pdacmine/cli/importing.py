@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from pdacmine.cli.context import AppContext, pass_app
+from pdacmine.cli.signals import stop_signal_as_interrupt
 from pdacmine.db.articles import StoreCounts
 from pdacmine.db.lock import writer_lock
 from pdacmine.jobs.importer import import_files
@@ -45,7 +46,7 @@ def import_files_command(app: AppContext, files: tuple[Path, ...], batch_size: i
         click.echo(f"\r{name}: {counts.records:,} records...", nl=False, err=True)
 
     try:
-        with writer_lock(engine):
+        with writer_lock(engine), stop_signal_as_interrupt():
             summaries = import_files(
                 engine,
                 files,

@@ -145,7 +145,7 @@ def update_cmd(
       # crontab: every night at 02:17, mail only on failure
       17 2 * * *  NCBI_EMAIL=me@example.org /opt/pdacmine/venv/bin/pdacmine -q update
     """
-    from pdacmine.cli.harvest import stop_signal_as_interrupt  # kill (SIGTERM) ends a run like Ctrl-C
+    from pdacmine.cli.signals import stop_signal_as_interrupt  # kill (SIGTERM) ends a run like Ctrl-C
 
     settings = app.settings(ncbi_email=email)
     engine = app.engine

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any, TypeVar
@@ -165,6 +166,10 @@ def _annotate_one(nlp: Language, item: Item) -> Annotated:
 
 
 def _worker_init(model: str | None) -> None:
+    # Ctrl-C reaches the whole process group: the parent alone answers it (one line) and ends the
+    # pool; a worker ends quietly when the pool terminates it, not with a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     get_pipeline(model)  # build once per worker process (a forked worker inherits the parent's)
 
 
