@@ -139,7 +139,11 @@ def test_truncated_file_keeps_committed_batches(run_cli: RunCli, engine: Engine,
     assert result.exit_code == 3
     lines = [line for line in result.stderr.splitlines() if line.startswith("pdacmine: error")]
     assert len(lines) == 1
-    assert f"{truncated}, line " in lines[0] and "truncated" in lines[0] and "3 records before it" in lines[0]
+    assert (
+        f"{truncated}, line " in lines[0]
+        and "truncated" in lines[0]
+        and "all 3 records before it were applied (3 new" in lines[0]
+    )
     stored = articles(engine)
     assert {"91000001", "91000002", "91000003"} <= set(stored) and "91000004" not in stored
     assert "90000001" in stored  # the file before it stays imported
@@ -272,7 +276,8 @@ def test_a_mid_file_fault_stores_every_complete_record_before_it(
     assert result.exit_code == 3
     [line] = [line for line in result.stderr.splitlines() if line.startswith("pdacmine: error")]
     assert f"{broken}, line 32: malformed XML" in line  # the header line, 30 records, then the fault
-    assert "all 30 records before it were stored (the last one PMID 30)" in line
+    assert "all 30 records before it were applied (30 new, 0 updated, 0 unchanged, 0 deleted, 0 failed; " in line
+    assert "the last one PMID 30), the file is not marked imported" in line
     assert sorted(articles(engine), key=int) == [str(i) for i in range(1, 31)]
     assert count(engine, ImportedFile) == 0
 

@@ -144,11 +144,12 @@ def _import_one(
                 writer.add(item)
         except ParseError as exc:
             writer.commit()  # whole records read before the fault are kept; the file is not marked finished
-            kept = summary.counts.records
-            last = f" (the last one PMID {writer.last_pmid})" if writer.last_pmid else ""
+            counts = summary.counts
+            last = f"; the last one PMID {writer.last_pmid}" if writer.last_pmid else ""
             raise ParseError(
                 exc.source,
-                f"{exc.reason}; all {kept:,} records before it were stored{last}, the file is not marked imported",
+                f"{exc.reason}; all {counts.records:,} records before it were applied ({counts.summary()}{last}), "
+                "the file is not marked imported",
                 exc.line,
             ) from exc
         writer.store()
