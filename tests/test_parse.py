@@ -373,3 +373,19 @@ def test_a_text_just_under_the_limit_is_kept_whole() -> None:
     abstract = "\u00e9" * (MAX_TEXT_CHARS - 10)
     [rec] = iter_pubmed(b"<PubmedArticleSet>" + _article("9", title="t", abstract=abstract) + b"</PubmedArticleSet>")
     assert isinstance(rec, ArticleRecord) and rec.abstract == abstract
+
+
+def test_a_record_of_countless_small_paragraphs_stops_the_file_at_the_record_limit(tmp_path: Path) -> None:
+    from pdacmine.miner.parse import MAX_RECORD_BYTES
+
+    path = tmp_path / "paragraphs.xml.gz"
+    with gzip.open(path, "wb") as fh:
+        fh.write(b"<PubmedArticleSet>" + _article("10") + _article("11", abstract="\x00").split(b"\x00")[0])
+        paragraph = b"short invented paragraph</AbstractText><AbstractText>"
+        for _ in range(MAX_RECORD_BYTES // (len(paragraph) * 1000) + 2):
+            fh.write(paragraph * 1000)
+        fh.write(b"</AbstractText></Abstract></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>")
+    got: list[str | None] = []
+    with pytest.raises(ParseError, match=f"a record is larger than {MAX_RECORD_BYTES >> 20} MB") as info:
+        got.extend(item.pmid for item in iter_pubmed(path))
+    assert got == ["10"] and "not read further" in str(info.value) and "\n" not in str(info.value)

@@ -45,6 +45,8 @@ _ROOTS = {"PubmedArticleSet", "PubmedBookArticleSet"}
 _MAX_PMID = 20
 #: Longest text run (one element's text) read into memory: room for MAX_TEXT_CHARS characters of 4 bytes.
 MAX_RUN_BYTES = 4 * MAX_TEXT_CHARS + (1 << 16)
+#: Largest record read (bytes of XML between the ends of two records; the biggest real ones are a few MB).
+MAX_RECORD_BYTES = 16 << 20
 _FEED_BYTES = 1 << 16
 _LXML_POSITION = re.compile(r",? line \d+, column \d+$")
 
@@ -78,6 +80,11 @@ class _Prefixed(io.RawIOBase):
         return len(chunk)
 
 
+class _RecordTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"a record is larger than {limit >> 20} MB, far more than any PubMed record")
+
+
 class _BoundedRuns(io.RawIOBase):
     """A read-only stream that cuts every run of bytes without a ``<`` at ``limit`` bytes.
 
@@ -89,11 +96,13 @@ class _BoundedRuns(io.RawIOBase):
     crosses from one read into the next can be too long: two ``find`` calls per read.
     """
 
-    def __init__(self, raw: BinaryIO, limit: int) -> None:
+    def __init__(self, raw: BinaryIO, limit: int, record_limit: int = MAX_RECORD_BYTES) -> None:
         self._raw = raw
         self._limit = limit
         self._run = 0  # bytes of the current run (since the last "<") already passed on
         self._skipping = False
+        self._record_limit = record_limit
+        self._record = 0  # bytes passed on since the end of the last record (or of its PubmedData)
 
     def readable(self) -> bool:
         return True
@@ -105,8 +114,21 @@ class _BoundedRuns(io.RawIOBase):
                 return 0
             out = self._filter(chunk)
             if out:
+                self._count_record(out)
                 buffer[: len(out)] = out
                 return len(out)
+
+    def _count_record(self, out: bytes) -> None:
+        """Raise :class:`_RecordTooLarge` when one record grows past ``record_limit`` bytes.
+
+        A record of many small elements (a 200 MB abstract in 1 million paragraphs) is not cut
+        by the text limit; its size is bounded here. ``</Pubmed`` ends a record's PubmedData, the
+        record itself and the set; ``</DeleteCitation`` a deletion block.
+        """
+        end = max(out.rfind(b"</Pubmed"), out.rfind(b"</DeleteCitation"))
+        self._record = self._record + len(out) if end < 0 else len(out) - end
+        if self._record > self._record_limit:
+            raise _RecordTooLarge(self._record_limit)
 
     def _filter(self, chunk: bytes) -> bytes:
         if self._skipping:
@@ -199,6 +221,9 @@ def iter_pubmed(source: Source, name: str | None = None) -> Iterator[ParsedItem]
             # the records that ended in the chunk holding the fault are still queued: every complete one counts
             yield from _drain(parser, seen)
             raise ParseError(label, _syntax_reason(exc), exc.lineno or seen.line) from exc
+        except _RecordTooLarge as exc:
+            where = f" after the record at line {seen.line}" if seen.line else ""
+            raise ParseError(label, f"{exc}{where}; the file is not read further", seen.line) from exc
         except _DAMAGED as exc:
             where = f" after the record at line {seen.line}" if seen.line else ""
             raise ParseError(label, f"compressed data is damaged or cut short{where} ({exc})", seen.line) from exc
