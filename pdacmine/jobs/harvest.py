@@ -8,8 +8,10 @@ For each saved query one run:
 3. runs ESearch with the history server; a window with more hits than PubMed lets one search return
    (9,999) is bisected by day until every part fits, so no record is silently lost;
 4. fetches each part in batches from the history server, parses them (a truncated body is fetched
-   again), upserts them by PMID and commits batch by batch with the run's counters;
-5. after a part is committed, moves the watermark to the part's last day (parts run oldest first, so
+   again), upserts them by PMID and commits batch by batch with the run's counters; PMIDs the search
+   identified that the answers left out (E-utilities under load sends short answers) are asked for
+   by ID, and a part whose records still do not all come fails the run (exit 4);
+5. after a part is committed complete, moves the watermark to the part's last day (parts run oldest first, so
    the watermark never passes an uncommitted day), and finally marks the run ``ok``.
 
 A failure or Ctrl-C marks the run ``failed`` / ``interrupted`` with the (masked) error, keeps every
