@@ -331,3 +331,13 @@ def test_sigterm_ends_an_import_with_one_line_and_keeps_committed_batches(
     assert err.strip().splitlines() == ["pdacmine: interrupted; everything committed so far is kept."]
     kept = count(engine, Article)
     assert 200 <= kept < 150_000 and kept % 200 == 0 and count(engine, ImportedFile) == 0
+
+
+def test_a_file_over_2_gib_is_recorded_as_imported(engine: Engine) -> None:
+    from pdacmine.db.articles import imported_file, record_imported_file
+
+    with session_scope(engine) as session:
+        record_imported_file(session, "pubmed26n0001.xml", "ab" * 32, 3 * 2**30, StoreCounts(new=5))
+    with session_scope(engine) as session:
+        row = imported_file(session, "ab" * 32)
+        assert row is not None and row.size == 3 * 2**30 and row.new == 5
