@@ -103,9 +103,12 @@ def _failed(engine: Engine) -> set[str | None]:
 
 
 def test_fuzzed_import_files_never_give_a_traceback_nor_lose_committed_records(
-    run_cli: RunCli, engine: Engine, tmp_path: Path
+    run_cli: RunCli, engine: Engine, db_url: str, tmp_path: Path
 ) -> None:
-    for name, data in _import_cases(240):
+    cases = _import_cases(240)
+    if not db_url.startswith("sqlite"):  # a server round trip per command: a quarter of the cases, same seed
+        cases = cases[::4]
+    for name, data in cases:
         before = _stored(engine)
         path = tmp_path / name
         path.write_bytes(data)
