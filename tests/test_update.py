@@ -40,6 +40,9 @@ class FakeExtract:
     extractor_version: str = "fake-1"
     seconds: float = 0.1
 
+    def failure(self) -> None:
+        return None
+
 
 @pytest.fixture
 def steps(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:

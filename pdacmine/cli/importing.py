@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from pdacmine.cli.context import AppContext, pass_app, workspace
+from pdacmine.cli.signals import stop_signal_as_interrupt
 from pdacmine.db.articles import StoreCounts
 
 
@@ -43,9 +44,10 @@ def import_files_command(app: AppContext, files: tuple[Path, ...], batch_size: i
         click.echo(f"\r{name}: {counts.records:,} records...", nl=False, err=True)
 
     try:
-        summaries = ws.import_files(
-            files, batch_size=batch_size, force=force, on_progress=progress if show_progress else None
-        )
+        with stop_signal_as_interrupt():
+            summaries = ws.import_files(
+                files, batch_size=batch_size, force=force, on_progress=progress if show_progress else None
+            )
     finally:
         if show_progress:
             click.echo("\r\x1b[K", nl=False, err=True)

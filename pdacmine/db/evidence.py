@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from pdacmine.db.engine import chunked_in
 from pdacmine.miner.evidence import evidence_key
+from pdacmine.miner.records import Annotated, Failure
 from pdacmine.models import Article, ArticleExtraction, Evidence
 from pdacmine.models.base import utcnow
 
@@ -102,10 +103,11 @@ def evidence_rows(article_id: int, output: Mapping[str, Any], version: str) -> I
         }
 
 
-def save_extractions(session: Session, results: Iterable[tuple[int, Mapping[str, Any]]], version: str) -> int:
+def save_extractions(session: Session, results: Iterable[tuple[int, Annotated]], version: str) -> int:
     """Replace the evidence and extraction state of each (article id, output) pair; returns rows inserted.
 
-    Flushes, never commits.
+    An output that is a :class:`~pdacmine.miner.annotate.Failure` leaves the article without evidence
+    and records the reason in ``article_extractions.error``. Flushes, never commits.
     """
     results = list(results)
     ids = [article_id for article_id, _ in results]
@@ -118,16 +120,19 @@ def save_extractions(session: Session, results: Iterable[tuple[int, Mapping[str,
     states: list[dict[str, Any]] = []
     now = utcnow()
     for article_id, output in results:
+        state = {"article_id": article_id, "extractor_version": version, "extracted_at": now}
+        if isinstance(output, Failure):
+            states.append({**state, "n_entities": 0, "n_evidence": 0, "entities": {}, "error": output.reason})
+            continue
         mine = list(evidence_rows(article_id, output, version))
         rows += mine
         states.append(
             {
-                "article_id": article_id,
-                "extractor_version": version,
-                "extracted_at": now,
+                **state,
                 "n_entities": len(output.get("entities") or ()),
                 "n_evidence": len(mine),
                 "entities": extraction_state(output),
+                "error": None,
             }
         )
     if rows:

@@ -33,15 +33,19 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any, TypeVar
 
+from spacy.language import Language
 from spacy.tokens import Doc
 
+from pdacmine.errors import ExtractionError
 from pdacmine.miner.nlp.mention import Mention, doc_text
 from pdacmine.miner.nlp.pipeline import get_pipeline
 from pdacmine.miner.nlp.sentences import doc_sentence_bounds
+from pdacmine.miner.records import Annotated, Failure
 from pdacmine.miner.relations import EvidenceTuple, is_counted
 from pdacmine.miner.studytype import classify, document_study_type
 
@@ -130,17 +134,46 @@ def doc_to_record(doc: Doc, pmid: str, publication_types: Any = None) -> dict[st
 Item = tuple[str, str, Any]  # (pmid, text, publication types)
 
 
-def _annotate_batch(batch: list[Item], model: str | None, batch_size: int) -> list[dict[str, Any]]:
+def _annotate_batch(batch: list[Item], model: str | None, batch_size: int) -> list[Annotated]:
+    """The batch through ``nlp.pipe``; when that fails, article by article, so one bad text fails alone."""
     nlp = get_pipeline(model)
-    docs = nlp.pipe((text for _, text, _ in batch), batch_size=batch_size)
-    return [doc_to_record(doc, pmid, pts) for doc, (pmid, _, pts) in zip(docs, batch, strict=True)]
+    out: list[Annotated | None] = [None] * len(batch)
+    todo: list[int] = []
+    for i, (pmid, text, _) in enumerate(batch):
+        if len(text) > nlp.max_length:  # spaCy's E088, refused before any work
+            out[i] = Failure(pmid, f"text of {len(text):,} characters, over the pipeline's limit of {nlp.max_length:,}")
+        else:
+            todo.append(i)
+    try:
+        docs = nlp.pipe((batch[i][1] for i in todo), batch_size=batch_size)
+        for i, doc in zip(todo, docs, strict=True):
+            out[i] = doc_to_record(doc, batch[i][0], batch[i][2])
+    except Exception:  # any fault inside the NLP: find the article(s) it belongs to
+        logger.debug("a batch of %d article(s) failed in the pipeline; retrying one by one", len(todo), exc_info=True)
+        for i in todo:
+            out[i] = _annotate_one(nlp, batch[i])
+    return [result for result in out if result is not None]
+
+
+def _annotate_one(nlp: Language, item: Item) -> Annotated:
+    pmid, text, publication_types = item
+    try:
+        return doc_to_record(nlp(text), pmid, publication_types)
+    except Exception as exc:  # the article fails, not the run; the reason is kept
+        logger.debug("PMID %s failed in the pipeline", pmid, exc_info=True)
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        return Failure(pmid, f"{type(exc).__name__}: {first}" if first else type(exc).__name__)
 
 
 def _worker_init(model: str | None) -> None:
+    # Ctrl-C reaches the whole process group: the parent alone answers it (one line) and ends the
+    # pool; a worker ends quietly when the pool terminates it, not with a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     get_pipeline(model)  # build once per worker process (a forked worker inherits the parent's)
 
 
-def _worker_batch(args: tuple[list[Item], str | None, int]) -> list[dict[str, Any]]:
+def _worker_batch(args: tuple[list[Item], str | None, int]) -> list[Annotated]:
     return _annotate_batch(*args)
 
 
@@ -152,8 +185,11 @@ def in_batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def annotate_items(
     items: Iterable[Item], *, model: str | None = None, batch_size: int = 64, workers: int = 1
-) -> Iterator[dict[str, Any]]:
-    """Annotate (pmid, text, publication types) items, in input order; ``workers`` > 1 uses processes."""
+) -> Iterator[Annotated]:
+    """Annotate (pmid, text, publication types) items, in input order; ``workers`` > 1 uses processes.
+
+    An article the pipeline fails on yields a :class:`Failure` in its place; the others go on.
+    """
     batch_size = max(1, batch_size)
     if workers <= 1:
         for batch in in_batches(items, batch_size):
@@ -171,6 +207,12 @@ def annotate_items(
 def annotate_records(
     records: Iterable[Mapping[str, Any]], *, model: str | None = None, batch_size: int = 64, workers: int = 1
 ) -> Iterator[dict[str, Any]]:
-    """Annotate dicts with ``pmid``, ``title``, ``abstract`` (optional ``publication_types``), in order."""
+    """Annotate dicts with ``pmid``, ``title``, ``abstract`` (optional ``publication_types``), in order.
+
+    Raises :class:`~pdacmine.errors.ExtractionError` at the first record the pipeline fails on.
+    """
     items = ((str(r.get("pmid") or ""), record_text(r), r.get("publication_types") or None) for r in records)
-    return annotate_items(items, model=model, batch_size=batch_size, workers=workers)
+    for result in annotate_items(items, model=model, batch_size=batch_size, workers=workers):
+        if isinstance(result, Failure):
+            raise ExtractionError([result.pmid], f"PMID {result.pmid or '(none)'}: extraction failed: {result.reason}")
+        yield result

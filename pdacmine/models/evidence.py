@@ -23,6 +23,8 @@ class ArticleExtraction(Base):
     n_evidence: Mapped[int] = mapped_column(Integer, default=0)
     #: Document-level sets from entities (organs, stages, therapies...), for screening/PRISMA.
     entities: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Why the pipeline failed on this article (NULL: extracted); retried when the version or article changes.
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class Evidence(Base):
