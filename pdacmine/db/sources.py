@@ -1,0 +1,184 @@
+"""Records from other databases' exports: storing them with their sources, and PRISMA counts per source.
+
+:func:`store_source_records` writes a file's records in the caller's transaction: a record whose
+PMID is already stored (from PubMed or an earlier file) is attached to that article (a new
+``record_sources`` row; a missing DOI/PMCID is filled in) and never overwrites it; every other
+record becomes a new article, with or without a PMID. Deduplication beyond the PMID is
+``pdacmine dedup`` (:mod:`pdacmine.db.dedup`).
+
+For the PRISMA flow: :func:`identified_by_source` (records identified per database and per
+search or file), :func:`unique_records` and :func:`duplicates_removed` (identified minus unique).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from pdacmine.db.engine import chunked_in
+from pdacmine.miner.sources.records import SourceRecord
+from pdacmine.models import Article, ImportedFile, RecordSource, SearchHit, SearchRun
+from pdacmine.models.base import utcnow
+
+
+@dataclass
+class SourceCounts:
+    """What storing one file's records did."""
+
+    records: int = 0
+    new: int = 0
+    matched: int = 0  # same PMID as a stored article: attached to it as one more source
+    no_abstract: int = 0
+    no_pmid: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"{self.records} records: {self.new} new, {self.matched} already stored (same PMID), "
+            f"{self.no_abstract} without abstract, {self.no_pmid} without PMID"
+        )
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """Where a file's records come from."""
+
+    name: str
+    sha256: str
+    size: int
+    format: str
+    database: str
+    search: str | None
+    article_source: str  # articles.source of new rows
+
+
+def start_import(session: Session, source: SourceFile) -> ImportedFile:
+    """The ``imported_files`` row of a file being applied (a forced re-import reuses it)."""
+    row = session.scalar(select(ImportedFile).where(ImportedFile.sha256 == source.sha256))
+    row = row or ImportedFile(sha256=source.sha256)
+    row.name, row.size, row.format = source.name, source.size, source.format
+    row.database, row.search, row.finished_at = source.database, source.search, utcnow()
+    session.add(row)
+    session.flush()
+    return row
+
+
+def store_source_records(
+    session: Session, records: Sequence[SourceRecord], source: SourceFile, imported: ImportedFile
+) -> SourceCounts:
+    """Store ``records`` (see the module docstring); flushes, never commits."""
+    counts = SourceCounts()
+    by_pmid = _stored_by_pmid(session, [r.pmid for r in records if r.pmid])
+    for record in records:
+        counts.records += 1
+        counts.no_abstract += not record.article.abstract
+        counts.no_pmid += record.pmid is None
+        article_id = by_pmid.get(record.pmid) if record.pmid else None
+        if article_id is None:
+            article_id = _insert(session, record, source.article_source)
+            counts.new += 1
+            if record.pmid:
+                by_pmid[record.pmid] = article_id
+        else:
+            counts.matched += 1
+            _fill_identifiers(session, article_id, record)
+        session.add(_source_row(record, source, imported.id, article_id))
+    imported.records, imported.new, imported.updated = counts.records, counts.new, counts.matched
+    session.flush()
+    return counts
+
+
+def _stored_by_pmid(session: Session, pmids: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for where in chunked_in(Article.pmid, pmids):
+        found.update({p: i for i, p in session.execute(select(Article.id, Article.pmid).where(where)) if p})
+    return found
+
+
+def _insert(session: Session, record: SourceRecord, article_source: str) -> int:
+    fields = asdict(record.article)
+    fields["pmid"] = record.pmid
+    article = Article(**fields, source=article_source)
+    session.add(article)
+    session.flush()
+    return article.id
+
+
+def _fill_identifiers(session: Session, article_id: int, record: SourceRecord) -> None:
+    for column, value in ((Article.doi, record.article.doi), (Article.pmcid, record.article.pmcid)):
+        if value:
+            session.execute(
+                update(Article).where(Article.id == article_id, column.is_(None)).values({column.key: value})
+            )
+
+
+def _source_row(record: SourceRecord, source: SourceFile, import_id: int, article_id: int) -> RecordSource:
+    return RecordSource(
+        article_id=article_id,
+        import_id=import_id,
+        database=(source.database or record.database or "")[:100],
+        format=source.format,
+        file=source.name,
+        search=source.search,
+        position=record.position,
+        line=record.line,
+        accession=(record.accession or None) and record.accession[:255],
+        pmid=record.pmid,
+        doi=record.article.doi,
+        pmcid=record.article.pmcid,
+        has_abstract=bool(record.article.abstract),
+    )
+
+
+# -- PRISMA counts ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IdentifiedCount:
+    """Records one database delivered through one search (a harvest run's query, or a file)."""
+
+    database: str
+    search: str
+    kind: str  # "search" (a harvest run) | "file" (an imported export)
+    records: int
+
+
+def identified_by_source(session: Session) -> list[IdentifiedCount]:
+    """Records identified per database and per search, for PRISMA's identification boxes.
+
+    Harvest runs count their search hits (per saved query, summed over its runs); imported
+    exports count their records per (database, search label or file name); PubMed XML files
+    count the citations they held (deletions and unreadable records left out).
+    """
+    out: dict[tuple[str, str, str], int] = {}
+    runs = (
+        select(SearchRun.database, SearchRun.query_name, func.count())
+        .join(SearchHit, SearchHit.run_id == SearchRun.id)
+        .group_by(SearchRun.database, SearchRun.query_name)
+    )
+    for database, name, n in session.execute(runs):
+        out[(database, name, "search")] = out.get((database, name, "search"), 0) + int(n)
+    label = func.coalesce(RecordSource.search, RecordSource.file)
+    files = select(RecordSource.database, label, func.count()).group_by(RecordSource.database, label)
+    for database, name, n in session.execute(files):
+        out[(database, name, "file")] = out.get((database, name, "file"), 0) + int(n)
+    xml = select(ImportedFile.name, ImportedFile.records - ImportedFile.deleted - ImportedFile.failed).where(
+        ImportedFile.format == "pubmed-xml"
+    )
+    for name, n in session.execute(xml):
+        out[("PubMed", name, "file")] = out.get(("PubMed", name, "file"), 0) + int(n or 0)
+    return [IdentifiedCount(d, s, k, n) for (d, s, k), n in sorted(out.items())]
+
+
+def unique_records(session: Session) -> int:
+    """Distinct studies among the stored records: each deduplication group counts once (withdrawn ones left out)."""
+    kept = func.coalesce(Article.duplicate_of, Article.id)
+    return int(session.scalar(select(func.count(func.distinct(kept))).where(Article.deleted.is_(False))) or 0)
+
+
+def duplicates_removed(session: Session) -> int:
+    """Records identified minus unique records: exact PMID matches, re-identifications and dedup merges."""
+    identified = sum(c.records for c in identified_by_source(session))
+    return max(0, identified - unique_records(session))
