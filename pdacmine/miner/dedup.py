@@ -1,0 +1,346 @@
+"""Finding the same study among records from several databases: pure matching, no database.
+
+Two records are the same study (a *merge*) when, in this order:
+
+1. they share a PMID, a DOI (normalised: no ``https://doi.org/``, lower case) or a PMCID, and
+   no other identifier contradicts (two different PMIDs never merge);
+2. or, fuzzily, their normalised titles are near-identical (rapidfuzz ratio >= ``MERGE_TITLE``;
+   a title cut short by a database counts by its prefix), the years are equal, the first
+   authors' surnames agree (after transliteration: Müller = Mueller = Muller), no DOI or PMID
+   contradicts, and neither is an erratum, comment, reply or retraction notice of the other.
+
+Pairs that come close without passing (same title in another year, a missing author or
+year, a title a little further off) are *near-duplicates*: reported for a person to confirm
+or keep apart, never merged automatically. Titles are normalised by
+:func:`normalise_title`: HTML entities and tags, Greek letters (β -> beta), accents, case
+and punctuation. Candidate pairs come from blocks (title prefix, first author + year,
+identifiers), so the work grows with the records, not their square.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from rapidfuzz import fuzz
+
+#: Title similarity (0-100) from which a fuzzy match with agreeing year and author merges.
+MERGE_TITLE = 93.0
+#: Title similarity from which a pair is reported as a near-duplicate.
+NEAR_TITLE = 85.0
+#: First-author surname similarity that counts as the same author.
+AUTHOR_SAME = 85.0
+#: A title shorter than this is too generic to match on its prefix.
+MIN_PREFIX = 40
+#: Blocks larger than this are compared only within sorted windows (generic titles, prolific authors).
+MAX_BLOCK = 200
+
+_GREEK = dict(
+    zip(
+        "αβγδεζηθικλμνξοπρσςτυφχψω",
+        [
+            "alpha",
+            "beta",
+            "gamma",
+            "delta",
+            "epsilon",
+            "zeta",
+            "eta",
+            "theta",
+            "iota",
+            "kappa",
+            "lambda",
+            "mu",
+            "nu",
+            "xi",
+            "omicron",
+            "pi",
+            "rho",
+            "sigma",
+            "sigma",
+            "tau",
+            "upsilon",
+            "phi",
+            "chi",
+            "psi",
+            "omega",
+        ],
+        strict=True,
+    )
+)
+_SPECIAL = {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+_TAG = re.compile(r"<[^>]{1,40}>")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+#: Words that make a record a notice about another one rather than the study itself.
+NOTICE_WORDS = frozenset(
+    {
+        "erratum",
+        "errata",
+        "corrigendum",
+        "correction",
+        "retraction",
+        "retracted",
+        "comment",
+        "commentary",
+        "reply",
+        "response",
+        "addendum",
+        "concern",
+        "editorial",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DedupRecord:
+    """What matching needs of one record."""
+
+    id: int
+    title: str = ""
+    year: int | None = None
+    first_author: str | None = None
+    pmid: str | None = None
+    doi: str | None = None
+    pmcid: str | None = None
+    has_abstract: bool = False
+    publication_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Two records judged the same study (``merge``) or possibly so (near-duplicate)."""
+
+    a: int
+    b: int
+    method: str  # pmid | doi | pmcid | fuzzy
+    score: float  # title similarity 0-100 (100 for identifier matches)
+    merge: bool
+    reason: str = ""
+
+
+@dataclass
+class DedupPlan:
+    """Groups to merge (canonical id -> member ids, canonical first) and near-duplicates to show a person."""
+
+    groups: dict[int, list[int]] = field(default_factory=dict)
+    #: For each merged member: the match that joined it to its group.
+    via: dict[int, Match] = field(default_factory=dict)
+    near: list[Match] = field(default_factory=list)
+
+    def pairs(self) -> set[tuple[int, int]]:
+        """Every pair of records in the same group (what precision and recall count)."""
+        out: set[tuple[int, int]] = set()
+        for members in self.groups.values():
+            out |= {(min(a, b), max(a, b)) for a, b in combinations(members, 2)}
+        return out
+
+
+def _fold(text: str) -> str:
+    text = html.unescape(html.unescape(text))
+    text = _TAG.sub(" ", text).lower().replace("&", " and ")
+    text = "".join(_GREEK.get(c, _SPECIAL.get(c, c)) for c in text)
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def normalise_title(title: str) -> str:
+    """Lower-case ASCII words of a title: entities, tags, accents, Greek letters and punctuation folded."""
+    return " ".join(_NON_ALNUM.sub(" ", _fold(title)).split())
+
+
+def author_key(surname: str | None) -> str:
+    """A surname reduced so that transliterations agree: ``Müller``, ``Mueller``, ``MULLER`` -> ``muller``."""
+    if not surname:
+        return ""
+    text = _NON_ALNUM.sub("", _fold(surname))
+    for digraph, letter in (("ae", "a"), ("oe", "o"), ("ue", "u")):
+        text = text.replace(digraph, letter)
+    return text
+
+
+def title_score(a: str, b: str) -> float:
+    """Similarity 0-100 of two normalised titles; a long-enough title cut short scores by the prefix it keeps."""
+    if not a or not b:
+        return 0.0
+    score = fuzz.ratio(a, b)
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) >= MIN_PREFIX and len(short) < len(long_):
+        score = max(score, fuzz.ratio(short, long_[: len(short)]))
+    return float(score)
+
+
+def _notices(title: str, types: Sequence[str]) -> frozenset[str]:
+    words = NOTICE_WORDS.intersection(title.split())
+    words |= {t.lower() for t in types if any(w in t.lower() for w in ("erratum", "comment", "retraction", "letter"))}
+    return frozenset(words)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    id: int
+    title: str
+    year: int | None
+    author: str
+    pmid: str | None
+    doi: str | None
+    pmcid: str | None
+    notices: frozenset[str]
+    rank: tuple[bool, bool, bool, int]
+
+
+def _prepare(r: DedupRecord) -> _Prepared:
+    title = normalise_title(r.title)
+    return _Prepared(
+        r.id,
+        title,
+        r.year,
+        author_key(r.first_author),
+        r.pmid or None,
+        (r.doi or "").strip().lower() or None,
+        (r.pmcid or "").strip().upper() or None,
+        _notices(title, r.publication_types),
+        (bool(r.pmid), r.has_abstract, bool(r.doi), -r.id),
+    )
+
+
+def compare(p: _Prepared, q: _Prepared) -> Match | None:
+    """The match between two prepared records, or None when they are clearly different studies."""
+    a, b = min(p.id, q.id), max(p.id, q.id)
+    if p.pmid and q.pmid and p.pmid != q.pmid:
+        return None
+    for method, x, y in (("pmid", p.pmid, q.pmid), ("doi", p.doi, q.doi), ("pmcid", p.pmcid, q.pmcid)):
+        if x and x == y:
+            return Match(a, b, method, 100.0, True)
+    score = title_score(p.title, q.title)
+    if score < NEAR_TITLE or p.notices != q.notices:
+        return None
+    conflicts, missing = _disagreements(p, q)
+    if p.year and q.year and abs(p.year - q.year) > 1:
+        return None  # the same title years apart: a different study (or an update), not a duplicate
+    exact_long = score == 100.0 and min(len(p.title), len(q.title)) >= 60 and len(missing) <= 1
+    merge = not conflicts and score >= MERGE_TITLE and (not missing or exact_long)
+    return Match(a, b, "fuzzy", score, merge, "; ".join(conflicts + missing))
+
+
+def _disagreements(p: _Prepared, q: _Prepared) -> tuple[list[str], list[str]]:
+    conflicts: list[str] = []
+    missing: list[str] = []
+    if p.doi and q.doi and p.doi != q.doi:
+        conflicts.append("different DOIs")
+    if p.pmcid and q.pmcid and p.pmcid != q.pmcid:
+        conflicts.append("different PMCIDs")
+    if p.year and q.year:
+        if p.year != q.year:
+            conflicts.append(f"years {min(p.year, q.year)} and {max(p.year, q.year)}")
+    else:
+        missing.append("a year is missing")
+    if p.author and q.author:
+        if fuzz.ratio(p.author, q.author) < AUTHOR_SAME:
+            conflicts.append("different first authors")
+    else:
+        missing.append("a first author is missing")
+    return conflicts, missing
+
+
+def _blocks(records: Sequence[_Prepared]) -> Iterable[list[_Prepared]]:
+    blocks: dict[tuple[str, str], list[_Prepared]] = defaultdict(list)
+    for r in records:
+        words = r.title.split()
+        if len(words) >= 2:
+            blocks[("t", " ".join(words[:4]))].append(r)
+        if r.author and r.year:
+            blocks[("a", f"{r.author[:4]} {r.year}")].append(r)
+        for kind, value in (("p", r.pmid), ("d", r.doi), ("c", r.pmcid)):
+            if value:
+                blocks[(kind, value)].append(r)
+    for block in blocks.values():
+        if len(block) > 1:
+            yield block
+
+
+def candidate_pairs(records: Sequence[_Prepared]) -> set[tuple[int, int]]:
+    """Index pairs worth comparing: within each block (large blocks only between title neighbours)."""
+    index = {r.id: i for i, r in enumerate(records)}
+    pairs: set[tuple[int, int]] = set()
+    for block in _blocks(records):
+        ids = sorted((index[r.id] for r in block), key=lambda i: records[i].title)
+        window = len(ids) if len(ids) <= MAX_BLOCK else 20
+        for n, i in enumerate(ids):
+            for j in ids[n + 1 : n + window]:
+                pairs.add((min(i, j), max(i, j)))
+    return pairs
+
+
+class _Groups:
+    """Union-find with cannot-link pairs (records a person kept apart never end up together)."""
+
+    def __init__(self, apart: set[tuple[int, int]]) -> None:
+        self.parent: dict[int, int] = {}
+        self.members: dict[int, list[int]] = {}
+        self.apart = apart
+
+    def find(self, x: int) -> int:
+        self.parent.setdefault(x, x)
+        self.members.setdefault(x, [x])
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, x: int, y: int) -> bool:
+        rx, ry = self.find(x), self.find(y)
+        if rx == ry:
+            return False
+        if self.apart and any((min(m, n), max(m, n)) in self.apart for m in self.members[rx] for n in self.members[ry]):
+            return False
+        if len(self.members[rx]) < len(self.members[ry]):
+            rx, ry = ry, rx
+        self.parent[ry] = rx
+        self.members[rx] += self.members.pop(ry)
+        return True
+
+
+def plan_dedup(
+    records: Sequence[DedupRecord],
+    *,
+    kept_apart: Iterable[tuple[int, int]] = (),
+    existing: dict[int, int] | None = None,
+) -> DedupPlan:
+    """Merge groups and near-duplicates among ``records``.
+
+    ``kept_apart``: pairs a person split (never merged again); ``existing``: current merges
+    (duplicate id -> kept id), which stay, and whose kept records stay kept. The kept record of
+    a new group is the one with a PMID, then an abstract, then a DOI, then the oldest.
+    """
+    prepared = [_prepare(r) for r in records]
+    by_id = {p.id: p for p in prepared}
+    apart = {(min(a, b), max(a, b)) for a, b in kept_apart}
+    groups = _Groups(apart)
+    existing = {d: k for d, k in (existing or {}).items() if d in by_id and k in by_id}
+    for dup, kept in existing.items():
+        groups.union(kept, dup)
+    matches = [m for i, j in candidate_pairs(prepared) if (m := compare(prepared[i], prepared[j])) is not None]
+    matches.sort(key=lambda m: (m.method == "fuzzy", -m.score, m.a, m.b))
+    plan = DedupPlan()
+    for m in matches:
+        if m.merge and groups.union(m.a, m.b):
+            plan.via.setdefault(m.b, m)
+            plan.via.setdefault(m.a, m)
+    kept_ids = set(existing.values())
+    for members in groups.members.values():
+        if len(members) < 2:
+            continue
+        pool = [i for i in members if i in kept_ids] or members
+        canonical = max(pool, key=lambda i: by_id[i].rank)
+        plan.groups[canonical] = [canonical, *sorted(i for i in members if i != canonical)]
+    for m in matches:
+        together = groups.find(m.a) == groups.find(m.b)
+        if not together and (m.a, m.b) not in apart:
+            plan.near.append(
+                m if not m.merge else Match(m.a, m.b, m.method, m.score, False, "kept apart from its group")
+            )
+    return plan
