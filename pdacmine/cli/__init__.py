@@ -67,6 +67,7 @@ def _register() -> None:
     from pdacmine.cli import (
         admin,
         annotate,
+        dedup,
         evaluate,
         export,
         extract,
@@ -78,7 +79,8 @@ def _register() -> None:
         vocab,
     )
 
-    for module in (admin, harvest, importing, extract, annotate, evaluate, vocab, rank, query, review, export):
+    modules = (admin, harvest, importing, dedup, extract, annotate, evaluate, vocab, rank, query, review, export)
+    for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)
 
