@@ -5,9 +5,12 @@ Two records are the same study (a *merge*) when, in this order:
 1. they share a PMID, a DOI (normalised: no ``https://doi.org/``, lower case) or a PMCID, and
    no other identifier contradicts (two different PMIDs never merge);
 2. or, fuzzily, their normalised titles are near-identical (rapidfuzz ratio >= ``MERGE_TITLE``;
-   a title cut short by a database counts by its prefix), the years are equal, the first
-   authors' surnames agree (after transliteration: Müller = Mueller = Muller), no DOI or PMID
-   contradicts, and neither is an erratum, comment, reply or retraction notice of the other.
+   a title cut short by a database counts by its prefix; no content word differs on both
+   sides, as in "lung"/"liver" or "phase 2"/"phase 3"), the years are equal (or one apart,
+   e-pub vs print year, with a title ratio >= ``EPUB_TITLE``), the first authors' surnames
+   agree (after transliteration: Müller = Mueller = Muller), no DOI or PMID contradicts, and
+   neither is an erratum, comment, reply, retraction notice or conference abstract where the
+   other is not.
 
 Pairs that come close without passing (same title in another year, a missing author or
 year, a title a little further off) are *near-duplicates*: reported for a person to confirm
@@ -33,6 +36,8 @@ from rapidfuzz import fuzz
 MERGE_TITLE = 93.0
 #: Title similarity from which a pair is reported as a near-duplicate.
 NEAR_TITLE = 85.0
+#: Title similarity from which records one year apart merge (e-pub vs print year).
+EPUB_TITLE = 98.0
 #: First-author surname similarity that counts as the same author.
 AUTHOR_SAME = 85.0
 #: A title shorter than this is too generic to match on its prefix.
@@ -173,9 +178,56 @@ def title_score(a: str, b: str) -> float:
     return float(score)
 
 
+#: Words whose absence on one side never makes titles different (databases drop or add them).
+_MINOR = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "and",
+        "or",
+        "for",
+        "to",
+        "with",
+        "by",
+        "from",
+        "at",
+        "as",
+        "its",
+        "their",
+        "is",
+        "are",
+        "vs",
+        "versus",
+    ]
+)
+
+
+def words_differ(a: str, b: str) -> bool:
+    """True when two similar normalised titles differ in a content word on both sides (``lung`` vs ``liver``,
+    ``phase 2`` vs ``phase 3``): sibling studies, not one study spelt twice. A title cut short is compared
+    over the words it keeps; spelling variants (``tumour``/``tumor``) and joined words (``tgfbeta``) agree.
+    """
+    if a.replace(" ", "") == b.replace(" ", ""):
+        return False
+    wa, wb = a.split(), b.split()
+    if len(wa) != len(wb) and min(len(a), len(b)) >= MIN_PREFIX:
+        n = min(len(wa), len(wb)) - 1  # the last kept word may be cut
+        wa, wb = wa[:n], wb[:n]
+    only_a, only_b = set(wa) - set(wb) - _MINOR, set(wb) - set(wa) - _MINOR
+    if not only_a or not only_b:
+        return False
+    joined_b = "".join(wb)
+    return any(all(fuzz.ratio(x, y) < 75 for y in only_b) and not (len(x) >= 4 and x in joined_b) for x in only_a)
+
+
 def _notices(title: str, types: Sequence[str]) -> frozenset[str]:
     words = NOTICE_WORDS.intersection(title.split())
-    words |= {t.lower() for t in types if any(w in t.lower() for w in ("erratum", "comment", "retraction", "letter"))}
+    kinds = ("erratum", "comment", "retraction", "letter", "conference", "meeting")
+    words |= {t.lower() for t in types if any(w in t.lower() for w in kinds)}
     return frozenset(words)
 
 
@@ -219,10 +271,16 @@ def compare(p: _Prepared, q: _Prepared) -> Match | None:
     if score < NEAR_TITLE or p.notices != q.notices:
         return None
     conflicts, missing = _disagreements(p, q)
+    if p.title != q.title and words_differ(p.title, q.title):
+        conflicts.append("titles differ in a word")
     if p.year and q.year and abs(p.year - q.year) > 1:
         return None  # the same title years apart: a different study (or an update), not a duplicate
     exact_long = score == 100.0 and min(len(p.title), len(q.title)) >= 60 and len(missing) <= 1
     merge = not conflicts and score >= MERGE_TITLE and (not missing or exact_long)
+    if conflicts == [f"years {min(p.year or 0, q.year or 0)} and {max(p.year or 0, q.year or 0)}"]:
+        # e-pub year in one database, print year in another: only a near-identical title with
+        # the same first author merges across one year
+        merge = score >= EPUB_TITLE and not missing
     return Match(a, b, "fuzzy", score, merge, "; ".join(conflicts + missing))
 
 
