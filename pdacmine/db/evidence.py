@@ -71,10 +71,12 @@ def load_articles(session: Session, ids: Sequence[int]) -> list[ArticleText]:
 def evidence_rows(article_id: int, output: Mapping[str, Any], version: str) -> Iterator[dict[str, Any]]:
     """Evidence table rows of one ``annotate`` output object, one per distinct evidence key."""
     pmid = str(output["pmid"])
+    # A DOI may be shared by records not yet deduplicated: keys of records without a PMID hash the article id.
+    basis = pmid if pmid.isdigit() else f"record:{article_id}"
     seen: set[str] = set()
     for t in output.get("tuples") or ():
         mech, ther = t.get("mechanism") or {}, t.get("therapy") or {}
-        key = evidence_key(pmid, t["sentence"], mech.get("key"), t.get("stage"), t.get("organ"), ther.get("key"))
+        key = evidence_key(basis, t["sentence"], mech.get("key"), t.get("stage"), t.get("organ"), ther.get("key"))
         if key in seen:
             continue
         seen.add(key)

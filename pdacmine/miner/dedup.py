@@ -334,16 +334,19 @@ def candidate_pairs(records: Sequence[_Prepared]) -> set[tuple[int, int]]:
 
 
 class _Groups:
-    """Union-find with cannot-link pairs (records a person kept apart never end up together)."""
+    """Union-find with cannot-link constraints: records a person kept apart, and groups that would
+    hold two different PMIDs or DOIs (chains of fuzzy matches must not join two known studies)."""
 
-    def __init__(self, apart: set[tuple[int, int]]) -> None:
+    def __init__(self, apart: set[tuple[int, int]], ids: dict[int, frozenset[str]]) -> None:
         self.parent: dict[int, int] = {}
         self.members: dict[int, list[int]] = {}
+        self.ids: dict[int, set[str]] = {}
         self.apart = apart
+        self.known = ids
 
     def find(self, x: int) -> int:
-        self.parent.setdefault(x, x)
-        self.members.setdefault(x, [x])
+        if x not in self.parent:
+            self.parent[x], self.members[x], self.ids[x] = x, [x], set(self.known.get(x, ()))
         while self.parent[x] != x:
             self.parent[x] = self.parent[self.parent[x]]
             x = self.parent[x]
@@ -353,12 +356,18 @@ class _Groups:
         rx, ry = self.find(x), self.find(y)
         if rx == ry:
             return False
+        for kind in ("pmid:", "doi:"):
+            mine = {i for i in self.ids[rx] if i.startswith(kind)}
+            theirs = {i for i in self.ids[ry] if i.startswith(kind)}
+            if mine and theirs and not mine & theirs:
+                return False
         if self.apart and any((min(m, n), max(m, n)) in self.apart for m in self.members[rx] for n in self.members[ry]):
             return False
         if len(self.members[rx]) < len(self.members[ry]):
             rx, ry = ry, rx
         self.parent[ry] = rx
         self.members[rx] += self.members.pop(ry)
+        self.ids[rx] |= self.ids.pop(ry)
         return True
 
 
@@ -377,7 +386,8 @@ def plan_dedup(
     prepared = [_prepare(r) for r in records]
     by_id = {p.id: p for p in prepared}
     apart = {(min(a, b), max(a, b)) for a, b in kept_apart}
-    groups = _Groups(apart)
+    known = {p.id: frozenset(f"{k}:{v}" for k, v in (("pmid", p.pmid), ("doi", p.doi)) if v) for p in prepared}
+    groups = _Groups(apart, known)
     existing = {d: k for d, k in (existing or {}).items() if d in by_id and k in by_id}
     for dup, kept in existing.items():
         groups.union(kept, dup)
@@ -395,10 +405,11 @@ def plan_dedup(
         pool = [i for i in members if i in kept_ids] or members
         canonical = max(pool, key=lambda i: by_id[i].rank)
         plan.groups[canonical] = [canonical, *sorted(i for i in members if i != canonical)]
-    for m in matches:
-        together = groups.find(m.a) == groups.find(m.b)
-        if not together and (m.a, m.b) not in apart:
-            plan.near.append(
-                m if not m.merge else Match(m.a, m.b, m.method, m.score, False, "kept apart from its group")
-            )
+    shown: set[tuple[int, int]] = set()
+    for m in matches:  # best first: one near-duplicate pair per two groups
+        ra, rb = groups.find(m.a), groups.find(m.b)
+        if ra != rb and (m.a, m.b) not in apart and (min(ra, rb), max(ra, rb)) not in shown:
+            shown.add((min(ra, rb), max(ra, rb)))
+            why = "matches, but the groups hold other PMIDs/DOIs or were split" if m.merge else m.reason
+            plan.near.append(Match(m.a, m.b, m.method, m.score, False, why))
     return plan
