@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -191,3 +192,12 @@ def test_records_without_pmid_are_extracted_with_a_usable_identifier(run_cli: Ru
         keys = set(session.scalars(select(Evidence.pmid)))
     assert "doi:10.5555/ijp.2023.0201" in keys  # ZEB1 record: no PMID, named by its DOI
     assert "39000004" in keys  # CXCR4 record: PMID from the RIS note
+
+
+def test_exported_articles_without_pmid_link_to_their_doi(run_cli: RunCli, engine: Engine) -> None:
+    assert run_cli("import", str(DATA / "embase.ris")).exit_code == 0
+    result = run_cli("export", "articles", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    urls = {json.loads(line)["title"][:4]: json.loads(line)["url"] for line in result.stdout.splitlines()}
+    assert urls["ZEB1"] == "https://doi.org/10.5555/ijp.2023.0201"
+    assert urls["CXCR"] == "https://pubmed.ncbi.nlm.nih.gov/39000004/" and urls["Peri"] is None
