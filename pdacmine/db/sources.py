@@ -13,15 +13,21 @@ search or file), :func:`unique_records` and :func:`duplicates_removed` (identifi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from pdacmine.db.engine import chunked_in
+from pdacmine.miner.records import ArticleRecord
 from pdacmine.miner.sources.records import SourceRecord
 from pdacmine.models import Article, ImportedFile, RecordSource, SearchHit, SearchRun
 from pdacmine.models.base import utcnow
+
+ARTICLES: Table = Article.__table__  # type: ignore[assignment]
+SOURCES: Table = RecordSource.__table__  # type: ignore[assignment]
+_FIELDS = tuple(f.name for f in fields(ArticleRecord))
 
 
 @dataclass
@@ -68,23 +74,39 @@ def start_import(session: Session, source: SourceFile) -> ImportedFile:
 def store_source_records(
     session: Session, records: Sequence[SourceRecord], source: SourceFile, imported: ImportedFile
 ) -> SourceCounts:
-    """Store ``records`` (see the module docstring); flushes, never commits."""
-    counts = SourceCounts()
-    by_pmid = _stored_by_pmid(session, [r.pmid for r in records if r.pmid])
+    """Store ``records`` (see the module docstring) in bulk statements; flushes, never commits."""
+    counts = SourceCounts(records=len(records))
+    stored = _stored_by_pmid(session, [r.pmid for r in records if r.pmid])
+    new_rows: list[dict[str, Any]] = []
+    first_new: dict[str, int] = {}  # PMID -> index in new_rows (the same PMID twice in one file)
+    target: list[tuple[str, int]] = []  # per record: ("stored", article id) or ("new", index)
     for record in records:
-        counts.records += 1
         counts.no_abstract += not record.article.abstract
         counts.no_pmid += record.pmid is None
-        article_id = by_pmid.get(record.pmid) if record.pmid else None
-        if article_id is None:
-            article_id = _insert(session, record, source.article_source)
-            counts.new += 1
-            if record.pmid:
-                by_pmid[record.pmid] = article_id
-        else:
+        if record.pmid and record.pmid in stored:
             counts.matched += 1
-            _fill_identifiers(session, article_id, record)
-        session.add(_source_row(record, source, imported.id, article_id))
+            _fill_identifiers(session, stored[record.pmid], record)
+            target.append(("stored", stored[record.pmid]))
+        elif record.pmid and record.pmid in first_new:
+            counts.matched += 1
+            target.append(("new", first_new[record.pmid]))
+        else:
+            if record.pmid:
+                first_new[record.pmid] = len(new_rows)
+            target.append(("new", len(new_rows)))
+            row = {name: getattr(record.article, name) for name in _FIELDS}
+            new_rows.append({**row, "pmid": record.pmid, "source": source.article_source})
+    counts.new = len(new_rows)
+    ids: list[int] = []
+    if new_rows:
+        stmt = insert(ARTICLES).returning(ARTICLES.c.id, sort_by_parameter_order=True)  # Core: batched executemany
+        ids = list(session.connection().execute(stmt, new_rows).scalars())
+    rows = [
+        _source_row(record, source, imported.id, ids[i] if kind == "new" else i)
+        for record, (kind, i) in zip(records, target, strict=True)
+    ]
+    if rows:
+        session.connection().execute(insert(SOURCES), rows)
     imported.records, imported.new, imported.updated = counts.records, counts.new, counts.matched
     session.flush()
     return counts
@@ -97,15 +119,6 @@ def _stored_by_pmid(session: Session, pmids: list[str]) -> dict[str, int]:
     return found
 
 
-def _insert(session: Session, record: SourceRecord, article_source: str) -> int:
-    fields = asdict(record.article)
-    fields["pmid"] = record.pmid
-    article = Article(**fields, source=article_source)
-    session.add(article)
-    session.flush()
-    return article.id
-
-
 def _fill_identifiers(session: Session, article_id: int, record: SourceRecord) -> None:
     for column, value in ((Article.doi, record.article.doi), (Article.pmcid, record.article.pmcid)):
         if value:
@@ -114,22 +127,22 @@ def _fill_identifiers(session: Session, article_id: int, record: SourceRecord) -
             )
 
 
-def _source_row(record: SourceRecord, source: SourceFile, import_id: int, article_id: int) -> RecordSource:
-    return RecordSource(
-        article_id=article_id,
-        import_id=import_id,
-        database=(source.database or record.database or "")[:100],
-        format=source.format,
-        file=source.name,
-        search=source.search,
-        position=record.position,
-        line=record.line,
-        accession=(record.accession or None) and record.accession[:255],
-        pmid=record.pmid,
-        doi=record.article.doi,
-        pmcid=record.article.pmcid,
-        has_abstract=bool(record.article.abstract),
-    )
+def _source_row(record: SourceRecord, source: SourceFile, import_id: int, article_id: int) -> dict[str, Any]:
+    return {
+        "article_id": article_id,
+        "import_id": import_id,
+        "database": (source.database or record.database or "")[:100],
+        "format": source.format,
+        "file": source.name,
+        "search": source.search,
+        "position": record.position,
+        "line": record.line,
+        "accession": (record.accession or None) and record.accession[:255],
+        "pmid": record.pmid,
+        "doi": record.article.doi,
+        "pmcid": record.article.pmcid,
+        "has_abstract": bool(record.article.abstract),
+    }
 
 
 # -- PRISMA counts ---------------------------------------------------------------------------
