@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from pdacmine.db.engine import session_scope
-from pdacmine.db.sources import duplicates_removed, identified_by_source, unique_records
+from pdacmine.db.sources import duplicates_removed, identified_by_source, not_retrieved, unique_records
 from pdacmine.errors import InputError, ParseError
 from pdacmine.miner.sources import detect_format, read_records
 from pdacmine.miner.sources.records import normalise_doi, normalise_pmcid, normalise_pmid, record_key
-from pdacmine.models import Article, Evidence, ImportedFile, RecordSource
+from pdacmine.models import Article, ArticleExtraction, Evidence, ImportedFile, RecordSource
 from tests.test_nlp_pipeline import TEST_VOCAB
 
 DATA = Path(__file__).parent / "data" / "sources"
@@ -201,3 +201,48 @@ def test_exported_articles_without_pmid_link_to_their_doi(run_cli: RunCli, engin
     urls = {json.loads(line)["title"][:4]: json.loads(line)["url"] for line in result.stdout.splitlines()}
     assert urls["ZEB1"] == "https://doi.org/10.5555/ijp.2023.0201"
     assert urls["CXCR"] == "https://pubmed.ncbi.nlm.nih.gov/39000004/" and urls["Peri"] is None
+
+
+def test_identified_counts_cover_searches_and_exports(run_cli: RunCli, engine: Engine) -> None:
+    from tests.builders import add_search
+
+    assert run_cli("import", str(DATA / "pubmed.nbib")).exit_code == 0  # PMIDs 39000004, 39000005
+    with session_scope(engine) as session:
+        add_search(session, "pdac-metastasis", ["39000004", "39000005", "39000099"])
+    assert run_cli("import", "--database", "Scopus", "--search", "scopus-1", str(DATA / "rayyan.tsv")).exit_code == 0
+    with session_scope(engine) as session:
+        counts = [(c.database, c.search, c.kind, c.records) for c in identified_by_source(session)]
+        assert ("PubMed", "pdac-metastasis", "search", 3) in counts
+        assert ("Scopus", "scopus-1", "file", 1) in counts
+        # 2 (file) + 3 (search) + 1 (Scopus) identified; 3 unique stored records; 39000099 never retrieved
+        assert unique_records(session) == 3 and not_retrieved(session) == 1 and duplicates_removed(session) == 2
+
+
+def test_migration_0007_keeps_evidence_on_an_existing_sqlite_database(tmp_path: Path) -> None:
+    from alembic import command
+
+    from pdacmine.db import migrate
+    from pdacmine.db.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = migrate._config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0006")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO articles (id, pmid, version, title, abstract, abstract_sections, publication_types, keywords,"
+            " mesh, chemicals, authors, retracted, deleted, source, first_seen, last_updated) VALUES (1, '7', 1, 't',"
+            " 'a', '[]', '[]', '[]', '[]', '[]', '[]', 0, 0, 'file', '2025-01-01', '2025-01-01')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO article_extractions (article_id, extractor_version, extracted_at, n_entities, n_evidence,"
+            " entities) VALUES (1, 'v', '2025-01-01', 0, 0, '{}')"
+        )
+    assert migrate.upgrade(engine)
+    with session_scope(engine) as session:
+        session.add(Article(pmid=None, title="no PMID", source="ris"))
+        session.flush()
+        assert session.scalar(select(ArticleExtraction.article_id)) == 1  # not cascade-deleted by a table rebuild
+        assert session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    engine.dispose()

@@ -7,7 +7,8 @@ record becomes a new article, with or without a PMID. Deduplication beyond the P
 ``pdacmine dedup`` (:mod:`pdacmine.db.dedup`).
 
 For the PRISMA flow: :func:`identified_by_source` (records identified per database and per
-search or file), :func:`unique_records` and :func:`duplicates_removed` (identified minus unique).
+search or file), :func:`unique_records`, :func:`not_retrieved` and :func:`duplicates_removed`
+(identified minus unique minus not retrieved).
 """
 
 from __future__ import annotations
@@ -191,7 +192,14 @@ def unique_records(session: Session) -> int:
     return int(session.scalar(select(func.count(func.distinct(kept))).where(Article.deleted.is_(False))) or 0)
 
 
+def not_retrieved(session: Session) -> int:
+    """PMIDs a search identified that are not stored (the fetch failed or PubMed withdrew them)."""
+    missing = ~select(Article.id).where(Article.pmid == SearchHit.pmid).exists()
+    return int(session.scalar(select(func.count(func.distinct(SearchHit.pmid))).where(missing)) or 0)
+
+
 def duplicates_removed(session: Session) -> int:
-    """Records identified minus unique records: exact PMID matches, re-identifications and dedup merges."""
+    """Records identified minus unique records minus search hits never retrieved: exact PMID matches
+    between sources, re-identifications by later runs of a search, and ``pdacmine dedup`` merges."""
     identified = sum(c.records for c in identified_by_source(session))
-    return max(0, identified - unique_records(session))
+    return max(0, identified - unique_records(session) - not_retrieved(session))
