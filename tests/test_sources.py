@@ -246,3 +246,11 @@ def test_migration_0007_keeps_evidence_on_an_existing_sqlite_database(tmp_path: 
         assert session.scalar(select(ArticleExtraction.article_id)) == 1  # not cascade-deleted by a table rebuild
         assert session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
     engine.dispose()
+
+
+def test_search_label_applies_to_pubmed_xml_files(run_cli: RunCli, engine: Engine) -> None:
+    xml = Path(__file__).parent / "data" / "pubmed_baseline.xml"
+    assert run_cli("import", "--search", "pubmed 2026-01", str(xml)).exit_code == 0
+    with session_scope(engine) as session:
+        counts = [(c.database, c.search, c.kind, c.records) for c in identified_by_source(session)]
+    assert counts == [("PubMed", "pubmed 2026-01", "file", 6)]

@@ -11,7 +11,7 @@ from pdacmine.cli.context import AppContext, pass_app
 from pdacmine.db.articles import StoreCounts
 from pdacmine.db.lock import writer_lock
 from pdacmine.jobs.importer import import_files
-from pdacmine.jobs.sources import import_source_files
+from pdacmine.jobs.sources import import_source_files, label_xml_imports
 from pdacmine.miner.sources import FORMATS, detect_format
 
 
@@ -89,6 +89,7 @@ def import_files_command(
             )
             if show_progress:
                 click.echo("\r\x1b[K", nl=False, err=True)
+            label_xml_imports(engine, [s.sha256 for s in summaries if not s.skipped], database, search)
             for summary in summaries:
                 app.say(summary.line())
             for source in import_source_files(engine, others, database=database, search=search, force=force):

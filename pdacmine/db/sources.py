@@ -146,6 +146,13 @@ def _source_row(record: SourceRecord, source: SourceFile, import_id: int, articl
     }
 
 
+def label_imports(session: Session, sha256s: Sequence[str], database: str | None, search: str | None) -> None:
+    """Record the database and search label of imported PubMed XML files (``import --database/--search``)."""
+    values = {k: v for k, v in (("database", database), ("search", search)) if v}
+    if values and sha256s:
+        session.execute(update(ImportedFile).where(ImportedFile.sha256.in_(list(sha256s))).values(values))
+
+
 # -- PRISMA counts ---------------------------------------------------------------------------
 
 
@@ -178,11 +185,13 @@ def identified_by_source(session: Session) -> list[IdentifiedCount]:
     files = select(RecordSource.database, label, func.count()).group_by(RecordSource.database, label)
     for database, name, n in session.execute(files):
         out[(database, name, "file")] = out.get((database, name, "file"), 0) + int(n)
-    xml = select(ImportedFile.name, ImportedFile.records - ImportedFile.deleted - ImportedFile.failed).where(
-        ImportedFile.format == "pubmed-xml"
-    )
-    for name, n in session.execute(xml):
-        out[("PubMed", name, "file")] = out.get(("PubMed", name, "file"), 0) + int(n or 0)
+    xml = select(
+        func.coalesce(ImportedFile.database, "PubMed"),
+        func.coalesce(ImportedFile.search, ImportedFile.name),
+        ImportedFile.records - ImportedFile.deleted - ImportedFile.failed,
+    ).where(ImportedFile.format == "pubmed-xml")
+    for database, name, n in session.execute(xml):
+        out[(database, name, "file")] = out.get((database, name, "file"), 0) + int(n or 0)
     return [IdentifiedCount(d, s, k, n) for (d, s, k), n in sorted(out.items())]
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from pdacmine.db.articles import imported_file
 from pdacmine.db.engine import session_factory, session_scope
-from pdacmine.db.sources import SourceCounts, SourceFile, start_import, store_source_records
+from pdacmine.db.sources import SourceCounts, SourceFile, label_imports, start_import, store_source_records
 from pdacmine.errors import InputError
 from pdacmine.jobs.importer import file_sha256
 from pdacmine.miner.sources import ARTICLE_SOURCE, DEFAULT_DATABASE, read_records
@@ -69,6 +69,12 @@ def import_source_files(
         if not path.is_file():
             raise InputError(f"{path}: no such file")
     return [_import_one(engine, path, fmt, database, search, force) for path, fmt in files]
+
+
+def label_xml_imports(engine: Engine, sha256s: Sequence[str], database: str | None, search: str | None) -> None:
+    """Give PubMed XML files just imported the ``--database``/``--search`` labels of the command."""
+    with session_scope(engine) as session:
+        label_imports(session, sha256s, database, search)
 
 
 def _import_one(
