@@ -109,7 +109,7 @@ def apply_plan(session: Session, plan: DedupPlan, actor: str) -> DedupResult:
     for kept, members in plan.groups.items():
         if kept in links:  # a former duplicate became the kept record of its group
             session.execute(update(Article).where(Article.id == kept).values(duplicate_of=None))
-            _audit(session, actor, "split", kept, links[kept], "regroup", note="became the kept record")
+            _audit(session, actor, "regroup", kept, links[kept], "regroup", note="became the kept record")
         for member in members[1:]:
             if links.get(member) == kept:
                 continue

@@ -44,7 +44,8 @@ class DedupAudit(Base):
 
     ``action`` is ``merge`` (``article_id`` became a duplicate of ``canonical_id``), ``split``
     (``article_id`` was taken out of ``canonical_id``'s group and is kept apart from it) or
-    ``confirm`` (a person confirmed a merge). ``method`` is ``pmid``, ``doi``, ``pmcid``,
+    ``confirm`` (a person confirmed a merge) or ``regroup`` (a former duplicate became the kept
+    record of its group, e.g. after the record it pointed to was withdrawn). ``method`` is ``pmid``, ``doi``, ``pmcid``,
     ``fuzzy`` or ``manual``; ``score`` the title similarity of a fuzzy match.
     """
 
