@@ -177,3 +177,17 @@ def test_dry_run_saves_nothing(run_cli: RunCli, engine: Engine, tmp_path: Path, 
     out = run_cli(*args).stdout
     assert out.startswith("would merge 1" if dry else "merged 1")
     assert (_articles(engine)[2].duplicate_of is None) is dry
+
+
+def test_dedup_audit_is_append_only(run_cli: RunCli, engine: Engine, tmp_path: Path) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    path = _write_ris(tmp_path / "two.ris", (TITLE, "Doe, J.", ""), (TITLE.lower(), "Doe, J.", ""))
+    assert run_cli("import", str(path)).exit_code == 0
+    assert run_cli("dedup", "--by", "ana").exit_code == 0
+    for sql in ("UPDATE dedup_audit SET actor = 'mallory'", "DELETE FROM dedup_audit"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(sql))
+    with session_scope(engine) as session:
+        assert [a.actor for a in session.scalars(select(DedupAudit))] == ["ana"]

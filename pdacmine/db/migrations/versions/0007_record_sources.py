@@ -6,9 +6,10 @@ Revises: 0006
 Records from Embase, Scopus, Web of Science... (RIS, MEDLINE text, CSV) may have no PMID, so
 ``articles.pmid`` becomes nullable (still unique when present); ``articles.duplicate_of`` holds
 deduplication merges; ``record_sources`` says which database, file and search each record came
-from; ``dedup_audit`` logs every merge and split; ``imported_files`` learns the format,
-database and search of a file. Evidence and review rows name records without a PMID by
-``doi:<DOI>`` or ``record:<id>``, so their ``pmid`` column widens to 255 characters.
+from; ``dedup_audit`` logs every merge and split (append-only, like ``review_audit``);
+``imported_files`` learns the format, database and search of a file. Evidence and review rows
+name records without a PMID by ``doi:<DOI>`` or ``record:<id>``, so their ``pmid`` column widens
+to 255 characters.
 
 On SQLite the NOT NULL on ``articles.pmid`` is dropped by editing the table's schema text (the
 procedure SQLite documents for removing a NOT NULL constraint): re-creating the table would
@@ -46,6 +47,29 @@ def upgrade() -> None:
     op.add_column("imported_files", sa.Column("search", sa.Text(), nullable=True))
     _create_record_sources()
     _create_dedup_audit()
+    _append_only(bind.dialect.name)
+
+
+AUDIT_MESSAGE = "dedup_audit is append-only: audit rows cannot be changed or deleted"
+
+
+def _append_only(dialect: str) -> None:
+    """Like review_audit (0003): the deduplication audit trail cannot be rewritten."""
+    if dialect == "sqlite":
+        for event in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER dedup_audit_no_{event.lower()} BEFORE {event} ON dedup_audit "
+                f"BEGIN SELECT RAISE(ABORT, '{AUDIT_MESSAGE}'); END"
+            )
+    elif dialect == "postgresql":
+        op.execute(
+            "CREATE OR REPLACE FUNCTION dedup_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN RAISE EXCEPTION '{AUDIT_MESSAGE}' USING ERRCODE = 'insufficient_privilege'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER dedup_audit_append_only BEFORE UPDATE OR DELETE ON dedup_audit "
+            "FOR EACH ROW EXECUTE FUNCTION dedup_audit_append_only()"
+        )
 
 
 def _sqlite_pmid_nullable(bind: sa.Connection) -> None:
@@ -109,7 +133,9 @@ def _create_dedup_audit() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("dedup_audit")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS dedup_audit_append_only() CASCADE")
+    op.drop_table("dedup_audit")  # its SQLite triggers go with it
     op.drop_table("record_sources")
     with op.batch_alter_table("imported_files") as batch:
         batch.drop_column("search")
