@@ -1,7 +1,9 @@
 """Storing extraction results: evidence rows and per-article extraction state.
 
-An article is *pending* when it is not deleted and has no extraction by the current extractor
-version, or was updated (a new PubMed version, new indexing) after its last extraction.
+An article is *pending* when it is not deleted, not merged into another record by deduplication
+(``duplicate_of``), and has no extraction by the current extractor version, or was updated (a new
+PubMed version, new indexing) after its last extraction. Records from any source are extracted;
+evidence names a record without a PMID by ``doi:<DOI>`` or ``record:<id>`` (:func:`record_key`).
 :func:`save_extractions` replaces an article's evidence as a whole: old rows are deleted, the
 new tuples inserted (one row per distinct ``evidence_key``), and its ``ArticleExtraction`` row
 written; the caller commits once per batch.
@@ -19,13 +21,14 @@ from sqlalchemy.orm import Session
 from pdacmine.db.engine import chunked_in
 from pdacmine.miner.evidence import evidence_key
 from pdacmine.miner.records import Annotated, Failure
+from pdacmine.miner.sources.records import record_key
 from pdacmine.models import Article, ArticleExtraction, Evidence
 from pdacmine.models.base import utcnow
 
 
 @dataclass(frozen=True, slots=True)
 class ArticleText:
-    """What extraction reads of one article."""
+    """What extraction reads of one article (``pmid``: the record's key, see :func:`record_key`)."""
 
     id: int
     pmid: str
@@ -41,7 +44,7 @@ def pending_article_ids(session: Session, version: str, all_: bool = False) -> l
     extraction (``last_updated`` after ``extracted_at``: a re-import with new content, e.g. a new
     version or MeSH indexing; an identical re-import leaves ``last_updated`` alone).
     """
-    query = select(Article.id).where(Article.deleted.is_(False)).order_by(Article.id)
+    query = select(Article.id).where(Article.deleted.is_(False), Article.duplicate_of.is_(None)).order_by(Article.id)
     if not all_:
         query = query.outerjoin(ArticleExtraction, ArticleExtraction.article_id == Article.id).where(
             or_(
@@ -57,23 +60,24 @@ def load_articles(session: Session, ids: Sequence[int]) -> list[ArticleText]:
     """The texts of ``ids`` (deleted articles left out), in the order of ``ids``."""
     rows: dict[int, ArticleText] = {}
     for where in chunked_in(Article.id, ids):
-        query = select(Article.id, Article.pmid, Article.title, Article.abstract, Article.publication_types).where(
-            where, Article.deleted.is_(False)
-        )
+        query = select(
+            Article.id, Article.pmid, Article.doi, Article.title, Article.abstract, Article.publication_types
+        ).where(where, Article.deleted.is_(False))
         for row in session.execute(query):
-            rows[row.id] = ArticleText(
-                row.id, row.pmid, row.title or "", row.abstract or "", row.publication_types or []
-            )
+            key = record_key(row.pmid, row.doi, row.id)
+            rows[row.id] = ArticleText(row.id, key, row.title or "", row.abstract or "", row.publication_types or [])
     return [rows[i] for i in ids if i in rows]
 
 
 def evidence_rows(article_id: int, output: Mapping[str, Any], version: str) -> Iterator[dict[str, Any]]:
     """Evidence table rows of one ``annotate`` output object, one per distinct evidence key."""
     pmid = str(output["pmid"])
+    # A DOI may be shared by records not yet deduplicated: keys of records without a PMID hash the article id.
+    basis = pmid if pmid.isdigit() else f"record:{article_id}"
     seen: set[str] = set()
     for t in output.get("tuples") or ():
         mech, ther = t.get("mechanism") or {}, t.get("therapy") or {}
-        key = evidence_key(pmid, t["sentence"], mech.get("key"), t.get("stage"), t.get("organ"), ther.get("key"))
+        key = evidence_key(basis, t["sentence"], mech.get("key"), t.get("stage"), t.get("organ"), ther.get("key"))
         if key in seen:
             continue
         seen.add(key)

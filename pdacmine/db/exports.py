@@ -235,7 +235,7 @@ def article_rows(
             "keywords": [str(k) for k in a.keywords or []], "retracted": bool(a.retracted),
             "screening": a.screening,
             "n_evidence": n, "n_accepted": acc, "n_rejected": rej,
-            "url": f"https://pubmed.ncbi.nlm.nih.gov/{a.pmid}/",
+            "url": f"https://pubmed.ncbi.nlm.nih.gov/{a.pmid}/" if a.pmid else (a.doi and f"https://doi.org/{a.doi}"),
         }  # fmt: skip
 
 

@@ -5,15 +5,18 @@ from pdacmine.models.base import Base
 from pdacmine.models.evidence import ArticleExtraction, Evidence, Finding
 from pdacmine.models.harvest import ImportedFile, RecordError, SavedQuery, SearchHit, SearchRun
 from pdacmine.models.review import ReviewAudit, ReviewDecision
+from pdacmine.models.sources import DedupAudit, RecordSource
 
 __all__ = [
     "Article",
     "ArticleExtraction",
     "Base",
+    "DedupAudit",
     "Evidence",
     "Finding",
     "ImportedFile",
     "RecordError",
+    "RecordSource",
     "ReviewAudit",
     "ReviewDecision",
     "SavedQuery",

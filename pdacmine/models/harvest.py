@@ -64,7 +64,12 @@ class SearchHit(Base):
 
 
 class ImportedFile(Base):
-    """A PubMed XML file fully applied by ``pdacmine import`` (re-runs skip it)."""
+    """A file fully applied by ``pdacmine import`` (re-runs skip it).
+
+    ``format`` is ``pubmed-xml``, ``ris``, ``medline``, ``pubmed-csv`` or ``review-csv``;
+    ``database`` and ``search`` say where the records came from (PRISMA: identified per
+    source and per search; migration 0007).
+    """
 
     __tablename__ = "imported_files"
 
@@ -78,6 +83,9 @@ class ImportedFile(Base):
     deleted: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
     finished_at: Mapped[datetime] = mapped_column(default=utcnow)
+    format: Mapped[str] = mapped_column(String(20), default="pubmed-xml", server_default="pubmed-xml")
+    database: Mapped[str | None] = mapped_column(String(100))
+    search: Mapped[str | None] = mapped_column(Text)
 
 
 class RecordError(Base):
