@@ -7,13 +7,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Engine
 
 from pdacmine.db.engine import session_scope
 from pdacmine.db.evidence import load_articles, pending_article_ids, save_extractions
 from pdacmine.miner.annotate import Item, annotate_items, in_batches
+from pdacmine.miner.evidence import AnnotatedDocument
 from pdacmine.miner.nlp.pipeline import extractor_version, get_pipeline
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def _pending_items(engine: Engine, ids: list[int], chunk: int, order: deque[int]
             yield a.pmid, f"{a.title}\n{a.abstract}", a.publication_types or None
 
 
-def _commit_batch(engine: Engine, batch: list[tuple[int, dict[str, Any]]], version: str) -> int:
+def _commit_batch(engine: Engine, batch: list[tuple[int, AnnotatedDocument]], version: str) -> int:
     with session_scope(engine) as session:
         return save_extractions(session, batch, version)
 

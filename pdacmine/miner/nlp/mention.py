@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 
+from pdacmine.miner.evidence import EntityRecord
+
 
 @dataclass(slots=True, eq=False)
 class Mention:
@@ -58,18 +60,19 @@ class Mention:
     target: bool = False
     notes: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "start": self.start_char,
-            "end": self.end_char,
-            "text": self.text,
-            "label": self.label,
-            "key": self.key,
-            "category": self.category,
-            "concept_id": self.concept_id,
-            "negated": self.negated,
-            "hedged": self.hedged,
-        }
+    def to_record(self) -> EntityRecord:
+        """The typed entity record of ``annotate`` (character offsets)."""
+        return EntityRecord(
+            self.start_char,
+            self.end_char,
+            self.text,
+            self.label,
+            self.key,
+            self.category,
+            self.concept_id,
+            self.negated,
+            self.hedged,
+        )
 
 
 _DOC_EXTENSIONS = (
