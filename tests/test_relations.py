@@ -11,7 +11,6 @@ from pdacmine.miner.annotate import doc_to_record
 from pdacmine.miner.nlp.pipeline import build_pipeline
 from pdacmine.miner.nlp.rules import default_rules
 from pdacmine.miner.nlp.sections import section_at, section_starts
-from pdacmine.miner.nlp.vocab import load_vocabulary
 from pdacmine.miner.relations import EvidenceTuple
 from tests.test_nlp_pipeline import TEST_VOCAB
 
@@ -29,7 +28,7 @@ lymph-node\tORGAN\t\tlymph node\t\t\tlymph nodes|nodal\t\t\ttest
 def nlp(tmp_path_factory: pytest.TempPathFactory) -> Language:
     path = tmp_path_factory.mktemp("vocab") / "vocab.tsv"
     path.write_text(TEST_VOCAB + EXTRA, encoding="utf-8")
-    return build_pipeline(vocab=load_vocabulary(user_file=path))
+    return build_pipeline(user_vocab=path)
 
 
 def tuples(nlp: Language, abstract: str, title: str = "Pancreatic cancer metastasis") -> list[EvidenceTuple]:

@@ -41,10 +41,11 @@ from typing import Any, TypeVar
 from spacy.tokens import Doc
 
 from pdacmine.miner.evidence import AnnotatedDocument, DocumentSummary, EntityRecord, EvidenceRecord
-from pdacmine.miner.nlp.mention import Mention, doc_text
+from pdacmine.miner.nlp.ents import counted_mentions
+from pdacmine.miner.nlp.mention import doc_text
 from pdacmine.miner.nlp.pipeline import get_pipeline
 from pdacmine.miner.nlp.sentences import doc_sentence_bounds
-from pdacmine.miner.relations import EvidenceTuple, is_counted
+from pdacmine.miner.relations import EvidenceTuple
 from pdacmine.miner.studytype import classify, document_study_type
 
 logger = logging.getLogger(__name__)
@@ -54,19 +55,6 @@ T = TypeVar("T")
 def record_text(record: Mapping[str, Any]) -> str:
     """Title + newline + abstract: the text every offset indexes into."""
     return f"{record.get('title') or ''}\n{record.get('abstract') or ''}"
-
-
-def counted_mentions(doc: Doc) -> list[Mention]:
-    """The mentions pdacmine asserts (see the module docstring)."""
-    other = doc._.pdac_primary != "pancreatic"
-    out = []
-    for m in doc._.pdac_mentions or ():
-        if not is_counted(m):
-            continue
-        if other and m.label in ("ORGAN", "STAGE", "THERAPY"):
-            continue
-        out.append(m)
-    return out
 
 
 def document_summary(entities: Iterable[EntityRecord], tuples: Iterable[EvidenceRecord]) -> DocumentSummary:

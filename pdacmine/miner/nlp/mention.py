@@ -15,19 +15,29 @@ Extensions (all set by pdac components, registered once by :func:`register_exten
 ``Doc._.pdac_tuples``       list of :class:`~pdacmine.miner.relations.EvidenceTuple` (``pdac_tuples``)
 =========================  =====================================================================
 
-``doc.spans["pdac"]`` mirrors the mentions as spaCy spans (label = facet, ``id_`` = key,
-``kb_id_`` = concept ID) for displaCy and other spaCy tools; ``build_pipeline(spans_key=...)``
-names the group (``nlp.add_pipe("pdac_entity_matcher")`` uses "pdac"; ``extract`` and
-``annotate`` skip it for speed).
+spaCy-native results, for displaCy and components added after pdacmine's (negspacy, a linker):
+
+- ``doc.spans["pdac"]`` (``pdac_entity_matcher``): every mention, overlapping readings included;
+- ``doc.ents`` (``pdac_ents``): the entities pdacmine counts (``annotate``'s ``entities``; an
+  abstract about another primary keeps only its mechanisms), longest first where two overlap.
+
+Each span has label = facet (ORGAN, STAGE, MECHANISM, THERAPY), ``id_`` = key, ``kb_id_`` =
+concept ID and ``span._.pdac_category`` = mechanism category or therapy class (None otherwise).
+The group's name is the ``spans_key`` of ``pdac_entity_matcher``'s config (None: no group).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from pdacmine.miner.evidence import EntityRecord
+
+#: the ``doc.spans`` group of the mentions
+SPANS_KEY = "pdac"
+#: the Span extension holding a span's mechanism category or therapy class
+CATEGORY_EXTENSION = "pdac_category"
 
 
 @dataclass(slots=True, eq=False)
@@ -98,7 +108,20 @@ def doc_words(doc: Doc) -> list[str]:
 
 
 def register_extensions() -> None:
-    """Register the Doc extensions listed in the module docstring (idempotent)."""
+    """Register the Doc and Span extensions listed in the module docstring (idempotent)."""
     for name in _DOC_EXTENSIONS:
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
+    if not Span.has_extension(CATEGORY_EXTENSION):
+        Span.set_extension(CATEGORY_EXTENSION, default=None)
+
+
+def mention_spans(doc: Doc, mentions: list[Mention]) -> list[Span]:
+    """The mentions as spaCy spans: label = facet, ``id_`` = key, ``kb_id_`` = concept ID, ``_.pdac_category``."""
+    spans = []
+    for m in mentions:
+        span = Span(doc, m.start, m.end, label=m.label, kb_id=m.concept_id or "", span_id=m.key)
+        if m.category is not None:
+            span._.pdac_category = m.category
+        spans.append(span)
+    return spans
