@@ -11,8 +11,11 @@ import spacy
 from spacy import displacy
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import filter_spans
 
 from pdacmine.miner.annotate import doc_to_record
+from pdacmine.miner.nlp.ents import counted_mentions
+from pdacmine.miner.nlp.mention import mention_spans
 from pdacmine.miner.nlp.pipeline import PDAC_COMPONENTS, build_pipeline
 from pdacmine.miner.nlp.resources import rules_ref
 from pdacmine.miner.nlp.rules import RULES_FILE
@@ -51,6 +54,15 @@ def test_counted_entities_are_in_doc_ents_without_overlaps(nlp: Language) -> Non
     for e in record.entities:
         assert any(ent.start_char < e.end and e.start < ent.end_char for ent in ents)
     assert {e.id_ for e in ents if e.label_ == "ORGAN"} == {"liver", "lung"}
+
+
+def test_overlaps_are_resolved_as_filter_spans_does(nlp: Language) -> None:
+    doc = nlp(CLAIMS)
+    expected = filter_spans(mention_spans(doc, counted_mentions(doc)))
+    assert len(expected) < len(counted_mentions(doc))  # the fixture has overlapping readings
+    assert [(e.start, e.end, e.label_, e.id_) for e in doc.ents] == [
+        (s.start, s.end, s.label_, s.id_) for s in expected
+    ]
 
 
 def test_the_span_group_keeps_every_reading_and_the_category(nlp: Language) -> None:

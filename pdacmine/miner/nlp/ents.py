@@ -4,7 +4,7 @@ The counted mentions are those ``annotate`` lists as ``entities``: not backgroun
 term standing for named drugs, an ORGAN only as a metastatic site, and no ORGAN, STAGE or THERAPY
 when the abstract is about another primary cancer. ``doc.ents`` cannot overlap, so where two
 counted mentions do ("perineural invasion" is a STAGE and a MECHANISM) the longer, then the first,
-is kept (:func:`spacy.util.filter_spans`); ``doc.spans["pdac"]`` keeps every reading.
+is kept (the rule of :func:`spacy.util.filter_spans`); ``doc.spans["pdac"]`` keeps every reading.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from collections.abc import Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
 
-from pdacmine.miner.nlp.mention import Mention, mention_spans, register_extensions
+from pdacmine.miner.nlp.mention import Mention, mention_spans, non_overlapping, register_extensions
 from pdacmine.miner.relations import is_counted
 
 
@@ -51,11 +50,12 @@ class EntityWriter:
         self.overwrite_ents = overwrite_ents
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = mention_spans(doc, counted_mentions(doc))
+        spans = mention_spans(doc, non_overlapping(counted_mentions(doc)))
         if self.overwrite_ents or not doc.ents:
-            doc.ents = filter_spans(spans)
+            # tokens outside the spans stay unset unless earlier entities must be cleared (cheaper)
+            doc.set_ents(spans, default="outside" if doc.has_annotation("ENT_IOB") else "unmodified")
         else:
-            doc.ents = [*doc.ents, *filter_spans(s for s in spans if not _overlaps(s, doc.ents))]
+            doc.ents = [*doc.ents, *(s for s in spans if not _overlaps(s, doc.ents))]
         return doc
 
 

@@ -28,6 +28,7 @@ The group's name is the ``spans_key`` of ``pdac_entity_matcher``'s config (None:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
@@ -113,15 +114,32 @@ def register_extensions() -> None:
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
     if not Span.has_extension(CATEGORY_EXTENSION):
-        Span.set_extension(CATEGORY_EXTENSION, default=None)
+        Span.set_extension(CATEGORY_EXTENSION, getter=span_category)
 
 
-def mention_spans(doc: Doc, mentions: list[Mention]) -> list[Span]:
-    """The mentions as spaCy spans: label = facet, ``id_`` = key, ``kb_id_`` = concept ID, ``_.pdac_category``."""
-    spans = []
-    for m in mentions:
-        span = Span(doc, m.start, m.end, label=m.label, kb_id=m.concept_id or "", span_id=m.key)
-        if m.category is not None:
-            span._.pdac_category = m.category
-        spans.append(span)
-    return spans
+def span_category(span: Span) -> str | None:
+    """``span._.pdac_category``: the category of the mention a pdac span stands for (None for other spans).
+
+    Looked up when read, so writing the spans costs nothing extra.
+    """
+    key, label = span.id_, span.label_
+    for m in span.doc._.pdac_mentions or ():
+        if m.start == span.start and m.end == span.end and m.key == key and m.label == label:
+            return m.category
+    return None
+
+
+def mention_spans(doc: Doc, mentions: Iterable[Mention]) -> list[Span]:
+    """The mentions as spaCy spans: label = facet, ``id_`` = key, ``kb_id_`` = concept ID (``_.pdac_category``)."""
+    return [Span(doc, m.start, m.end, label=m.label, kb_id=m.concept_id or "", span_id=m.key) for m in mentions]
+
+
+def non_overlapping(mentions: Iterable[Mention]) -> list[Mention]:
+    """The longest mentions, then the first, that do not overlap (:func:`spacy.util.filter_spans`' rule), in order."""
+    kept: list[Mention] = []
+    taken: set[int] = set()
+    for m in sorted(mentions, key=lambda m: (m.start - m.end, m.start)):
+        if m.start not in taken and m.end - 1 not in taken:
+            kept.append(m)
+            taken.update(range(m.start, m.end))
+    return sorted(kept, key=lambda m: m.start)
