@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from click.testing import CliRunner
 from sqlalchemy import Engine, select
@@ -125,3 +127,11 @@ def test_evaluate_scores_a_typed_record_as_its_json() -> None:
     assert typed["mechanism-organ"] == {("emt-plasticity", "liver")}
     assert typed["therapy-organ"] == {("gemcitabine", "liver")}
     assert typed["therapy_classes"] == {"chemotherapy"}
+
+
+def test_the_database_layer_reads_the_record_without_loading_the_nlp() -> None:
+    code = (
+        "import sys, pdacmine.db.evidence, pdacmine.db.findings, pdacmine.db.exports, pdacmine.db.filters; "
+        "sys.exit('spacy' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
