@@ -10,12 +10,12 @@ import pytest
 import spacy
 from spacy import displacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from pdacmine.miner.annotate import doc_to_record
 from pdacmine.miner.nlp.ents import counted_mentions
-from pdacmine.miner.nlp.mention import mention_spans
+from pdacmine.miner.nlp.mention import Mention, mention_spans
 from pdacmine.miner.nlp.pipeline import PDAC_COMPONENTS, build_pipeline
 from pdacmine.miner.nlp.resources import rules_ref
 from pdacmine.miner.nlp.rules import RULES_FILE
@@ -125,3 +125,25 @@ def test_the_rules_reach_a_component_through_its_config(tmp_path: Path) -> None:
     assert nlp.config["components"]["pdac_tuples"]["rules"] == {"@misc": "pdacmine.rules.v1", "path": str(path)}
     assert nlp.config["components"]["pdac_entity_matcher"]["spans_key"] is None
     assert "pdac" not in nlp(CLAIMS).spans
+
+
+@Language.component("test_model_ner")
+def model_ner(doc: Doc) -> Doc:
+    """Stands for a model's NER and the pdac components before ``pdac_ents``: one ENTITY, two mentions."""
+    doc.ents = [Span(doc, 0, 1, label="ENTITY")]
+    doc._.pdac_primary = "pancreatic"
+    doc._.pdac_mentions = [
+        Mention(0, 1, 0, 4, "ZEB1", "MECHANISM", "zeb1", "emt-plasticity"),
+        Mention(2, 4, 12, 28, "liver metastasis", "ORGAN", "liver", site=True),
+    ]
+    return doc
+
+
+@pytest.mark.parametrize(("overwrite", "expected"), [(True, ["MECHANISM", "ORGAN"]), (False, ["ENTITY", "ORGAN"])])
+def test_earlier_entities_are_replaced_or_kept(overwrite: bool, expected: list[str]) -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("test_model_ner")
+    nlp.add_pipe("pdac_ents", config={"overwrite_ents": overwrite})
+    doc = nlp("ZEB1 drives liver metastasis.")
+    assert [e.label_ for e in doc.ents] == expected
+    assert [e._.pdac_category for e in doc.ents] == (["emt-plasticity", None] if overwrite else [None, None])
