@@ -146,7 +146,7 @@ def test_workers_give_the_same_output_in_order() -> None:
     one = list(annotate_records(many, batch_size=4))
     two = list(annotate_records(many, batch_size=4, workers=2))
     assert one == two
-    assert [r["pmid"] for r in two] == [r["pmid"] for r in many]
+    assert [r.pmid for r in two] == [r["pmid"] for r in many]
 
 
 def test_help_documents_the_format() -> None:

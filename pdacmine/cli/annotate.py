@@ -119,9 +119,9 @@ def annotate_command(
         from pdacmine.miner.annotate import annotate_records  # spaCy loads only when needed
 
         for result in annotate_records(records, model=model, batch_size=batch_size, workers=workers):
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
             n_articles += 1
-            n_tuples += len(result["tuples"])
+            n_tuples += len(result.tuples)
     if not app.quiet:
         click.echo(
             f"annotated {n_articles:,} article(s): {n_tuples:,} tuple(s) in {time.monotonic() - began:.1f} s", err=True

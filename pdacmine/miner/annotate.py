@@ -1,6 +1,7 @@
 """Run the extraction pipeline over records, without a database (``annotate``; ``jobs.extract`` stores).
 
-``annotate`` output: one JSON object per article (stable; other tools consume it)::
+``annotate`` output: one :class:`~pdacmine.miner.evidence.AnnotatedDocument` per article, written as
+its ``to_json()``: one JSON object per article (stable; other tools consume it)::
 
     {"pmid": "123", "text": "<title>\\n<abstract>", "primary": "pancreatic" | "other" | "unknown",
      "study_type": "clinical" | "human-tissue" | "animal" | "in-vitro" | "review" | "other",
@@ -42,11 +43,13 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pdacmine.errors import ExtractionError
-from pdacmine.miner.nlp.mention import Mention, doc_text
+from pdacmine.miner.evidence import AnnotatedDocument, DocumentSummary, EntityRecord, EvidenceRecord
+from pdacmine.miner.nlp.ents import counted_mentions
+from pdacmine.miner.nlp.mention import doc_text
 from pdacmine.miner.nlp.pipeline import get_pipeline
 from pdacmine.miner.nlp.sentences import doc_sentence_bounds
 from pdacmine.miner.records import Annotated, Failure
-from pdacmine.miner.relations import EvidenceTuple, is_counted
+from pdacmine.miner.relations import EvidenceTuple
 from pdacmine.miner.studytype import classify, document_study_type
 
 logger = logging.getLogger(__name__)
@@ -58,20 +61,7 @@ def record_text(record: Mapping[str, Any]) -> str:
     return f"{record.get('title') or ''}\n{record.get('abstract') or ''}"
 
 
-def counted_mentions(doc: Doc) -> list[Mention]:
-    """The mentions pdacmine asserts (see the module docstring)."""
-    other = doc._.pdac_primary != "pancreatic"
-    out = []
-    for m in doc._.pdac_mentions or ():
-        if not is_counted(m):
-            continue
-        if other and m.label in ("ORGAN", "STAGE", "THERAPY"):
-            continue
-        out.append(m)
-    return out
-
-
-def document_summary(mentions: Iterable[Mention], tuples: Iterable[EvidenceTuple]) -> dict[str, Any]:
+def document_summary(entities: Iterable[EntityRecord], tuples: Iterable[EvidenceRecord]) -> DocumentSummary:
     """Document-level sets: non-negated entities and tuples; mechanism categories only from tuples."""
     sets: dict[str, set[Any]] = {k: set() for k in ("organs", "stages", "mechanisms", "mechanism_keys", "therapies")}
     classes: set[str] = set()
@@ -81,7 +71,7 @@ def document_summary(mentions: Iterable[Mention], tuples: Iterable[EvidenceTuple
         "therapy-organ": set(),
     }
     facet_set = {"ORGAN": "organs", "STAGE": "stages", "THERAPY": "therapies"}
-    for m in mentions:
+    for m in entities:
         if not m.negated and m.label in facet_set:
             sets[facet_set[m.label]].add(m.key)
             if m.label == "THERAPY" and m.category:
@@ -95,15 +85,22 @@ def document_summary(mentions: Iterable[Mention], tuples: Iterable[EvidenceTuple
             if mech.category:
                 sets["mechanisms"].add(mech.category)
                 if organ is not None:
-                    pairs["mechanism-organ"].add((mech.category, organ.key))
+                    pairs["mechanism-organ"].add((mech.category, organ))
                 if stage is not None:
-                    pairs["mechanism-stage"].add((mech.category, stage.key))
+                    pairs["mechanism-stage"].add((mech.category, stage))
         if ther is not None and organ is not None:
-            pairs["therapy-organ"].add((ther.key, organ.key))
-    summary: dict[str, Any] = {k: sorted(v) for k, v in sets.items()}
-    summary["therapy_classes"] = sorted(classes)
-    summary["pairs"] = {k: [list(p) for p in sorted(v)] for k, v in pairs.items()}
-    return summary
+            pairs["therapy-organ"].add((ther.key, organ))
+    return DocumentSummary(
+        organs=tuple(sorted(sets["organs"])),
+        stages=tuple(sorted(sets["stages"])),
+        mechanisms=tuple(sorted(sets["mechanisms"])),
+        mechanism_keys=tuple(sorted(sets["mechanism_keys"])),
+        therapies=tuple(sorted(sets["therapies"])),
+        therapy_classes=tuple(sorted(classes)),
+        mechanism_organ=tuple(sorted(pairs["mechanism-organ"])),
+        mechanism_stage=tuple(sorted(pairs["mechanism-stage"])),
+        therapy_organ=tuple(sorted(pairs["therapy-organ"])),
+    )
 
 
 def _refine_study_types(doc: Doc, tuples: list[EvidenceTuple], publication_types: Any) -> str:
@@ -115,20 +112,21 @@ def _refine_study_types(doc: Doc, tuples: list[EvidenceTuple], publication_types
     return doc_type
 
 
-def doc_to_record(doc: Doc, pmid: str, publication_types: Any = None) -> dict[str, Any]:
-    """The ``annotate`` output object of one processed Doc (format in the module docstring)."""
+def doc_to_record(doc: Doc, pmid: str, publication_types: Any = None) -> AnnotatedDocument:
+    """The ``annotate`` record of one processed Doc (JSON format in the module docstring)."""
     tuples: list[EvidenceTuple] = list(doc._.pdac_tuples or [])
     study_type = _refine_study_types(doc, tuples, publication_types)
-    mentions = counted_mentions(doc)
-    return {
-        "pmid": pmid,
-        "text": doc_text(doc),
-        "primary": doc._.pdac_primary,
-        "study_type": study_type,
-        "entities": [m.as_dict() for m in mentions],
-        "tuples": [t.as_dict() for t in tuples],
-        "document": document_summary(mentions, tuples),
-    }
+    entities = tuple(m.to_record() for m in counted_mentions(doc))
+    evidence = tuple(t.to_record() for t in tuples)
+    return AnnotatedDocument(
+        pmid=pmid,
+        text=doc_text(doc),
+        primary=doc._.pdac_primary,
+        study_type=study_type,
+        entities=entities,
+        tuples=evidence,
+        document=document_summary(entities, evidence),
+    )
 
 
 Item = tuple[str, str, Any]  # (pmid, text, publication types)
@@ -206,7 +204,7 @@ def annotate_items(
 
 def annotate_records(
     records: Iterable[Mapping[str, Any]], *, model: str | None = None, batch_size: int = 64, workers: int = 1
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[AnnotatedDocument]:
     """Annotate dicts with ``pmid``, ``title``, ``abstract`` (optional ``publication_types``), in order.
 
     Raises :class:`~pdacmine.errors.ExtractionError` at the first record the pipeline fails on.

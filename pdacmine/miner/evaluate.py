@@ -1,8 +1,8 @@
 """Document-level evaluation of tagger output against a hand-annotated gold standard.
 
-Pure functions: gold records and ``annotate`` output dicts in, micro-averaged precision/recall/F1 out.
+Pure functions: gold records and ``annotate`` records (typed, or their JSON) in, micro-averaged precision/recall/F1 out.
 What counts as a correct document-level answer is defined in ``annotation.md``; how an ``annotate``
-output dict becomes document sets is :func:`document_sets`:
+output record becomes document sets is :func:`document_sets`:
 
 * organs, stages, therapies (and their classes): non-negated entities and non-negated tuples;
 * mechanism categories and every pair: non-negated tuples only
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pdacmine.errors import InputError, ParseError, PdacmineError
+from pdacmine.miner.evidence import AnnotatedDocument
 from pdacmine.miner.nlp.vocab import DATA_DIR, Vocabulary, read_categories
 from pdacmine.miner.records import iter_jsonl
 
@@ -89,37 +90,39 @@ def _freeze(sets: Mapping[str, set[Item]]) -> DocumentSets:
     return DocumentSets({m: frozenset(sets.get(m, ())) for m in MEASURES})
 
 
-def _is_negated(obj: Mapping[str, Any]) -> bool:
-    return bool(obj.get("negated"))
+def as_document(output: AnnotatedDocument | Mapping[str, Any]) -> AnnotatedDocument:
+    """A tagger's output as a typed record (a JSON object, e.g. the baseline's, is read with its defaults)."""
+    return output if isinstance(output, AnnotatedDocument) else AnnotatedDocument.from_json(output)
 
 
-def document_sets(output: Mapping[str, Any], vocab: Vocabulary | None = None) -> DocumentSets:
-    """Document-level sets of one ``annotate`` output dict (``entities`` + ``tuples``), negated items left out."""
+def document_sets(output: AnnotatedDocument | Mapping[str, Any], vocab: Vocabulary | None = None) -> DocumentSets:
+    """Document-level sets of one ``annotate`` record (``entities`` + ``tuples``), negated items left out."""
+    doc = as_document(output)
     sets = _empty()
     classes: dict[str, str] = {}
-    for ent in output.get("entities") or ():
-        if _is_negated(ent) or not ent.get("key"):
+    for ent in doc.entities:
+        if ent.negated or not ent.key:
             continue
-        label = str(ent.get("label", "")).upper()
+        label = ent.label.upper()
         if label == "ORGAN":
-            sets["organs"].add(ent["key"])
+            sets["organs"].add(ent.key)
         elif label == "STAGE":
-            sets["stages"].add(ent["key"])
+            sets["stages"].add(ent.key)
         elif label == "THERAPY":
-            sets["therapies"].add(ent["key"])
-            if ent.get("category"):
-                classes[ent["key"]] = ent["category"]
-    for tup in output.get("tuples") or ():
-        if _is_negated(tup):
+            sets["therapies"].add(ent.key)
+            if ent.category:
+                classes[ent.key] = ent.category
+    for tup in doc.tuples:
+        if tup.negated:
             continue
-        organ, stage = tup.get("organ"), tup.get("stage")
-        mechanism, therapy = tup.get("mechanism") or {}, tup.get("therapy") or {}
-        category, drug = mechanism.get("category"), therapy.get("key")
+        organ, stage = tup.organ, tup.stage
+        mechanism, therapy = tup.mechanism, tup.therapy
+        category, drug = mechanism.category if mechanism else None, therapy.key if therapy else None
         for facet, value in (("organs", organ), ("stages", stage), ("mechanisms", category), ("therapies", drug)):
             if value:
                 sets[facet].add(value)
-        if drug and therapy.get("class"):
-            classes[drug] = therapy["class"]
+        if drug and therapy and therapy.category:
+            classes[drug] = therapy.category
         if category and organ:
             sets["mechanism-organ"].add((category, organ))
         if category and stage:
@@ -368,7 +371,7 @@ def meets_targets(counts: Counts, measure: str) -> bool:
 
 # --------------------------------------------------------------------------- running a tagger on records
 
-Annotator = Callable[[list[dict[str, Any]]], Iterable[Mapping[str, Any]]]
+Annotator = Callable[[list[dict[str, Any]]], Iterable[AnnotatedDocument | Mapping[str, Any]]]
 """Takes records (``pmid``, ``title``, ``abstract``) and yields one ``annotate`` dict per record, in order."""
 
 
@@ -452,8 +455,8 @@ def predict(matched: Matched, annotate: Annotator, vocab: Vocabulary | None = No
         raise PdacmineError(f"the tagger returned {len(outputs)} results for {len(inputs)} records")
     position = {inp["pmid"]: i for i, inp in enumerate(inputs)}
     ordered: list[DocumentSets | None] = [None] * len(inputs)
-    for i, out in enumerate(outputs):
-        slot = position.get(str(out.get("pmid") or ""), i)
+    for i, out in enumerate(map(as_document, outputs)):
+        slot = position.get(out.pmid, i)
         ordered[slot] = document_sets(out, vocab)
     return [s if s is not None else _freeze({}) for s in ordered]
 

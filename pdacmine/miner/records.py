@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from pdacmine.errors import ParseError
+from pdacmine.miner.evidence import AnnotatedDocument
 
 #: Most characters a record's title + abstract may hold. A real abstract has a few thousand;
 #: a longer text is a bad record (skipped and reported), which keeps the NLP (spaCy refuses
@@ -81,7 +82,7 @@ class Failure:
 
 
 #: One output of the pipeline (``miner.annotate.annotate_items``): an article's ``annotate`` object, or a Failure.
-Annotated = dict[str, Any] | Failure
+Annotated = AnnotatedDocument | Failure
 
 
 def normalize_pmid(raw: str) -> str | None:
