@@ -345,3 +345,8 @@ def apply_decisions(
             summary.unchanged += not changed
             summary.reviewers[name] += 1
     return summary, problems
+
+
+def record_count(session: Session | Connection) -> int:
+    """Records that can be screened (withdrawn ones excluded)."""
+    return int(session.scalar(select(func.count()).select_from(A).where(A.deleted.is_not(True))) or 0)
