@@ -28,7 +28,8 @@ from pdacmine.miner.screening import (
 )
 
 MAX_ERRORS = 20
-_order = click.option("--order", type=click.Choice(sorted(ORDERS)), default="evidence", show_default=True,
+_SHOWN_ORDERS = sorted(set(ORDERS) - {"file"})
+_order = click.option("--order", type=click.Choice(_SHOWN_ORDERS), default="evidence", show_default=True,
                       help="evidence: records with accepted or high-confidence pdacmine evidence first.")  # fmt: skip
 _dual = click.option(
     "--dual", is_flag=True, help="Dual blind screening: every record needs two reviewers (recorded for the review)."

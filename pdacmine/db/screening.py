@@ -334,7 +334,7 @@ def apply_decisions(
         if problems or dry_run:
             session.rollback()
             return summary, problems
-        start_session(session, reviewer, "import", "pmid", required)
+        start_session(session, reviewer, "import", "file", required)
         for r, aid in zip(rows, ids, strict=True):
             name = r.reviewer or reviewer
             article = session.get(A, aid)

@@ -43,6 +43,7 @@ ORDERS = {
     ),
     "pmid": "by PMID, ascending (no prioritisation)",
     "year": "newest publication year first, then PMID (no relevance prioritisation)",
+    "file": "decisions imported from a file: the order was set by the tool that made them (e.g. ASReview)",
 }
 SHEET_COLUMNS = ("pmid", "doi", "year", "title", "journal", "abstract", "n_evidence", "decision", "reason", "note")
 FORMATS = ("auto", "pdacmine", "asreview", "rayyan")
@@ -296,6 +297,8 @@ class _Reader:
         reason = self.reason(reason_texts[0], line) if reason_texts else None
         pmid, doi = self.ids(raw, line, ("pmid", "key"))
         for reviewer, word in votes:
+            if reviewer.strip().lower() == "pdacmine":
+                continue  # our own exported decision coming back, not a Rayyan reviewer's
             decision = _RAYYAN_WORDS.get(word.strip().lower())
             if decision is None:
                 self.problems.add(line, f"unknown Rayyan decision {word!r} of {reviewer}")
