@@ -371,6 +371,12 @@ def evidence_conditions(f: Filters) -> list[ColumnElement[bool]]:
     return out if status is None else [*out, status]
 
 
+def evidence_restriction(f: Filters) -> list[ColumnElement[bool]]:
+    """The article- and sentence-level filters alone (dates, PMIDs, study types, words) on a select of
+    evidence joined to its article: the evidence that makes a finding's counts and score under ``f``."""
+    return [Article.deleted.is_not(True), *_sentence_terms(f), *_date_terms(f)]
+
+
 def finding_conditions(f: Filters) -> list[ColumnElement[bool]]:
     """Conditions for ``SELECT ... FROM findings``.
 
