@@ -60,7 +60,7 @@ class ScreenLoop:
     skipped: set[int] = field(default_factory=set)
     batch: list[ScreenItem] = field(default_factory=list)
     front: list[ScreenItem] = field(default_factory=list)
-    undo_stack: list[tuple[ScreenItem, dict[str, Any]]] = field(default_factory=list)
+    undo_stack: list[tuple[ScreenItem, dict[str, Any], str]] = field(default_factory=list)
     actions: Counter[str] = field(default_factory=Counter)
     moved: int = 0
 
@@ -83,7 +83,7 @@ class ScreenLoop:
         except KeyboardInterrupt:
             click.echo("")
         done = sum(self.actions.values()) - self.actions["undo"]
-        parts = ", ".join(f"{n} {k}" for k, n in sorted(self.actions.items()))
+        parts = ", ".join(f"{n} {k}" for k, n in sorted(self.actions.items()) if n)
         click.echo(f"Saved {done} decision(s) as {self.reviewer}" + (f" ({parts})" if parts else "")
                    + f"; skipped {len(self.skipped)}. Run `pdacmine screen` to resume.")  # fmt: skip
 
@@ -140,16 +140,17 @@ class ScreenLoop:
 
     def _decide(self, item: ScreenItem, decision: str, reason: str | None, note: str | None) -> None:
         old = decide(self.engine, item.article_id, self.reviewer, decision, reason, note, session_id=self.session_id)
-        self.undo_stack.append((item, old))
+        self.undo_stack.append((item, old, decision))
         self.actions[decision] += 1
 
     def _undo(self, current: ScreenItem) -> bool:
         if not self.undo_stack:
             click.echo("Nothing undone: no decision in this session yet.")
             return False
-        item, old = self.undo_stack.pop()
+        item, old, undone = self.undo_stack.pop()
         decide(self.engine, item.article_id, self.reviewer, old.get("decision"), old.get("reason"), old.get("note"),
                session_id=self.session_id, action="undo")  # fmt: skip
+        self.actions[undone] -= 1
         self.actions["undo"] += 1
         click.echo(f"Undone: PMID {item.pmid} is {old.get('decision') or 'undecided'} again.")
         self.front += [current, item]
