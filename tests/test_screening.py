@@ -200,3 +200,10 @@ def test_rayyan_notes() -> None:
 def test_unknown_file_format_is_one_problem() -> None:
     rows, problems, _ = parse_decisions(["a,b\n", "1,2\n"], load_reasons())
     assert rows == [] and problems.errors[0][0] == 1 and "cannot tell the format" in problems.errors[0][1]
+
+
+def test_unreadable_csv_is_a_listed_problem(run_cli: RunCli, records: None, tmp_path: Path) -> None:
+    path = tmp_path / "broken.csv"
+    path.write_text("pmid,decision,note\n101,include,\n102,include," + "x" * 200_000 + "\n")  # over csv's field limit
+    result = run_cli("screen", "import", "--reviewer", "alice", str(path))
+    assert result.exit_code == 3 and "not readable as CSV" in result.stderr and "nothing was applied" in result.stderr

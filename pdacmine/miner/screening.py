@@ -328,9 +328,12 @@ def parse_decisions(
     read = _Reader(reasons, problems)
     handler = {"pdacmine": read.pdacmine, "asreview": read.asreview, "rayyan": read.rayyan}[kind]
     line = reader.line_num + 1
-    for raw in reader:
-        handler({k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}, line)
-        line = reader.line_num + 1
+    try:
+        for raw in reader:
+            handler({k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}, line)
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        problems.add(line, f"not readable as CSV: {exc}")
     seen: dict[tuple[str, str | None], int] = {}
     for row in read.rows:
         key = (row.pmid or f"doi:{row.doi}", row.reviewer)
