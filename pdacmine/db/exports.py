@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, Text, case, cast, exists, false, func, select
 
-from pdacmine.db.filtered_findings import filtered_finding_rows
+from pdacmine.db.filtered_findings import filtered_finding_rows, restricts_evidence
 from pdacmine.db.filters import Filters, apply_articles, apply_evidence, apply_findings, evidence_from
 from pdacmine.db.screening import final_states, reviewers_required, sessions
 from pdacmine.errors import InputError
@@ -96,7 +96,7 @@ def count_findings(conn: Connection, filters: Filters) -> int:
 def finding_rows(
     conn: Connection, filters: Filters, *, sort: str = "score", limit: int | None = None, offset: int = 0
 ) -> Iterator[dict[str, Any]]:
-    if filters.has_evidence_terms:  # counts and scores over the filtered evidence only
+    if restricts_evidence(filters):  # counts and scores over the filtered evidence only
         yield from filtered_finding_rows(conn, filters, sort=sort, limit=limit, offset=offset)
         return
     cols = (F.id, F.finding_key, F.mechanism_key, F.mechanism_category, F.stage, F.organ, F.therapy_key,

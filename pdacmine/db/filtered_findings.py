@@ -1,15 +1,18 @@
 """Findings recomputed over the evidence that passes the article-level filters.
 
-With ``--since/--until``, ``--pmid``, ``--study-type`` or ``--text``, ``query`` and ``export
-findings`` must not show a finding's all-time paper counts and score: here every finding that
-matches the facet filters is scored again (same weights as the stored ranking) from only the
-evidence sentences whose article and sentence pass those filters, in one pass over that evidence.
-``--min-papers`` and ``--status`` then test the recomputed counts. Nothing is written.
+With ``--since/--until``, ``--pmid`` or ``--study-type``, ``query`` and ``export findings`` must
+not show a finding's all-time paper counts and score: here every finding that matches the facet
+filters is scored again (same weights as the stored ranking) from only the evidence sentences whose
+article (date, PMID) and study type pass, in one pass over that evidence. ``--min-papers`` and
+``--status`` then test the recomputed counts. ``--text`` stays a selection (findings with a sentence
+containing the words), not a restriction: a finding's other sentences are still its evidence.
+Nothing is written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date
 from itertools import groupby
 from typing import Any
@@ -21,7 +24,7 @@ from pdacmine.db.filters import Filters, evidence_restriction, finding_facets
 from pdacmine.db.findings import _member, _mesh_map, _select
 from pdacmine.errors import InputError
 from pdacmine.miner.rank import Score, load_weights, score_finding
-from pdacmine.models import Evidence, Finding
+from pdacmine.models import Article, Evidence, Finding
 
 F = Finding
 #: Above this many articles the MeSH corroboration map is read in one scan instead of by id.
@@ -50,16 +53,34 @@ def _keeps(s: Score, f: Filters) -> bool:
     return True
 
 
+def restricts_evidence(f: Filters) -> bool:
+    """Whether ``f`` changes which evidence makes a finding's counts and score."""
+    return bool(f.since or f.until or f.pmids or f.study_types)
+
+
+def _with_words(conn: Connection, f: Filters) -> set[int] | None:
+    """Findings with a passing sentence that contains every ``--text`` word (None: no --text)."""
+    if not f.text:
+        return None
+    stmt = (
+        select(Evidence.finding_id)
+        .join(Article, Article.id == Evidence.article_id)
+        .where(Evidence.finding_id.is_not(None), *evidence_restriction(f))
+    )
+    return set(conn.scalars(stmt.distinct()))
+
+
 def _rescored(conn: Connection, f: Filters) -> Iterator[Scored]:
     """(finding id, key, score over the passing evidence) of every finding with passing evidence."""
     stmt = (
         _select()
         .add_columns(F.finding_key)
         .join(F, F.id == Evidence.finding_id)
-        .where(*evidence_restriction(f), *finding_facets(f))
+        .where(*evidence_restriction(replace(f, text=())), *finding_facets(f))
         .order_by(Evidence.finding_id)
     )
-    rows = conn.execute(stmt).all()
+    selected = _with_words(conn, f)
+    rows = [r for r in conn.execute(stmt) if selected is None or r[14] in selected]
     articles = {r[1] for r in rows}
     mesh = _mesh_map(conn, None if len(articles) > _MESH_SCAN_ABOVE else articles)
     weights, year = load_weights(), date.today().year
