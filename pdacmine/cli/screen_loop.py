@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from pdacmine.cli.review_loop import read_key, read_line, terminal
 from pdacmine.db.engine import session_scope
 from pdacmine.db.filters import Filters
-from pdacmine.db.screening import BATCH, ScreenItem, decide, queue, start_session
+from pdacmine.db.screening import BATCH, ScreenItem, decide, queue, start_session, todo_count
 from pdacmine.errors import InputError
 from pdacmine.miner.screening import EXCLUDE, INCLUDE, MAYBE, ORDERS, ReasonList
 
@@ -67,7 +67,7 @@ class ScreenLoop:
     def run(self) -> None:
         with session_scope(self.engine) as session:
             start_session(session, self.reviewer, "terminal", self.order, self.required, self.filters)
-            total = len(queue(session, self.reviewer, order=self.order, filters=self.filters, limit=None))
+            total = todo_count(session, self.reviewer, self.filters)
         mode = "dual (blind)" if self.required > 1 else "single"
         click.echo(f"{total} record(s) to screen as {self.reviewer}, {mode} screening; order: {ORDERS[self.order]}.")
         click.echo(f"Keys: {KEYS}")

@@ -123,6 +123,17 @@ def _item(r: Any, own: Vote | None = None) -> ScreenItem:
                       float(r[9]) if r[9] is not None else None, own)  # fmt: skip
 
 
+def _todo(session: Session, reviewer: str, filters: Filters | None) -> tuple[Any, Any]:
+    """Records this reviewer has not decided that still need a decision (fewer decisions than required, no
+    resolution); other reviewers' decisions are never read into the items (blinding)."""
+    required = reviewers_required(session)
+    n_votes = select(func.count()).select_from(SD).where(SD.article_id == A.id).scalar_subquery()
+    mine = select(SD.id).where(SD.article_id == A.id, SD.reviewer == reviewer).exists()
+    resolved = select(SR.article_id).where(SR.article_id == A.id).exists()
+    stmt, stats = _items(filters)
+    return stmt.where(~mine, ~resolved, n_votes < required), stats
+
+
 def queue(
     session: Session,
     reviewer: str,
@@ -132,17 +143,16 @@ def queue(
     exclude: Collection[int] = (),
     limit: int | None = BATCH,
 ) -> list[ScreenItem]:
-    """Records this reviewer has not decided that still need a decision (fewer decisions than required, no
-    resolution), in ``order``; other reviewers' decisions are never read into the items (blinding)."""
-    required = reviewers_required(session)
-    n_votes = select(func.count()).select_from(SD).where(SD.article_id == A.id).scalar_subquery()
-    mine = select(SD.id).where(SD.article_id == A.id, SD.reviewer == reviewer).exists()
-    resolved = select(SR.article_id).where(SR.article_id == A.id).exists()
-    stmt, stats = _items(filters)
-    stmt = stmt.where(~mine, ~resolved, n_votes < required)
+    """The next records for ``reviewer`` (see :func:`_todo`) in ``order``, leaving out ``exclude`` (skipped)."""
+    stmt, stats = _todo(session, reviewer, filters)
     if exclude:
         stmt = stmt.where(A.id.not_in(list(exclude)))
     return [_item(r) for r in session.execute(_ordered(stmt, stats, order).limit(limit))]
+
+
+def todo_count(session: Session, reviewer: str, filters: Filters | None = None) -> int:
+    stmt, _ = _todo(session, reviewer, filters)
+    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
 
 
 def own_items(
