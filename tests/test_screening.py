@@ -118,6 +118,9 @@ def test_dual_blind_screening_conflict_and_resolution(run_cli: RunCli, engine: E
     sheet = run_cli("screen", "export", "--reviewer", "bob", "--csv", "-", "--pmid", "103").output
     assert "103" in sheet and "include" not in sheet
     assert run_cli("screen", "conflicts").stdout == ""
+    blind = run_cli("screen", "log", "--reviewer", "bob")
+    assert "alice" not in blind.stdout and "hidden (blind until both decided)" in blind.stderr
+    assert "alice\tdecide" in run_cli("screen", "log", "--reviewer", "alice").stdout
     with Session(engine) as s:
         assert final_states(s)[s.scalar(select(Article.id).where(Article.pmid == "103"))].status == IN_PROGRESS
     run_cli("screen", "--reviewer", "bob", "--pmid", "103", input="e\n1\n")

@@ -20,6 +20,7 @@ from pdacmine.miner.screening import (
     EXCLUDE,
     FINAL_STATES,
     FORMATS,
+    IN_PROGRESS,
     ORDERS,
     SHEET_COLUMNS,
     UNSCREENED,
@@ -258,24 +259,40 @@ def status_command(app: AppContext) -> None:
 
 @screen_group.command("log")
 @click.option("--pmid", help="Only this record.")
-@click.option("--reviewer", "who", help="Only this reviewer.")
+@click.option("--reviewer", "who", help="Only this reviewer (in dual screening: who is asking).")
 @pass_app
 def log_command(app: AppContext, pmid: str | None, who: str | None) -> None:
     """The screening audit trail, oldest first: who decided what, when, old -> new.
+
+    In dual screening, decisions on records still waiting for their second reviewer are hidden,
+    except those of --reviewer (blinding holds until both are done).
 
     \b
     Example:
       pdacmine screen log --pmid 31234567
     """
     with session_scope(app.engine) as session:
-        rows = db.audit_rows(session, pmid=pmid, reviewer=who)
+        rows = db.audit_rows(session, pmid=pmid)
+        hidden_records = set()
+        if db.reviewers_required(session) > 1:
+            states = db.final_states(session)
+            hidden_records = {aid for aid, f in states.items() if f.status == IN_PROGRESS}
+    hidden = 0
     for r in rows:
+        if who and r.reviewer != who:
+            if r.article_id in hidden_records:
+                hidden += 1
+            continue
+        if not who and r.article_id in hidden_records:
+            hidden += 1
+            continue
         old = r.old.get("decision") or "-"
         new = r.new.get("decision") or "-"
         reason = f" ({r.new['reason']})" if r.new.get("reason") else ""
-        click.echo(
-            f"{r.id}\t{r.at:%Y-%m-%d %H:%M}\t{r.reviewer}\t{r.action}\t{r.pmid}\t{old} -> {new}{reason}\t{r.source}"
-        )
+        when = f"{r.at:%Y-%m-%d %H:%M}"
+        click.echo(f"{r.id}\t{when}\t{r.reviewer}\t{r.action}\t{r.pmid}\t{old} -> {new}{reason}\t{r.source}")
+    if hidden:
+        click.echo(f"{hidden} entr(ies) on records still in dual screening hidden (blind until both decided)", err=True)
 
 
 @screen_group.command("reasons")

@@ -284,6 +284,7 @@ def resolve(engine: Engine, pmid: str, decision: str, reason: str | None, review
 
 
 def audit_rows(session: Session, pmid: str | None = None, reviewer: str | None = None) -> list[ScreeningAudit]:
+    """Screening audit entries, oldest first."""
     stmt = select(ScreeningAudit).order_by(ScreeningAudit.id)
     if pmid:
         stmt = stmt.where(ScreeningAudit.pmid == pmid)
