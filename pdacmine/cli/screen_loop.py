@@ -31,7 +31,7 @@ HELP = """\b
   n  write a note kept with your next decision on this record
   s  skip (comes back next session)      u  undo your last decision
   q  quit (everything decided is saved)  ?  this help"""
-NEXT, QUIT = "next", "quit"
+NEXT, QUIT, BACK = "next", "quit", "back"
 
 
 def render(item: ScreenItem, position: str, colour: bool) -> str:
@@ -77,9 +77,10 @@ class ScreenLoop:
                 if item is None:
                     click.echo("Nothing left to screen here.")
                     break
-                if self._screen(item, f"{self.moved + 1}/{max(total, self.moved + 1)}") == QUIT:
+                step = self._screen(item, f"{self.moved + 1}/{max(total, self.moved + 1)}")
+                if step == QUIT:
                     break
-                self.moved += 1
+                self.moved += 1 if step == NEXT else -1
         except KeyboardInterrupt:
             click.echo("")
         done = sum(self.actions.values()) - self.actions["undo"]
@@ -117,7 +118,7 @@ class ScreenLoop:
                 return NEXT
             elif key == "u":
                 if self._undo(item):
-                    return NEXT
+                    return BACK
             elif key == "q":
                 return QUIT
             elif key == "?":
