@@ -151,6 +151,6 @@ def test_end_to_end_over_the_loopback_eutils(
         after = sorted((f.finding_key, round(f.score, 9), f.n_evidence) for f in s.scalars(select(Finding)))
     assert before == after
     prisma = run_cli("prisma", "--format", "text")
-    assert "Records identified from PubMed" in prisma.stdout and "warning" not in prisma.stdout
+    assert "Records identified" in prisma.stdout and "warning" not in prisma.stdout
     again = run_cli("-q", "update")
     assert again.exit_code == 0 and again.stdout == ""

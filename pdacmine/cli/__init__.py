@@ -76,6 +76,7 @@ def _register() -> None:
         query,
         rank,
         review,
+        screen,
         update,
         vocab,
     )
@@ -93,6 +94,7 @@ def _register() -> None:
         rank,
         query,
         review,
+        screen,
         export,
     )
     for module in modules:

@@ -174,8 +174,8 @@ def identified_by_source(session: Session) -> list[IdentifiedCount]:
     count the citations they held (deletions and unreadable records left out).
     """
     out: dict[tuple[str, str, str], int] = {}
-    runs = (
-        select(SearchRun.database, SearchRun.query_name, func.count())
+    runs = (  # a later run of the same search identifies no new record: distinct PMIDs per search
+        select(SearchRun.database, SearchRun.query_name, func.count(func.distinct(SearchHit.pmid)))
         .join(SearchHit, SearchHit.run_id == SearchRun.id)
         .group_by(SearchRun.database, SearchRun.query_name)
     )
@@ -209,6 +209,6 @@ def not_retrieved(session: Session) -> int:
 
 def duplicates_removed(session: Session) -> int:
     """Records identified minus unique records minus search hits never retrieved: exact PMID matches
-    between sources, re-identifications by later runs of a search, and ``pdacmine dedup`` merges."""
+    between sources and ``pdacmine dedup`` merges."""
     identified = sum(c.records for c in identified_by_source(session))
     return max(0, identified - unique_records(session) - not_retrieved(session))

@@ -5,6 +5,7 @@ from pdacmine.models.base import Base
 from pdacmine.models.evidence import ArticleExtraction, Evidence, Finding
 from pdacmine.models.harvest import ImportedFile, RecordError, SavedQuery, SearchHit, SearchRun
 from pdacmine.models.review import ReviewAudit, ReviewDecision
+from pdacmine.models.screening import ScreeningAudit, ScreeningDecision, ScreeningResolution, ScreeningSession
 from pdacmine.models.sources import DedupAudit, RecordSource
 
 __all__ = [
@@ -20,6 +21,10 @@ __all__ = [
     "ReviewAudit",
     "ReviewDecision",
     "SavedQuery",
+    "ScreeningAudit",
+    "ScreeningDecision",
+    "ScreeningResolution",
+    "ScreeningSession",
     "SearchHit",
     "SearchRun",
 ]
