@@ -3,7 +3,7 @@
 Prints abstracts/s for
 
 1. the tokenizer-only pass: scispaCy tokenizer + sentence splitting (``tokenizer_pipeline()``);
-2. ``annotate_records`` on one process (the full pipeline plus JSON-ready output);
+2. ``annotate_records`` on one process (the full pipeline plus each record's JSON-ready ``to_json()``);
 3. ``annotate_records`` with ``--workers`` processes, its wall speed-up over one process and
    the workers' CPU-time rate (their parallel efficiency, which other jobs on the machine do not
    distort);
@@ -142,14 +142,18 @@ def main(argv: list[str] | None = None) -> int:
     n = len(texts)
     n_tokens = sum(len(d) for d in tokenizer.pipe(texts[:200]))  # warm-up, and tokens per abstract
     sample = list(annotate_records(records[:200], batch_size=args.batch_size))  # warm-up: lexemes, caches
-    n_entities = sum(len(r["entities"]) for r in sample) / len(sample)
-    n_tuples = sum(len(r["tuples"]) for r in sample) / len(sample)
+    n_entities = sum(len(r.entities) for r in sample) / len(sample)
+    n_tuples = sum(len(r.tuples) for r in sample) / len(sample)
 
     tok_cpu, tok_wall = timed(lambda: sum(1 for _ in tokenizer.pipe(texts, batch_size=args.batch_size)))
-    one_cpu, one_wall = timed(lambda: sum(1 for _ in annotate_records(records, batch_size=args.batch_size)))
+    one_cpu, one_wall = timed(
+        lambda: sum(1 for r in annotate_records(records, batch_size=args.batch_size) if r.to_json())
+    )
     children_before = _children_cpu()
     _, par_wall = timed(
-        lambda: sum(1 for _ in annotate_records(records, batch_size=args.batch_size, workers=args.workers))
+        lambda: sum(
+            1 for r in annotate_records(records, batch_size=args.batch_size, workers=args.workers) if r.to_json()
+        )
     )
     children_cpu = _children_cpu() - children_before
     own_rss, child_rss = peak_rss_mb()

@@ -5,7 +5,8 @@ Tree::
     PdacmineError                exit 1   anything the library chooses to report
     ├── ConfigError              exit 3   a setting is missing or invalid (no NCBI email, bad URL)
     ├── InputError               exit 3   a user's input is wrong (unknown organ, bad date, bad CSV row)
-    │   └── ParseError           exit 3   a malformed or truncated XML/JSONL file (names file + position)
+    │   ├── ParseError           exit 3   a malformed or truncated XML/JSONL file (names file + position)
+    │   └── ExtractionError      exit 3   the pipeline failed on some records (names their PMIDs)
     ├── NetworkError             exit 4   E-utilities still failing after all retries
     ├── DatabaseError            exit 5   the database does not answer or its schema cannot be upgraded
     ├── LockedError              exit 6   another pdacmine run holds the lock on this database
@@ -50,6 +51,14 @@ class ParseError(InputError):
         self.source = source
         self.reason = reason
         self.line = line
+
+
+class ExtractionError(InputError):
+    """The pipeline failed on some records (each marked failed with its reason); the others were extracted."""
+
+    def __init__(self, pmids: list[str], message: str) -> None:
+        super().__init__(message)
+        self.pmids = pmids
 
 
 class NetworkError(PdacmineError):

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from pdacmine.db.harvest import add_query, finish_run, record_hits, start_run
+from pdacmine.db.screening import write_decision
 from pdacmine.miner.evidence import evidence_key
 from pdacmine.models import Article, ArticleExtraction, Evidence, ReviewDecision, SavedQuery, SearchRun
 
@@ -141,3 +142,10 @@ def add_search(session: Session, name: str, pmids: Iterable[str], *, status: str
     record_hits(session, run.id, ids)
     session.flush()
     return run
+
+
+def screen(
+    session: Session, article: Article, decision: str, reason: str | None = None, reviewer: str = "tester"
+) -> None:
+    """A reviewer's record-level screening decision (with its audit row), as ``pdacmine screen`` writes it."""
+    write_decision(session, article, reviewer, decision, reason)

@@ -129,6 +129,10 @@ class EutilsStub:
         self.fail_efetch_after: int | None = None
         #: Seconds every EFetch waits before answering (to keep a run busy).
         self.efetch_delay = 0.0
+        #: Records left out of the next EFetch answers, one entry per answer (a short answer under load).
+        self.efetch_drops: deque[int] = deque()
+        #: PMIDs that EFetch never returns, whether asked from the history server or by ID.
+        self.never_fetched: set[str] = set()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._server.daemon_threads = True
@@ -206,14 +210,21 @@ class EutilsStub:
         ).encode()
 
     def efetch(self, params: dict[str, str]) -> bytes:
+        if "id" in params:
+            wanted = [p for p in params["id"].split(",") if p in self.corpus.days]
+        else:
+            with self._lock:
+                ids = self.history.get((params.get("WebEnv", ""), params.get("query_key", "")))
+            if ids is None:
+                return b"<eFetchResult><ERROR>Unable to obtain query #1</ERROR></eFetchResult>"
+            retstart, retmax = int(params.get("retstart", 0)), int(params.get("retmax", 20))
+            if retstart >= SEARCH_LIMIT:
+                return b"<eFetchResult><ERROR>Cannot retrieve records beyond 9,999</ERROR></eFetchResult>"
+            wanted = ids[retstart : retstart + retmax]
         with self._lock:
-            ids = self.history.get((params.get("WebEnv", ""), params.get("query_key", "")))
-        if ids is None:
-            return b"<eFetchResult><ERROR>Unable to obtain query #1</ERROR></eFetchResult>"
-        retstart, retmax = int(params.get("retstart", 0)), int(params.get("retmax", 20))
-        if retstart >= SEARCH_LIMIT:
-            return b"<eFetchResult><ERROR>Cannot retrieve records beyond 9,999</ERROR></eFetchResult>"
-        records = "\n".join(self.corpus.record_xml(p) for p in ids[retstart : retstart + retmax])
+            drop = self.efetch_drops.popleft() if self.efetch_drops else 0
+        dropped = set(wanted[1 : 1 + 2 * drop : 2]) | self.never_fetched  # every other record from the second
+        records = "\n".join(self.corpus.record_xml(p) for p in wanted if p not in dropped)
         return (
             '<?xml version="1.0" ?>\n'
             '<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2024//EN" '

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pdacmine.cli import cli
@@ -145,10 +146,54 @@ def test_workers_give_the_same_output_in_order() -> None:
     one = list(annotate_records(many, batch_size=4))
     two = list(annotate_records(many, batch_size=4, workers=2))
     assert one == two
-    assert [r["pmid"] for r in two] == [r["pmid"] for r in many]
+    assert [r.pmid for r in two] == [r["pmid"] for r in many]
 
 
 def test_help_documents_the_format() -> None:
     result = CliRunner().invoke(cli, ["annotate", "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.output and '"entities"' in result.output and '"tuples"' in result.output
+
+
+GOOD_LINE = json.dumps(RECORDS[0]).encode() + b"\n"
+BAD_INPUTS = {
+    "latin-1": (GOOD_LINE + '{"pmid": "2", "title": "Métastases hépatiques"}\n'.encode("latin-1"), 2, "not UTF-8 text"),
+    "utf-16": ('{"pmid": "2", "title": "t"}\n'.encode("utf-16"), 1, "the file is UTF-16"),
+    "utf-16 without BOM": ('{"pmid": "2"}\n'.encode("utf-16-le"), 1, "not valid JSON"),
+    "deep nesting": (b'{"pmid": "2", "x": ' + b"[" * 200_000 + b"]" * 200_000 + b"}\n", 1, "nested too deeply"),
+    "huge integer": (b'{"pmid": "2", "n": 1' + b"0" * 5000 + b"}\n", 1, "a JSON number too long to read"),
+    "huge pmid": (b'{"pmid": 1' + b"0" * 30 + b"}\n", 1, '"pmid" is out of range'),
+    "lone surrogate": (GOOD_LINE + b'{"pmid": "2", "title": "CD8\\ud800 cells"}\n', 2, "lone surrogate (U+D800)"),
+    "types as a string": (b'{"pmid": "2", "publication_types": "Review"}\n', 1, '"publication_types" must be a list'),
+    "types as a number": (b'{"pmid": "2", "publication_types": 5}\n', 1, '"publication_types" must be a list'),
+    "title as a list": (b'{"pmid": "2", "title": ["a"]}\n', 1, '"title" must be a string, not a list'),
+    "text over the limit": (
+        b'{"pmid": "2", "title": "t", "abstract": "' + b"a" * 500_000 + b'"}\n',
+        1,
+        "more than the limit of 500,000",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_annotate_input_is_one_line_exit_3_and_writes_no_file(tmp_path: Path, case: str) -> None:
+    data, line, message = BAD_INPUTS[case]
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(data)
+    target = tmp_path / "out.jsonl"
+    for args, stdin in (([str(source), "-o", str(target)], None), (["-"], data)):
+        result = CliRunner().invoke(cli, ["annotate", *args], input=stdin)
+        assert result.exit_code == 3, (case, result.stderr)
+        [error] = result.stderr.strip().splitlines()
+        assert error.startswith("pdacmine: error: ") and f", line {line}: " in error and message in error, error
+        assert not target.exists()
+
+
+def test_line_separators_inside_json_strings_stay_in_the_record(tmp_path: Path) -> None:
+    odd = dict(RECORDS[1], abstract=RECORDS[1]["abstract"] + "\u2028Liver metastases\x0c\x1c\x85 were resected.")
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\xef\xbb\xbf" + json.dumps(odd, ensure_ascii=False).encode() + b"\n")
+    result = CliRunner().invoke(cli, ["annotate", str(source)])
+    assert result.exit_code == 0, result.stderr
+    [record] = [json.loads(line) for line in result.stdout.split("\n") if line]
+    assert record["pmid"] == "102" and record["text"].endswith("\x85 were resected.")

@@ -27,7 +27,7 @@ from pdacmine.miner.export import (
     write_ris,
     write_tsv,
 )
-from tests.builders import add_article, add_evidence, add_search, decide, secondary
+from tests.builders import add_article, add_evidence, add_search, decide, screen, secondary
 
 RunCli = Callable[..., Result]
 
@@ -46,11 +46,13 @@ def corpus(engine: Engine) -> None:
             journal_iso="J Pancreat Res", keywords=["granulin", "macrophage"], language="eng",
         )  # fmt: skip
         a2 = add_article(s, "202", year=2018, pages="e0123")
-        add_article(s, "203", year=2019)  # extracted, no evidence: excluded by automation
+        add_article(s, "203", year=2019)  # extracted, no evidence, nobody screened it
         e1 = add_evidence(s, a1, mechanism="grn", category="myeloid-immunosuppression", sentence=TRICKY)
         e2 = add_evidence(s, a2, organ="lung")
         decide(s, e1, "accepted", note="clear claim")
         decide(s, e2, "rejected")
+        screen(s, a1, "include")
+        screen(s, a2, "exclude", "not-pdac")
         refresh_findings(s)
         add_search(s, "pdac", ["201", "202", "203"])
         s.commit()
@@ -87,8 +89,8 @@ def test_every_level_and_format_parses_back(run_cli: RunCli, corpus: None, level
     assert len(rows) == expected
     if level == "articles":
         by_pmid = {r["pmid"]: r for r in rows}
-        assert by_pmid["201"]["screening"] == "included" and by_pmid["202"]["screening"] == "excluded-by-reviewer"
-        assert by_pmid["203"]["screening"] == "excluded-by-automation"
+        assert by_pmid["201"]["screening"] == "include" and by_pmid["202"]["screening"] == "exclude"
+        assert by_pmid["202"]["exclusion_reason"] == "not-pdac" and by_pmid["203"]["screening"] == "unscreened"
         mesh = by_pmid["201"]["mesh"]
         assert "Liver Neoplasms/secondary" in (mesh if isinstance(mesh, list) else mesh.split("; "))
 
@@ -105,7 +107,10 @@ def test_ris_round_trips_through_rispy(run_cli: RunCli, corpus: None) -> None:
     assert e["doi"] == "10.1000/x.201" and e["year"] == "2022" and e["journal_name"] == e["secondary_title"]
     assert e["keywords"] == ["Liver Neoplasms/secondary", "Pancreatic Neoplasms", "granulin", "macrophage"]
     assert e["urls"] == ["https://pubmed.ncbi.nlm.nih.gov/201/"] and e["name_of_database"] == "PubMed"
-    assert e["abstract"] == "Line one. Line two, with a comma." and "included" in e["notes"][0]
+    assert e["abstract"] == "Line one. Line two, with a comma." and e["notes"][0] == "ASReview_relevant"
+    assert entries[1]["notes"][:2] == ["ASReview_irrelevant", 'RAYYAN-INCLUSION: {"pdacmine"=>"Excluded"} | '
+                                       "RAYYAN-EXCLUSION-REASONS: not-pdac"]  # fmt: skip
+    assert entries[2]["notes"][0] == "ASReview_not_seen"
     assert entries[1]["start_page"] == "e0123" and "end_page" not in entries[1]
     assert text.count("ER  - ") == 3 and b"ER  - \r\n" in result.stdout_bytes  # RIS lines end in CRLF
 
@@ -126,7 +131,8 @@ def test_rayyan_and_asreview_csv_have_exactly_their_columns(run_cli: RunCli, cor
     assert rayyan[0]["key"] == "201" and rayyan[0]["authors"] == "Curie, Marie; PDAC Study Group"
     asr = list(csv.DictReader(io.StringIO(out(run_cli("export", "articles", "--format", "asreview-csv")))))
     assert tuple(asr[0]) == ASREVIEW_COLUMNS
-    assert [r["included"] for r in asr] == ["1", "0", ""]  # accepted, all rejected, unseen
+    assert [r["included"] for r in asr] == ["1", "0", ""]  # included, excluded, not screened
+    assert [r["pmid"] for r in asr] == ["201", "202", "203"] and asr[0]["year"] == "2022"
 
 
 def test_filters_apply_to_exports(run_cli: RunCli, corpus: None) -> None:

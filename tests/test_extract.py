@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -226,3 +231,107 @@ def test_a_changed_rule_source_re_extracts_stored_evidence(
     finally:
         monkeypatch.undo()
         digest.code_digest.cache_clear()
+
+
+def failures(engine: Engine) -> dict[str, str | None]:
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Article.pmid, ArticleExtraction.error).join(
+                ArticleExtraction, ArticleExtraction.article_id == Article.id
+            )
+        )
+        return {pmid: error for pmid, error in rows}
+
+
+OVERSIZED = ("299", "An invented abstract far too long", "Liver metastasis of pancreatic cancer. " * 26_000)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_oversized_record_fails_alone_and_the_run_says_which(
+    engine: Engine, run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    from pdacmine.models import Finding
+
+    add_articles(engine, [*ARTICLES[:2], OVERSIZED, *ARTICLES[2:]])
+    result = run_cli("extract", "--workers", workers)
+    assert result.exit_code == 3
+    assert "extracted 5 article(s)" in result.stdout
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("pdacmine: error: extraction failed for 1 article(s): PMID 299;")
+    state = failures(engine)
+    assert set(state) == {"201", "202", "203", "204", "299"}
+    assert state["299"] and "over the pipeline's limit" in state["299"] and state["201"] is None
+    assert {p for p, *_ in evidence(engine)} == {"201", "202", "204"}
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Finding))  # findings refreshed all the same
+
+    again = run_cli("extract")
+    assert again.exit_code == 0 and "nothing to extract" in again.stdout
+    monkeypatch.setattr(extract_module, "current_extractor_version", lambda: "9.9.9+vnew+rnew")
+    retried = run_cli("extract")
+    assert retried.exit_code == 3 and "PMID 299" in retried.stderr and "extracted 5 article(s)" in retried.stdout
+
+
+def test_a_record_the_pipeline_breaks_on_fails_alone_in_its_batch(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pdacmine.miner import annotate
+
+    real = annotate.doc_to_record
+
+    def brittle(doc: object, pmid: str, publication_types: object = None) -> dict[str, object]:
+        if pmid == "202":
+            raise RuntimeError("invented fault\nsecond line")
+        return real(doc, pmid, publication_types)  # type: ignore[arg-type]
+
+    add_articles(engine)
+    monkeypatch.setattr(annotate, "doc_to_record", brittle)
+    summary = extract_pending(engine, batch_size=64)
+    assert summary.failed == ("202",) and summary.articles == 4
+    assert failures(engine)["202"] == "RuntimeError: invented fault"
+    assert {p for p, *_ in evidence(engine)} == {"201", "204"}
+    error = summary.failure()
+    assert error is not None and error.exit_code == 3 and "PMID 202" in str(error) and "\n" not in str(error)
+
+
+def test_update_exits_3_naming_a_failed_record_after_ranking(engine: Engine, run_cli: Callable[..., Result]) -> None:
+    add_articles(engine, [OVERSIZED, *ARTICLES])
+    result = run_cli("update", "--no-harvest")
+    assert result.exit_code == 3
+    assert "rank: " in result.stdout and "PMID 299" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _extract_process(db_url: str, *args: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "pdacmine", "--db", db_url, "extract", *args]
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ), start_new_session=True
+    )
+
+
+def _wait_for_extractions(engine: Engine, at_least: int, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 120
+    while len(extractions(engine)) < at_least:
+        assert proc.poll() is None and time.monotonic() < deadline, "extraction did not start in time"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize(("sig", "group"), [(signal.SIGINT, True), (signal.SIGTERM, False)])
+def test_ctrl_c_or_kill_on_two_workers_is_one_line_and_exit_130(
+    engine: Engine, db_url: str, sig: signal.Signals, group: bool
+) -> None:
+    many = [(str(500_000 + i), t, a) for i in range(1500) for (_, t, a) in ARTICLES[i % 4 : i % 4 + 1]]
+    add_articles(engine, many)
+    proc = _extract_process(db_url, "--workers", "2", "--batch-size", "8")
+    try:
+        _wait_for_extractions(engine, 8, proc)
+        if group:  # a terminal's Ctrl-C reaches every process of the group: the workers too
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
+    finally:
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == ["pdacmine: interrupted; everything committed so far is kept."]
+    done = len(extractions(engine))
+    assert 8 <= done < 1500 and len({p for p, *_ in evidence(engine)}) > 0

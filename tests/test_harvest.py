@@ -25,7 +25,7 @@ from pdacmine.jobs.harvest import Progress, harvest, iter_search_parts
 from pdacmine.miner import eutils
 from pdacmine.miner.eutils import EutilsClient
 from pdacmine.miner.pubmed_query import DEFAULT_QUERY_NAME, default_query_term, windowed_term
-from pdacmine.models import Article, SavedQuery, SearchHit, SearchRun
+from pdacmine.models import Article, RecordError, SavedQuery, SearchHit, SearchRun
 from tests.eutils_stub import Corpus, EutilsStub
 
 RunCli = Callable[..., Result]
@@ -183,6 +183,52 @@ def test_network_failure_keeps_batches_and_the_next_run_completes(
     assert count(engine, Article) == 100 and watermark(engine) == date.today()
     second = runs(engine)[1]
     assert (second.status, second.new, second.unchanged) == ("ok", 70, 30)
+
+
+def test_short_efetch_answers_are_completed_by_id(run_cli: RunCli, engine: Engine, ncbi_env: EutilsStub) -> None:
+    ncbi_env.corpus = Corpus.spread(300, date(2024, 1, 1), date(2024, 3, 31))
+    ncbi_env.efetch_drops.extend([7, 0, 7, 7])  # three of the six history-server answers lack 7 records
+    result = run_cli("-q", "harvest", "--batch-size", "50")
+    assert result.exit_code == 0, result.stderr
+    assert count(engine, Article) == 300 and watermark(engine) == date.today()
+    [run] = runs(engine)
+    assert (run.status, run.new, run.fetched) == ("ok", 300, 300)
+    by_id = [r for r in ncbi_env.calls("efetch") if "id" in r.params]
+    assert len(by_id) == 1 and len(by_id[0].params["id"].split(",")) == 21
+
+
+def test_an_out_of_range_version_is_skipped_and_reported_and_the_harvest_completes(
+    run_cli: RunCli, engine: Engine, ncbi_env: EutilsStub
+) -> None:
+    odd = sorted(ncbi_env.corpus.days)[5]
+    ncbi_env.corpus.versions[odd] = 2**63
+    result = run_cli("harvest", "--batch-size", "50")
+    assert result.exit_code == 0, result.stderr
+    assert "119 new" in result.output and "1 failed" in result.output
+    assert count(engine, Article) == 119 and watermark(engine) == date.today()
+    with Session(engine) as session:
+        [error] = session.scalars(select(RecordError)).all()
+    assert error.pmid == odd and "version 9223372036854775808 is out of range" in error.reason
+
+
+def test_records_never_returned_fail_the_run_and_the_next_run_finishes_the_window(
+    run_cli: RunCli, engine: Engine, ncbi_env: EutilsStub
+) -> None:
+    ncbi_env.corpus = Corpus.spread(60, date(2024, 1, 1), date(2024, 3, 31))
+    lost = sorted(ncbi_env.corpus.days)[10:13]
+    ncbi_env.never_fetched.update(lost)
+    failed = run_cli("harvest", "--batch-size", "25")
+    assert failed.exit_code == 4
+    [line] = failed.stderr.strip().splitlines()
+    assert "did not return 3 of the 60 records" in line and lost[0] in line and "run harvest again" in line
+    assert count(engine, Article) == 57 and watermark(engine) is None
+    assert runs(engine)[0].status == "failed"
+
+    ncbi_env.never_fetched.clear()
+    again = run_cli("harvest", "--batch-size", "25")
+    assert again.exit_code == 0, again.stderr
+    assert count(engine, Article) == 60 and watermark(engine) == date.today()
+    assert runs(engine)[1].new == 3
 
 
 def test_ctrl_c_marks_the_run_interrupted_and_keeps_batches(

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -134,7 +139,11 @@ def test_truncated_file_keeps_committed_batches(run_cli: RunCli, engine: Engine,
     assert result.exit_code == 3
     lines = [line for line in result.stderr.splitlines() if line.startswith("pdacmine: error")]
     assert len(lines) == 1
-    assert f"{truncated}, line " in lines[0] and "truncated" in lines[0] and "3 records before it" in lines[0]
+    assert (
+        f"{truncated}, line " in lines[0]
+        and "truncated" in lines[0]
+        and "all 3 records before it were applied (3 new" in lines[0]
+    )
     stored = articles(engine)
     assert {"91000001", "91000002", "91000003"} <= set(stored) and "91000004" not in stored
     assert "90000001" in stored  # the file before it stays imported
@@ -247,3 +256,88 @@ def test_rows_made_while_parsing_store_like_records(engine: Engine) -> None:
     stored = articles(engine)["41"]
     assert stored.title == "Ünïcode title" and stored.keywords == ["β-catenin"] and stored.deleted is True
     assert stored.authors == record.authors
+
+
+def _records(first: int, n: int) -> bytes:
+    return b"".join(
+        b"<PubmedArticle><MedlineCitation><PMID Version='1'>%d</PMID><Article><ArticleTitle>Invented record %d on "
+        b"hepatic spread.</ArticleTitle></Article></MedlineCitation></PubmedArticle>\n" % (i, i)
+        for i in range(first, first + n)
+    )
+
+
+def test_a_mid_file_fault_stores_every_complete_record_before_it(
+    run_cli: RunCli, engine: Engine, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.xml.gz"
+    body = b"<PubmedArticleSet>\n" + _records(1, 30) + b"<PubmedArticle><MedlineCitation><PMID>31</Oops>\n"
+    broken.write_bytes(gzip.compress(body + _records(32, 30) + b"</PubmedArticleSet>\n"))
+    result = run_cli("import", "--batch-size", "7", str(broken))
+    assert result.exit_code == 3
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("pdacmine: error")]
+    assert f"{broken}, line 32: malformed XML" in line  # the header line, 30 records, then the fault
+    assert "all 30 records before it were applied (30 new, 0 updated, 0 unchanged, 0 deleted, 0 failed; " in line
+    assert "the last one PMID 30), the file is not marked imported" in line
+    assert sorted(articles(engine), key=int) == [str(i) for i in range(1, 31)]
+    assert count(engine, ImportedFile) == 0
+
+
+@pytest.mark.parametrize("version", ["2147483648", "9223372036854775808", "99999999999999999999"])
+def test_an_out_of_range_version_is_a_bad_record_and_the_rest_is_stored(
+    run_cli: RunCli, engine: Engine, tmp_path: Path, version: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "versions.xml"
+    odd = _records(5, 1).replace(b"Version='1'", f"Version='{version}'".encode())
+    path.write_bytes(b"<PubmedArticleSet>" + _records(1, 4) + odd + _records(6, 3) + b"</PubmedArticleSet>")
+    result = run_cli("import", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{path}: 7 new, 0 updated, 0 unchanged, 0 deleted, 1 failed\n"
+    assert "Traceback" not in result.stderr and f"skipped record PMID 5: version {version[:20]}" in caplog.text
+    assert sorted(articles(engine), key=int) == ["1", "2", "3", "4", "6", "7", "8"]
+    with session_scope(engine) as session:
+        [error] = session.scalars(select(RecordError)).all()
+    assert error.pmid == "5" and "out of range" in error.reason
+
+
+def test_a_pmid_with_full_width_digits_or_leading_zeros_updates_the_real_one(
+    run_cli: RunCli, engine: Engine, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "a.xml", tmp_path / "b.xml"
+    first.write_bytes(b"<PubmedArticleSet>" + _records(39000001, 1) + b"</PubmedArticleSet>")
+    twins = _records(39000001, 1).replace(b">39000001<", ">\uff13\uff19\uff10\uff10\uff10\uff10\uff10\uff11<".encode())
+    zeros = _records(39000001, 1).replace(b">39000001<", b">0039000001<").replace(b"Version='1'", b"Version='2'")
+    second.write_bytes(b"<PubmedArticleSet>" + twins + zeros + b"</PubmedArticleSet>")
+    assert run_cli("import", str(first), str(second)).exit_code == 0
+    stored = articles(engine)
+    assert list(stored) == ["39000001"] and stored["39000001"].version == 2
+
+
+def test_sigterm_ends_an_import_with_one_line_and_keeps_committed_batches(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    big = tmp_path / "pubmed26n0001.xml.gz"
+    big.write_bytes(gzip.compress(b"<PubmedArticleSet>" + _records(1, 150_000) + b"</PubmedArticleSet>", 1))
+    command = [sys.executable, "-m", "pdacmine", "--db", db_url, "import", "--batch-size", "200", str(big)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        deadline = time.monotonic() + 120
+        while count(engine, Article) == 0:
+            assert proc.poll() is None and time.monotonic() < deadline, "import did not start in time"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+    finally:
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == ["pdacmine: interrupted; everything committed so far is kept."]
+    kept = count(engine, Article)
+    assert 200 <= kept < 150_000 and kept % 200 == 0 and count(engine, ImportedFile) == 0
+
+
+def test_a_file_over_2_gib_is_recorded_as_imported(engine: Engine) -> None:
+    from pdacmine.db.articles import imported_file, record_imported_file
+
+    with session_scope(engine) as session:
+        record_imported_file(session, "pubmed26n0001.xml", "ab" * 32, 3 * 2**30, StoreCounts(new=5))
+    with session_scope(engine) as session:
+        row = imported_file(session, "ab" * 32)
+        assert row is not None and row.size == 3 * 2**30 and row.new == 5

@@ -24,7 +24,7 @@ def nlp() -> Language:
 
 
 def document(nlp: Language, abstract: str, title: str = TITLE) -> dict[str, object]:
-    return doc_to_record(nlp(f"{title}\n{abstract}"), "1")["document"]  # type: ignore[no-any-return]
+    return doc_to_record(nlp(f"{title}\n{abstract}"), "1").to_json()["document"]  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ from spacy.language import Language
 
 from pdacmine.miner.nlp.mention import Mention
 from pdacmine.miner.nlp.pipeline import build_pipeline, tokenizer_pipeline
-from pdacmine.miner.nlp.vocab import load_vocabulary
 
 TEST_VOCAB = """key\tfacet\tcategory\tname\tconcept_id\txrefs\tsynonyms\tsymbols\tcomponents\tsource
 zeb1\tMECHANISM\temt-plasticity\tZEB1\tHGNC:11642\t\tzinc finger e-box binding homeobox 1\tZEB1\t\ttest
@@ -47,7 +46,7 @@ def write_test_vocab(directory: Path) -> Path:
 @pytest.fixture(scope="module")
 def nlp(tmp_path_factory: pytest.TempPathFactory) -> Language:
     user = write_test_vocab(tmp_path_factory.mktemp("vocab"))
-    return build_pipeline(vocab=load_vocabulary(user_file=user))
+    return build_pipeline(user_vocab=user)
 
 
 def mentions(nlp: Language, abstract: str, title: str = "Pancreatic cancer metastasis") -> list[Mention]:

@@ -20,7 +20,7 @@ def nlp() -> Language:
 
 
 def therapies(nlp: Language, abstract: str, title: str = TITLE) -> list[str]:
-    return doc_to_record(nlp(f"{title}\n{abstract}"), "1")["document"]["therapies"]  # type: ignore[no-any-return]
+    return doc_to_record(nlp(f"{title}\n{abstract}"), "1").to_json()["document"]["therapies"]  # type: ignore[no-any-return]
 
 
 def test_suspended_hyphen_exposes_the_first_word(nlp: Language) -> None:
@@ -81,7 +81,7 @@ def test_generic_terms_for_named_drugs(nlp: Language, abstract: str, expected: l
 )
 def test_resection_of_a_metastasis_is_metastasectomy(nlp: Language, abstract: str) -> None:
     title = "Brain metastasis of pancreatic cancer"
-    record = doc_to_record(nlp(f"{title}\nA patient with pancreatic cancer was seen. {abstract}"), "1")
+    record = doc_to_record(nlp(f"{title}\nA patient with pancreatic cancer was seen. {abstract}"), "1").to_json()
     assert record["document"]["therapies"] == ["metastasectomy"]
     assert record["document"]["pairs"]["therapy-organ"] == [["metastasectomy", "brain"]]
 

@@ -296,3 +296,96 @@ def test_inline_markup_keeps_the_spaces_between_elements() -> None:
     assert rec.title == "Kras Smad4 mice with CD8+ Treg cells"
     assert rec.abstract == "In vivo ex vivo, both."
     assert rec.language == "eng"  # the first of repeated elements
+
+
+def _article(pmid: str, version: str = "1", title: str = "ok", abstract: str = "", year: str = "2020") -> bytes:
+    return (
+        f"<PubmedArticle><MedlineCitation><PMID Version='{version}'>{pmid}</PMID><Article>"
+        f"<Journal><JournalIssue><PubDate><Year>{year}</Year><Month>Jan</Month><Day>99999999999999999999</Day>"
+        f"</PubDate></JournalIssue></Journal><ArticleTitle>{title}</ArticleTitle>"
+        f"<Abstract><AbstractText>{abstract}</AbstractText></Abstract></Article></MedlineCitation></PubmedArticle>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("version", "year", "reason"),
+    [
+        ("9223372036854775808", "2020", "version 9223372036854775808 is out of range"),
+        ("2147483648", "2020", "version 2147483648 is out of range"),
+        ("0", "2020", "version 0 is out of range"),
+        ("-3", "2020", "version -3 is out of range"),
+        ("9" * 5000, "2020", "unreadable field"),
+        ("1", "99999999999", "publication year 99999999999 is out of range"),
+    ],
+)
+def test_out_of_range_integers_make_a_bad_record_and_the_rest_parses(version: str, year: str, reason: str) -> None:
+    body = b"<PubmedArticleSet>" + _article("5", version, year=year) + _article("6") + b"</PubmedArticleSet>"
+    bad, good = iter_pubmed(body)
+    assert isinstance(bad, BadRecord) and bad.pmid == "5" and reason in bad.reason and len(bad.reason) < 300
+    assert isinstance(good, ArticleRecord) and good.pmid == "6" and good.pub_date == date(2020, 1, 1)
+
+
+def test_full_width_digits_and_leading_zeros_are_normalised() -> None:
+    body = (
+        b"<PubmedArticleSet>"
+        + _article("\uff13\uff19\uff10\uff10\uff10\uff10\uff10\uff11")
+        + _article("0039000002", version="\uff12")
+        + _article("000")
+        + _article("\u00b2\u00b3")
+        + b"<DeleteCitation><PMID>039000003</PMID></DeleteCitation></PubmedArticleSet>"
+    )
+    items = list(iter_pubmed(body))
+    assert [(type(i).__name__, i.pmid) for i in items[:2]] == [
+        ("ArticleRecord", "39000001"),
+        ("ArticleRecord", "39000002"),
+    ]
+    assert isinstance(items[1], ArticleRecord) and items[1].version == 2
+    assert all(isinstance(i, BadRecord) and "invalid PMID" in i.reason for i in items[2:4])
+    assert items[4] == DeleteRecord("39000003")
+
+
+def test_an_oversized_abstract_is_a_bad_record_read_in_bounded_memory(tmp_path: Path) -> None:
+    from pdacmine.miner.parse import MAX_RUN_BYTES
+    from pdacmine.miner.records import MAX_TEXT_CHARS
+
+    path = tmp_path / "big.xml.gz"
+    with gzip.open(path, "wb") as fh:  # 20 MB of abstract (multi-byte characters, an entity) in a small file
+        fh.write(b"<PubmedArticleSet>" + _article("7", abstract="\x00").split(b"\x00")[0])
+        block = "metastatic niche &amp; \u00e9\u4e2d ".encode() * 4000
+        for _ in range(20_000_000 // len(block)):
+            fh.write(block)
+        fh.write(
+            b"</AbstractText>" + _article("7").split(b"</AbstractText>", 1)[1] + _article("8", title="next &amp; fine")
+        )
+        fh.write(b"</PubmedArticleSet>")
+    assert path.stat().st_size < 1_000_000
+    bad, good = iter_pubmed(path)
+    assert isinstance(bad, BadRecord) and bad.pmid == "7"
+    assert f"more than the limit of {MAX_TEXT_CHARS:,}" in bad.reason
+    shown = int(bad.reason.split(" characters")[0].rsplit(" ", 1)[1].replace(",", ""))
+    assert MAX_TEXT_CHARS < shown <= MAX_RUN_BYTES  # the text was cut while reading, not built whole
+    assert isinstance(good, ArticleRecord) and good.title == "next & fine"
+
+
+def test_a_text_just_under_the_limit_is_kept_whole() -> None:
+    from pdacmine.miner.records import MAX_TEXT_CHARS
+
+    abstract = "\u00e9" * (MAX_TEXT_CHARS - 10)
+    [rec] = iter_pubmed(b"<PubmedArticleSet>" + _article("9", title="t", abstract=abstract) + b"</PubmedArticleSet>")
+    assert isinstance(rec, ArticleRecord) and rec.abstract == abstract
+
+
+def test_a_record_of_countless_small_paragraphs_stops_the_file_at_the_record_limit(tmp_path: Path) -> None:
+    from pdacmine.miner.parse import MAX_RECORD_BYTES
+
+    path = tmp_path / "paragraphs.xml.gz"
+    with gzip.open(path, "wb") as fh:
+        fh.write(b"<PubmedArticleSet>" + _article("10") + _article("11", abstract="\x00").split(b"\x00")[0])
+        paragraph = b"short invented paragraph</AbstractText><AbstractText>"
+        for _ in range(MAX_RECORD_BYTES // (len(paragraph) * 1000) + 2):
+            fh.write(paragraph * 1000)
+        fh.write(b"</AbstractText></Abstract></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>")
+    got: list[str | None] = []
+    with pytest.raises(ParseError, match=f"a record is larger than {MAX_RECORD_BYTES >> 20} MB") as info:
+        got.extend(item.pmid for item in iter_pubmed(path))
+    assert got == ["10"] and "not read further" in str(info.value) and "\n" not in str(info.value)

@@ -13,7 +13,6 @@ from pdacmine.miner.nlp import claim_model
 from pdacmine.miner.nlp.pipeline import build_pipeline
 from pdacmine.miner.nlp.rules import default_rules
 from pdacmine.miner.nlp.sections import section_at, section_starts
-from pdacmine.miner.nlp.vocab import load_vocabulary
 from pdacmine.miner.relations import EvidenceTuple
 from tests.test_nlp_pipeline import TEST_VOCAB
 
@@ -38,7 +37,7 @@ def rules_only() -> Iterator[None]:
 def nlp(tmp_path_factory: pytest.TempPathFactory) -> Language:
     path = tmp_path_factory.mktemp("vocab") / "vocab.tsv"
     path.write_text(TEST_VOCAB + EXTRA, encoding="utf-8")
-    return build_pipeline(vocab=load_vocabulary(user_file=path))
+    return build_pipeline(user_vocab=path)
 
 
 def tuples(nlp: Language, abstract: str, title: str = "Pancreatic cancer metastasis") -> list[EvidenceTuple]:
@@ -154,7 +153,7 @@ def test_no_tuples_for_another_primary_cancer_or_without_the_pancreas(nlp: Langu
     ],
 )
 def test_study_type(nlp: Language, abstract: str, publication_types: list | None, expected: str) -> None:
-    record = doc_to_record(nlp(f"Pancreatic cancer\n{abstract}"), "1", publication_types)
+    record = doc_to_record(nlp(f"Pancreatic cancer\n{abstract}"), "1", publication_types).to_json()
     assert [t["study_type"] for t in record["tuples"]] == [expected]
 
 
@@ -181,7 +180,9 @@ def test_sections_from_inline_and_own_line_labels() -> None:
 
 
 def test_tuple_record_offsets_and_spans(nlp: Language) -> None:
-    record = doc_to_record(nlp("Pancreatic cancer\nBackground: x.\nResults: ZEB1 promotes liver metastasis."), "7")
+    record = doc_to_record(
+        nlp("Pancreatic cancer\nBackground: x.\nResults: ZEB1 promotes liver metastasis."), "7"
+    ).to_json()
     [t] = record["tuples"]
     assert record["text"][t["start"] : t["end"]] == t["sentence"] == "ZEB1 promotes liver metastasis."
     assert t["section"] == "RESULTS"
@@ -251,7 +252,7 @@ def test_a_site_directed_therapy_pairs_with_the_abstracts_site(nlp: Language) ->
     assert [t.slots() for t in ts] == [(None, None, "bone", "bisphosphonate")]
     [t] = ts
     assert t.sentence == "Most patients received bisphosphonates."
-    record = doc_to_record(nlp("Pancreatic cancer metastasis\n" + abstract), "9")
+    record = doc_to_record(nlp("Pancreatic cancer metastasis\n" + abstract), "9").to_json()
     [rec] = [r for r in record["tuples"] if r["therapy"]]
     # the organ's words lie in another sentence: the tuple's spans hold only what its sentence shows
     assert [s["label"] for s in rec["spans"]] == ["THERAPY"]

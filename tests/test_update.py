@@ -40,6 +40,9 @@ class FakeExtract:
     extractor_version: str = "fake-1"
     seconds: float = 0.1
 
+    def failure(self) -> None:
+        return None
+
 
 @pytest.fixture
 def steps(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -148,6 +151,6 @@ def test_end_to_end_over_the_loopback_eutils(
         after = sorted((f.finding_key, round(f.score, 9), f.n_evidence) for f in s.scalars(select(Finding)))
     assert before == after
     prisma = run_cli("prisma", "--format", "text")
-    assert "Records identified from PubMed" in prisma.stdout and "warning" not in prisma.stdout
+    assert "Records identified" in prisma.stdout and "warning" not in prisma.stdout
     again = run_cli("-q", "update")
     assert again.exit_code == 0 and again.stdout == ""

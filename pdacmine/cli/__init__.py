@@ -67,6 +67,7 @@ def _register() -> None:
     from pdacmine.cli import (
         admin,
         annotate,
+        dedup,
         evaluate,
         export,
         extract,
@@ -75,11 +76,28 @@ def _register() -> None:
         query,
         rank,
         review,
+        screen,
         update,
         vocab,
     )
 
-    for module in (admin, harvest, importing, extract, update, annotate, evaluate, vocab, rank, query, review, export):
+    modules = (
+        admin,
+        harvest,
+        importing,
+        dedup,
+        extract,
+        update,
+        annotate,
+        evaluate,
+        vocab,
+        rank,
+        query,
+        review,
+        screen,
+        export,
+    )
+    for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)
 

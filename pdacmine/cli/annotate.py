@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import click
 
 from pdacmine.cli.context import AppContext, open_output, pass_app
 from pdacmine.errors import InputError
-from pdacmine.miner.records import iter_jsonl
+from pdacmine.miner.records import iter_jsonl, text_record
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def read_records(path: str) -> Iterator[dict[str, Any]]:
         data = sys.stdin.buffer.read()
         if data.lstrip()[:1] == b"<" or data[:2] == b"\x1f\x8b":
             return read_xml(data, "<stdin>")
-        return (obj for _, obj in iter_jsonl(data.decode("utf-8").splitlines(keepends=True), "<stdin>", _NOT_A_RECORD))
+        return _jsonl(io.BytesIO(data), "<stdin>")
     file = Path(path)
     if not file.is_file():
         raise InputError(f"{path}: no such file")
@@ -52,10 +53,17 @@ def read_records(path: str) -> Iterator[dict[str, Any]]:
     return _jsonl_file(file)
 
 
+def _jsonl(lines: Iterable[bytes], source: str) -> Iterator[dict[str, Any]]:
+    for number, obj in iter_jsonl(lines, source, _NOT_A_RECORD):
+        yield text_record(obj, source, number)
+
+
 def _jsonl_file(file: Path) -> Iterator[dict[str, Any]]:
-    with file.open(encoding="utf-8") as fh:
-        for _, obj in iter_jsonl(fh, str(file), _NOT_A_RECORD):
-            yield obj
+    try:
+        with file.open("rb") as fh:
+            yield from _jsonl(fh, str(file))
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read the file: {exc.strerror or exc}") from exc
 
 
 @click.command("annotate")
@@ -93,8 +101,10 @@ def annotate_command(
 
     Offsets index into "text"; label is ORGAN, STAGE, MECHANISM or THERAPY; keys and
     categories are those of the taxonomy (for THERAPY, category is the therapy class).
-    A line that is not JSON stops the run with its line number (exit 3); the output
-    file is only written when the whole input was read.
+    A line that is not a JSON object of UTF-8 text (or holds a title + abstract over
+    500,000 characters, a non-list "publication_types", a lone surrogate) stops the run
+    with its line number (exit 3); the output file is only written when the whole input
+    was read. Unreadable records in XML are reported and skipped.
 
     \b
     Example:
@@ -109,9 +119,9 @@ def annotate_command(
         from pdacmine.miner.annotate import annotate_records  # spaCy loads only when needed
 
         for result in annotate_records(records, model=model, batch_size=batch_size, workers=workers):
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
             n_articles += 1
-            n_tuples += len(result["tuples"])
+            n_tuples += len(result.tuples)
     if not app.quiet:
         click.echo(
             f"annotated {n_articles:,} article(s): {n_tuples:,} tuple(s) in {time.monotonic() - began:.1f} s", err=True

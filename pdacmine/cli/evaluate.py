@@ -15,12 +15,13 @@ from pdacmine.cli.context import AppContext, pass_app
 from pdacmine.errors import PdacmineError
 from pdacmine.miner import evalsplit as es
 from pdacmine.miner import evaluate as ev
+from pdacmine.miner.evidence import AnnotatedDocument
 
 
 def pipeline_annotator(model: str | None, batch_size: int, workers: int) -> ev.Annotator:
     """The real extractor (``pdacmine.miner.annotate.annotate_records``), imported only when used."""
 
-    def run(records: list[dict[str, Any]]) -> Iterable[Mapping[str, Any]]:
+    def run(records: list[dict[str, Any]]) -> Iterable[AnnotatedDocument | Mapping[str, Any]]:
         try:
             from pdacmine.miner.annotate import annotate_records
         except ImportError as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +14,24 @@ from pdacmine.cli.query import command_filters, filter_options
 from pdacmine.db import exports as q
 from pdacmine.db import harvest
 from pdacmine.db.engine import session_scope
-from pdacmine.miner.export import ARTICLE_FORMATS, WRITERS
-from pdacmine.miner.prisma import summary_lines, write_template_csv
+from pdacmine.miner.export import ARTICLE_FORMATS, BOM_FORMATS, WRITERS
+from pdacmine.miner.prisma import PrismaCounts, summary_lines, write_template_csv
 
 _output = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (default: stdout)."
 )
-_bom = click.option("--bom", is_flag=True, help="Start with a UTF-8 byte-order mark so that Excel reads accents right.")
+_bom = click.option(
+    "--bom", is_flag=True, help="Start CSV/TSV with a UTF-8 byte-order mark so that Excel reads accents right."
+)
+
+
+def _bom_for(fmt: str, bom: bool) -> bool:
+    """``--bom`` only for CSV/TSV: JSON parsers reject it and ASReview keeps it in the first column name."""
+    if bom and fmt not in BOM_FORMATS:
+        why = "ASReview would keep it in its first column name" if fmt == "asreview-csv" else "it only helps Excel"
+        click.echo(f"pdacmine: --bom ignored for --format {fmt}: {why} (CSV and TSV only)", err=True)
+        return False
+    return bom
 
 
 def _done(app: AppContext, n: int, what: str, path: Path | None) -> None:
@@ -51,7 +61,7 @@ def _export_command(level: str, formats: tuple[str, ...], sorts: dict[str, Any],
     ) -> None:
         filters = command_filters(app, kw)
         ws = workspace(app)
-        with open_output(output, bom) as out:
+        with open_output(output, _bom_for(fmt, bom)) as out:
             n = ws.export(level, out, fmt=fmt, filters=filters, sort=sort, limit=limit)
         _done(app, n, level if level != "evidence" else "evidence rows", output)
 
@@ -93,9 +103,11 @@ _export_command(
     """Articles for screening tools and reference managers.
 
     ris imports into Rayyan, Covidence, Zotero, EndNote and ASReview; rayyan-csv and
-    asreview-csv have exactly the columns those tools read (ASReview's "included" is 1 when
-    a reviewer accepted evidence, 0 when all of it was rejected). With facet filters, an
-    article is exported when one of its evidence sentences matches.
+    asreview-csv have exactly the columns those tools read. The labels come from record
+    screening (`pdacmine screen`): asreview-csv "included" is 1 for a final include, 0 for a
+    final exclude, empty otherwise; RIS notes carry ASReview_relevant / ASReview_irrelevant /
+    ASReview_not_seen and Rayyan's RAYYAN-INCLUSION form. With facet filters, an article is
+    exported when one of its evidence sentences matches. --bom applies to csv and tsv only.
 
     \b
     Example:
@@ -127,7 +139,7 @@ def export_searches(app: AppContext, fmt: str, output: Path | None, bom: bool) -
       pdacmine export searches -o search-log.csv
     """
     ws = workspace(app)
-    with open_output(output, bom) as out:
+    with open_output(output, _bom_for(fmt, bom)) as out:
         n = ws.export("searches", out, fmt=fmt)
     _done(app, n, "search runs", output)
 
@@ -135,17 +147,23 @@ def export_searches(app: AppContext, fmt: str, output: Path | None, bom: bool) -
 @click.command("prisma")
 @click.option("--format", "fmt", type=click.Choice(["csv", "text", "json"]), default="csv", show_default=True,
               help="csv: the PRISMA2020 template (Shiny app / R package); text: a readable flow.")  # fmt: skip
+@click.option("--automation-excludes", is_flag=True,
+              help="Count unscreened records where pdacmine found no evidence as excluded by automation.")  # fmt: skip
 @click.option("--search-log", is_flag=True, help="Write the PRISMA-S search log instead (as export searches).")
 @_output
 @_bom
 @pass_app
-def prisma_cmd(app: AppContext, fmt: str, search_log: bool, output: Path | None, bom: bool) -> None:
+def prisma_cmd(
+    app: AppContext, fmt: str, automation_excludes: bool, search_log: bool, output: Path | None, bom: bool
+) -> None:
     """PRISMA 2020 flow-diagram counts, straight from the database.
 
-    Identified (per saved search, plus imported files), duplicates, removed by automation
-    (no evidence extracted) and for other reasons, screened, excluded by reviewers (all
-    evidence rejected), included (at least one accepted). The csv loads into the PRISMA2020
-    Shiny app (estech.shinyapps.io/prisma_flowdiagram); full-text stages are left for you.
+    Identified per search and per source, duplicates removed, removed for other reasons,
+    screened (records a person decided with `pdacmine screen` or an imported decision file),
+    excluded by people per reason, awaiting screening (stated), included. Records are only
+    counted as excluded by automation when you choose --automation-excludes. Every row of the
+    PRISMA2020 template has a number or a stated reason; the csv loads into the PRISMA2020
+    Shiny app. The text format also says how screening was done and prioritised (PRISMA-S).
 
     \b
     Example:
@@ -159,17 +177,31 @@ def prisma_cmd(app: AppContext, fmt: str, search_log: bool, output: Path | None,
         with open_output(output, bom) as out:
             WRITERS["csv"](rows, harvest.LOG_COLUMNS, out)
         return
+    bom = _bom_for(fmt, bom)
     with app.engine.connect() as conn:
-        counts = q.prisma_counts(conn)
+        counts = q.prisma_counts(conn, automation_excludes=automation_excludes)
     with open_output(output, bom) as out:
         if fmt == "csv":
             write_template_csv(counts, out)
         elif fmt == "json":
-            doc = {**asdict(counts), "database_results": counts.database_results, "duplicates": counts.duplicates,
-                   "excluded_other": counts.excluded_other, "records_screened": counts.screened}  # fmt: skip
-            out.write(json.dumps(doc, indent=2) + "\n")
+            out.write(json.dumps(prisma_document(counts), indent=2) + "\n")
         else:
             out.write("\n".join(summary_lines(counts)) + "\n")
+
+
+def prisma_document(c: PrismaCounts) -> dict[str, Any]:
+    """The counts and every derived box, for ``prisma --format json``."""
+    return {
+        "sources": [{"source": name, "n": n} for name, n in c.sources],
+        "database_results": c.database_results, "identified_distinct": c.identified_distinct,
+        "duplicates": c.duplicates, "duplicates_reason": c.identification.duplicates_reason,
+        "not_retrieved": c.identification.not_retrieved, "withdrawn": c.withdrawn, "excluded_other": c.excluded_other,
+        "excluded_automatic": c.excluded_automatic, "automation_used": c.automation_used,
+        "records_screened": c.screened, "records_excluded": c.excluded,
+        "excluded_reasons": dict(c.excluded_reasons), "awaiting_screening": c.awaiting,
+        "awaiting_by": c.awaiting_by, "included": c.included, "reviewers_required": c.reviewers_required,
+        "screening_orders": list(c.orders), "balanced": c.balanced(),
+    }  # fmt: skip
 
 
 COMMANDS: list[click.Command] = [export_group, prisma_cmd]

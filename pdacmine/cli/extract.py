@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from pdacmine.cli.context import AppContext, pass_app, workspace
+from pdacmine.cli.signals import stop_signal_as_interrupt
 
 
 @contextmanager
@@ -45,7 +46,9 @@ def extract_command(app: AppContext, all_: bool, workers: int, batch_size: int, 
     replaces its evidence rows; review decisions survive because evidence keys are stable.
     After a vocabulary or rules change the version changes and the next run re-extracts
     everything; --all forces it. Deleted articles are skipped. Findings are re-ranked for
-    the articles that changed.
+    the articles that changed. An article the pipeline fails on (e.g. a text too long for
+    spaCy) is marked failed with its reason and the others go on; the run then exits 3 naming
+    the failed PMIDs, which are tried again after the next extractor upgrade.
 
     \b
     Example:
@@ -54,7 +57,8 @@ def extract_command(app: AppContext, all_: bool, workers: int, batch_size: int, 
       PDACMINE_VOCAB=my_terms.tsv pdacmine extract
     """
     ws = workspace(app)
-    with progress_bar(enabled=not app.quiet and sys.stderr.isatty()) as progress:
+    show = not app.quiet and sys.stderr.isatty()
+    with stop_signal_as_interrupt(), progress_bar(enabled=show) as progress:
         summary = ws.extract(everything=all_, workers=workers, batch_size=batch_size, model=model, on_progress=progress)
     if summary.pending == 0:
         app.say(f"nothing to extract: every article is up to date (extractor {summary.extractor_version})")
@@ -63,6 +67,9 @@ def extract_command(app: AppContext, all_: bool, workers: int, batch_size: int, 
             f"extracted {summary.articles:,} article(s): {summary.evidence:,} evidence tuple(s) "
             f"in {summary.seconds:.1f} s (extractor {summary.extractor_version})"
         )
+    failure = summary.failure()
+    if failure is not None:
+        raise failure
 
 
 COMMANDS: list[click.Command] = [extract_command]

@@ -3,39 +3,19 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from types import FrameType
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from pdacmine.cli.context import AppContext, pass_app, workspace
+from pdacmine.cli.signals import stop_signal_as_interrupt
 from pdacmine.db import harvest as db
 from pdacmine.db.engine import session_scope
 from pdacmine.jobs.harvest import MAX_BATCH, Progress, ensure_default_query
 from pdacmine.miner.export import write_csv
 from pdacmine.miner.pubmed_query import check_query_name, check_term, parse_date
-
-
-@contextmanager
-def stop_signal_as_interrupt() -> Iterator[None]:
-    """Let ``kill`` (SIGTERM) end a harvest like Ctrl-C: the run is marked interrupted, commits stay."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, raise_interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _progress_printer(app: AppContext) -> Callable[[Progress], None] | None:

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, Tim
 from rich.progress import Progress as Bars
 
 from pdacmine.cli.context import AppContext, pass_app, workspace
-from pdacmine.cli.harvest import stop_signal_as_interrupt
+from pdacmine.cli.signals import stop_signal_as_interrupt
 from pdacmine.jobs.harvest import Progress
 from pdacmine.jobs.update import UpdateProgress
 
@@ -81,7 +81,7 @@ def update_cmd(
     terminal it shows its progress on stderr; the first run says where it created the database.
 
     \b
-    Exit codes: 0 ok, 3 bad setting (e.g. no NCBI e-mail), 4 PubMed unreachable,
+    Exit codes: 0 ok, 3 bad setting (e.g. no NCBI e-mail) or articles the pipeline failed on, 4 PubMed unreachable,
     5 database error, 6 another run holds the lock, 130 interrupted.
 
     \b

@@ -9,24 +9,30 @@ however many rows there are. Keep the connection open while iterating.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Select, Text, case, cast, exists, false, func, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.orm import Session
 
+from pdacmine.db.filtered_findings import filtered_finding_rows, restricts_evidence
 from pdacmine.db.filters import Filters, apply_articles, apply_evidence, apply_findings, evidence_from
+from pdacmine.db.screening import final_states, reviewers_required, sessions
+from pdacmine.db.sources import IdentifiedCount, identified_by_source, not_retrieved, unique_records
 from pdacmine.errors import InputError
 from pdacmine.miner.nlp.vocab import default_vocabulary
-from pdacmine.miner.prisma import PrismaCounts
+from pdacmine.miner.prisma import Identification, PrismaCounts
 from pdacmine.miner.rank import ORGAN_MESH
-from pdacmine.models import Article, ArticleExtraction, Evidence, Finding, ReviewDecision, SearchHit, SearchRun
+from pdacmine.miner.screening import CONFLICT, EXCLUDE, IN_PROGRESS, INCLUDE, MAYBE, UNSCREENED, Final
+from pdacmine.models import Article, ArticleExtraction, Evidence, Finding, ReviewDecision
 
 logger = logging.getLogger(__name__)
 
 YIELD_PER = 1000
 F, E, A, RD = Finding, Evidence, Article, ReviewDecision
+_kept = A.duplicate_of.is_(None)  # a record merged into another by deduplication counts once, as that one
 
 FINDING_COLUMNS = (
     "rank", "finding_id", "finding_key", "mechanism", "mechanism_category", "stage", "organ", "therapy",
@@ -43,7 +49,7 @@ EVIDENCE_COLUMNS = (
 ARTICLE_COLUMNS = (
     "pmid", "doi", "pmcid", "title", "abstract", "authors", "journal", "journal_iso", "issn", "volume", "issue",
     "pages", "year", "pub_date", "language", "publication_types", "mesh", "keywords", "retracted", "screening",
-    "n_evidence", "n_accepted", "n_rejected", "url",
+    "exclusion_reason", "n_evidence", "n_accepted", "n_rejected", "url",
 )  # fmt: skip
 FINDING_SORTS: dict[str, tuple[Any, ...]] = {
     "score": (F.score.desc(), F.n_papers.desc(), F.id),
@@ -93,6 +99,9 @@ def count_findings(conn: Connection, filters: Filters) -> int:
 def finding_rows(
     conn: Connection, filters: Filters, *, sort: str = "score", limit: int | None = None, offset: int = 0
 ) -> Iterator[dict[str, Any]]:
+    if restricts_evidence(filters):  # counts and scores over the filtered evidence only
+        yield from filtered_finding_rows(conn, filters, sort=sort, limit=limit, offset=offset)
+        return
     cols = (F.id, F.finding_key, F.mechanism_key, F.mechanism_category, F.stage, F.organ, F.therapy_key,
             F.therapy_class, F.score_detail, F.score, F.n_papers, F.n_contradicting, F.n_evidence, F.n_accepted,
             F.n_rejected, F.n_unreviewed, F.first_year, F.last_year)  # fmt: skip
@@ -189,17 +198,6 @@ def _article_counts() -> Any:
     )
 
 
-def screening_case(counts: Any) -> ColumnElement[str]:
-    """The screening status of an article (see :func:`pdacmine.miner.prisma.screening_status`) in SQL."""
-    n, acc, rej = (func.coalesce(c, 0) for c in (counts.c.n, counts.c.acc, counts.c.rej))
-    return case(
-        (acc > 0, "included"),
-        (n > 0, case((rej == n, "excluded-by-reviewer"), else_="pending")),
-        (ArticleExtraction.article_id.is_not(None), "excluded-by-automation"),
-        else_="not-extracted",
-    )
-
-
 def _mesh_heading(h: dict[str, Any]) -> list[str]:
     quals = [q.get("name") for q in h.get("qualifiers") or () if q.get("name")]
     return [f"{h.get('name')}/{q}" for q in quals] if quals else [str(h.get("name"))]
@@ -215,16 +213,17 @@ def _author(a: dict[str, Any]) -> str:
 def article_rows(
     conn: Connection, filters: Filters, *, sort: str = "pmid", limit: int | None = None, offset: int = 0
 ) -> Iterator[dict[str, Any]]:
-    """Articles with their MeSH headings ("Liver Neoplasms/secondary"), authors ("Last, First") and screening status."""
+    """Articles with their MeSH headings ("Liver Neoplasms/secondary"), authors ("Last, First") and their final
+    record-level screening state (:data:`pdacmine.miner.screening.FINAL_STATES`) with its exclusion reason."""
     counts = _article_counts()
-    stmt: Select[Any] = (
-        select(*A.__table__.c, counts.c.n, counts.c.acc, counts.c.rej, screening_case(counts).label("screening"))
-        .outerjoin(counts, counts.c.article_id == A.id)
-        .outerjoin(ArticleExtraction, ArticleExtraction.article_id == A.id)
+    stmt: Select[Any] = select(*A.__table__.c, counts.c.n, counts.c.acc, counts.c.rej).outerjoin(
+        counts, counts.c.article_id == A.id
     )
+    states = final_states(conn)
     stmt = _page(_sorted(apply_articles(stmt, filters), ARTICLE_SORTS, sort, "articles"), limit, offset)
     for a in _stream(conn, stmt):
         n, acc, rej = a.n or 0, a.acc or 0, a.rej or 0
+        state = states.get(a.id) or Final(UNSCREENED)
         yield {
             "pmid": a.pmid, "doi": a.doi, "pmcid": a.pmcid, "title": a.title, "abstract": a.abstract,
             "authors": [_author(x) for x in a.authors or []], "journal": a.journal, "journal_iso": a.journal_iso,
@@ -233,54 +232,70 @@ def article_rows(
             "publication_types": [p.get("name") for p in a.publication_types or [] if isinstance(p, dict)],
             "mesh": [m for h in a.mesh or [] if isinstance(h, dict) for m in _mesh_heading(h)],
             "keywords": [str(k) for k in a.keywords or []], "retracted": bool(a.retracted),
-            "screening": a.screening,
+            "screening": state.status, "exclusion_reason": state.reason,
             "n_evidence": n, "n_accepted": acc, "n_rejected": rej,
-            "url": f"https://pubmed.ncbi.nlm.nih.gov/{a.pmid}/",
+            "url": f"https://pubmed.ncbi.nlm.nih.gov/{a.pmid}/" if a.pmid else (a.doi and f"https://doi.org/{a.doi}"),
         }  # fmt: skip
 
 
 # --- PRISMA --------------------------------------------------------------------------------------
 
-_SOURCE_LABELS = {"file": "imported PubMed XML files", "eutils": "PubMed records fetched without a search run"}
+DUPLICATES_REASON = (
+    "The same record found by more than one search, file or database (exact PMID, DOI or PMCID matches), plus "
+    "the records `pdacmine dedup` merged (normalised title + year + first author, confirmed or split by a person)"
+)
 
 
-def prisma_counts(conn: Connection) -> PrismaCounts:
-    """PRISMA 2020 flow counts from the search log, the articles and the review decisions."""
-    hit_pmid = func.count(func.distinct(SearchHit.pmid))
-    per_query = conn.execute(
-        select(SearchRun.query_name, hit_pmid)
-        .join(SearchRun, SearchRun.id == SearchHit.run_id)
-        .group_by(SearchRun.query_name)
-        .order_by(SearchRun.query_name)
-    ).all()
-    unsearched = ~exists(select(SearchHit.run_id).where(SearchHit.pmid == A.pmid))
-    others = conn.execute(select(A.source, func.count()).where(unsearched).group_by(A.source).order_by(A.source)).all()
-    distinct_hits = conn.scalar(select(hit_pmid)) or 0
-    not_retrieved = conn.scalar(select(hit_pmid).where(~exists(select(A.id).where(A.pmid == SearchHit.pmid)))) or 0
-    counts = _article_counts()
-    status = screening_case(counts).label("status")
-    by_status = dict(
-        conn.execute(
-            select(status, func.count())
-            .select_from(A)
-            .outerjoin(counts, counts.c.article_id == A.id)
-            .outerjoin(ArticleExtraction, ArticleExtraction.article_id == A.id)
-            .where(A.deleted == false())
-            .group_by(status)
-        ).all()
+def identification(conn: Connection) -> Identification:
+    """Records identified per database and search (:func:`pdacmine.db.sources.identified_by_source`) and the
+    distinct records among them: the one place that knows where records came from."""
+    with Session(bind=conn) as session:
+        counts = identified_by_source(session)
+        unique = unique_records(session)
+        missing = not_retrieved(session)
+    withdrawn = conn.scalar(select(func.count()).select_from(A).where(A.deleted.is_(True), _kept)) or 0
+    return Identification(
+        sources=tuple((_source_label(c), c.records) for c in counts),
+        identified_distinct=int(unique + withdrawn + missing),
+        not_retrieved=int(missing),
+        duplicates_reason=DUPLICATES_REASON,
     )
-    unsearched_total = sum(n for _, n in others)
+
+
+def _source_label(count: IdentifiedCount) -> str:
+    return f"{count.database} search {count.search}" if count.kind == "search" else f"{count.database} {count.search}"
+
+
+def prisma_counts(conn: Connection, *, automation_excludes: bool = False) -> PrismaCounts:
+    """PRISMA 2020 flow counts: identification from :func:`identification`, screening from the people's
+    record-level decisions; ``automation_excludes`` counts unscreened records without extracted evidence as
+    excluded by automation."""
+    states = final_states(conn)
+    has_evidence = exists(select(E.id).where(E.article_id == A.id))
+    extracted = exists(select(ArticleExtraction.article_id).where(ArticleExtraction.article_id == A.id))
+    rows = conn.execute(select(A.id, extracted, has_evidence).where(A.deleted == false(), _kept))
+    awaiting: Counter[str] = Counter({k: 0 for k in (UNSCREENED, IN_PROGRESS, MAYBE, CONFLICT)})
+    reasons: Counter[str] = Counter()
+    included = automatic = 0
+    for aid, was_extracted, with_evidence in rows:
+        state = states.get(aid) or Final(UNSCREENED)
+        if state.status == INCLUDE:
+            included += 1
+        elif state.status == EXCLUDE:
+            reasons[state.reason or "reason not recorded"] += 1
+        elif state.status == UNSCREENED and automation_excludes and was_extracted and not with_evidence:
+            automatic += 1
+        else:
+            awaiting[state.status] += 1
+    screening_sessions = sessions(conn)
     return PrismaCounts(
-        sources=(
-            *((f"PubMed search {name}", int(n)) for name, n in per_query),
-            *((_SOURCE_LABELS.get(src, f"source {src}"), int(n)) for src, n in others),
-        ),
-        identified_distinct=int(distinct_hits + unsearched_total),
-        not_retrieved=int(not_retrieved),
-        withdrawn=int(conn.scalar(select(func.count()).select_from(A).where(A.deleted.is_(True))) or 0),
-        excluded_automatic=int(by_status.get("excluded-by-automation", 0)),
-        not_extracted=int(by_status.get("not-extracted", 0)),
-        excluded_reviewer=int(by_status.get("excluded-by-reviewer", 0)),
-        pending=int(by_status.get("pending", 0)),
-        included=int(by_status.get("included", 0)),
+        identification=identification(conn),
+        withdrawn=int(conn.scalar(select(func.count()).select_from(A).where(A.deleted.is_(True), _kept)) or 0),
+        excluded_automatic=automatic,
+        automation_used=automation_excludes,
+        included=included,
+        excluded_reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        awaiting_by=dict(awaiting),
+        orders=tuple(f"{desc} ({n} session(s))" for desc, n in Counter(s[4] for s in screening_sessions).items()),
+        reviewers_required=reviewers_required(conn),
     )

@@ -26,7 +26,7 @@ import difflib
 import re
 import shlex
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
@@ -369,6 +369,17 @@ def evidence_conditions(f: Filters) -> list[ColumnElement[bool]]:
     out = [Article.deleted.is_not(True), *_facet_terms(f, Finding), *_sentence_terms(f), *_date_terms(f)]
     status = _status_term(f.status)
     return out if status is None else [*out, status]
+
+
+def evidence_restriction(f: Filters) -> list[ColumnElement[bool]]:
+    """The article- and sentence-level filters alone (dates, PMIDs, study types, words) on a select of
+    evidence joined to its article: the evidence that makes a finding's counts and score under ``f``."""
+    return [Article.deleted.is_not(True), *_sentence_terms(f), *_date_terms(f)]
+
+
+def finding_facets(f: Filters) -> list[ColumnElement[bool]]:
+    """The facet filters alone on ``findings`` (no ``--min-papers``: that tests recomputed counts)."""
+    return _facet_terms(replace(f, min_papers=None), Finding)
 
 
 def finding_conditions(f: Filters) -> list[ColumnElement[bool]]:

@@ -7,14 +7,15 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Engine
 
 from pdacmine.db.engine import session_scope
 from pdacmine.db.evidence import load_articles, pending_article_ids, save_extractions
+from pdacmine.errors import ExtractionError
 from pdacmine.miner.annotate import Item, annotate_items, in_batches
 from pdacmine.miner.nlp.pipeline import extractor_version, get_pipeline
+from pdacmine.miner.records import Annotated, Failure
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,19 @@ class ExtractSummary:
     batches: int
     extractor_version: str
     seconds: float
+    #: PMIDs the pipeline failed on (each marked failed with its reason; retried by the next extractor version).
+    failed: tuple[str, ...] = ()
+
+    def failure(self) -> ExtractionError | None:
+        """The error to exit with when some articles failed (one line naming their PMIDs), else None."""
+        if not self.failed:
+            return None
+        shown = ", ".join(self.failed[:10]) + (f" and {len(self.failed) - 10:,} more" if len(self.failed) > 10 else "")
+        return ExtractionError(
+            list(self.failed),
+            f"extraction failed for {len(self.failed):,} article(s): PMID {shown}; the others were extracted and "
+            "ranked (the reasons are in article_extractions.error; they are retried after an upgrade)",
+        )
 
 
 def _pending_items(engine: Engine, ids: list[int], chunk: int, order: deque[int]) -> Iterator[Item]:
@@ -45,7 +59,7 @@ def _pending_items(engine: Engine, ids: list[int], chunk: int, order: deque[int]
             yield a.pmid, f"{a.title}\n{a.abstract}", a.publication_types or None
 
 
-def _commit_batch(engine: Engine, batch: list[tuple[int, dict[str, Any]]], version: str) -> int:
+def _commit_batch(engine: Engine, batch: list[tuple[int, Annotated]], version: str) -> int:
     with session_scope(engine) as session:
         return save_extractions(session, batch, version)
 
@@ -91,14 +105,20 @@ def extract_pending(
     )
     done = evidence = batches = 0
     processed: list[int] = []
+    failed: list[str] = []
     for batch in in_batches(outputs, max(1, batch_size)):
+        for _, out in batch:
+            if isinstance(out, Failure):
+                logger.warning("PMID %s: extraction failed: %s", out.pmid, out.reason)
+                failed.append(out.pmid)
         evidence += _commit_batch(engine, batch, version)
         processed += [article_id for article_id, _ in batch]
         done, batches = done + len(batch), batches + 1
         if on_progress:
             on_progress(done, len(ids))
     _refresh_after(engine, processed)
-    return ExtractSummary(len(ids), done, evidence, batches, version, round(time.monotonic() - began, 3))
+    seconds = round(time.monotonic() - began, 3)
+    return ExtractSummary(len(ids), done, evidence, batches, version, seconds, tuple(failed))
 
 
 def current_extractor_version() -> str:

@@ -8,8 +8,10 @@ For each saved query one run:
 3. runs ESearch with the history server; a window with more hits than PubMed lets one search return
    (9,999) is bisected by day until every part fits, so no record is silently lost;
 4. fetches each part in batches from the history server, parses them (a truncated body is fetched
-   again), upserts them by PMID and commits batch by batch with the run's counters;
-5. after a part is committed, moves the watermark to the part's last day (parts run oldest first, so
+   again), upserts them by PMID and commits batch by batch with the run's counters; PMIDs the search
+   identified that the answers left out (E-utilities under load sends short answers) are asked for
+   by ID, and a part whose records still do not all come fails the run (exit 4);
+5. after a part is committed complete, moves the watermark to the part's last day (parts run oldest first, so
    the watermark never passes an uncommitted day), and finally marks the run ``ok``.
 
 A failure or Ctrl-C marks the run ``failed`` / ``interrupted`` with the (masked) error, keeps every
@@ -33,7 +35,7 @@ from pdacmine.config import Settings
 from pdacmine.db import harvest as db
 from pdacmine.db.articles import StoreCounts, store_batch
 from pdacmine.db.engine import session_scope
-from pdacmine.errors import InputError
+from pdacmine.errors import InputError, NetworkError
 from pdacmine.miner import eutils
 from pdacmine.miner.eutils import EutilsClient, SearchResult
 from pdacmine.miner.parse import iter_pubmed
@@ -46,12 +48,15 @@ from pdacmine.miner.pubmed_query import (
     format_date,
     windowed_term,
 )
-from pdacmine.miner.records import ParsedItem
+from pdacmine.miner.records import ParsedItem, normalize_pmid
 from pdacmine.models import SavedQuery
 
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 10000
+#: Rounds of asking by ID for records that EFetch's answers left out, and PMIDs per such request.
+REFETCH_ROUNDS = 3
+ID_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -264,22 +269,65 @@ def _take_part(
         db.record_hits(session, summary.run_id, result.ids)
     if result.count and not (result.webenv and result.query_key):
         raise InputError("E-utilities returned no history-server key (WebEnv/QueryKey) for the search")
+    accounted: set[str] = set()  # identified PMIDs stored, or recorded in record_errors with a reason
     for retstart in range(0, result.count, batch_size):
         retmax = min(batch_size, result.count - retstart)
         name = f"efetch of search run {summary.run_id} ({part.mindate}..{part.maxdate}, records {retstart + 1}-)"
         items = client.efetch(str(result.webenv), str(result.query_key), retstart, retmax, _parser(name))
         if len(items) < retmax:
-            logger.warning("%s: expected %d records, got %d", name, retmax, len(items))
-        with session_scope(engine) as session:
-            counts = store_batch(session, items, source="eutils", error_source=f"search run {summary.run_id}")
-            summary.counts = summary.counts + counts
-            summary.fetched += len(items)
-            db.update_run(session, summary.run_id, **_counters(summary))
+            logger.info("%s: expected %d records, got %d", name, retmax, len(items))
+        _store(engine, summary, items, accounted)
         if on_progress is not None:
             on_progress(Progress(query.name, summary.fetched, summary.hits))
+    _fetch_missing(engine, client, part, summary, accounted, batch_size)
     if window.advances_watermark:
         with session_scope(engine) as session:
             db.advance_watermark(session, query.id, part.maxdate)
+
+
+def _store(engine: Engine, summary: RunSummary, items: list[ParsedItem], accounted: set[str]) -> None:
+    """Store one EFetch answer and commit it with the run's counters; note the PMIDs it accounts for."""
+    with session_scope(engine) as session:
+        counts = store_batch(session, items, source="eutils", error_source=f"search run {summary.run_id}")
+        summary.counts = summary.counts + counts
+        summary.fetched += len(items)
+        db.update_run(session, summary.run_id, **_counters(summary))
+    accounted.update(item.pmid for item in items if item.pmid)
+
+
+def _fetch_missing(
+    engine: Engine, client: EutilsClient, part: SearchPart, summary: RunSummary, accounted: set[str], batch_size: int
+) -> None:
+    """Ask by ID for the identified PMIDs that EFetch's answers left out; raise when some never come.
+
+    E-utilities under load answers an EFetch with fewer records than asked for. A part counts as
+    complete (and may move the watermark) only when every PMID its search identified is stored
+    or recorded as failed with a reason; otherwise :class:`NetworkError` (exit 4) ends the run and
+    the next run reads the window again.
+    """
+    identified = dict.fromkeys(normalize_pmid(pmid) or pmid for pmid in part.result.ids)
+    missing = [pmid for pmid in identified if pmid not in accounted]
+    for attempt in range(1, REFETCH_ROUNDS + 1):
+        if not missing:
+            return
+        logger.warning(
+            "search run %d: %d identified record(s) missing from EFetch's answers for %s-%s; asking for them by ID "
+            "(round %d of %d)", summary.run_id, len(missing), format_date(part.mindate), format_date(part.maxdate),
+            attempt, REFETCH_ROUNDS,
+        )  # fmt: skip
+        size = min(batch_size, ID_BATCH)
+        for start in range(0, len(missing), size):
+            chunk = missing[start : start + size]
+            name = f"efetch by ID of search run {summary.run_id} (PMIDs {chunk[0]}..{chunk[-1]})"
+            _store(engine, summary, client.efetch_ids(chunk, _parser(name)), accounted)
+        missing = [pmid for pmid in missing if pmid not in accounted]
+    if missing:
+        shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+        raise NetworkError(
+            f"E-utilities did not return {len(missing):,} of the {len(part.result.ids):,} records identified for "
+            f"{format_date(part.mindate)}-{format_date(part.maxdate)} even when asked by ID (PMIDs {shown}); "
+            "the window is not marked complete: run harvest again to finish it"
+        )
 
 
 def _close_run(engine: Engine, run_id: int, status: str, error: str | None) -> None:

@@ -144,10 +144,12 @@ def _import_one(
                 writer.add(item)
         except ParseError as exc:
             writer.commit()  # whole records read before the fault are kept; the file is not marked finished
-            kept = summary.counts.records
+            counts = summary.counts
+            last = f"; the last one PMID {writer.last_pmid}" if writer.last_pmid else ""
             raise ParseError(
                 exc.source,
-                f"{exc.reason}; {kept} records before it were stored, the file is not marked imported",
+                f"{exc.reason}; all {counts.records:,} records before it were applied ({counts.summary()}{last}), "
+                "the file is not marked imported",
                 exc.line,
             ) from exc
         writer.store()
@@ -173,9 +175,11 @@ class _Writer:
         self.batch_size, self.write_every = batch_size, min(batch_size, WRITE_EVERY)
         self.rows: list[StoreItem] = []
         self.uncommitted = 0
+        self.last_pmid: str | None = None
 
     def add(self, item: ParsedItem) -> None:
         self.rows.append(to_row(item))
+        self.last_pmid = item.pmid or self.last_pmid
         if len(self.rows) >= self.write_every:
             self.store()
             if self.uncommitted >= self.batch_size:

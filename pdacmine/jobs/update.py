@@ -98,9 +98,10 @@ def update(
     """Harvest every saved query (or ``query_names``), extract what is new, re-rank every finding.
 
     Raises :class:`LockedError` when another run holds the lock, :class:`ConfigError` (before
-    anything runs) without an NCBI e-mail, and the harvest's :class:`NetworkError` after the
+    anything runs) without an NCBI e-mail, the harvest's :class:`NetworkError` after the
     extraction and ranking of what is stored (``raise_harvest_error=False`` returns it in the
-    summary instead).
+    summary instead), and :class:`ExtractionError` naming the articles the pipeline failed on
+    (after the others were extracted and ranked).
     """
     from pdacmine.jobs import extract as extraction  # spaCy loads only when the job runs
 
@@ -117,6 +118,9 @@ def update(
         _done(p, "rank", summary.rank.line())
     if summary.harvest_error is not None and raise_harvest_error:
         raise summary.harvest_error
+    failure = summary.extract.failure()
+    if failure is not None:  # some articles failed in the pipeline: the others were extracted and ranked
+        raise failure
     return summary
 
 

@@ -41,9 +41,11 @@ from pdacmine.jobs import importer
 from pdacmine.jobs import update as updating
 from pdacmine.jobs.harvest import Progress, RunSummary, client_from_settings
 from pdacmine.jobs.importer import FileSummary
+from pdacmine.jobs.sources import SourceSummary, import_source_files, label_xml_imports
 from pdacmine.jobs.update import RankSummary, UpdateProgress, UpdateSummary
 from pdacmine.miner.eutils import EutilsClient
 from pdacmine.miner.export import ARTICLE_FORMATS, WRITERS, write_articles
+from pdacmine.miner.sources import detect_format
 
 if TYPE_CHECKING:
     from pdacmine.db.articles import StoreCounts
@@ -164,15 +166,39 @@ class Workspace:
         self,
         paths: Sequence[str | os.PathLike[str]],
         *,
+        fmt: str | None = None,
+        database: str | None = None,
+        search: str | None = None,
         batch_size: int = 2000,
         force: bool = False,
         on_progress: Callable[[str, StoreCounts], None] | None = None,
-    ) -> list[FileSummary]:
-        """Import PubMed XML files (baseline, update files, saved EFetch output); one summary per file."""
+        on_file: Callable[[FileSummary | SourceSummary], None] | None = None,
+    ) -> list[FileSummary | SourceSummary]:
+        """Import files, one summary per file: PubMed XML (baseline, update files, saved EFetch
+        output), RIS, MEDLINE text, PubMed CSV, ASReview/Rayyan CSV (detected, or ``fmt``).
+
+        PubMed XML files are applied first; ``database``/``search`` label every file's records
+        (PRISMA counts per source and search); ``on_file`` is called as each file is done.
+        """
+        files = [Path(p) for p in paths]
+        formats = [(p, fmt or (detect_format(p) if p.is_file() else "pubmed-xml")) for p in files]
+        xml = [p for p, f in formats if f == "pubmed-xml"]
+        others = [(p, f) for p, f in formats if f != "pubmed-xml"]
+        done: list[FileSummary | SourceSummary] = []
         with writer_lock(self.engine):
-            return importer.import_files(
-                self.engine, paths, batch_size=batch_size, force=force, on_progress=on_progress
+            summaries = importer.import_files(
+                self.engine, xml, batch_size=batch_size, force=force, on_progress=on_progress
             )
+            label_xml_imports(self.engine, [s.sha256 for s in summaries if not s.skipped], database, search)
+            for summary in summaries:
+                done.append(summary)
+                if on_file is not None:
+                    on_file(summary)
+            for source in import_source_files(self.engine, others, database=database, search=search, force=force):
+                done.append(source)
+                if on_file is not None:
+                    on_file(source)
+        return done
 
     def extract(
         self,

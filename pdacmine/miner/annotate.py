@@ -1,6 +1,7 @@
 """Run the extraction pipeline over records, without a database (``annotate``; ``jobs.extract`` stores).
 
-``annotate`` output: one JSON object per article (stable; other tools consume it)::
+``annotate`` output: one :class:`~pdacmine.miner.evidence.AnnotatedDocument` per article, written as
+its ``to_json()``: one JSON object per article (stable; other tools consume it)::
 
     {"pmid": "123", "text": "<title>\\n<abstract>", "primary": "pancreatic" | "other" | "unknown",
      "study_type": "clinical" | "human-tissue" | "animal" | "in-vitro" | "review" | "other",
@@ -33,16 +34,22 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any, TypeVar
 
+from spacy.language import Language
 from spacy.tokens import Doc
 
-from pdacmine.miner.nlp.mention import Mention, doc_text
+from pdacmine.errors import ExtractionError
+from pdacmine.miner.evidence import AnnotatedDocument, DocumentSummary, EntityRecord, EvidenceRecord
+from pdacmine.miner.nlp.ents import counted_mentions
+from pdacmine.miner.nlp.mention import doc_text
 from pdacmine.miner.nlp.pipeline import get_pipeline
 from pdacmine.miner.nlp.sentences import doc_sentence_bounds
-from pdacmine.miner.relations import EvidenceTuple, is_counted
+from pdacmine.miner.records import Annotated, Failure
+from pdacmine.miner.relations import EvidenceTuple
 from pdacmine.miner.studytype import classify, document_study_type
 
 logger = logging.getLogger(__name__)
@@ -54,20 +61,7 @@ def record_text(record: Mapping[str, Any]) -> str:
     return f"{record.get('title') or ''}\n{record.get('abstract') or ''}"
 
 
-def counted_mentions(doc: Doc) -> list[Mention]:
-    """The mentions pdacmine asserts (see the module docstring)."""
-    other = doc._.pdac_primary != "pancreatic"
-    out = []
-    for m in doc._.pdac_mentions or ():
-        if not is_counted(m):
-            continue
-        if other and m.label in ("ORGAN", "STAGE", "THERAPY"):
-            continue
-        out.append(m)
-    return out
-
-
-def document_summary(mentions: Iterable[Mention], tuples: Iterable[EvidenceTuple]) -> dict[str, Any]:
+def document_summary(entities: Iterable[EntityRecord], tuples: Iterable[EvidenceRecord]) -> DocumentSummary:
     """Document-level sets: non-negated entities and tuples; mechanism categories only from tuples."""
     sets: dict[str, set[Any]] = {k: set() for k in ("organs", "stages", "mechanisms", "mechanism_keys", "therapies")}
     classes: set[str] = set()
@@ -77,7 +71,7 @@ def document_summary(mentions: Iterable[Mention], tuples: Iterable[EvidenceTuple
         "therapy-organ": set(),
     }
     facet_set = {"ORGAN": "organs", "STAGE": "stages", "THERAPY": "therapies"}
-    for m in mentions:
+    for m in entities:
         if not m.negated and m.label in facet_set:
             sets[facet_set[m.label]].add(m.key)
             if m.label == "THERAPY" and m.category:
@@ -91,15 +85,22 @@ def document_summary(mentions: Iterable[Mention], tuples: Iterable[EvidenceTuple
             if mech.category:
                 sets["mechanisms"].add(mech.category)
                 if organ is not None:
-                    pairs["mechanism-organ"].add((mech.category, organ.key))
+                    pairs["mechanism-organ"].add((mech.category, organ))
                 if stage is not None:
-                    pairs["mechanism-stage"].add((mech.category, stage.key))
+                    pairs["mechanism-stage"].add((mech.category, stage))
         if ther is not None and organ is not None:
-            pairs["therapy-organ"].add((ther.key, organ.key))
-    summary: dict[str, Any] = {k: sorted(v) for k, v in sets.items()}
-    summary["therapy_classes"] = sorted(classes)
-    summary["pairs"] = {k: [list(p) for p in sorted(v)] for k, v in pairs.items()}
-    return summary
+            pairs["therapy-organ"].add((ther.key, organ))
+    return DocumentSummary(
+        organs=tuple(sorted(sets["organs"])),
+        stages=tuple(sorted(sets["stages"])),
+        mechanisms=tuple(sorted(sets["mechanisms"])),
+        mechanism_keys=tuple(sorted(sets["mechanism_keys"])),
+        therapies=tuple(sorted(sets["therapies"])),
+        therapy_classes=tuple(sorted(classes)),
+        mechanism_organ=tuple(sorted(pairs["mechanism-organ"])),
+        mechanism_stage=tuple(sorted(pairs["mechanism-stage"])),
+        therapy_organ=tuple(sorted(pairs["therapy-organ"])),
+    )
 
 
 def _refine_study_types(doc: Doc, tuples: list[EvidenceTuple], publication_types: Any) -> str:
@@ -111,36 +112,66 @@ def _refine_study_types(doc: Doc, tuples: list[EvidenceTuple], publication_types
     return doc_type
 
 
-def doc_to_record(doc: Doc, pmid: str, publication_types: Any = None) -> dict[str, Any]:
-    """The ``annotate`` output object of one processed Doc (format in the module docstring)."""
+def doc_to_record(doc: Doc, pmid: str, publication_types: Any = None) -> AnnotatedDocument:
+    """The ``annotate`` record of one processed Doc (JSON format in the module docstring)."""
     tuples: list[EvidenceTuple] = list(doc._.pdac_tuples or [])
     study_type = _refine_study_types(doc, tuples, publication_types)
-    mentions = counted_mentions(doc)
-    return {
-        "pmid": pmid,
-        "text": doc_text(doc),
-        "primary": doc._.pdac_primary,
-        "study_type": study_type,
-        "entities": [m.as_dict() for m in mentions],
-        "tuples": [t.as_dict() for t in tuples],
-        "document": document_summary(mentions, tuples),
-    }
+    entities = tuple(m.to_record() for m in counted_mentions(doc))
+    evidence = tuple(t.to_record() for t in tuples)
+    return AnnotatedDocument(
+        pmid=pmid,
+        text=doc_text(doc),
+        primary=doc._.pdac_primary,
+        study_type=study_type,
+        entities=entities,
+        tuples=evidence,
+        document=document_summary(entities, evidence),
+    )
 
 
 Item = tuple[str, str, Any]  # (pmid, text, publication types)
 
 
-def _annotate_batch(batch: list[Item], model: str | None, batch_size: int) -> list[dict[str, Any]]:
+def _annotate_batch(batch: list[Item], model: str | None, batch_size: int) -> list[Annotated]:
+    """The batch through ``nlp.pipe``; when that fails, article by article, so one bad text fails alone."""
     nlp = get_pipeline(model)
-    docs = nlp.pipe((text for _, text, _ in batch), batch_size=batch_size)
-    return [doc_to_record(doc, pmid, pts) for doc, (pmid, _, pts) in zip(docs, batch, strict=True)]
+    out: list[Annotated | None] = [None] * len(batch)
+    todo: list[int] = []
+    for i, (pmid, text, _) in enumerate(batch):
+        if len(text) > nlp.max_length:  # spaCy's E088, refused before any work
+            out[i] = Failure(pmid, f"text of {len(text):,} characters, over the pipeline's limit of {nlp.max_length:,}")
+        else:
+            todo.append(i)
+    try:
+        docs = nlp.pipe((batch[i][1] for i in todo), batch_size=batch_size)
+        for i, doc in zip(todo, docs, strict=True):
+            out[i] = doc_to_record(doc, batch[i][0], batch[i][2])
+    except Exception:  # any fault inside the NLP: find the article(s) it belongs to
+        logger.debug("a batch of %d article(s) failed in the pipeline; retrying one by one", len(todo), exc_info=True)
+        for i in todo:
+            out[i] = _annotate_one(nlp, batch[i])
+    return [result for result in out if result is not None]
+
+
+def _annotate_one(nlp: Language, item: Item) -> Annotated:
+    pmid, text, publication_types = item
+    try:
+        return doc_to_record(nlp(text), pmid, publication_types)
+    except Exception as exc:  # the article fails, not the run; the reason is kept
+        logger.debug("PMID %s failed in the pipeline", pmid, exc_info=True)
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        return Failure(pmid, f"{type(exc).__name__}: {first}" if first else type(exc).__name__)
 
 
 def _worker_init(model: str | None) -> None:
+    # Ctrl-C reaches the whole process group: the parent alone answers it (one line) and ends the
+    # pool; a worker ends quietly when the pool terminates it, not with a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     get_pipeline(model)  # build once per worker process (a forked worker inherits the parent's)
 
 
-def _worker_batch(args: tuple[list[Item], str | None, int]) -> list[dict[str, Any]]:
+def _worker_batch(args: tuple[list[Item], str | None, int]) -> list[Annotated]:
     return _annotate_batch(*args)
 
 
@@ -152,8 +183,11 @@ def in_batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def annotate_items(
     items: Iterable[Item], *, model: str | None = None, batch_size: int = 64, workers: int = 1
-) -> Iterator[dict[str, Any]]:
-    """Annotate (pmid, text, publication types) items, in input order; ``workers`` > 1 uses processes."""
+) -> Iterator[Annotated]:
+    """Annotate (pmid, text, publication types) items, in input order; ``workers`` > 1 uses processes.
+
+    An article the pipeline fails on yields a :class:`Failure` in its place; the others go on.
+    """
     batch_size = max(1, batch_size)
     if workers <= 1:
         for batch in in_batches(items, batch_size):
@@ -170,7 +204,13 @@ def annotate_items(
 
 def annotate_records(
     records: Iterable[Mapping[str, Any]], *, model: str | None = None, batch_size: int = 64, workers: int = 1
-) -> Iterator[dict[str, Any]]:
-    """Annotate dicts with ``pmid``, ``title``, ``abstract`` (optional ``publication_types``), in order."""
+) -> Iterator[AnnotatedDocument]:
+    """Annotate dicts with ``pmid``, ``title``, ``abstract`` (optional ``publication_types``), in order.
+
+    Raises :class:`~pdacmine.errors.ExtractionError` at the first record the pipeline fails on.
+    """
     items = ((str(r.get("pmid") or ""), record_text(r), r.get("publication_types") or None) for r in records)
-    return annotate_items(items, model=model, batch_size=batch_size, workers=workers)
+    for result in annotate_items(items, model=model, batch_size=batch_size, workers=workers):
+        if isinstance(result, Failure):
+            raise ExtractionError([result.pmid], f"PMID {result.pmid or '(none)'}: extraction failed: {result.reason}")
+        yield result

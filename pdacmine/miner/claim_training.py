@@ -18,6 +18,7 @@ import numpy as np
 
 from pdacmine.miner.annotate import annotate_records
 from pdacmine.miner.evaluate import GoldRecord, Matched, combination_components, predict_outputs
+from pdacmine.miner.evidence import AnnotatedDocument
 from pdacmine.miner.nlp import claim_model
 from pdacmine.miner.nlp.claim_model import Candidate, ClaimModel
 from pdacmine.miner.nlp.vocab import Vocabulary
@@ -119,13 +120,13 @@ def cross_validated_models(data: Sequence[Labelled], folds: Sequence[Sequence[in
 
 def cross_validated_outputs(
     matched: Matched, folds: Sequence[int | None], k: int, vocab: Vocabulary | None
-) -> tuple[Matched, list[Mapping[str, Any]]]:
+) -> tuple[Matched, list[AnnotatedDocument]]:
     """Train on k-1 folds, annotate the k-th with that model; the records of the folds and their outputs."""
     data = labelled(matched.pairs, vocab)
     members = folds_of(folds, k)
     models = cross_validated_models(data, members)
     pairs: list[tuple[GoldRecord, dict[str, Any]]] = []
-    outputs: list[Mapping[str, Any]] = []
+    outputs: list[AnnotatedDocument] = []
     for model, fold in zip(models, members, strict=True):
         chosen = [matched.pairs[i] for i in fold]
         with claim_model.using(model):
@@ -134,6 +135,6 @@ def cross_validated_outputs(
     return Matched(pairs, matched.missing, matched.unannotated), outputs
 
 
-def plain_annotator(records: list[dict[str, Any]]) -> Iterable[Mapping[str, Any]]:
+def plain_annotator(records: list[dict[str, Any]]) -> Iterable[AnnotatedDocument]:
     """The pipeline on one process (the claim model of the calling context applies)."""
     return annotate_records(records)

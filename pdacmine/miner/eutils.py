@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -153,6 +153,19 @@ class EutilsClient:
             "retmax": str(retmax),
             "retmode": "xml",
         }
+
+        def checked(body: bytes) -> T:
+            _raise_on_efetch_error(body)
+            return parse(body)
+
+        return self._request("efetch.fcgi", params, checked)
+
+    def efetch_ids(self, pmids: Sequence[str], parse: Callable[[bytes], T]) -> T:
+        """Fetch the records of ``pmids`` by ID as PubMed XML (e.g. those a history-server answer left out).
+
+        The IDs travel in the POST body, so a few hundred fit; ``parse`` runs inside the retry loop.
+        """
+        params = {"db": "pubmed", "id": ",".join(pmids), "retmode": "xml"}
 
         def checked(body: bytes) -> T:
             _raise_on_efetch_error(body)

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from pdacmine.errors import InputError
-from pdacmine.miner.evaluate import GoldRecord, Matched, combination_components, identity
+from pdacmine.miner.evaluate import GoldRecord, Matched, as_document, combination_components, identity
+from pdacmine.miner.evidence import AnnotatedDocument, EvidenceRecord
 from pdacmine.miner.nlp.vocab import Vocabulary
 
 DEVELOPMENT = "development"
@@ -137,31 +138,31 @@ def _drugs(vocab: Vocabulary | None, key: str) -> tuple[str, ...]:
     return combination_components(vocab, key) or (key,)
 
 
-def tuple_pairs(tup: Mapping[str, Any], vocab: Vocabulary | None = None) -> list[tuple[str, tuple[str, str]]]:
-    """The (pair type, pair) items one ``annotate`` tuple asserts."""
-    mechanism, therapy = tup.get("mechanism") or {}, tup.get("therapy") or {}
-    category, drug, organ, stage = mechanism.get("category"), therapy.get("key"), tup.get("organ"), tup.get("stage")
+def tuple_pairs(tup: EvidenceRecord, vocab: Vocabulary | None = None) -> list[tuple[str, tuple[str, str]]]:
+    """The (pair type, pair) items one evidence tuple asserts."""
+    category = tup.mechanism.category if tup.mechanism is not None else None
+    drug = tup.therapy.key if tup.therapy is not None else None
     out: list[tuple[str, tuple[str, str]]] = []
-    if category and organ:
-        out.append(("mechanism-organ", (category, organ)))
-    if category and stage:
-        out.append(("mechanism-stage", (category, stage)))
-    if drug and organ:
-        out += [("therapy-organ", (d, organ)) for d in _drugs(vocab, drug)]
+    if category and tup.organ:
+        out.append(("mechanism-organ", (category, tup.organ)))
+    if category and tup.stage:
+        out.append(("mechanism-stage", (category, tup.stage)))
+    if drug and tup.organ:
+        out += [("therapy-organ", (d, tup.organ)) for d in _drugs(vocab, drug)]
     return out
 
 
-def tuple_right(tup: Mapping[str, Any], gold: GoldRecord, vocab: Vocabulary | None = None) -> bool:
+def tuple_right(tup: EvidenceRecord, gold: GoldRecord, vocab: Vocabulary | None = None) -> bool:
     """Every pair of the tuple is in gold; a tuple without a pair needs its mechanism category in gold."""
     pairs = tuple_pairs(tup, vocab)
     if pairs:
         return all(item in gold.sets[kind] for kind, item in pairs)
-    category = (tup.get("mechanism") or {}).get("category")
+    category = tup.mechanism.category if tup.mechanism is not None else None
     return bool(category) and category in gold.sets["mechanisms"]
 
 
 def reliability(
-    scored: Iterable[tuple[GoldRecord, Mapping[str, Any]]],
+    scored: Iterable[tuple[GoldRecord, AnnotatedDocument | Mapping[str, Any]]],
     vocab: Vocabulary | None = None,
     edges: Sequence[float] = BIN_EDGES,
 ) -> Reliability:
@@ -169,11 +170,10 @@ def reliability(
     lows = (0.0, *edges[:-1])
     result = Reliability([Bin(lo, hi) for lo, hi in zip(lows, edges, strict=True)])
     for gold, output in scored:
-        for tup in output.get("tuples") or ():
-            if tup.get("negated"):
+        for tup in as_document(output).tuples:
+            if tup.negated:
                 continue
-            conf = float(tup.get("confidence") or 0.0)
-            index = next((i for i, hi in enumerate(edges) if conf < hi), len(edges) - 1)
+            index = next((i for i, hi in enumerate(edges) if tup.confidence < hi), len(edges) - 1)
             result.bins[index].n += 1
             result.bins[index].right += tuple_right(tup, gold, vocab)
     return result

@@ -1,8 +1,8 @@
 """Document-level evaluation of tagger output against a hand-annotated gold standard.
 
-Pure functions: gold records and ``annotate`` output dicts in, micro-averaged precision/recall/F1 out.
+Pure functions: gold records and ``annotate`` records (typed, or their JSON) in, micro-averaged precision/recall/F1 out.
 What counts as a correct document-level answer is defined in ``annotation.md``; how an ``annotate``
-output dict becomes document sets is :func:`document_sets`:
+output record becomes document sets is :func:`document_sets`:
 
 * organs, stages, therapies (and their classes): non-negated entities and non-negated tuples;
 * mechanism categories and every pair: non-negated tuples only
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pdacmine.errors import InputError, ParseError, PdacmineError
+from pdacmine.miner.evidence import AnnotatedDocument
 from pdacmine.miner.nlp.vocab import DATA_DIR, Vocabulary, read_categories
 from pdacmine.miner.records import iter_jsonl
 
@@ -89,37 +90,39 @@ def _freeze(sets: Mapping[str, set[Item]]) -> DocumentSets:
     return DocumentSets({m: frozenset(sets.get(m, ())) for m in MEASURES})
 
 
-def _is_negated(obj: Mapping[str, Any]) -> bool:
-    return bool(obj.get("negated"))
+def as_document(output: AnnotatedDocument | Mapping[str, Any]) -> AnnotatedDocument:
+    """A tagger's output as a typed record (a JSON object, e.g. the baseline's, is read with its defaults)."""
+    return output if isinstance(output, AnnotatedDocument) else AnnotatedDocument.from_json(output)
 
 
-def document_sets(output: Mapping[str, Any], vocab: Vocabulary | None = None) -> DocumentSets:
-    """Document-level sets of one ``annotate`` output dict (``entities`` + ``tuples``), negated items left out."""
+def document_sets(output: AnnotatedDocument | Mapping[str, Any], vocab: Vocabulary | None = None) -> DocumentSets:
+    """Document-level sets of one ``annotate`` record (``entities`` + ``tuples``), negated items left out."""
+    doc = as_document(output)
     sets = _empty()
     classes: dict[str, str] = {}
-    for ent in output.get("entities") or ():
-        if _is_negated(ent) or not ent.get("key"):
+    for ent in doc.entities:
+        if ent.negated or not ent.key:
             continue
-        label = str(ent.get("label", "")).upper()
+        label = ent.label.upper()
         if label == "ORGAN":
-            sets["organs"].add(ent["key"])
+            sets["organs"].add(ent.key)
         elif label == "STAGE":
-            sets["stages"].add(ent["key"])
+            sets["stages"].add(ent.key)
         elif label == "THERAPY":
-            sets["therapies"].add(ent["key"])
-            if ent.get("category"):
-                classes[ent["key"]] = ent["category"]
-    for tup in output.get("tuples") or ():
-        if _is_negated(tup):
+            sets["therapies"].add(ent.key)
+            if ent.category:
+                classes[ent.key] = ent.category
+    for tup in doc.tuples:
+        if tup.negated:
             continue
-        organ, stage = tup.get("organ"), tup.get("stage")
-        mechanism, therapy = tup.get("mechanism") or {}, tup.get("therapy") or {}
-        category, drug = mechanism.get("category"), therapy.get("key")
+        organ, stage = tup.organ, tup.stage
+        mechanism, therapy = tup.mechanism, tup.therapy
+        category, drug = mechanism.category if mechanism else None, therapy.key if therapy else None
         for facet, value in (("organs", organ), ("stages", stage), ("mechanisms", category), ("therapies", drug)):
             if value:
                 sets[facet].add(value)
-        if drug and therapy.get("class"):
-            classes[drug] = therapy["class"]
+        if drug and therapy and therapy.category:
+            classes[drug] = therapy.category
         if category and organ:
             sets["mechanism-organ"].add((category, organ))
         if category and stage:
@@ -388,7 +391,7 @@ def meets_targets(counts: Counts, measure: str) -> bool:
 
 # --------------------------------------------------------------------------- running a tagger on records
 
-Annotator = Callable[[list[dict[str, Any]]], Iterable[Mapping[str, Any]]]
+Annotator = Callable[[list[dict[str, Any]]], Iterable[AnnotatedDocument | Mapping[str, Any]]]
 """Takes records (``pmid``, ``title``, ``abstract``) and yields one ``annotate`` dict per record, in order."""
 
 
@@ -461,7 +464,7 @@ def match_records(gold: list[GoldRecord], records: Iterable[tuple[int, dict[str,
     return Matched(pairs, missing, unannotated)
 
 
-def predict_outputs(matched: Matched, annotate: Annotator) -> list[Mapping[str, Any]]:
+def predict_outputs(matched: Matched, annotate: Annotator) -> list[AnnotatedDocument]:
     """Run ``annotate`` on the matched records once (batched); its outputs in the order of ``matched.pairs``."""
     inputs = []
     for index, (_, rec) in enumerate(matched.pairs):
@@ -471,10 +474,10 @@ def predict_outputs(matched: Matched, annotate: Annotator) -> list[Mapping[str, 
     if len(outputs) != len(inputs):
         raise PdacmineError(f"the tagger returned {len(outputs)} results for {len(inputs)} records")
     position = {inp["pmid"]: i for i, inp in enumerate(inputs)}
-    ordered: list[Mapping[str, Any]] = [{} for _ in inputs]
-    for i, out in enumerate(outputs):
-        ordered[position.get(str(out.get("pmid") or ""), i)] = out
-    return ordered
+    ordered: list[AnnotatedDocument | None] = [None] * len(inputs)
+    for i, out in enumerate(map(as_document, outputs)):
+        ordered[position.get(out.pmid, i)] = out
+    return [d if d is not None else AnnotatedDocument(pmid="", text="") for d in ordered]
 
 
 def predict(matched: Matched, annotate: Annotator, vocab: Vocabulary | None = None) -> list[DocumentSets]:
@@ -482,7 +485,7 @@ def predict(matched: Matched, annotate: Annotator, vocab: Vocabulary | None = No
     return [document_sets(out, vocab) for out in predict_outputs(matched, annotate)]
 
 
-def score_outputs(matched: Matched, outputs: list[Mapping[str, Any]], vocab: Vocabulary | None = None) -> Scores:
+def score_outputs(matched: Matched, outputs: list[AnnotatedDocument], vocab: Vocabulary | None = None) -> Scores:
     """Scores of ``annotate`` outputs given in the order of ``matched.pairs``."""
     return score((g, document_sets(o, vocab)) for (g, _), o in zip(matched.pairs, outputs, strict=True))
 

@@ -18,7 +18,15 @@ RAYYAN_COLUMNS = (
     "key", "title", "authors", "journal", "issn", "volume", "issue", "pages", "year", "publisher", "location",
     "url", "language", "abstract", "notes",
 )  # fmt: skip
-ASREVIEW_COLUMNS = ("title", "abstract", "authors", "keywords", "doi", "url", "included")
+#: ASReview LAB's record columns (title, abstract, authors and keywords split on ";", year, doi, url, the label
+#: ``included`` 1/0/empty) plus pmid, which ASReview keeps in the dataset and in its exports.
+ASREVIEW_COLUMNS = ("title", "abstract", "authors", "keywords", "year", "pmid", "doi", "url", "included")
+#: Formats a UTF-8 byte-order mark is written for (Excel); others get none (ASReview keeps it in a column name).
+BOM_FORMATS = ("csv", "tsv")
+#: The final screening state -> ASReview's label and RIS note.
+ASREVIEW_LABEL = {"include": 1, "exclude": 0}
+ASREVIEW_NOTE = {"include": "ASReview_relevant", "exclude": "ASReview_irrelevant"}
+RAYYAN_WORD = {"include": "Included", "exclude": "Excluded", "maybe": "Maybe"}
 _SPACE = re.compile(r"\s+")
 _PAGES = re.compile(r"^([A-Za-z]*)(\d+)(?:\s*[-\u2013]\s*([A-Za-z]*)(\d+))?$")
 
@@ -127,10 +135,25 @@ def _notes(article: Mapping[str, Any]) -> str:
     n = article.get("n_evidence")
     if status is None and n is None:
         return ""
+    reason = article.get("exclusion_reason")
     return (
-        f"pdacmine: {status or 'unknown'}; {n or 0} evidence sentences "
-        f"({article.get('n_accepted') or 0} accepted, {article.get('n_rejected') or 0} rejected)"
-    )
+        f"pdacmine screening: {status or 'unscreened'}" + (f" ({reason})" if reason else "")
+        + f"; {n or 0} evidence sentences ({article.get('n_accepted') or 0} accepted, "
+        f"{article.get('n_rejected') or 0} rejected)"
+    )  # fmt: skip
+
+
+def screening_notes(article: Mapping[str, Any]) -> list[str]:
+    """RIS N1 notes with the screening label as ASReview reads it (``ASReview_relevant`` / ``_irrelevant`` /
+    ``_not_seen``) and as Rayyan writes it (``RAYYAN-INCLUSION: {"pdacmine"=>"Included"}``), then ours."""
+    status = article.get("screening") or ""
+    notes = [ASREVIEW_NOTE.get(status, "ASReview_not_seen")]
+    if status in RAYYAN_WORD:
+        rayyan = f'RAYYAN-INCLUSION: {{"pdacmine"=>"{RAYYAN_WORD[status]}"}}'
+        if article.get("exclusion_reason"):
+            rayyan += f" | RAYYAN-EXCLUSION-REASONS: {article['exclusion_reason']}"
+        notes.append(rayyan)
+    return [*notes, _notes(article)]
 
 
 def ris_lines(article: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -148,7 +171,7 @@ def ris_lines(article: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("DO", article.get("doi")), ("AN", pmid), ("LA", article.get("language")),
         *(("KW", k) for k in [*(article.get("mesh") or ()), *(article.get("keywords") or ())]),
         ("UR", f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None),
-        ("DB", "PubMed"), ("DP", "NLM"), ("N1", _notes(article)),
+        ("DB", "PubMed"), ("DP", "NLM"), *(("N1", note) for note in screening_notes(article)),
     ]  # fmt: skip
     out = [(tag, one_line(value)) for tag, value in tags]
     return [(t, v) for t, v in out if v] + [("ER", "")]
@@ -164,25 +187,26 @@ def write_ris(articles: Iterable[Mapping[str, Any]], out: TextIO) -> int:
 
 
 def rayyan_row(article: Mapping[str, Any]) -> dict[str, Any]:
-    """Rayyan's CSV columns; ``key`` is the PMID (Rayyan keeps it as the record's source id)."""
+    """Rayyan's CSV columns; ``key`` is the PMID (Rayyan keeps it as the record's source id); ``notes`` carry
+    the screening decision in Rayyan's own RAYYAN-INCLUSION form."""
     return {
         "key": article.get("pmid"), "title": one_line(article.get("title")),
         "authors": "; ".join(article.get("authors") or ()), "journal": article.get("journal"),
         "issn": article.get("issn"), "volume": article.get("volume"), "issue": article.get("issue"),
         "pages": article.get("pages"), "year": article.get("year"), "publisher": None, "location": None,
         "url": article.get("url"), "language": article.get("language"), "abstract": one_line(article.get("abstract")),
-        "notes": _notes(article),
+        "notes": " | ".join(screening_notes(article)[1:]),
     }  # fmt: skip
 
 
 def asreview_row(article: Mapping[str, Any]) -> dict[str, Any]:
-    """ASReview's columns; ``included`` is 1 (accepted evidence), 0 (all rejected by a reviewer) or empty."""
-    label = {"included": 1, "excluded-by-reviewer": 0}.get(article.get("screening") or "")
+    """ASReview's columns; ``included`` is 1 (final include by people), 0 (final exclude) or empty."""
     return {
         "title": one_line(article.get("title")), "abstract": one_line(article.get("abstract")),
-        "authors": "; ".join(article.get("authors") or ()),
-        "keywords": "; ".join([*(article.get("mesh") or ()), *(article.get("keywords") or ())]),
-        "doi": article.get("doi"), "url": article.get("url"), "included": label,
+        "authors": ";".join(one_line(a) for a in article.get("authors") or ()),
+        "keywords": ";".join(one_line(k) for k in [*(article.get("mesh") or ()), *(article.get("keywords") or ())]),
+        "year": article.get("year"), "pmid": article.get("pmid"), "doi": article.get("doi"), "url": article.get("url"),
+        "included": ASREVIEW_LABEL.get(article.get("screening") or ""),
     }  # fmt: skip
 
 

@@ -25,7 +25,15 @@ from lxml import etree
 from pdacmine.errors import ParseError
 from pdacmine.miner import pubmed_fields as f
 from pdacmine.miner.pubmed_fields import Element
-from pdacmine.miner.records import ArticleRecord, BadRecord, DeleteRecord, ParsedItem
+from pdacmine.miner.records import (
+    MAX_TEXT_CHARS,
+    ArticleRecord,
+    BadRecord,
+    DeleteRecord,
+    ParsedItem,
+    normalize_pmid,
+    record_problem,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +43,11 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
 _ROOTS = {"PubmedArticleSet", "PubmedBookArticleSet"}
 _MAX_PMID = 20
+#: Longest text run (one element's text) read into memory: room for MAX_TEXT_CHARS characters of 4 bytes.
+MAX_RUN_BYTES = 4 * MAX_TEXT_CHARS + (1 << 16)
+#: Largest record read (bytes of XML between the ends of two records; the biggest real ones are a few MB).
+MAX_RECORD_BYTES = 16 << 20
+_FEED_BYTES = 1 << 16
 _LXML_POSITION = re.compile(r",? line \d+, column \d+$")
 
 _gunzip: ModuleType = gzip
@@ -67,6 +80,88 @@ class _Prefixed(io.RawIOBase):
         return len(chunk)
 
 
+class _RecordTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"a record is larger than {limit >> 20} MB, far more than any PubMed record")
+
+
+class _BoundedRuns(io.RawIOBase):
+    """A read-only stream that cuts every run of bytes without a ``<`` at ``limit`` bytes.
+
+    Such a run is one element's text (with the tag before it). The first ``limit`` bytes are kept,
+    cut back to a whole UTF-8 character and a whole entity reference, and the rest is skipped up to
+    the next tag, so a 200 MB abstract costs ``limit`` bytes of memory, not 200 MB, and still
+    parses; its record, then longer than :data:`~pdacmine.miner.records.MAX_TEXT_CHARS`, is
+    reported as a bad record. Each read takes at most ``limit`` bytes, so only the run that
+    crosses from one read into the next can be too long: two ``find`` calls per read.
+    """
+
+    def __init__(self, raw: BinaryIO, limit: int, record_limit: int = MAX_RECORD_BYTES) -> None:
+        self._raw = raw
+        self._limit = limit
+        self._run = 0  # bytes of the current run (since the last "<") already passed on
+        self._skipping = False
+        self._record_limit = record_limit
+        self._record = 0  # bytes passed on since the end of the last record (or of its PubmedData)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while True:
+            chunk = self._raw.read(min(len(buffer), self._limit))
+            if not chunk:
+                return 0
+            out = self._filter(chunk)
+            if out:
+                self._count_record(out)
+                buffer[: len(out)] = out
+                return len(out)
+
+    def _count_record(self, out: bytes) -> None:
+        """Raise :class:`_RecordTooLarge` when one record grows past ``record_limit`` bytes.
+
+        A record of many small elements (a 200 MB abstract in 1 million paragraphs) is not cut
+        by the text limit; its size is bounded here. ``</Pubmed`` ends a record's PubmedData, the
+        record itself and the set; ``</DeleteCitation`` a deletion block.
+        """
+        end = max(out.rfind(b"</Pubmed"), out.rfind(b"</DeleteCitation"))
+        self._record = self._record + len(out) if end < 0 else len(out) - end
+        if self._record > self._record_limit:
+            raise _RecordTooLarge(self._record_limit)
+
+    def _filter(self, chunk: bytes) -> bytes:
+        if self._skipping:
+            start = chunk.find(b"<")
+            if start < 0:
+                return b""
+            self._skipping, self._run, chunk = False, 0, chunk[start:]
+        first = chunk.find(b"<")
+        head = len(chunk) if first < 0 else first
+        if self._run + head <= self._limit:
+            self._run = self._run + len(chunk) if first < 0 else len(chunk) - chunk.rfind(b"<")
+            return chunk
+        kept = _whole_characters(chunk[: self._limit - self._run])
+        if first < 0:
+            self._skipping = True
+            return kept
+        self._run = len(chunk) - chunk.rfind(b"<")
+        return kept + chunk[first:]
+
+
+def _whole_characters(data: bytes) -> bytes:
+    """``data`` without a UTF-8 character or an entity reference cut at its end."""
+    end = len(data)
+    while end and 0x80 <= data[end - 1] < 0xC0:
+        end -= 1
+    if end and data[end - 1] >= 0xC0:
+        end -= 1
+    amp = data.rfind(b"&", 0, end)
+    if amp >= 0 and data.find(b";", amp, end) < 0:
+        end = amp
+    return data[:end]
+
+
 def _open(source: Source, name: str) -> tuple[BinaryIO, list[BinaryIO]]:
     """A binary stream of XML bytes (gunzipped when the data starts with gzip's magic bytes)."""
     to_close: list[BinaryIO] = []
@@ -84,6 +179,7 @@ def _open(source: Source, name: str) -> tuple[BinaryIO, list[BinaryIO]]:
     stream: BinaryIO = io.BufferedReader(_Prefixed(head, raw), 1 << 16)
     if head == _GZIP_MAGIC:
         stream = _gunzip.GzipFile(fileobj=stream, mode="rb")
+    stream = io.BufferedReader(_BoundedRuns(stream, MAX_RUN_BYTES), 1 << 16)
     return stream, to_close
 
 
@@ -105,40 +201,59 @@ def iter_pubmed(source: Source, name: str | None = None) -> Iterator[ParsedItem]
     """
     label = _source_name(source, name)
     stream, to_close = _open(source, label)
-    last_line: int | None = None
-    count = 0
+    seen = _Seen()
+    parser = etree.XMLPullParser(
+        events=("end",),
+        tag=_RECORD_TAGS,
+        huge_tree=True,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
     try:
-        context = etree.iterparse(
-            stream,
-            events=("end",),
-            tag=_RECORD_TAGS,
-            huge_tree=True,
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
         try:
-            for _event, elem in context:
-                last_line = elem.sourceline
-                yield from _items(elem)
-                count += 1
-                _release(elem)
-            root = context.root
+            while chunk := stream.read(_FEED_BYTES):
+                parser.feed(chunk)
+                yield from _drain(parser, seen)
         except etree.XMLSyntaxError as exc:
-            raise ParseError(label, _syntax_reason(exc), exc.lineno or last_line) from exc
+            # the records that ended in the chunk holding the fault are still queued: every complete one counts
+            yield from _drain(parser, seen)
+            raise ParseError(label, _syntax_reason(exc), exc.lineno or seen.line) from exc
+        except _RecordTooLarge as exc:
+            where = f" after the record at line {seen.line}" if seen.line else ""
+            raise ParseError(label, f"{exc}{where}; the file is not read further", seen.line) from exc
         except _DAMAGED as exc:
-            where = f" after the record at line {last_line}" if last_line else ""
-            raise ParseError(
-                label,
-                f"compressed data is damaged or cut short{where} ({exc})",
-                last_line,
-            ) from exc
-        _check_root(label, root, count)
+            where = f" after the record at line {seen.line}" if seen.line else ""
+            raise ParseError(label, f"compressed data is damaged or cut short{where} ({exc})", seen.line) from exc
+        try:
+            root = parser.close()
+        except etree.XMLSyntaxError as exc:  # cut short: records closed by the end of data are not complete
+            raise ParseError(label, _syntax_reason(exc), exc.lineno or seen.line) from exc
+        yield from _drain(parser, seen)
+        _check_root(label, root, seen.count)
     finally:
         for fh in to_close:
             fh.close()
+
+
+class _Seen:
+    """Records read so far and the line of the last one (for error messages)."""
+
+    __slots__ = ("count", "line")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.line: int | None = None
+
+
+def _drain(parser: etree.XMLPullParser, seen: _Seen) -> Iterator[ParsedItem]:
+    for _event, elem in parser.read_events():
+        seen.line = elem.sourceline
+        yield from _items(elem)
+        seen.count += 1
+        _release(elem)
 
 
 def _syntax_reason(exc: etree.XMLSyntaxError) -> str:
@@ -172,19 +287,16 @@ def _release(elem: etree._Element) -> None:
             del parent[0]
 
 
-def _valid_pmid(pmid: str) -> bool:
-    return pmid.isdigit() and len(pmid) <= _MAX_PMID
-
-
 def _items(elem: etree._Element) -> Iterator[ParsedItem]:
     tag = elem.tag
     if tag == "DeleteCitation":
         for pmid_el in elem.iterchildren("PMID"):
-            pmid = (pmid_el.text or "").strip()
-            if _valid_pmid(pmid):
+            raw = (pmid_el.text or "").strip()
+            pmid = normalize_pmid(raw)
+            if pmid is not None:
                 yield DeleteRecord(pmid)
             else:
-                yield BadRecord(pmid or None, f"DeleteCitation with an invalid PMID {pmid!r}")
+                yield BadRecord(raw[:_MAX_PMID] or None, f"DeleteCitation with an invalid PMID {raw[:40]!r}")
         return
     body_tag, data_tag = (
         ("MedlineCitation", "PubmedData") if tag == "PubmedArticle" else ("BookDocument", "PubmedBookData")
@@ -196,12 +308,13 @@ def _items(elem: etree._Element) -> Iterator[ParsedItem]:
         elif part.tag == data_tag and data_el is None:
             data_el = part
     pmid_el = _first_child(body_el, "PMID")
-    pmid = (pmid_el.text or "").strip() if pmid_el is not None else ""
-    if not pmid:
+    raw = (pmid_el.text or "").strip() if pmid_el is not None else ""
+    if not raw:
         yield BadRecord(None, f"{tag} at line {elem.sourceline} has no PMID")
         return
-    if not _valid_pmid(pmid):
-        yield BadRecord(pmid[:_MAX_PMID], f"invalid PMID {pmid!r}")
+    pmid = normalize_pmid(raw)
+    if pmid is None:
+        yield BadRecord(raw[:_MAX_PMID], f"invalid PMID {raw[:40]!r}")
         return
     assert body_el is not None and pmid_el is not None
     try:
@@ -210,10 +323,11 @@ def _items(elem: etree._Element) -> Iterator[ParsedItem]:
             _fill_article(record, body_el, data_el)
         else:
             _fill_book(record, body_el, data_el)
-    except ValueError as exc:
-        yield BadRecord(pmid, f"unreadable field: {exc}")
+    except (ValueError, OverflowError) as exc:
+        yield BadRecord(pmid, f"unreadable field: {str(exc)[:200]}")
         return
-    yield record
+    problem = record_problem(record)
+    yield record if problem is None else BadRecord(pmid, problem)
 
 
 def _fill_article(rec: ArticleRecord, citation_el: Element, data_el: Element | None) -> None:

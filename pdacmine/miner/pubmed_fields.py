@@ -130,7 +130,7 @@ def _safe_date(year: int, month: int | None, day: int | None) -> date | None:
     if not 1 <= year <= 9999:
         return None
     month = month if month and 1 <= month <= 12 else 1
-    if day:
+    if day and 1 <= day <= 31:
         try:
             return date(year, month, day)
         except ValueError:

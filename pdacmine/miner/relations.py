@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from itertools import pairwise, product
 from typing import Any
 
+from pdacmine.miner.evidence import ConceptRef, EvidenceRecord, MemberSpan
 from pdacmine.miner.nlp.candidates import borrowed_sites, broad_combinations
 from pdacmine.miner.nlp.claim_model import judge
 from pdacmine.miner.nlp.cues import CueIndex
@@ -66,6 +67,8 @@ PRIMARY_SURGERY = default_rules().word_list("primary_surgery")
 
 @dataclass(slots=True)
 class EvidenceTuple:
+    """The pairing rules' working tuple (mentions, sentence index); :meth:`to_record` is what leaves the NLP."""
+
     sent: int
     start: int
     end: int
@@ -102,28 +105,29 @@ class EvidenceTuple:
         """(mechanism key, stage, organ, therapy key) as used by ``evidence_key``."""
         return tuple(m.key if m else None for m in (self.mechanism, self.stage, self.organ, self.therapy))  # type: ignore[return-value]
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_record(self) -> EvidenceRecord:
+        """The typed record of this tuple (member spans relative to the sentence)."""
         mech, ther = self.mechanism, self.therapy
-        return {
-            "sentence": self.sentence,
-            "start": self.start,
-            "end": self.end,
-            "section": self.section,
-            "mechanism": {"key": mech.key, "category": mech.category, "concept_id": mech.concept_id} if mech else None,
-            "stage": self.stage.key if self.stage else None,
-            "organ": self.organ.key if self.organ else None,
-            "therapy": {"key": ther.key, "class": ther.category, "concept_id": ther.concept_id} if ther else None,
-            "polarity": self.polarity,
-            "negated": self.negated,
-            "hedged": self.hedged,
-            "study_type": self.study_type,
-            "confidence": self.confidence,
-            "spans": [
-                {"start": m.start_char - self.start, "end": m.end_char - self.start, "label": m.label, "key": m.key}
+        return EvidenceRecord(
+            sentence=self.sentence,
+            start=self.start,
+            end=self.end,
+            section=self.section,
+            mechanism=ConceptRef(mech.key, mech.category, mech.concept_id) if mech else None,
+            stage=self.stage.key if self.stage else None,
+            organ=self.organ.key if self.organ else None,
+            therapy=ConceptRef(ther.key, ther.category, ther.concept_id) if ther else None,
+            polarity=self.polarity,
+            negated=self.negated,
+            hedged=self.hedged,
+            study_type=self.study_type,
+            confidence=self.confidence,
+            spans=tuple(
+                MemberSpan(m.start_char - self.start, m.end_char - self.start, m.label, m.key)
                 for m in sorted(self.members, key=lambda m: m.start_char)
                 if self.start <= m.start_char and m.end_char <= self.end
-            ],
-        }
+            ),
+        )
 
 
 def _unique(mentions: list[Mention]) -> list[Mention]:

@@ -5,18 +5,26 @@ from pdacmine.models.base import Base
 from pdacmine.models.evidence import ArticleExtraction, Evidence, Finding
 from pdacmine.models.harvest import ImportedFile, RecordError, SavedQuery, SearchHit, SearchRun
 from pdacmine.models.review import ReviewAudit, ReviewDecision
+from pdacmine.models.screening import ScreeningAudit, ScreeningDecision, ScreeningResolution, ScreeningSession
+from pdacmine.models.sources import DedupAudit, RecordSource
 
 __all__ = [
     "Article",
     "ArticleExtraction",
     "Base",
+    "DedupAudit",
     "Evidence",
     "Finding",
     "ImportedFile",
     "RecordError",
+    "RecordSource",
     "ReviewAudit",
     "ReviewDecision",
     "SavedQuery",
+    "ScreeningAudit",
+    "ScreeningDecision",
+    "ScreeningResolution",
+    "ScreeningSession",
     "SearchHit",
     "SearchRun",
 ]

@@ -12,7 +12,13 @@ from pdacmine.models.base import Base, utcnow
 
 
 class Article(Base):
-    """One PubMed record (latest version wins).
+    """One bibliographic record: a PubMed citation (latest version wins) or a record imported
+    from another database (Embase, Scopus... via RIS or CSV), which may have no PMID.
+
+    ``id`` is the identity; ``pmid`` is unique when present (PubMed records are upserted by it),
+    ``doi`` and ``pmcid`` are identifiers deduplication matches on. ``duplicate_of`` points to
+    the record a deduplication merged this one into (``pdacmine dedup``): duplicates keep their
+    row and their sources, but are not extracted, and a split sets it back to null.
 
     JSON shapes (lists keep PubMed's order):
 
@@ -28,7 +34,7 @@ class Article(Base):
     __tablename__ = "articles"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    pmid: Mapped[str] = mapped_column(String(20), unique=True)
+    pmid: Mapped[str | None] = mapped_column(String(20), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     title: Mapped[str] = mapped_column(Text, default="")
     abstract: Mapped[str] = mapped_column(Text, default="")
@@ -55,6 +61,8 @@ class Article(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     #: Digest of the parsed content (all fields but pmid/version); re-imports compare it (migration 0002).
     content_hash: Mapped[str | None] = mapped_column(String(32))
-    source: Mapped[str] = mapped_column(String(10))  # "eutils" | "file"
+    source: Mapped[str] = mapped_column(String(10))  # "eutils" | "file" (PubMed XML) | "ris" | "medline" | "csv"
+    #: The record a deduplication merged this one into (migration 0007); null for a kept record.
+    duplicate_of: Mapped[int | None] = mapped_column(Integer, index=True)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_updated: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -23,6 +23,8 @@ class ArticleExtraction(Base):
     n_evidence: Mapped[int] = mapped_column(Integer, default=0)
     #: Document-level sets from entities (organs, stages, therapies...), for screening/PRISMA.
     entities: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Why the pipeline failed on this article (NULL: extracted); retried when the version or article changes.
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class Evidence(Base):
@@ -40,7 +42,9 @@ class Evidence(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     evidence_key: Mapped[str] = mapped_column(String(40), unique=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
-    pmid: Mapped[str] = mapped_column(String(20), index=True)
+    #: The record's identifier: its PMID, else ``doi:<DOI>``, else ``record:<article id>`` (records
+    #: imported from other databases; see :func:`pdacmine.miner.sources.records.record_key`).
+    pmid: Mapped[str] = mapped_column(String(255), index=True)
     sentence: Mapped[str] = mapped_column(Text)
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pdacmine.models.base import Base, utcnow
@@ -64,20 +64,28 @@ class SearchHit(Base):
 
 
 class ImportedFile(Base):
-    """A PubMed XML file fully applied by ``pdacmine import`` (re-runs skip it)."""
+    """A file fully applied by ``pdacmine import`` (re-runs skip it).
+
+    ``format`` is ``pubmed-xml``, ``ris``, ``medline``, ``pubmed-csv`` or ``review-csv``;
+    ``database`` and ``search`` say where the records came from (PRISMA: identified per
+    source and per search; migration 0007).
+    """
 
     __tablename__ = "imported_files"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger)  # bytes; a decompressed file may pass 2 GiB (migration 0006)
     records: Mapped[int] = mapped_column(Integer, default=0)
     new: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
     deleted: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
     finished_at: Mapped[datetime] = mapped_column(default=utcnow)
+    format: Mapped[str] = mapped_column(String(20), default="pubmed-xml", server_default="pubmed-xml")
+    database: Mapped[str | None] = mapped_column(String(100))
+    search: Mapped[str | None] = mapped_column(Text)
 
 
 class RecordError(Base):

@@ -22,7 +22,7 @@ class ReviewDecision(Base):
     __tablename__ = "review_decisions"
 
     evidence_key: Mapped[str] = mapped_column(String(40), primary_key=True)
-    pmid: Mapped[str] = mapped_column(String(20), index=True)
+    pmid: Mapped[str] = mapped_column(String(255), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     corrections: Mapped[dict[str, Any]] = mapped_column(default=dict)
     note: Mapped[str | None] = mapped_column(Text)
@@ -38,7 +38,7 @@ class ReviewAudit(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     evidence_key: Mapped[str] = mapped_column(String(40), index=True)
-    pmid: Mapped[str] = mapped_column(String(20))
+    pmid: Mapped[str] = mapped_column(String(255))
     action: Mapped[str] = mapped_column(String(20))  # accept | reject | correct | note | undo
     reviewer: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(default=utcnow)

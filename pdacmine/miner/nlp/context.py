@@ -29,11 +29,12 @@ from pdacmine.miner.nlp.claims import mark_claims, relabel
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.grammar import resects_metastasis
 from pdacmine.miner.nlp.mention import Mention, doc_words, register_extensions
-from pdacmine.miner.nlp.rules import Rules, default_rules
+from pdacmine.miner.nlp.resources import rules_ref, vocabulary_ref
+from pdacmine.miner.nlp.rules import Rules
 from pdacmine.miner.nlp.sections import sentence_sections
 from pdacmine.miner.nlp.sentences import doc_sentence_bounds
 from pdacmine.miner.nlp.therapies import EARLY_SECTIONS, is_background_therapy, mark_generic_terms, resects_a_metastasis
-from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
+from pdacmine.miner.nlp.vocab import Vocabulary
 
 
 def negation_scopes(cues: CueIndex, sent: tuple[int, int], window: int) -> list[tuple[int, int]]:
@@ -84,21 +85,17 @@ def mark_context(
     "pdac_context",
     assigns=["doc._.pdac_mentions"],
     requires=["doc._.pdac_mentions", "doc._.pdac_cues", "doc._.pdac_sections"],
+    default_config={"vocabulary": vocabulary_ref(), "rules": rules_ref()},
 )
 class ContextFlags:
     """Negation, hedging and background flags (see the module docstring); rules in ``context_rules.json``."""
 
-    def __init__(self, nlp: Language, name: str = "pdac_context") -> None:
+    def __init__(self, nlp: Language, name: str, vocabulary: Vocabulary, rules: Rules) -> None:
         register_extensions()
         self.name = name
-        self.rules = default_rules()
-        self.nlp = nlp
-
-    @property
-    def vocabulary(self) -> Vocabulary:
-        """The vocabulary the entity matcher matches (the default one without a matcher)."""
-        matcher = self.nlp.get_pipe("pdac_entity_matcher") if "pdac_entity_matcher" in self.nlp.pipe_names else None
-        return getattr(matcher, "vocabulary", None) or default_vocabulary()
+        #: the vocabulary the entity matcher matches (relabelled concepts take their category from it)
+        self.vocabulary = vocabulary
+        self.rules = rules
 
     def metastasectomies(self, doc: Doc, mentions: list[Mention], bounds: list[tuple[int, int]]) -> None:
         """Resection of a metastasis is metastasectomy (taxonomy.md), not resection of the primary.

@@ -19,7 +19,8 @@ from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 from pdacmine.miner.nlp.mention import doc_text, register_extensions
-from pdacmine.miner.nlp.rules import Rules, default_rules
+from pdacmine.miner.nlp.resources import rules_ref
+from pdacmine.miner.nlp.rules import Rules
 from pdacmine.miner.nlp.sections import section_starts
 
 #: Cue groups inside which the longest match wins ("was not observed" hides its "not").
@@ -120,16 +121,21 @@ def build_cue_matcher(nlp: Language, rules: Rules) -> PhraseMatcher:
     return matcher
 
 
-@Language.factory("pdac_cues", assigns=["doc._.pdac_cues", "doc._.pdac_sections"], requires=["doc._.pdac_sent_starts"])
+@Language.factory(
+    "pdac_cues",
+    assigns=["doc._.pdac_cues", "doc._.pdac_sections"],
+    requires=["doc._.pdac_sent_starts"],
+    default_config={"resync_sentences": False, "rules": rules_ref()},
+)
 class CueMatcher:
     """Finds the trigger phrases of ``context_rules.json`` (negation, hedging, polarity, sites...)."""
 
-    def __init__(self, nlp: Language, name: str = "pdac_cues", resync_sentences: bool = False) -> None:
+    def __init__(self, nlp: Language, name: str, resync_sentences: bool, rules: Rules) -> None:
         register_extensions()
         self.name = name
         #: after a model's parser or sentencizer, take the sentences from ``doc.sents``
         self.resync_sentences = resync_sentences
-        self.rules = default_rules()
+        self.rules = rules
         self.matcher = build_cue_matcher(nlp, self.rules)
         self._labels = {nlp.vocab.strings.add(label): label for label in self.rules.cues}
 

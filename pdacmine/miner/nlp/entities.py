@@ -29,13 +29,13 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from pdacmine.miner.nlp.mention import Mention, doc_text, doc_words, register_extensions
+from pdacmine.miner.nlp.mention import SPANS_KEY, Mention, doc_text, doc_words, mention_spans, register_extensions
 from pdacmine.miner.nlp.patterns import build_vocab_matchers
-from pdacmine.miner.nlp.rules import Rules, default_rules
-from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
+from pdacmine.miner.nlp.resources import rules_ref, vocabulary_ref
+from pdacmine.miner.nlp.rules import Rules
+from pdacmine.miner.nlp.vocab import Vocabulary
 
 #: (inner facet, outer facet) pairs whose inner span survives inside the outer one
 _CROSS_FACET_ALLOWED = {("STAGE", "MECHANISM"), ("ORGAN", "THERAPY")}
@@ -186,36 +186,23 @@ def definitions_from(doc: Doc) -> list[Definition]:
 
 
 @Language.factory(
-    "pdac_entity_matcher", assigns=["doc._.pdac_mentions", "doc.spans"], requires=["doc._.pdac_sent_starts"]
+    "pdac_entity_matcher",
+    assigns=["doc._.pdac_mentions", "doc.spans", "span._.pdac_category"],
+    requires=["doc._.pdac_sent_starts"],
+    default_config={"vocabulary": vocabulary_ref(), "rules": rules_ref(), "spans_key": SPANS_KEY},
 )
 class EntityMatcher:
     """Finds ORGAN, STAGE, MECHANISM and THERAPY concepts of the vocabulary (see the module docstring)."""
 
-    def __init__(self, nlp: Language, name: str = "pdac_entity_matcher", spans_key: str | None = "pdac") -> None:
+    def __init__(self, nlp: Language, name: str, vocabulary: Vocabulary, rules: Rules, spans_key: str | None) -> None:
+        """``vocabulary`` is matched (its matchers are built here, once: a few seconds for the full
+        vocabulary); ``spans_key`` names the ``doc.spans`` group of the mentions (None: none)."""
         register_extensions()
         self.name = name
         self.spans_key = spans_key
-        self.rules = default_rules()
-        self.nlp = nlp
+        self.rules = rules
         self.strings = nlp.vocab.strings
-        self._vocabulary: Vocabulary | None = None
-        self._matchers: tuple[PhraseMatcher, PhraseMatcher] | None = None
-
-    def _loaded(self) -> tuple[Vocabulary, tuple[PhraseMatcher, PhraseMatcher]]:
-        """The vocabulary and its matchers, built from the default vocabulary on first use."""
-        if self._vocabulary is None or self._matchers is None:
-            self.set_vocabulary(self.nlp, default_vocabulary())
-        assert self._vocabulary is not None and self._matchers is not None
-        return self._vocabulary, self._matchers
-
-    @property
-    def vocabulary(self) -> Vocabulary:
-        """The vocabulary matched (the default one unless :meth:`set_vocabulary` chose another)."""
-        return self._loaded()[0]
-
-    def set_vocabulary(self, nlp: Language, vocabulary: Vocabulary) -> None:
-        """Match ``vocabulary`` (built here, once: a few seconds for the full vocabulary)."""
-        self._vocabulary = vocabulary
+        self.vocabulary = vocabulary
         self._matchers = build_vocab_matchers(nlp, vocabulary)
 
     def category(self, facet: str, key: str) -> str | None:
@@ -225,7 +212,7 @@ class EntityMatcher:
 
     def raw_matches(self, doc: Doc) -> list[RawMatch]:
         out = []
-        norm_matcher, orth_matcher = self._loaded()[1]
+        norm_matcher, orth_matcher = self._matchers
         for match_id, start, end in norm_matcher(doc):
             facet, key = self.strings[match_id].split(":", 1)
             out.append(RawMatch(start, end, facet, key))
@@ -247,9 +234,7 @@ class EntityMatcher:
         matches = resolve_overlaps(split_regimens(matches, self.vocabulary))
         mentions = doc._.pdac_mentions = self.to_mentions(doc, matches)
         if self.spans_key:
-            doc.spans[self.spans_key] = [
-                Span(doc, m.start, m.end, label=m.label, kb_id=m.concept_id or "", span_id=m.key) for m in mentions
-            ]
+            doc.spans[self.spans_key] = mention_spans(doc, mentions)
         return doc
 
     def to_mentions(self, doc: Doc, matches: list[RawMatch]) -> list[Mention]:

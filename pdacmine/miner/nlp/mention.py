@@ -15,17 +15,30 @@ Extensions (all set by pdac components, registered once by :func:`register_exten
 ``Doc._.pdac_tuples``       list of :class:`~pdacmine.miner.relations.EvidenceTuple` (``pdac_tuples``)
 =========================  =====================================================================
 
-``doc.spans["pdac"]`` mirrors the mentions as spaCy spans (label = facet, ``id_`` = key,
-``kb_id_`` = concept ID) for displaCy and other spaCy tools; ``build_pipeline(spans_key=...)``
-names the group (``nlp.add_pipe("pdac_entity_matcher")`` uses "pdac"; ``extract`` and
-``annotate`` skip it for speed).
+spaCy-native results, for displaCy and components added after pdacmine's (negspacy, a linker):
+
+- ``doc.spans["pdac"]`` (``pdac_entity_matcher``): every mention, overlapping readings included;
+- ``doc.ents`` (``pdac_ents``): the entities pdacmine counts (``annotate``'s ``entities``; an
+  abstract about another primary keeps only its mechanisms), longest first where two overlap.
+
+Each span has label = facet (ORGAN, STAGE, MECHANISM, THERAPY), ``id_`` = key, ``kb_id_`` =
+concept ID and ``span._.pdac_category`` = mechanism category or therapy class (None otherwise).
+The group's name is the ``spans_key`` of ``pdac_entity_matcher``'s config (None: no group).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
+
+from pdacmine.miner.evidence import EntityRecord
+
+#: the ``doc.spans`` group of the mentions
+SPANS_KEY = "pdac"
+#: the Span extension holding a span's mechanism category or therapy class
+CATEGORY_EXTENSION = "pdac_category"
 
 
 @dataclass(slots=True, eq=False)
@@ -58,18 +71,19 @@ class Mention:
     target: bool = False
     notes: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "start": self.start_char,
-            "end": self.end_char,
-            "text": self.text,
-            "label": self.label,
-            "key": self.key,
-            "category": self.category,
-            "concept_id": self.concept_id,
-            "negated": self.negated,
-            "hedged": self.hedged,
-        }
+    def to_record(self) -> EntityRecord:
+        """The typed entity record of ``annotate`` (character offsets)."""
+        return EntityRecord(
+            self.start_char,
+            self.end_char,
+            self.text,
+            self.label,
+            self.key,
+            self.category,
+            self.concept_id,
+            self.negated,
+            self.hedged,
+        )
 
 
 _DOC_EXTENSIONS = (
@@ -95,7 +109,37 @@ def doc_words(doc: Doc) -> list[str]:
 
 
 def register_extensions() -> None:
-    """Register the Doc extensions listed in the module docstring (idempotent)."""
+    """Register the Doc and Span extensions listed in the module docstring (idempotent)."""
     for name in _DOC_EXTENSIONS:
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
+    if not Span.has_extension(CATEGORY_EXTENSION):
+        Span.set_extension(CATEGORY_EXTENSION, getter=span_category)
+
+
+def span_category(span: Span) -> str | None:
+    """``span._.pdac_category``: the category of the mention a pdac span stands for (None for other spans).
+
+    Looked up when read, so writing the spans costs nothing extra.
+    """
+    key, label = span.id_, span.label_
+    for m in span.doc._.pdac_mentions or ():
+        if m.start == span.start and m.end == span.end and m.key == key and m.label == label:
+            return m.category
+    return None
+
+
+def mention_spans(doc: Doc, mentions: Iterable[Mention]) -> list[Span]:
+    """The mentions as spaCy spans: label = facet, ``id_`` = key, ``kb_id_`` = concept ID (``_.pdac_category``)."""
+    return [Span(doc, m.start, m.end, label=m.label, kb_id=m.concept_id or "", span_id=m.key) for m in mentions]
+
+
+def non_overlapping(mentions: Iterable[Mention]) -> list[Mention]:
+    """The longest mentions, then the first, that do not overlap (:func:`spacy.util.filter_spans`' rule), in order."""
+    kept: list[Mention] = []
+    taken: set[int] = set()
+    for m in sorted(mentions, key=lambda m: (m.start - m.end, m.start)):
+        if m.start not in taken and m.end - 1 not in taken:
+            kept.append(m)
+            taken.update(range(m.start, m.end))
+    return sorted(kept, key=lambda m: m.start)

@@ -35,6 +35,7 @@ from spacy.tokens import Doc
 
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.mention import Mention, doc_text, doc_words, register_extensions
+from pdacmine.miner.nlp.resources import rules_ref
 from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.sentences import doc_sentence_bounds
 
@@ -208,15 +209,18 @@ def title_end_token(doc: Doc) -> int:
 
 
 @Language.factory(
-    "pdac_organ_context", assigns=["doc._.pdac_primary"], requires=["doc._.pdac_mentions", "doc._.pdac_cues"]
+    "pdac_organ_context",
+    assigns=["doc._.pdac_primary"],
+    requires=["doc._.pdac_mentions", "doc._.pdac_cues"],
+    default_config={"rules": rules_ref()},
 )
 class OrganContext:
     """Marks which ORGAN mentions are sites of PDAC metastasis (see the module docstring)."""
 
-    def __init__(self, nlp: Language, name: str = "pdac_organ_context") -> None:
+    def __init__(self, nlp: Language, name: str, rules: Rules) -> None:
         register_extensions()
         self.name = name
-        self.rules = default_rules()
+        self.rules = rules
 
     def __call__(self, doc: Doc) -> Doc:
         cues: CueIndex = doc._.pdac_cues

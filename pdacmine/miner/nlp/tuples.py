@@ -12,7 +12,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pdacmine.miner.nlp.mention import doc_text, doc_words, register_extensions
-from pdacmine.miner.nlp.rules import default_rules
+from pdacmine.miner.nlp.resources import rules_ref
+from pdacmine.miner.nlp.rules import Rules
 from pdacmine.miner.nlp.sections import sentence_sections
 from pdacmine.miner.nlp.sentences import doc_sentence_bounds
 from pdacmine.miner.relations import EvidenceTuple, assemble
@@ -32,9 +33,8 @@ def sentence_char_spans(doc: Doc, bounds: list[tuple[int, int]]) -> list[tuple[i
     return spans
 
 
-def doc_tuples(doc: Doc, publication_types: list[object] | None = None) -> list[EvidenceTuple]:
+def doc_tuples(doc: Doc, publication_types: list[object] | None = None, *, rules: Rules) -> list[EvidenceTuple]:
     """Tuples of a processed Doc; ``publication_types`` refine the study type."""
-    rules = default_rules()
     bounds = doc_sentence_bounds(doc)
     return assemble(
         doc._.pdac_mentions or [],
@@ -54,14 +54,16 @@ def doc_tuples(doc: Doc, publication_types: list[object] | None = None) -> list[
     "pdac_tuples",
     assigns=["doc._.pdac_tuples"],
     requires=["doc._.pdac_mentions", "doc._.pdac_cues", "doc._.pdac_primary"],
+    default_config={"rules": rules_ref()},
 )
 class TupleAssembler:
     """Mechanism–stage–organ–therapy evidence tuples, one or more per claim sentence."""
 
-    def __init__(self, nlp: Language, name: str = "pdac_tuples") -> None:
+    def __init__(self, nlp: Language, name: str, rules: Rules) -> None:
         register_extensions()
         self.name = name
+        self.rules = rules
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.pdac_tuples = doc_tuples(doc) if doc._.pdac_mentions else []
+        doc._.pdac_tuples = doc_tuples(doc, rules=self.rules) if doc._.pdac_mentions else []
         return doc

@@ -1,0 +1,373 @@
+"""Record-level screening in the database: the queue in a recorded order, decisions per reviewer with
+an append-only audit, blind dual screening, conflicts and their resolution, decision files, and the
+final state of every record (for PRISMA and the exports).
+
+Blinding: the queue and a reviewer's sheet only ever show that reviewer's own decisions; a record
+becomes a listed conflict only once every required reviewer has decided it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, case, func, select
+from sqlalchemy.orm import Session
+
+from pdacmine.db.engine import chunked_in, session_scope
+from pdacmine.db.filters import Filters, article_conditions
+from pdacmine.errors import InputError
+from pdacmine.miner.screening import (
+    CONFLICT,
+    DECISIONS,
+    EXCLUDE,
+    HIGH_CONFIDENCE,
+    ORDERS,
+    FileDecision,
+    Final,
+    Problems,
+    Vote,
+    final_decision,
+    normalise_doi,
+)
+from pdacmine.miner.sources.records import record_key
+from pdacmine.models import (
+    Article,
+    Evidence,
+    ReviewDecision,
+    ScreeningAudit,
+    ScreeningDecision,
+    ScreeningResolution,
+    ScreeningSession,
+)
+from pdacmine.models.base import utcnow
+
+A, SD, SR = Article, ScreeningDecision, ScreeningResolution
+BATCH = 25
+
+
+@dataclass(frozen=True)
+class ScreenItem:
+    """One record as a screener sees it, with only their own decision."""
+
+    article_id: int
+    pmid: str
+    doi: str | None
+    year: int | None
+    title: str
+    journal: str | None
+    abstract: str
+    n_evidence: int
+    n_accepted: int
+    best_confidence: float | None
+    own: Vote | None = None
+
+
+def reviewers_required(session: Session | Connection) -> int:
+    """2 once any screening session was started for dual screening, else 1."""
+    return int(session.scalar(select(func.max(ScreeningSession.reviewers_required))) or 1)
+
+
+def start_session(
+    session: Session, reviewer: str, kind: str, order: str, required: int, filters: Filters | None = None
+) -> ScreeningSession:
+    """Record who screens, how many reviewers a record needs and the order records are shown in."""
+    if order not in ORDERS:
+        raise InputError(f"unknown screening order {order!r}; use one of {', '.join(ORDERS)}")
+    described = filters.describe() if filters else None
+    row = ScreeningSession(reviewer=reviewer, kind=kind, reviewers_required=required, order=order,
+                           order_description=ORDERS[order], filters=described)  # fmt: skip
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _evidence_stats() -> Any:
+    rd = ReviewDecision
+    return (
+        select(
+            Evidence.article_id.label("article_id"),
+            func.count().label("n"),
+            func.sum(case((rd.status == "accepted", 1), else_=0)).label("acc"),
+            func.max(Evidence.confidence).label("best"),
+        )
+        .outerjoin(rd, rd.evidence_key == Evidence.evidence_key)
+        .group_by(Evidence.article_id)
+        .subquery()
+    )
+
+
+def _items(filters: Filters | None) -> tuple[Any, Any]:
+    stats = _evidence_stats()
+    stmt = (
+        select(A.id, A.pmid, A.doi, A.pub_year, A.title, A.journal, A.abstract, stats.c.n, stats.c.acc, stats.c.best)
+        .outerjoin(stats, stats.c.article_id == A.id)
+        .where(*article_conditions(filters or Filters()))
+    )
+    return stmt, stats
+
+
+def _ordered(stmt: Any, stats: Any, order: str) -> Any:
+    acc, best = func.coalesce(stats.c.acc, 0), stats.c.best
+    if order == "evidence":
+        group = case((acc > 0, 0), (best >= HIGH_CONFIDENCE, 1), (best.is_not(None), 2), else_=3)
+        return stmt.order_by(group, func.coalesce(best, -1.0).desc(), A.id)
+    if order == "year":
+        return stmt.order_by(func.coalesce(A.pub_year, 0).desc(), A.id)
+    return stmt.order_by(A.id)
+
+
+def _item(r: Any, own: Vote | None = None) -> ScreenItem:
+    return ScreenItem(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6] or "", int(r[7] or 0), int(r[8] or 0),
+                      float(r[9]) if r[9] is not None else None, own)  # fmt: skip
+
+
+def _todo(session: Session, reviewer: str, filters: Filters | None) -> tuple[Any, Any]:
+    """Records this reviewer has not decided that still need a decision (fewer decisions than required, no
+    resolution); other reviewers' decisions are never read into the items (blinding)."""
+    required = reviewers_required(session)
+    n_votes = select(func.count()).select_from(SD).where(SD.article_id == A.id).scalar_subquery()
+    mine = select(SD.id).where(SD.article_id == A.id, SD.reviewer == reviewer).exists()
+    resolved = select(SR.article_id).where(SR.article_id == A.id).exists()
+    stmt, stats = _items(filters)
+    return stmt.where(~mine, ~resolved, n_votes < required), stats
+
+
+def queue(
+    session: Session,
+    reviewer: str,
+    *,
+    order: str = "evidence",
+    filters: Filters | None = None,
+    exclude: Collection[int] = (),
+    limit: int | None = BATCH,
+) -> list[ScreenItem]:
+    """The next records for ``reviewer`` (see :func:`_todo`) in ``order``, leaving out ``exclude`` (skipped)."""
+    stmt, stats = _todo(session, reviewer, filters)
+    if exclude:
+        stmt = stmt.where(A.id.not_in(list(exclude)))
+    return [_item(r) for r in session.execute(_ordered(stmt, stats, order).limit(limit))]
+
+
+def todo_count(session: Session, reviewer: str, filters: Filters | None = None) -> int:
+    stmt, _ = _todo(session, reviewer, filters)
+    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+
+def own_items(
+    session: Session, reviewer: str, *, order: str = "evidence", filters: Filters | None = None, todo_only: bool = True
+) -> list[ScreenItem]:
+    """For a reviewer's sheet: records still to screen (or all) with only this reviewer's decision."""
+    stmt, stats = _items(filters)
+    rows = session.execute(_ordered(stmt, stats, order)).all()
+    mine = {d.article_id: Vote(d.reviewer, d.decision, d.reason) for d in session.scalars(
+        select(SD).where(SD.reviewer == reviewer))}  # fmt: skip
+    items = [_item(r, mine.get(r[0])) for r in rows]
+    if todo_only:
+        todo = {i.article_id for i in queue(session, reviewer, order=order, filters=filters, limit=None)}
+        items = [i for i in items if i.article_id in todo]
+    return items
+
+
+def _state(row: ScreeningDecision | None) -> dict[str, Any]:
+    if row is None:
+        return {}
+    return {"decision": row.decision, "reason": row.reason, "note": row.note}
+
+
+def _check(decision: str, reason: str | None) -> None:
+    if decision not in DECISIONS:
+        raise InputError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}")
+    if decision == EXCLUDE and not reason and reason is not None:
+        raise InputError("an exclusion needs a reason")
+
+
+def write_decision(
+    session: Session, article: Article, reviewer: str, decision: str | None, reason: str | None = None,
+    note: str | None = None, *, source: str = "terminal", session_id: str | None = None, action: str = "decide",
+) -> bool:  # fmt: skip
+    """Set (``decision`` None: remove) this reviewer's decision on ``article`` plus one audit row;
+    False when nothing changed."""
+    if decision is not None:
+        _check(decision, reason)
+    row = session.scalars(select(SD).where(SD.article_id == article.id, SD.reviewer == reviewer)).one_or_none()
+    old = _state(row)
+    new = {} if decision is None else {"decision": decision, "reason": reason, "note": note}
+    if old == new:
+        return False
+    if decision is None:
+        assert row is not None
+        session.delete(row)
+    elif row is None:
+        session.add(SD(article_id=article.id, pmid=article.pmid, reviewer=reviewer, decision=decision, reason=reason,
+                       note=note, source=source))  # fmt: skip
+    else:
+        row.decision, row.reason, row.note, row.source = decision, reason, note, source
+        row.decided_at, row.revision = utcnow(), row.revision + 1
+    session.add(ScreeningAudit(article_id=article.id, pmid=article.pmid, reviewer=reviewer, action=action, old=old,
+                               new=new, source=source, session=session_id))  # fmt: skip
+    session.flush()
+    return True
+
+
+def decide(
+    engine: Engine, article_id: int, reviewer: str, decision: str | None, reason: str | None = None,
+    note: str | None = None, *, session_id: str | None = None, action: str = "decide",
+) -> dict[str, Any]:  # fmt: skip
+    """One decision in its own transaction; returns the reviewer's previous state (for undo)."""
+    with session_scope(engine) as session:
+        article = session.get(A, article_id)
+        if article is None:
+            raise InputError(f"no record with id {article_id}")
+        old = _state(
+            session.scalars(select(SD).where(SD.article_id == article_id, SD.reviewer == reviewer)).one_or_none()
+        )
+        write_decision(session, article, reviewer, decision, reason, note, session_id=session_id, action=action)
+        return old
+
+
+# --- final states, conflicts, resolution ----------------------------------------------------------
+
+
+def final_states(conn: Session | Connection) -> dict[int, Final]:
+    """The final state of every record someone decided (records missing here are unscreened)."""
+    required = reviewers_required(conn)
+    votes: dict[int, list[Vote]] = defaultdict(list)
+    for aid, reviewer, decision, reason in conn.execute(select(SD.article_id, SD.reviewer, SD.decision, SD.reason)):
+        votes[aid].append(Vote(reviewer, decision, reason))
+    resolutions = {aid: Vote(rv, d, r) for aid, rv, d, r in conn.execute(
+        select(SR.article_id, SR.reviewer, SR.decision, SR.reason))}  # fmt: skip
+    return {aid: final_decision(votes.get(aid, []), resolutions.get(aid), required)
+            for aid in {*votes, *resolutions}}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ConflictItem:
+    article_id: int
+    pmid: str
+    title: str
+    votes: tuple[Vote, ...]
+
+
+def conflicts(session: Session) -> list[ConflictItem]:
+    """Records every required reviewer decided, with different decisions and no resolution yet."""
+    ids = sorted(aid for aid, f in final_states(session).items() if f.status == CONFLICT)
+    out = []
+    for aid in ids:
+        art = session.get(A, aid)
+        assert art is not None
+        votes = session.scalars(select(SD).where(SD.article_id == aid).order_by(SD.reviewer))
+        out.append(
+            ConflictItem(
+                aid,
+                record_key(art.pmid, art.doi, art.id),
+                art.title,
+                tuple(Vote(v.reviewer, v.decision, v.reason) for v in votes),
+            )
+        )
+    return out
+
+
+def resolve(engine: Engine, pmid: str, decision: str, reason: str | None, reviewer: str, note: str | None) -> None:
+    """A third reviewer's decision on a conflict, audited; screeners of the record cannot resolve it."""
+    _check(decision, reason if decision != EXCLUDE else (reason or ""))
+    with session_scope(engine) as session:
+        art = session.scalars(select(A).where(A.pmid == pmid)).one_or_none()
+        if art is None:
+            raise InputError(f"no record with PMID {pmid}")
+        state = final_states(session).get(art.id)
+        if state is None or state.status != CONFLICT:
+            raise InputError(
+                f"PMID {pmid} is not a screening conflict (it is {state.status if state else 'unscreened'})"
+            )
+        voters = set(session.scalars(select(SD.reviewer).where(SD.article_id == art.id)))
+        if reviewer in voters:
+            raise InputError(f"{reviewer} screened PMID {pmid}; a third reviewer must resolve the conflict")
+        new = {"decision": decision, "reason": reason, "note": note}
+        session.add(SR(article_id=art.id, pmid=pmid, reviewer=reviewer, decision=decision, reason=reason, note=note))
+        session.add(ScreeningAudit(article_id=art.id, pmid=pmid, reviewer=reviewer, action="resolve", old={},
+                                   new=new, source="terminal"))  # fmt: skip
+
+
+def audit_rows(session: Session, pmid: str | None = None, reviewer: str | None = None) -> list[ScreeningAudit]:
+    """Screening audit entries, oldest first."""
+    stmt = select(ScreeningAudit).order_by(ScreeningAudit.id)
+    if pmid:
+        stmt = stmt.where(ScreeningAudit.pmid == pmid)
+    if reviewer:
+        stmt = stmt.where(ScreeningAudit.reviewer == reviewer)
+    return list(session.scalars(stmt))
+
+
+def sessions(conn: Session | Connection) -> list[tuple[str, str, int, str, str]]:
+    """(reviewer, kind, reviewers required, order, description) of every screening session, oldest first."""
+    s = ScreeningSession
+    stmt = select(s.reviewer, s.kind, s.reviewers_required, s.order, s.order_description).order_by(s.id)
+    return [(r[0], r[1], int(r[2]), r[3], r[4]) for r in conn.execute(stmt)]
+
+
+# --- decision files -------------------------------------------------------------------------------
+
+
+@dataclass
+class ApplySummary:
+    rows: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    reviewers: Counter[str] = field(default_factory=Counter)
+
+
+def match_records(session: Session, rows: Sequence[FileDecision], problems: Problems) -> list[int | None]:
+    """The article id of every row (aligned with ``rows``); rows naming no stored record go to ``problems``."""
+    by_pmid: dict[str, int] = {}
+    for cond in chunked_in(A.pmid, {r.pmid for r in rows if r.pmid}):
+        by_pmid.update(
+            (p, i) for i, p in session.execute(select(A.id, A.pmid).where(cond, A.deleted.is_not(True))) if p
+        )
+    dois = {r.doi for r in rows if r.doi and not r.pmid}
+    by_doi: dict[str, int] = {}
+    if dois:
+        for i, d in session.execute(select(A.id, A.doi).where(A.doi.is_not(None), A.deleted.is_not(True))):
+            nd = normalise_doi(d)
+            if nd in dois:
+                by_doi[nd] = i
+    out: list[int | None] = []
+    for r in rows:
+        aid = by_pmid.get(r.pmid) if r.pmid else by_doi.get(r.doi or "")
+        if aid is None:
+            problems.add(r.line, f"unknown record: {r.record} is not in the database")
+        out.append(aid)
+    return out
+
+
+def apply_decisions(
+    engine: Engine, rows: Sequence[FileDecision], *, reviewer: str, source: str, session_id: str,
+    dry_run: bool = False, required: int = 1,
+) -> tuple[ApplySummary, Problems]:  # fmt: skip
+    """Check every row against the database, then apply all of them in ONE transaction, or nothing when any
+    row names an unknown record (the problems list every bad row)."""
+    problems = Problems()
+    summary = ApplySummary(rows=len(rows))
+    with session_scope(engine) as session:
+        ids = match_records(session, rows, problems)
+        if problems or dry_run:
+            session.rollback()
+            return summary, problems
+        start_session(session, reviewer, "import", "file", required)
+        for r, aid in zip(rows, ids, strict=True):
+            name = r.reviewer or reviewer
+            article = session.get(A, aid)
+            assert article is not None
+            changed = write_decision(session, article, name, r.decision, r.reason, r.note, source=source,
+                                     session_id=session_id)  # fmt: skip
+            summary.changed += changed
+            summary.unchanged += not changed
+            summary.reviewers[name] += 1
+    return summary, problems
+
+
+def record_count(session: Session | Connection) -> int:
+    """Records that can be screened (withdrawn ones excluded)."""
+    return int(session.scalar(select(func.count()).select_from(A).where(A.deleted.is_not(True))) or 0)
