@@ -14,7 +14,7 @@ from pdacmine.miner.annotate import annotate_records
 
 
 def annotate(title: str, abstract: str) -> dict[str, Any]:
-    return next(iter(annotate_records([{"pmid": "1", "title": title, "abstract": abstract}])))
+    return next(iter(annotate_records([{"pmid": "1", "title": title, "abstract": abstract}]))).to_json()
 
 
 def test_a_pdac_paper_that_names_another_cancer_in_passing_keeps_its_facts() -> None:
