@@ -75,10 +75,11 @@ def _register() -> None:
         query,
         rank,
         review,
+        serve,
         vocab,
     )
 
-    for module in (admin, harvest, importing, extract, annotate, evaluate, vocab, rank, query, review, export):
+    for module in (admin, harvest, importing, extract, annotate, evaluate, vocab, rank, query, review, export, serve):
         for command in module.COMMANDS:
             cli.add_command(command)
 
