@@ -73,7 +73,7 @@ def site(tmp_path: Path, _sqlite_template: Path) -> Iterator[tuple[Server, Engin
     path = tmp_path / "browser.db"
     shutil.copy(_sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
-    corpus = populate(engine)
+    corpus = populate(engine, more=60)
     with Server(engine) as server:
         yield server, engine, corpus
     engine.dispose()

@@ -6,6 +6,7 @@ Every sentence here is written for these tests (no third-party text).
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,28 +57,62 @@ class Corpus:
     n_evidence: int
 
 
-def populate(engine: Engine, *, hostile: bool = True) -> Corpus:
-    """Articles, evidence with spans, a saved search, and findings ranked from them."""
+def _marks(sentence: str, *keys: str | None) -> list[tuple[str, str, str]]:
+    """(word, label, key) for the first word of ``sentence`` naming each slot's key."""
+    out = []
+    for label, key in zip(("MECHANISM", "THERAPY", "STAGE", "ORGAN"), keys, strict=True):
+        stem = (key or "").split("-")[0].lower()
+        word = next((w.strip(".,") for w in sentence.split() if stem and w.lower().startswith(stem)), None)
+        if word and key:
+            out.append((word, label, key))
+    return out
+
+
+#: Templates of invented sentences for the larger corpus the browser tests (and screenshots) use.
+MORE_MECHANISMS = [("zeb1", "emt-plasticity", "ZEB1"), ("snai1", "emt-plasticity", "SNAI1"),
+                   ("hif1a", "hypoxia", "HIF1A"), ("cxcl12", "chemokine-signalling", "CXCL12"),
+                   ("granulin", "immune-microenvironment", "Granulin"), ("mmp9", "ecm-remodelling", "MMP9"),
+                   ("exosomes", "extracellular-vesicles", "Exosomes")]  # fmt: skip
+MORE_SITES = [("liver", 5), ("lung", 3), ("peritoneum", 2), ("lymph-node", 2), ("bone", 1)]
+MORE_STAGES = ["colonization", "pre-metastatic-niche", "intravasation", "local-invasion", "recurrence"]
+MORE_STUDIES = ["clinical", "animal", "in-vitro", "human-tissue", "clinical", "review"]
+
+
+def _more_rows(n: int) -> list[tuple[Any, ...]]:
+    rng = random.Random(9)
+    sites = [site for site, weight in MORE_SITES for _ in range(weight)]
+    rows = []
+    for i in range(n):
+        key, cat, word = rng.choice(MORE_MECHANISMS)
+        organ, stage = rng.choice(sites), rng.choice(MORE_STAGES)
+        polarity = "suppresses" if rng.random() < 0.1 else "promotes"
+        verb = "reduced" if polarity == "suppresses" else "promoted"
+        sentence = f"{word} {verb} {stage.replace('-', ' ')} in the {organ.replace('-', ' ')} in this invented study."
+        rows.append((str(910000 + i), rng.randint(2008, 2025), rng.choice(MORE_STUDIES), key, cat, stage, organ,
+                     None, None, polarity, False, sentence))  # fmt: skip
+    return rows
+
+
+def populate(engine: Engine, *, hostile: bool = True, more: int = 0) -> Corpus:
+    """Articles, evidence with spans, a saved search, and findings ranked from them (``more``: extra
+    invented rows for a fuller map)."""
     pmids = []
     with Session(engine) as s:
-        for pmid, year, study, mech, cat, stage, organ, ther, tcls, pol, neg, sentence in ROWS:
+        for pmid, year, study, mech, cat, stage, organ, ther, tcls, pol, neg, sentence in ROWS + _more_rows(more):
             art = add_article(s, pmid, year=year, title=f"Invented study {pmid} of pancreatic cancer spread",
                               abstract=f"An invented abstract for {pmid}. {sentence}")  # fmt: skip
-            marks = [(w, lab, key) for w, lab, key in (
-                (sentence.split()[0], "MECHANISM" if mech else "THERAPY", mech or ther),
-                (organ, "ORGAN", organ), ((stage or "").replace("-", " ").split()[0], "STAGE", stage),
-            ) if w and w in sentence]  # fmt: skip
+            marks = _marks(sentence, mech, ther, stage, organ)
             add_evidence(s, art, mechanism=mech, category=cat, stage=stage, organ=organ, therapy=ther,
                          therapy_class=tcls, polarity=pol, negated=neg, study_type=study, sentence=sentence,
                          spans=spans(sentence, *marks))  # fmt: skip
             pmids.append(pmid)
-        n = len(ROWS)
+        n = len(pmids)
         hostile_pmid = "900099"
         if hostile:
             art = add_article(s, hostile_pmid, year=2025, title=HOSTILE_TITLE, abstract=HOSTILE_ABSTRACT)
-            sentence = "ZEB1 <img src=y onerror=alert(1)> drives colonization of the liver."
-            add_evidence(s, art, mechanism="zeb1", category="emt-plasticity", stage="colonization", organ="liver",
-                         sentence=sentence, confidence=0.99, study_type="clinical",
+            sentence = "ZEB1 <img src=y onerror=alert(1)> was found in bone lesions."
+            add_evidence(s, art, mechanism="zeb1", category="emt-plasticity", stage=None, organ="bone",
+                         sentence=sentence, confidence=0.3, study_type="other",
                          spans=spans(sentence, ("ZEB1", "MECHANISM", "zeb1")))  # fmt: skip
             pmids.append(hostile_pmid)
             n += 1

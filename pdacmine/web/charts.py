@@ -27,6 +27,8 @@ def heatmap_spec(
     return {
         "$schema": SCHEMA,
         "data": {"values": values},
+        "width": {"step": 34},
+        "height": {"step": 24},
         "mark": {"type": "rect", "cursor": "pointer", "stroke": "white", "strokeWidth": 1},
         "encoding": {
             "y": {"field": "row", "type": "nominal", "title": row_title, "sort": "ascending"},
@@ -58,6 +60,8 @@ def years_spec(rows: Sequence[tuple[int, str, int]], top: int = 8) -> dict[str, 
     return {
         "$schema": SCHEMA,
         "data": {"values": values},
+        "width": "container",
+        "height": 240,
         "mark": {"type": "bar"},
         "encoding": {
             "x": {"field": "year", "type": "ordinal", "title": "publication year", "axis": {"labelAngle": -60}},
@@ -73,6 +77,7 @@ def study_mix_spec(rows: Sequence[tuple[str, int]]) -> dict[str, Any]:
     return {
         "$schema": SCHEMA,
         "data": {"values": [{"study_type": t, "evidence": n} for t, n in rows]},
+        "width": "container",
         "mark": {"type": "bar"},
         "encoding": {
             "y": {"field": "study_type", "type": "nominal", "title": "study type", "sort": "-x"},

@@ -171,14 +171,15 @@ async def reviewer_view(request: Request) -> Response:
 
 
 def concepts(request: Request) -> Response:
-    """Type-ahead for "correct": concepts of a slot's vocabulary facet whose key or name contains ``q``."""
+    """Type-ahead for "correct": concepts of a slot's facet whose key, name, synonym or symbol contains ``q``."""
     family = slot_family(request.query_params.get("slot", ""))
     text = request.query_params.get("q", "").strip().lower()
     if family.facet is None:
         return JSONResponse([{"key": p, "name": p} for p in ("promotes", "suppresses", "associated")])
     found = []
     for c in default_vocabulary().by_facet(family.facet):
-        if not text or text in c.key.lower() or text in c.name.lower():
+        forms = (c.key, c.name, *c.synonyms, *c.symbols)
+        if not text or any(text in form.lower() for form in forms):
             found.append({"key": c.key, "name": c.name})
     found.sort(key=lambda c: (not c["key"].lower().startswith(text), c["key"]))
     return JSONResponse(found[:30])
