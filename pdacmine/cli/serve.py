@@ -64,7 +64,7 @@ def serve_cmd(app: AppContext, host: str, port: int, db: str | None, open_browse
     import uvicorn
 
     from pdacmine.db import make_engine, open_database
-    from pdacmine.web import create_app
+    from pdacmine.web import create_app, warm_up
     from pdacmine.web.security import check_bind, is_local, session_secret
 
     if db:
@@ -84,19 +84,20 @@ def serve_cmd(app: AppContext, host: str, port: int, db: str | None, open_browse
         allowed_hosts=LOCAL_NAMES if is_local(host) else None,
     )
     sock = _listen(host, port)
-    shown_host = f"[{host}]" if ":" in host else host
-    url = f"http://{shown_host}:{sock.getsockname()[1]}/"
-    click.echo(f"pdacmine workspace at {url} ({mask_url(settings.db)}); Ctrl-C stops it")
-    if settings.serve_token and not is_local(host):
-        click.echo("open it once with ?token=<your access token> (PDACMINE_SERVE_TOKEN)", err=True)
-    if open_browser:
-        threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     level = "info" if app.verbose else "warning"
     server = uvicorn.Server(uvicorn.Config(web, log_level=level, access_log=app.verbose > 0, lifespan="off"))
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{sock.getsockname()[1]}/"
     try:
+        click.echo(f"pdacmine workspace at {url} ({mask_url(settings.db)}); Ctrl-C stops it")
+        if settings.serve_token and not is_local(host):
+            click.echo("open it once with ?token=<your access token> (PDACMINE_SERVE_TOKEN)", err=True)
+        threading.Thread(target=warm_up, name="pdacmine-warm-up", daemon=True).start()
+        if open_browser:
+            threading.Timer(0.5, webbrowser.open, args=(url,)).start()
         server.run(sockets=[sock])
     except KeyboardInterrupt:
-        pass  # uvicorn re-raises Ctrl-C after its graceful shutdown: stopping is what was asked
+        pass  # Ctrl-C is how a server is stopped (uvicorn re-raises it after its graceful shutdown)
     finally:
         sock.close()
         engine.dispose()

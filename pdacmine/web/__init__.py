@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from pdacmine.web.app import create_app
+from pdacmine.web.app import create_app, warm_up
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "warm_up"]

@@ -48,7 +48,9 @@ NAV = (
 
 
 class TTLCache:
-    """Results of slow aggregates for ``seconds``; :meth:`clear` after every write of this server."""
+    """Results of slow aggregates (the map, review progress) for ``seconds``; :meth:`clear` after every
+    write of this server. Each server process has its own: another server's decisions show after
+    at most ``seconds``."""
 
     def __init__(self, seconds: float = 30.0, size: int = 256) -> None:
         self.seconds, self.size = seconds, size
@@ -74,7 +76,7 @@ class TTLCache:
 
 
 @dataclass
-class Workspace:
+class WebState:
     """What every view needs: the database, the default reviewer name, the cache, the templates."""
 
     engine: Engine
@@ -112,8 +114,8 @@ def _json_for_script(value: Any) -> Markup:
     return Markup(text)
 
 
-def workspace(request: Request) -> Workspace:
-    ws: Workspace = request.app.state.workspace
+def workspace(request: Request) -> WebState:
+    ws: WebState = request.app.state.workspace
     return ws
 
 
@@ -142,6 +144,13 @@ async def _unavailable(request: Request, exc: Exception) -> Response:
 
 async def _library_error(request: Request, exc: Exception) -> Response:
     return _error_page(request, 500, "Error", str(exc))
+
+
+def warm_up() -> None:
+    """Load the vocabulary and its lookup indexes (about 2 s) before the first filtered page needs them."""
+    from pdacmine.db.filters import resolve_filters
+
+    resolve_filters(None, organ=["liver"], mechanism=["zeb1"], therapy=["gemcitabine"])
 
 
 def create_app(
@@ -174,5 +183,5 @@ def create_app(
         middleware=middleware,
         exception_handlers=handlers,
     )
-    app.state.workspace = Workspace(engine, default_reviewer)
+    app.state.workspace = WebState(engine, default_reviewer)
     return app

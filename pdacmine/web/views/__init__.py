@@ -15,6 +15,7 @@ ROUTES = [
     Route("/review/undo", review.undo_view, methods=["POST"], name="undo"),
     Route("/reviewer", review.reviewer_view, methods=["POST"], name="reviewer"),
     Route("/api/concepts", review.concepts, name="concepts"),
+    Route("/api/map-charts", explore.map_charts, name="map-charts"),
     Route("/audit", review.audit, name="audit"),
     Route("/searches", records.searches, name="searches"),
     Route("/prisma.{fmt:str}", records.prisma_download, name="prisma"),

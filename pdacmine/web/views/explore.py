@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from pdacmine.db import exports as q
 from pdacmine.db import overview
@@ -52,32 +52,41 @@ def _cell_link(state: FilterState, rows: str, cols: str) -> Any:
 
 
 def evidence_map(request: Request) -> Response:
+    """The heat maps (from the findings table); the year and study charts follow from :func:`map_charts`."""
     ws = workspace(request)
     state = _state(request)
     measure = choice_param(request.query_params, "measure", tuple(MEASURES), "score")
-    key = ("map", state.filters)
 
-    def compute() -> dict[str, Any]:
+    def compute() -> dict[str, list[overview.Cell]]:
         with ws.engine.connect() as conn:
-            return {
-                "maps": {m[0]: overview.heatmap(conn, state.filters, m[2], m[3]) for m in MAPS},
-                "years": overview.evidence_by_year(conn, state.filters),
-                "studies": overview.study_type_mix(conn, state.filters),
-            }
+            return {m[0]: overview.heatmap(conn, state.filters, m[2], m[3]) for m in MAPS}
 
-    data = ws.cache.get(key, compute)
+    maps = ws.cache.get(("map", state.filters), compute)
     charts = []
     for ident, title, rows, cols in MAPS:
-        cells = data["maps"][ident]
         link = _cell_link(state, rows, cols)
-        spec = heatmap_spec(cells, AXIS_TITLES[rows], AXIS_TITLES[cols], measure, link)
-        table = sorted(cells, key=lambda c: -c.score)[:25]
+        spec = heatmap_spec(maps[ident], AXIS_TITLES[rows], AXIS_TITLES[cols], measure, link)
+        table = sorted(maps[ident], key=lambda c: -c.score)[:25]
         charts.append({"id": ident, "title": title, "spec": spec, "cells": [(c, link(c)) for c in table]})
     return ws.page(
         request, "map.html", state=state, fields=FORM_FIELDS, note=resolved_note(state), measure=measure,
-        measures=MEASURES, charts=charts, years=years_spec(data["years"]), studies=study_mix_spec(data["studies"]),
-        empty=not any(data["maps"].values()),
+        measures=MEASURES, charts=charts, empty=not any(maps.values()), charts_query=state.query(),
     )  # fmt: skip
+
+
+def map_charts(request: Request) -> Response:
+    """``/api/map-charts``: the evidence-per-year and study-type specs (they read every evidence row,
+    so the map page asks for them after it is shown)."""
+    ws = workspace(request)
+    state = _state(request)
+
+    def compute() -> dict[str, Any]:
+        with ws.engine.connect() as conn:
+            years = overview.evidence_by_year(conn, state.filters)
+            studies = overview.study_type_mix(conn, state.filters)
+        return {"years": years_spec(years), "studies": study_mix_spec(studies)}
+
+    return JSONResponse(ws.cache.get(("map-charts", state.filters), compute))
 
 
 def findings(request: Request) -> Response:

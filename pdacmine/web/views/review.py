@@ -30,7 +30,7 @@ from pdacmine.errors import InputError, ReviewConflict
 from pdacmine.miner.nlp.vocab import default_vocabulary
 from pdacmine.miner.review import SLOT_FAMILIES, UNREVIEWED, resolve_correction, slot_family
 from pdacmine.models import Article
-from pdacmine.web.app import Workspace, workspace
+from pdacmine.web.app import WebState, workspace
 from pdacmine.web.params import FORM_FIELDS, FilterState, filter_state
 from pdacmine.web.security import check_csrf
 from pdacmine.web.views.explore import resolved_note, segments
@@ -64,7 +64,7 @@ def _slots(item: ReviewItem) -> list[dict[str, Any]]:
 
 
 def _show(
-    request: Request, ws: Workspace, state: FilterState, key: str | None, message: str | None = None, status: int = 200
+    request: Request, ws: WebState, state: FilterState, key: str | None, message: str | None = None, status: int = 200
 ) -> Response:
     """The review page: item ``key``, or the next one in ranked order."""
     with Session(ws.engine) as session:
@@ -100,7 +100,7 @@ def _back(state: FilterState, key: str | None = None) -> str:
     return "/review" + (f"?{query}" if query else "")
 
 
-def _apply(ws: Workspace, request: Request, key: str, action: str, form: Any) -> int | None:
+def _apply(ws: WebState, request: Request, key: str, action: str, form: Any) -> int | None:
     """Run one decision (in a worker thread); returns the article id whose findings to refresh."""
     expected = form.get("revision", "")
     if not str(expected).isdigit():
