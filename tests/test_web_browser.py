@@ -73,7 +73,7 @@ def site(tmp_path: Path, _sqlite_template: Path) -> Iterator[tuple[Server, Engin
     path = tmp_path / "browser.db"
     shutil.copy(_sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
-    corpus = populate(engine, more=60)
+    corpus = populate(engine, more=60, query_name="pdac-metastasis")
     with Server(engine) as server:
         yield server, engine, corpus
     engine.dispose()
@@ -191,7 +191,7 @@ def test_download_csv_and_open_it(browser: Any, site: Any, shots: Path, tmp_path
         n_liver = len(list(s.scalars(select(Evidence.id).where(Evidence.organ == "liver"))))
     assert len(rows) == n_liver and {r["metastatic_site"] for r in rows} == {"liver"}
     page.goto(server.url + "/searches")
-    page.wait_for_selector("figure.prisma svg")
+    page.wait_for_function("document.querySelector('figure.prisma img').naturalWidth > 0")
     page.screenshot(path=str(shots / "web-searches.png"), full_page=True)
     page.context.close()
 

@@ -154,6 +154,7 @@ def test_finding_page_explains_the_score_and_marks_contradictions(client: TestCl
 
 def test_abstract_and_user_text_is_escaped(client: TestClient, corpus: Corpus) -> None:
     pages = [client.get("/review", params={"pmid": corpus.hostile_pmid}).text, client.get("/searches").text]
+    assert "<b>metastasis</b>" not in client.get("/prisma.svg").text
     with_finding = client.get("/findings", params={"pmid": corpus.hostile_pmid}).text
     ref = re.findall(r'href="/findings/(\d+)"', with_finding)[0]
     pages.append(client.get(f"/findings/{ref}").text)
@@ -266,10 +267,12 @@ def test_concept_type_ahead(client: TestClient) -> None:
 
 def test_searches_page_and_prisma_downloads(client: TestClient, corpus: Corpus) -> None:
     page = client.get("/searches").text
-    assert "pdac-&lt;b&gt;metastasis&lt;/b&gt;" in page and "<svg" in page
-    svg = client.get("/prisma.svg")
-    assert svg.headers["content-type"].startswith("image/svg+xml")
-    assert "attachment" in svg.headers["content-disposition"]
+    assert "pdac-&lt;b&gt;metastasis&lt;/b&gt;" in page and '<img src="/prisma.svg"' in page
+    shown = client.get("/prisma.svg")
+    assert shown.headers["content-type"].startswith("image/svg+xml") and "content-disposition" not in shown.headers
+    svg = client.get("/prisma.svg", params={"download": "1"})
+    assert "attachment" in svg.headers["content-disposition"] and svg.text == shown.text
+    assert "Records screened" in client.get("/prisma.txt").text
     assert f"Records screened (n = {len(corpus.pmids)})" in svg.text
     assert "pdac-&lt;b&gt;metastasis&lt;/b&gt;" in svg.text
     assert client.get("/prisma.csv").text.startswith("data,node,box")

@@ -17,6 +17,7 @@ from pdacmine.db.findings import refresh_findings
 from tests.builders import add_article, add_evidence, add_search
 
 HOSTILE_TITLE = '<script>window.__pwned = 1</script> Liver <img src=x onerror="window.__pwned = 2"> metastasis'
+HOSTILE_QUERY = "pdac-<b>metastasis</b>"
 HOSTILE_ABSTRACT = 'Abstract with <b onmouseover="window.__pwned = 3">bold</b> claims & an onerror= attribute.'
 
 
@@ -93,7 +94,7 @@ def _more_rows(n: int) -> list[tuple[Any, ...]]:
     return rows
 
 
-def populate(engine: Engine, *, hostile: bool = True, more: int = 0) -> Corpus:
+def populate(engine: Engine, *, hostile: bool = True, more: int = 0, query_name: str = HOSTILE_QUERY) -> Corpus:
     """Articles, evidence with spans, a saved search, and findings ranked from them (``more``: extra
     invented rows for a fuller map)."""
     pmids = []
@@ -116,7 +117,7 @@ def populate(engine: Engine, *, hostile: bool = True, more: int = 0) -> Corpus:
                          spans=spans(sentence, ("ZEB1", "MECHANISM", "zeb1")))  # fmt: skip
             pmids.append(hostile_pmid)
             n += 1
-        add_search(s, "pdac-<b>metastasis</b>", pmids)
+        add_search(s, query_name, pmids)
         refresh_findings(s)
         s.commit()
     return Corpus(hostile_pmid, pmids, n)

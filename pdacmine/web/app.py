@@ -67,7 +67,7 @@ class TTLCache:
         with self._lock:
             if len(self._data) >= self.size:
                 self._data.clear()
-            self._data[key] = (now, value)
+            self._data[key] = (time.monotonic(), value)  # from when it was computed (that can take a while)
         return value
 
     def clear(self) -> None:

@@ -17,6 +17,8 @@ LINE = 17
 LEFT_X, LEFT_W = 70, 360
 RIGHT_X, RIGHT_W = 480, 320
 PHASE_COLOUR = "#c9dcf0"
+#: Height of a phase label (room for its rotated word).
+PHASE_MIN = 96
 
 
 def _n(counts: Any, name: str) -> int | None:
@@ -75,19 +77,20 @@ def prisma_svg(counts: Any) -> str:
     y = 20
     box, h1 = _box(LEFT_X, y, LEFT_W, ident)
     side, h2 = _box(RIGHT_X, y, RIGHT_W, removed)
-    row1 = max(h1, h2)
+    row1 = max(h1, h2, PHASE_MIN)
     parts += [_phase(y, row1, "Identification"), box, side, _arrow(LEFT_X + LEFT_W, y + h1 // 2, RIGHT_X, y + h1 // 2)]
     y2 = y + row1 + 40
     parts.append(_arrow(LEFT_X + LEFT_W // 2, y + h1, LEFT_X + LEFT_W // 2, y2))
     box, h3 = _box(LEFT_X, y2, LEFT_W, screened)
     side, h4 = _box(RIGHT_X, y2, RIGHT_W, excluded)
-    row2 = max(h3, h4)
+    row2 = max(h3, h4, PHASE_MIN)
     parts += [_phase(y2, row2, "Screening"), box, side, _arrow(LEFT_X + LEFT_W, y2 + h3 // 2, RIGHT_X, y2 + h3 // 2)]
     y3 = y2 + row2 + 40
     parts.append(_arrow(LEFT_X + LEFT_W // 2, y2 + h3, LEFT_X + LEFT_W // 2, y3))
     box, h5 = _box(LEFT_X, y3, LEFT_W, included)
-    parts += [_phase(y3, h5, "Included"), box]
-    y4 = y3 + h5 + 30
+    row3 = max(h5, PHASE_MIN)
+    parts += [_phase(y3, row3, "Included"), box]
+    y4 = y3 + row3 + 30
     listing = [f"{name.replace('_', ' ')}: {n:,}" for name, n in all_counts(counts)]
     if listing:
         box, h6 = _box(LEFT_X, y4, WIDTH - LEFT_X - 20, ["All counts", *listing])

@@ -59,7 +59,8 @@ def evidence_map(request: Request) -> Response:
 
     def compute() -> dict[str, list[overview.Cell]]:
         with ws.engine.connect() as conn:
-            return {m[0]: overview.heatmap(conn, state.filters, m[2], m[3]) for m in MAPS}
+            maps = overview.heatmaps(conn, state.filters, [(m[2], m[3]) for m in MAPS])
+        return {m[0]: cells for m, cells in zip(MAPS, maps, strict=True)}
 
     maps = ws.cache.get(("map", state.filters), compute)
     charts = []

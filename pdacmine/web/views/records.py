@@ -18,7 +18,7 @@ from pdacmine.miner.export import ARTICLE_FORMATS, WRITERS, write_articles
 from pdacmine.miner.prisma import summary_lines, write_template_csv
 from pdacmine.web.app import workspace
 from pdacmine.web.params import FORM_FIELDS, choice_param, filter_state
-from pdacmine.web.prisma_svg import all_counts, prisma_svg
+from pdacmine.web.prisma_svg import prisma_svg
 from pdacmine.web.streaming import stream_text
 from pdacmine.web.views.explore import resolved_note
 
@@ -31,21 +31,23 @@ EXTENSIONS = {"rayyan-csv": "csv", "asreview-csv": "csv"}
 
 
 def _prisma(request: Request) -> Any:
+    """``prisma``'s counts (they read every article and evidence row: cached like the map)."""
     ws = workspace(request)
-    with ws.engine.connect() as conn:
-        return q.prisma_counts(conn)
+
+    def compute() -> Any:
+        with ws.engine.connect() as conn:
+            return q.prisma_counts(conn)
+
+    return ws.cache.get(("prisma",), compute)
 
 
 def searches(request: Request) -> Response:
+    """Saved queries and the search log; the PRISMA diagram is an image the browser fetches next."""
     ws = workspace(request)
     with Session(ws.engine) as session:
         queries = harvest.list_queries(session)
         log = harvest.search_log_rows(session, harvest.list_runs(session))
-        counts = q.prisma_counts(session.connection())
-    return ws.page(
-        request, "searches.html", queries=queries, log=log, svg=prisma_svg(counts),
-        summary="\n".join(summary_lines(counts)), counts=all_counts(counts),
-    )  # fmt: skip
+    return ws.page(request, "searches.html", queries=queries, log=log)
 
 
 def _download(body: str | bytes, media: str, filename: str) -> Response:
@@ -53,14 +55,19 @@ def _download(body: str | bytes, media: str, filename: str) -> Response:
 
 
 def prisma_download(request: Request) -> Response:
-    """``/prisma.svg``, ``/prisma.csv`` (the PRISMA2020 template) or ``/prisma.json``."""
+    """``/prisma.svg`` (``?download=1``: as a file), ``/prisma.csv`` (the PRISMA2020 template),
+    ``/prisma.json`` or ``/prisma.txt`` (``prisma --format text``)."""
     fmt = request.path_params["fmt"]
-    if fmt not in ("svg", "csv", "json"):
+    if fmt not in ("svg", "csv", "json", "txt"):
         ws = workspace(request)
         return ws.page(request, "error.html", 404, title="Not found", message=f"no PRISMA download .{fmt}")
     counts = _prisma(request)
+    if fmt == "svg" and request.query_params.get("download") != "1":
+        return Response(prisma_svg(counts), media_type="image/svg+xml")  # shown on the searches page
     if fmt == "svg":
         return _download(prisma_svg(counts), "image/svg+xml", "prisma-flow.svg")
+    if fmt == "txt":
+        return Response("\n".join(summary_lines(counts)) + "\n", media_type="text/plain; charset=utf-8")
     if fmt == "csv":
         out = io.StringIO()
         write_template_csv(counts, out)

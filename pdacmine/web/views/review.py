@@ -68,11 +68,14 @@ def _show(
 ) -> Response:
     """The review page: item ``key``, or the next one in ranked order."""
     with Session(ws.engine) as session:
+        item: ReviewItem | None = None
+        if not key:
+            key = overview.next_to_review(session.connection(), state.filters, _skipped(request))
+            if key is None:  # nothing among the ranked findings: the full queue (evidence not yet ranked too)
+                items = queue(session, state.filters, exclude=_skipped(request), limit=1)
+                item = items[0] if items else None
         if key:
-            item: ReviewItem | None = load_item(session, key)
-        else:
-            items = queue(session, state.filters, exclude=_skipped(request), limit=1)
-            item = items[0] if items else None
+            item = load_item(session, key)
         article = session.get(Article, item.article_id) if item is not None else None
         progress = ws.cache.get(("progress", state.filters),
                                 lambda: overview.review_progress(session.connection(), state.filters))  # fmt: skip
