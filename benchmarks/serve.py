@@ -44,7 +44,8 @@ PAGES: list[tuple[str, str]] = [
     ("findings since 2020", "/findings?since=2020"),
     ("findings page 20", "/findings?page=20"),
     ("findings text search", "/findings?text=exosomes+niche"),
-    ("finding (top one)", "/findings/{top}"),
+    ("finding (top one, 13k sentences)", "/findings/{top}"),
+    ("finding (#1000 by score)", "/findings/{typical}"),
     ("review queue", "/review"),
     ("review queue organ=bone", "/review?organ=bone"),
     ("audit", "/audit"),
@@ -105,21 +106,32 @@ def measure(db: str, runs: int) -> None:
             print(f"startup: URL printed after {to_line:.2f} s; first page (HTTP {first.status_code}) after "
                   f"{to_page:.2f} s")  # fmt: skip
             top = client.get("/findings?per=1").text.split('href="/findings/', 1)[1].split('"', 1)[0]
+            typical = client.get("/findings?per=1&page=1000").text.split('href="/findings/', 1)[1].split('"', 1)[0]
             print(f"page latency over HTTP, {runs} runs each (p50 / p95 in ms)")
 
-            for label, path in (("evidence map, cold (new filters)", "/"),
-                                ("map year+study charts, cold", "/api/map-charts")):  # fmt: skip
+            organs = ["liver", "lung", "peritoneum", "lymph-node", "bone", "brain", "pleura", "skin"]
+            stages = ["colonization", "intravasation", "recurrence", "dormancy", "circulation"]
+            for label, path, years in (
+                ("evidence map, cold, facet filters", "/", False),
+                ("evidence map, cold, date filters", "/", True),
+                ("map year+study charts, cold, facets", "/api/map-charts", False),
+                ("map year+study charts, cold, dates", "/api/map-charts", True),
+            ):
 
-                def cold(i: int, path: str = path) -> None:
-                    year = 1996 + (i + 1) % 29
-                    page = client.get(f"{path}?since={year}&until={year + (i + 1) // 29 % 5 + 1}")
+                def cold(i: int, path: str = path, years: bool = years) -> None:
+                    n = i + 1  # a filter set never asked for before (the warm-up is -1 + 1 = 0)
+                    if years:
+                        query = f"since={1996 + n % 29}&until={1996 + n % 29 + n // 29 % 5 + 1}"
+                    else:
+                        query = f"organ={organs[n % len(organs)]}&stage={stages[n // len(organs) % len(stages)]}"
+                    page = client.get(f"{path}?{query}&min_papers={n // 40}")
                     assert page.status_code == 200, page.text[:300]
 
                 p50, p95 = _percentiles(cold, runs)
                 print(f"  {label:<34}{p50:8.1f} {p95:8.1f}")
             for label, path in PAGES:
 
-                def get(_: int, path: str = path.format(top=top)) -> None:
+                def get(_: int, path: str = path.format(top=top, typical=typical)) -> None:
                     page = client.get(path)
                     assert page.status_code == 200, (path, page.text[:300])
 

@@ -142,13 +142,11 @@ def finding_evidence(conn: Connection, finding_id: int, *, limit: int = 500) -> 
         )  # fmt: skip
 
 
-def next_to_review(
-    conn: Connection, filters: Filters, exclude: Collection[str] = (), *, batch: int = 200, rounds: int = 10
-) -> str | None:
+def next_to_review(conn: Connection, filters: Filters, exclude: Collection[str] = (), *, rounds: int = 7) -> str | None:
     """The key of the best unreviewed evidence in ``queue``'s order (finding score, confidence), found by
-    walking the findings best-first ``batch`` at a time: on a large database much faster than sorting
-    every unreviewed sentence. None when ``rounds`` batches hold nothing (ask :func:`~pdacmine.db.review.queue`,
-    which also sees evidence not yet ranked into a finding)."""
+    walking the findings best-first in growing batches (1, 4, 16... findings): on a large database much
+    faster than sorting every unreviewed sentence. None when ``rounds`` batches hold nothing (then ask
+    :func:`~pdacmine.db.review.queue`, which also sees evidence not yet ranked into a finding)."""
     facets = replace(filters, status="all", pmids=(), since=None, until=None, study_types=(), text=())
     candidates = (
         select(Finding.id)
@@ -158,11 +156,16 @@ def next_to_review(
     decided = aliased(ReviewDecision)
     undecided = ~exists().where(decided.evidence_key == Evidence.evidence_key, decided.status.in_(DECIDED))
     evidence = evidence_conditions(replace(filters, status="all"))
+    offset = 0
     for n in range(rounds):
-        ids = list(conn.scalars(candidates.limit(batch).offset(n * batch)))
+        size = 4**n
+        ids = list(conn.scalars(candidates.limit(size).offset(offset)))
+        offset += size
         if not ids:
             return None
-        stmt = evidence_from(Evidence.evidence_key, linked_only=True).where(Finding.id.in_(ids), *evidence, undecided)
+        stmt = evidence_from(Evidence.evidence_key, linked_only=True).where(
+            Evidence.finding_id.in_(ids), *evidence, undecided
+        )
         if exclude:
             stmt = stmt.where(Evidence.evidence_key.not_in(list(exclude)))
         key = conn.scalar(stmt.order_by(Finding.score.desc(), Evidence.confidence.desc(), Evidence.id).limit(1))
