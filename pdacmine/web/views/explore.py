@@ -11,10 +11,10 @@ from starlette.responses import JSONResponse, Response
 
 from pdacmine.db import exports as q
 from pdacmine.db import overview
-from pdacmine.db.explain import explain_json, explain_lines
+from pdacmine.db.explain import explain_lines
 from pdacmine.db.findings import explain_finding, get_finding
 from pdacmine.errors import InputError
-from pdacmine.miner.rank import EvidenceInput, contradicts
+from pdacmine.miner.rank import EvidenceInput, PaperTerm, contradicts
 from pdacmine.web.app import workspace
 from pdacmine.web.charts import MEASURES, heatmap_spec, study_mix_spec, years_spec
 from pdacmine.web.params import FORM_FIELDS, FilterState, choice_param, filter_state, int_param
@@ -100,7 +100,10 @@ def findings(request: Request) -> Response:
     offset = (page - 1) * per
     with ws.engine.connect() as conn:
         rows = list(q.finding_rows(conn, state.filters, sort=sort, limit=per + 1, offset=offset))
-        total = None if state.filters.has_evidence_terms else q.count_findings(conn, state.filters)
+        if state.filters.has_evidence_terms:  # as query: counting those would read the evidence
+            total = None
+        else:
+            total = ws.cache.get(("count", state.filters), lambda: q.count_findings(conn, state.filters))
     more = len(rows) > per
     return ws.page(
         request, "findings.html", state=state, fields=FORM_FIELDS, note=resolved_note(state), rows=rows[:per],
@@ -145,21 +148,23 @@ def finding(request: Request) -> Response:
         except InputError as exc:
             return ws.page(request, "error.html", 404, title="No such finding", message=str(exc))
         explanation = explain_finding(session, found)
-        doc, text = explain_json(explanation), explain_lines(explanation)
-        direction = explanation.score.direction
         lines = list(overview.finding_evidence(session.connection(), found.id))
+    score = explanation.score
+    terms: dict[str, PaperTerm] = {}
+    for t in score.terms:  # a paper's supporting side when it has both
+        if t.pmid not in terms or t.role == "support":
+            terms[t.pmid] = t
     papers: dict[str, dict[str, Any]] = {}
     for line in lines:
         papers.setdefault(line.pmid, {"pmid": line.pmid, "year": line.year, "journal": line.journal,
                                       "title": line.title, "study_type": line.study_type,
                                       "retracted": line.retracted})  # fmt: skip
-    terms = {t["pmid"]: t for t in doc["papers"]}
     evidence = [
-        {"line": ln, "parts": segments(ln.sentence, ln.spans), "contradicting": _contradicting(ln, direction)}
+        {"line": ln, "parts": segments(ln.sentence, ln.spans), "contradicting": _contradicting(ln, score.direction)}
         for ln in lines
     ]
+    ranked = sorted(papers.values(), key=lambda p: (-(terms[p["pmid"]].value if p["pmid"] in terms else 0), p["pmid"]))
     return ws.page(
-        request, "finding.html", f=doc["finding"], score=doc["score"], terms=doc["papers"], explain="\n".join(text),
-        papers=sorted(papers.values(), key=lambda p: (-(terms.get(p["pmid"], {}).get("value") or 0), p["pmid"])),
-        paper_terms=terms, evidence=evidence, rejected=doc["rejected"],
+        request, "finding.html", f=found, score=score, explain="\n".join(explain_lines(explanation)),
+        papers=ranked, paper_terms=terms, evidence=evidence, rejected=explanation.rejected,
     )  # fmt: skip
