@@ -330,3 +330,13 @@ def test_static_assets_ship_with_their_licences(client: TestClient) -> None:
                  "LICENSE-vega.txt", "LICENSE-vega-lite.txt", "LICENSE-vega-embed.txt"):  # fmt: skip
         assert client.get(f"/static/vendor/{name}").status_code == 200, name
     assert "cdn" not in client.get("/").text.lower()
+
+
+def test_every_page_answers_on_an_empty_database(engine: Engine) -> None:
+    with TestClient(create_app(engine, secret=SECRET)) as c:
+        for path in ("/", "/api/map-charts", "/findings", "/review", "/audit", "/searches", "/exports",
+                     "/prisma.svg", "/prisma.csv", "/export/evidence?format=csv"):  # fmt: skip
+            assert c.get(path).status_code == 200, path
+        assert "No findings match" in c.get("/findings").text
+        assert "Nothing left to review" in c.get("/review").text
+        assert c.get("/export/evidence?format=csv").text.startswith("pmid,doi,year")
