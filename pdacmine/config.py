@@ -38,6 +38,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ncbi_api_key", "NCBI_API_KEY", "NCBI API key: allows 10 instead of 3 requests/s", secret=True),
     Setting("eutils_url", "PDACMINE_EUTILS_URL", "E-utilities base URL (a mirror or a test server)"),
     Setting("reviewer", "PDACMINE_REVIEWER", "name recorded with review decisions (default: login name)"),
+    Setting(
+        "serve_token",
+        "PDACMINE_SERVE_TOKEN",
+        "access token for `pdacmine serve` on a host other than 127.0.0.1",
+        secret=True,
+    ),
 )
 SETTING_NAMES = frozenset(s.name for s in SETTINGS)
 
@@ -75,6 +81,7 @@ def _defaults() -> dict[str, str | None]:
         "ncbi_api_key": None,
         "eutils_url": DEFAULT_EUTILS_URL,
         "reviewer": os.environ.get("USER") or os.environ.get("USERNAME") or "reviewer",
+        "serve_token": None,
     }
 
 
@@ -119,6 +126,10 @@ class Settings:
     @property
     def reviewer(self) -> str:
         return self.values.get("reviewer") or "reviewer"
+
+    @property
+    def serve_token(self) -> str | None:
+        return self.values.get("serve_token") or None
 
 
 def load_settings(

@@ -77,6 +77,7 @@ def _register() -> None:
         rank,
         review,
         screen,
+        serve,
         update,
         vocab,
     )
@@ -96,6 +97,7 @@ def _register() -> None:
         review,
         screen,
         export,
+        serve,
     )
     for module in modules:
         for command in module.COMMANDS:

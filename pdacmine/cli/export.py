@@ -15,7 +15,7 @@ from pdacmine.db import exports as q
 from pdacmine.db import harvest
 from pdacmine.db.engine import session_scope
 from pdacmine.miner.export import ARTICLE_FORMATS, BOM_FORMATS, WRITERS
-from pdacmine.miner.prisma import PrismaCounts, summary_lines, write_template_csv
+from pdacmine.miner.prisma import prisma_document, summary_lines, write_template_csv
 
 _output = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (default: stdout)."
@@ -187,21 +187,6 @@ def prisma_cmd(
             out.write(json.dumps(prisma_document(counts), indent=2) + "\n")
         else:
             out.write("\n".join(summary_lines(counts)) + "\n")
-
-
-def prisma_document(c: PrismaCounts) -> dict[str, Any]:
-    """The counts and every derived box, for ``prisma --format json``."""
-    return {
-        "sources": [{"source": name, "n": n} for name, n in c.sources],
-        "database_results": c.database_results, "identified_distinct": c.identified_distinct,
-        "duplicates": c.duplicates, "duplicates_reason": c.identification.duplicates_reason,
-        "not_retrieved": c.identification.not_retrieved, "withdrawn": c.withdrawn, "excluded_other": c.excluded_other,
-        "excluded_automatic": c.excluded_automatic, "automation_used": c.automation_used,
-        "records_screened": c.screened, "records_excluded": c.excluded,
-        "excluded_reasons": dict(c.excluded_reasons), "awaiting_screening": c.awaiting,
-        "awaiting_by": c.awaiting_by, "included": c.included, "reviewers_required": c.reviewers_required,
-        "screening_orders": list(c.orders), "balanced": c.balanced(),
-    }  # fmt: skip
 
 
 COMMANDS: list[click.Command] = [export_group, prisma_cmd]
