@@ -12,21 +12,26 @@ from typing import Any
 import pytest
 import rispy
 from click.testing import Result
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from pdacmine.db.findings import refresh_findings
+from pdacmine.db.review import decide as review_decide
+from pdacmine.db.review import load_item
 from pdacmine.miner.export import (
     ASREVIEW_COLUMNS,
     RAYYAN_COLUMNS,
     cell,
+    guard_cell,
     ris_lines,
     split_pages,
+    unguard_cell,
     write_csv,
     write_json,
     write_ris,
     write_tsv,
 )
+from pdacmine.models import Evidence
 from tests.builders import add_article, add_evidence, add_search, decide, secondary
 
 RunCli = Callable[..., Result]
@@ -192,3 +197,61 @@ def test_export_help_has_examples(run_cli: RunCli) -> None:
                  ("prisma",), ("query",), ("rank",), ("update",)):  # fmt: skip
         result = run_cli(*args, "--help")
         assert result.exit_code == 0 and "Example:" in result.stdout, args
+
+
+# --- CSV formula injection (OWASP): every spreadsheet-bound cell is guarded -----------------------------
+
+FORMULAS = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx", "\uff1dHYPERLINK()", "'=already quoted"]
+
+
+@pytest.mark.parametrize("text", [*FORMULAS, "-1.5", "plain", "'plain", "", "'", "''=x"])
+def test_guard_is_owasp_and_exactly_reversible(text: str) -> None:
+    guarded = guard_cell(text)
+    dangerous = text.lstrip("'").startswith(("=", "+", "-", "@", "\t", "\r", "\uff1d")) and text != "-1.5"
+    assert guarded == ("'" + text if dangerous else text)
+    assert unguard_cell(guarded) == text
+
+
+@pytest.fixture
+def poisoned(engine: Engine) -> None:
+    with Session(engine) as s:
+        art = add_article(s, "301", title="=HYPERLINK(\"http://x\")", abstract="+1 abstract",
+                          authors=[{"last": "@evil", "fore": "A", "initials": "A"}], doi="-10.1/x")  # fmt: skip
+        ev = add_evidence(s, art, mechanism="=grn", sentence="=cmd|' /C calc'!A0 drives liver metastasis.")
+        decide(s, ev, "accepted", note="-2+3")
+        refresh_findings(s)
+        s.commit()
+
+
+def _cells(text: str, delimiter: str) -> list[str]:
+    return [c for row in csv.reader(io.StringIO(text), delimiter=delimiter) for c in row]
+
+
+@pytest.mark.parametrize(
+    ("args", "delimiter"),
+    [
+        (("export", "articles", "--format", "csv"), ","),
+        (("export", "articles", "--format", "tsv"), "\t"),
+        (("export", "articles", "--format", "rayyan-csv"), ","),
+        (("export", "articles", "--format", "asreview-csv"), ","),
+        (("export", "evidence", "--format", "csv"), ","),
+        (("export", "evidence", "--format", "tsv"), "\t"),
+        (("export", "findings", "--format", "csv"), ","),
+        (("query", "--evidence", "--format", "csv"), ","),
+        (("query", "--evidence", "--format", "tsv"), "\t"),
+        (("review", "log", "--format", "csv"), ","),
+        (("review", "export", "--all", "--csv", "-"), ","),
+    ],
+)
+def test_no_spreadsheet_cell_starts_a_formula(
+    run_cli: RunCli, engine: Engine, poisoned: None, args: tuple[str, ...], delimiter: str
+) -> None:
+    if args[:2] == ("review", "log"):  # an audit entry whose reviewer and note look like formulas
+        with Session(engine) as s:
+            item = load_item(s, s.scalars(select(Evidence.evidence_key)).one())
+        review_decide(engine, item.evidence_key, "reject", reviewer="=evil", expected_revision=item.decision.revision,
+                      note="=1+1")  # fmt: skip
+    cells = _cells(out(run_cli(*args)), delimiter)
+    assert len(cells) > 5
+    assert [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))] == []
+    assert any(c.startswith("'") for c in cells)  # guarded, not dropped

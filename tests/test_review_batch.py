@@ -117,6 +117,24 @@ def test_round_trip_applies_everything_in_one_go(
     assert stale_file.exit_code == 0 and _counts(engine) == before
 
 
+def test_notes_that_look_like_formulas_round_trip_exactly(
+    run_cli: Callable[..., Result], engine: Engine, tmp_path: Path, keys: list[str]
+) -> None:
+    notes = ["'=quoted by the reviewer", "@mention", "'plain with a quote", "-2+3"]
+    for key, note in zip(keys, notes, strict=True):
+        decide(engine, key, "note", reviewer="ann", expected_revision=0, note=note)
+    rows = _export(run_cli, tmp_path, "--all")
+    assert not [r["note"] for r in rows if r["note"].startswith(("=", "@", "-"))]  # guarded in the file
+    for row in rows:
+        row["decision"] = "reject"
+    result = run_cli("review", "import", str(_write(tmp_path / "notes.csv", rows)))
+    assert result.exit_code == 0, result.stderr
+    with Session(engine) as s:
+        states = [load_item(s, k).decision for k in keys]
+    assert [d.status for d in states] == ["rejected"] * 4
+    assert [d.note for d in states] == notes  # the reviewer's text, exactly
+
+
 def test_every_error_is_listed_and_nothing_is_applied(
     run_cli: Callable[..., Result], engine: Engine, tmp_path: Path, keys: list[str]
 ) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Callable
@@ -19,11 +18,13 @@ from pdacmine.db.filters import Filters
 from pdacmine.db.review import audit_log, iter_items, refresh_rankings, review_counts, undo_last
 from pdacmine.db.review_sheet import apply_sheet, sheet_row, unknown_keys
 from pdacmine.errors import InputError
+from pdacmine.miner.export import write_csv
 from pdacmine.miner.nlp.vocab import default_vocabulary
 from pdacmine.miner.review_sheet import parse_sheet, write_sheet
 
 #: How many bad rows of an import file are listed before "... and N more".
 MAX_ERRORS = 20
+LOG_COLUMNS = ("id", "at", "reviewer", "action", "pmid", "evidence_key", "change", "note", "reverts")
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -191,11 +192,12 @@ def log_command(
             click.echo(json.dumps(doc, ensure_ascii=False, sort_keys=True))
         return
     if fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["id", "at", "reviewer", "action", "pmid", "evidence_key", "change", "note", "reverts"])
-        for e in entries:
-            writer.writerow([e.id, e.at.isoformat(), e.reviewer, e.action, e.pmid, e.evidence_key, e.change,
-                             e.note or "", e.reverts or ""])  # fmt: skip
+        rows = (
+            {"id": e.id, "at": e.at.isoformat(), "reviewer": e.reviewer, "action": e.action, "pmid": e.pmid,
+             "evidence_key": e.evidence_key, "change": e.change, "note": e.note, "reverts": e.reverts}
+            for e in entries
+        )  # fmt: skip
+        write_csv(rows, LOG_COLUMNS, sys.stdout)
         return
     if not entries:
         click.echo("no review decisions recorded yet", err=True)
