@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -146,7 +149,7 @@ def test_filters_apply_to_exports(run_cli: RunCli, corpus: None) -> None:
 def test_output_file_bom_and_atomic_replace(run_cli: RunCli, corpus: None, tmp_path: Path) -> None:
     target = tmp_path / "evidence.csv"
     result = run_cli("export", "evidence", "-o", str(target), "--bom")
-    assert result.exit_code == 0 and "wrote 1 evidence rows to" in result.stderr and result.stdout == ""
+    assert result.exit_code == 0 and "wrote 1 evidence row to" in result.stderr and result.stdout == ""
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert next(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))["pmid"] == "201"
@@ -255,3 +258,73 @@ def test_no_spreadsheet_cell_starts_a_formula(
     assert len(cells) > 5
     assert [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))] == []
     assert any(c.startswith("'") for c in cells)  # guarded, not dropped
+
+
+# --- -o PATH: symlinks, pipes, devices, write errors ------------------------------------------------
+
+
+def test_output_through_a_symlink_writes_its_target(run_cli: RunCli, corpus: None, tmp_path: Path) -> None:
+    target = tmp_path / "real.csv"
+    target.write_text("old")
+    target.chmod(0o640)
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    result = run_cli("export", "findings", "-o", str(link))
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert "finding_key" in target.read_text().splitlines()[0]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640  # the file keeps its permissions
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def _drain(source: int | Path, into: list[bytes]) -> threading.Thread:
+    def read() -> None:
+        with open(source, "rb") as fh:  # a named pipe opens when the writer does
+            into.append(fh.read())
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    return thread
+
+
+def test_output_streams_into_a_named_pipe_and_a_process_substitution(
+    run_cli: RunCli, corpus: None, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    thread = _drain(fifo, got)
+    result = run_cli("export", "evidence", "--status", "all", "-o", str(fifo))
+    thread.join(10)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)  # still a pipe, not replaced by a file
+    assert len(list(csv.DictReader(io.StringIO(got[0].decode())))) == 2
+    # what bash's >(gzip > x.gz) hands over: /dev/fd/N, the write end of a pipe
+    read_end, write_end = os.pipe()
+    got.clear()
+    thread = _drain(read_end, got)
+    try:
+        result = run_cli("export", "articles", "--format", "ris", "-o", f"/dev/fd/{write_end}")
+    finally:
+        os.close(write_end)
+    thread.join(10)
+    assert result.exit_code == 0, result.stderr
+    assert got[0].count(b"ER  - ") == 3 and "wrote 3 articles to /dev/fd/" in result.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("command", [("export", "evidence"), ("prisma",), ("review", "export", "--csv")])
+def test_a_full_device_is_one_line_exit_3(run_cli: RunCli, corpus: None, command: tuple[str, ...]) -> None:
+    args = [*command, "/dev/full"] if command[-1] == "--csv" else [*command, "-o", "/dev/full"]
+    result = run_cli(*args)
+    assert result.exit_code == 3
+    assert result.stderr.strip().splitlines() == ["pdacmine: error: cannot write /dev/full: No space left on device"]
+    assert Path("/dev/full").is_char_device()
+
+
+def test_prisma_says_what_it_wrote_and_one_is_singular(run_cli: RunCli, corpus: None, tmp_path: Path) -> None:
+    result = run_cli("prisma", "-o", str(tmp_path / "prisma.csv"))
+    assert result.exit_code == 0 and (tmp_path / "prisma.csv").exists()
+    assert "wrote the PRISMA 2020 flow counts (3 records identified" in result.stderr
+    one = run_cli("export", "articles", "--pmid", "202", "-o", str(tmp_path / "one.ris"), "--format", "ris")
+    assert "wrote 1 article to" in one.stderr

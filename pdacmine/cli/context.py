@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,25 +53,60 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 article``, ``3,000 articles`` (``many`` for irregular plurals: ``1 entry`` / ``2 entries``)."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def _is_stream(path: str) -> bool:
+    """True for what must be written in place: a pipe, a device, a socket, ``/dev/stdout``, ``/dev/fd/N``
+    (a shell's ``>(...)``). A regular file, a missing one, or a symlink to either is replaced atomically."""
+    if path.startswith(("/dev/", "/proc/")):
+        return True
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return False
+
+
 @contextmanager
 def open_output(path: str | os.PathLike[str] | None, bom: bool = False) -> Iterator[TextIO]:
-    """stdout (``path`` None or "-"), or ``path`` written through ``<path>.partial``, which replaces it only
-    when everything was written; a path that cannot be written is an :class:`InputError` (exit 3)."""
+    """Where a command's output goes; every failure to write (ENOSPC, a missing directory, a closed pipe)
+    is an :class:`InputError` (exit 3) naming the path.
+
+    stdout for ``path`` None or "-"; a pipe or device (``/dev/stdout``, ``>(gzip > x.gz)``, a named
+    pipe) is streamed into; a regular file is written through ``<file>.partial``, which replaces it only when
+    everything was written, and a symlink's target is the file written (the link stays).
+    """
+    encoding = "utf-8-sig" if bom else "utf-8"
     if path is None or str(path) == "-":
-        out = sys.stdout
-        if bom:
-            out.write("\ufeff")
-        yield out
-        out.flush()
+        try:
+            if bom:
+                sys.stdout.write("\ufeff")
+            yield sys.stdout
+            sys.stdout.flush()
+        except OSError as exc:
+            raise InputError(f"cannot write to stdout: {exc.strerror or exc}") from exc
         return
     target = os.fspath(path)
-    partial = target + ".partial"
     try:
-        with open(partial, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
-            yield fh
-        os.replace(partial, target)
+        if _is_stream(target):
+            with open(target, "a", encoding=encoding, newline="") as fh:
+                yield fh
+            return
+        yield from _replace_file(os.path.realpath(target), encoding)
     except OSError as exc:
         raise InputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+
+
+def _replace_file(real: str, encoding: str) -> Iterator[TextIO]:
+    partial = real + ".partial"
+    try:
+        with open(partial, "w", encoding=encoding, newline="") as fh:
+            yield fh
+        if os.path.exists(real):
+            os.chmod(partial, stat.S_IMODE(os.stat(real).st_mode))
+        os.replace(partial, real)
     finally:
         if os.path.exists(partial):
             os.unlink(partial)

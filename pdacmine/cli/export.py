@@ -10,7 +10,7 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
-from pdacmine.cli.context import AppContext, open_output, pass_app
+from pdacmine.cli.context import AppContext, open_output, pass_app, plural
 from pdacmine.cli.query import command_filters, filter_options
 from pdacmine.db import exports as q
 from pdacmine.db import harvest
@@ -25,8 +25,9 @@ _bom = click.option("--bom", is_flag=True, help="Start with a UTF-8 byte-order m
 
 
 def _done(app: AppContext, n: int, what: str, path: Path | None) -> None:
+    """On stderr: what was written where (``wrote 1 article to x.ris``), unless --quiet."""
     if not app.quiet:
-        click.echo(f"wrote {n:,} {what}" + (f" to {path}" if path else ""), err=True)
+        click.echo(f"wrote {plural(n, what)}" + (f" to {path}" if path else ""), err=True)
 
 
 @click.group("export")
@@ -58,7 +59,7 @@ def _export_command(level: str, formats: tuple[str, ...], sorts: dict[str, Any],
                 n = WRITERS[fmt](rows, q.EVIDENCE_COLUMNS, out)
             else:
                 n = write_articles(q.article_rows(conn, filters, sort=sort, limit=limit), q.ARTICLE_COLUMNS, fmt, out)
-        _done(app, n, level if level != "evidence" else "evidence rows", output)
+        _done(app, n, {"findings": "finding", "evidence": "evidence row", "articles": "article"}[level], output)
 
     return command
 
@@ -135,7 +136,7 @@ def export_searches(app: AppContext, fmt: str, output: Path | None, bom: bool) -
         rows = _search_log(session)
     with open_output(output, bom) as out:
         n = WRITERS[fmt](rows, harvest.LOG_COLUMNS, out)
-    _done(app, n, "search runs", output)
+    _done(app, n, "search run", output)
 
 
 @click.command("prisma")
@@ -163,7 +164,8 @@ def prisma_cmd(app: AppContext, fmt: str, search_log: bool, output: Path | None,
         with session_scope(app.engine) as session:
             rows = _search_log(session)
         with open_output(output, bom) as out:
-            WRITERS["csv"](rows, harvest.LOG_COLUMNS, out)
+            n = WRITERS["csv"](rows, harvest.LOG_COLUMNS, out)
+        _done(app, n, "search run", output)
         return
     with app.engine.connect() as conn:
         counts = q.prisma_counts(conn)
@@ -176,6 +178,12 @@ def prisma_cmd(app: AppContext, fmt: str, search_log: bool, output: Path | None,
             out.write(json.dumps(doc, indent=2) + "\n")
         else:
             out.write("\n".join(summary_lines(counts)) + "\n")
+    if output is not None and not app.quiet:
+        click.echo(
+            f"wrote the PRISMA 2020 flow counts ({plural(counts.identified_distinct, 'record')} identified, "
+            f"{counts.included:,} included) to {output}",
+            err=True,
+        )
 
 
 COMMANDS: list[click.Command] = [export_group, prisma_cmd]

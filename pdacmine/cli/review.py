@@ -12,7 +12,7 @@ import click
 from sqlalchemy import Engine
 
 from pdacmine.cli import query
-from pdacmine.cli.context import AppContext, open_output, pass_app
+from pdacmine.cli.context import AppContext, open_output, pass_app, plural
 from pdacmine.db.engine import session_scope
 from pdacmine.db.filters import Filters
 from pdacmine.db.review import audit_log, iter_items, refresh_rankings, review_counts, undo_last
@@ -110,7 +110,7 @@ def export_command(app: AppContext, csv_path: Path, include_all: bool, bom: bool
     with session_scope(app.engine) as session, open_output(csv_path, bom and not to_stdout) as out:
         n = write_sheet((sheet_row(item) for item in iter_items(session, filters, include_reviewed=include_all)), out)
     if not to_stdout and not app.quiet:
-        click.echo(f"wrote {n} item(s) to {csv_path}", err=True)
+        click.echo(f"wrote {plural(n, 'item')} to {csv_path}", err=True)
 
 
 @review_group.command("import")
