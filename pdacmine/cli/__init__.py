@@ -11,10 +11,14 @@ import logging
 import sys
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from pdacmine import __version__
 from pdacmine.cli.context import AppContext
+from pdacmine.db.engine import database_error
 from pdacmine.errors import EXIT_INTERRUPTED, PdacmineError
+
+logger = logging.getLogger(__name__)
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -32,9 +36,11 @@ class PdacmineGroup(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except PdacmineError as exc:
-            click.echo(f"pdacmine: error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+        except (PdacmineError, DBAPIError) as exc:
+            error = exc if isinstance(exc, PdacmineError) else database_error(exc)
+            logger.debug("%s", error, exc_info=exc)  # the traceback, with -vv
+            click.echo(f"pdacmine: error: {error}", err=True)
+            ctx.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("pdacmine: interrupted; everything committed so far is kept.", err=True)
             ctx.exit(EXIT_INTERRUPTED)

@@ -15,7 +15,8 @@ from sqlalchemy import Engine
 
 from pdacmine.config import Settings, load_settings
 from pdacmine.db import open_database
-from pdacmine.errors import InputError
+from pdacmine.db.engine import sqlite_file
+from pdacmine.errors import DatabaseError, InputError
 
 
 @dataclass
@@ -36,8 +37,24 @@ class AppContext:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = open_database(self.settings().db)
+            self._engine = self.open_engine()
         return self._engine
+
+    def open_engine(self, migrate: bool = True) -> Engine:
+        """Open the database; a missing SQLite file is created only by :data:`CREATING_COMMANDS` (saying
+        where), every other command stops with one line saying it does not exist."""
+        url = self.settings().db
+        path = sqlite_file(url)
+        new = path is not None and not path.exists()
+        if new and _command_name() not in CREATING_COMMANDS:
+            raise DatabaseError(
+                f"database {path} does not exist: check --db / PDACMINE_DB, or create it with "
+                "pdacmine update (or import, harvest, db upgrade)"
+            )
+        engine = open_database(url, migrate=migrate)
+        if new and not self.quiet:
+            click.echo(f"created a new database at {path}", err=True)
+        return engine
 
     def say(self, message: str) -> None:
         """A result line on stdout, unless --quiet."""
@@ -51,6 +68,24 @@ class AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+#: The largest number an option takes (PostgreSQL's integer): beyond it, a usage error (exit 2), not an
+#: overflow deep in the database driver.
+MAX_NUMBER = 2**31 - 1
+
+
+def count(low: int = 0) -> click.IntRange:
+    """An integer option type from ``low`` to :data:`MAX_NUMBER`."""
+    return click.IntRange(low, MAX_NUMBER)
+
+
+#: Commands that write, and so may create a missing SQLite file.
+CREATING_COMMANDS = frozenset({"import", "harvest", "update", "extract", "db", "queries"})
+
+
+def _command_name() -> str | None:
+    """The top-level command being run (``review`` for ``pdacmine review import``)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.find_root().invoked_subcommand if ctx is not None else None
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

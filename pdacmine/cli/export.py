@@ -10,7 +10,7 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
-from pdacmine.cli.context import AppContext, open_output, pass_app, plural
+from pdacmine.cli.context import AppContext, count, open_output, pass_app, plural
 from pdacmine.cli.query import command_filters, filter_options
 from pdacmine.db import exports as q
 from pdacmine.db import harvest
@@ -43,7 +43,7 @@ def _export_command(level: str, formats: tuple[str, ...], sorts: dict[str, Any],
     @filter_options
     @click.option("--format", "fmt", type=click.Choice(formats), default="csv", show_default=True)
     @click.option("--sort", type=click.Choice(sorted(sorts)), default=default_sort, show_default=True)
-    @click.option("--limit", type=click.IntRange(0), help="At most N rows.")
+    @click.option("--limit", type=count(0), help="At most N rows.")
     @_output
     @_bom
     @pass_app

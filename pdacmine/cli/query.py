@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.orm import Session
 
-from pdacmine.cli.context import AppContext, pass_app
+from pdacmine.cli.context import AppContext, count, pass_app
 from pdacmine.db import exports as q
 from pdacmine.db.filters import STATUSES, Filters, resolve_filters
 from pdacmine.miner.export import WRITERS
@@ -37,7 +37,7 @@ _FILTERS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
     "until": click.option("--until", metavar="YEAR|DATE", help="Published in or before."),
     "study_type": click.option("--study-type", multiple=True, metavar="TYPE",
                                help="clinical, human-tissue, animal, in-vitro, review or other."),
-    "min_papers": click.option("--min-papers", type=click.IntRange(0), metavar="N",
+    "min_papers": click.option("--min-papers", type=count(0), metavar="N",
                                help="At least N supporting papers."),
     "status": click.option("--status", type=click.Choice(STATUSES),
                            help="Review status of the evidence [default: all but rejected]."),
@@ -226,8 +226,8 @@ def _rows(
 @filter_options
 @click.option("--evidence", "evidence_level", is_flag=True, help="List evidence sentences instead of findings.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--limit", type=click.IntRange(0), help="At most N rows (default: 50 for table, all for other formats).")
-@click.option("--offset", type=click.IntRange(0), default=0, help="Skip the first N rows.")
+@click.option("--limit", type=count(0), help="At most N rows (default: 50 for table, all for other formats).")
+@click.option("--offset", type=count(0), default=0, help="Skip the first N rows.")
 @click.option("--sort", type=click.Choice(SORTS), help="findings: score papers evidence year contradicting key; "
               "evidence: score year pmid confidence id  [default: score]")  # fmt: skip
 @pass_app

@@ -11,7 +11,7 @@ from typing import Any
 import click
 from sqlalchemy import Engine
 
-from pdacmine.cli.context import AppContext, pass_app
+from pdacmine.cli.context import MAX_NUMBER, AppContext, pass_app
 from pdacmine.db.engine import session_scope
 from pdacmine.db.findings import Explanation, explain_finding, finding_count, get_finding, refresh_findings
 from pdacmine.db.lock import writer_lock
@@ -81,8 +81,16 @@ def explain_json(e: Explanation) -> dict[str, Any]:
     }
 
 
+def _finding_ref(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """A finding id beyond any id is a usage error (exit 2), like every other number out of range."""
+    if value is not None and value.strip().isascii() and value.strip().isdigit() and int(value) > MAX_NUMBER:
+        raise click.BadParameter(f"{value} is not a finding id (ids go up to {MAX_NUMBER:,})")
+    return value
+
+
 @click.command("rank")
-@click.option("--explain", "ref", metavar="FINDING", help="Show how one finding's score is made (its id or key).")
+@click.option("--explain", "ref", metavar="FINDING", callback=_finding_ref,
+              help="Show how one finding's score is made (its id, as in the query table, or its key).")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_app
 def rank_cmd(app: AppContext, ref: str | None, fmt: str) -> None:

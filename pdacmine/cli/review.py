@@ -12,7 +12,7 @@ import click
 from sqlalchemy import Engine
 
 from pdacmine.cli import query
-from pdacmine.cli.context import AppContext, open_output, pass_app, plural
+from pdacmine.cli.context import AppContext, count, open_output, pass_app, plural
 from pdacmine.db.engine import session_scope
 from pdacmine.db.filters import Filters
 from pdacmine.db.review import audit_log, iter_items, refresh_rankings, review_counts, undo_last
@@ -55,7 +55,7 @@ def _reviewer(app: AppContext, given: str | None) -> str:
 @click.group("review", invoke_without_command=True)
 @reviewer_option
 @filter_options
-@click.option("--limit", type=click.IntRange(1), help="Stop after this many items.")
+@click.option("--limit", type=count(1), help="Stop after this many items.")
 @click.pass_context
 def review_group(ctx: click.Context, reviewer: str | None, limit: int | None, **filters: Any) -> None:
     """Accept, reject or correct extracted evidence, highest-ranked first.
@@ -167,7 +167,7 @@ def import_command(app: AppContext, file: Path, reviewer: str | None, dry_run: b
 @click.option("--pmid", help="Only this article.")
 @click.option("--reviewer", help="Only this reviewer.")
 @click.option("--key", "evidence_key", metavar="PREFIX", help="Only this evidence key (a prefix is enough).")
-@click.option("--limit", type=click.IntRange(1), help="Only the newest N entries.")
+@click.option("--limit", type=count(1), help="Only the newest N entries.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True)
 @pass_app
 def log_command(

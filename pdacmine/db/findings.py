@@ -385,10 +385,15 @@ class Explanation:
     rejected: dict[str, int]
 
 
+#: The largest id a finding can have (an integer column on every backend).
+MAX_ID = 2**31 - 1
+
+
 def get_finding(session: Session, ref: str) -> Finding:
     """A finding by id or key; :class:`InputError` with close keys when there is none."""
     ref = ref.strip()
-    found = session.get(Finding, int(ref)) if ref.isdigit() else None
+    numeric = ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID
+    found = session.get(Finding, int(ref)) if numeric else None
     if found is None:
         found = session.scalars(select(Finding).where(Finding.finding_key == ref)).first()
     if found is not None:

@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from pdacmine.db.engine import reason
 from pdacmine.errors import DatabaseError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -41,5 +42,5 @@ def upgrade(engine: Engine) -> bool:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot upgrade the database schema: {exc}") from exc
+        raise DatabaseError(f"cannot upgrade the database schema: {reason(exc)}") from exc
     return True
