@@ -117,8 +117,9 @@ def export_command(app: AppContext, csv_path: Path, include_all: bool, bom: bool
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @reviewer_option
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
+@click.option("--force", is_flag=True, help="Apply rows without a revision even over someone else's decision.")
 @pass_app
-def import_command(app: AppContext, file: Path, reviewer: str | None, dry_run: bool) -> None:
+def import_command(app: AppContext, file: Path, reviewer: str | None, dry_run: bool, force: bool) -> None:
     """Apply the decisions of a review spreadsheet, all or nothing.
 
     Every row is checked first: unknown evidence_key, a decision other than accept / reject /
@@ -126,18 +127,21 @@ def import_command(app: AppContext, file: Path, reviewer: str | None, dry_run: b
     If any row is bad, all problems are listed by line number and NOTHING is applied (exit 3);
     fix the file and run again. A valid file is applied in one transaction. Rows without a
     decision, corrections or note are ignored. If someone changed an item after the export
-    (its revision), nothing is applied either (exit 7): export again.
+    (its revision), nothing is applied either (exit 7): export again. A row without a revision
+    that would change someone's decision is such a conflict too, unless --force is given.
 
     \b
     Example:
       pdacmine review import --reviewer alice liver.csv
       pdacmine review import --dry-run liver.csv
     """
-    try:
-        text = file.read_text(encoding="utf-8-sig")
+    try:  # newline="": the csv module alone decides where a row ends (quoted cells keep \x0c, \x85, U+2028)
+        with file.open(encoding="utf-8-sig", newline="") as fh:
+            rows, problems = parse_sheet(fh, default_vocabulary(), str(file))
     except UnicodeDecodeError as exc:
         raise InputError(f"{file} is not UTF-8 text; in Excel use Save As 'CSV UTF-8'") from exc
-    rows, problems = parse_sheet(text.splitlines(keepends=True), default_vocabulary(), str(file))
+    except OSError as exc:
+        raise InputError(f"cannot read {file}: {exc.strerror or exc}") from exc
     engine = app.engine
     with session_scope(engine) as session:
         unknown = unknown_keys(session, [r.evidence_key for r in rows])
@@ -152,7 +156,9 @@ def import_command(app: AppContext, file: Path, reviewer: str | None, dry_run: b
             click.echo(f"... and {len(errors) - MAX_ERRORS} more", err=True)
         raise InputError(f"{file}: {len(errors)} problem(s) listed above; nothing was applied")
     name = _reviewer(app, reviewer)
-    summary = apply_sheet(engine, rows, reviewer=name, session_id=f"import:{file.name}"[:40], dry_run=dry_run)
+    summary = apply_sheet(
+        engine, rows, reviewer=name, session_id=f"import:{file.name}"[:40], dry_run=dry_run, force=force
+    )
     if not dry_run:
         refresh_rankings(engine, summary.article_ids)
     parts = ", ".join(f"{n} {k}" for k, n in sorted(summary.actions.items())) or "nothing"

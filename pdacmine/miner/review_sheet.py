@@ -106,7 +106,7 @@ def parse_sheet(lines: Iterable[str], vocab: Vocabulary, source: str) -> tuple[l
     rows: list[SheetRow] = []
     seen: dict[str, int] = {}
     line = reader.line_num + 1
-    for raw in reader:
+    for raw in _rows(reader, problems):
         row = _parse_row(raw, line, vocab, problems)
         if row is not None:
             if row.evidence_key in seen:
@@ -119,6 +119,17 @@ def parse_sheet(lines: Iterable[str], vocab: Vocabulary, source: str) -> tuple[l
                 rows.append(row)
         line = reader.line_num + 1
     return rows, problems
+
+
+def _rows(reader: csv.DictReader[str], problems: SheetProblems) -> Iterator[dict[str, Any]]:
+    """The reader's rows; a row the csv module cannot read (a cell over its size limit) ends the file
+    with a problem on that line instead of an exception."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        limit = csv.field_size_limit()
+        why = f"a cell is longer than {limit:,} characters" if "field larger" in str(exc) else f"not CSV ({exc})"
+        problems.add(reader.line_num + 1, why)
 
 
 def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
