@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import logging
 import typing
+import zlib
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -24,7 +25,7 @@ from itertools import groupby
 from sys import intern
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Table, Text, bindparam, cast, delete, false, func, or_, select
+from sqlalchemy import Connection, Table, Text, bindparam, cast, delete, false, func, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -348,6 +349,7 @@ def refresh_findings(
     year = reference_year or date.today().year
     ids = None if article_ids is None else set(article_ids)
     conn = session.connection()
+    _serialize(conn)
     if ids is not None and len(ids) > FULL_REFRESH_ABOVE:
         logger.info("%d articles changed: refreshing every finding", len(ids))
         ids = None
@@ -359,6 +361,21 @@ def refresh_findings(
     session.expire_all()  # bulk statements bypassed the identity map
     logger.info("refreshed findings: %d written or deleted", n)
     return n
+
+
+#: PostgreSQL advisory lock key held while findings are refreshed ("pdacmine-findings").
+_REFRESH_LOCK = zlib.crc32(b"pdacmine-findings") & 0x7FFFFFFF
+
+
+def _serialize(conn: Connection) -> None:
+    """One findings refresh at a time, until the caller's transaction ends: two reviewers' imports that
+    both create the same finding then update it in turn instead of both inserting it (IntegrityError).
+    PostgreSQL: a transaction-scoped advisory lock; SQLite: take the write lock now (a write that changes
+    nothing), so that what the refresh reads is what it writes over. Others wait (busy timeout)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _REFRESH_LOCK})
+    elif conn.dialect.name == "sqlite":
+        conn.execute(text("UPDATE findings SET id = id WHERE 0"))
 
 
 def finding_count(session: Session) -> int:
