@@ -32,6 +32,7 @@ from sqlalchemy.sql import ColumnElement
 from pdacmine.db.engine import chunked_in
 from pdacmine.errors import InputError
 from pdacmine.miner.evidence import effective_slots, finding_key
+from pdacmine.miner.export import unguard_cell
 from pdacmine.miner.rank import EvidenceInput, Score, Weights, load_weights, mesh_organs, score_finding
 from pdacmine.models import Article, Evidence, Finding, ReviewDecision
 from pdacmine.models.base import utcnow
@@ -407,8 +408,9 @@ MAX_ID = 2**31 - 1
 
 
 def get_finding(session: Session, ref: str) -> Finding:
-    """A finding by id or key; :class:`InputError` with close keys when there is none."""
-    ref = ref.strip()
+    """A finding by id or key (also as a spreadsheet shows it, with a leading apostrophe); :class:`InputError`
+    with close keys when there is none."""
+    ref = unguard_cell(ref.strip())
     numeric = ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID
     found = session.get(Finding, int(ref)) if numeric else None
     if found is None:
