@@ -11,7 +11,7 @@ from typing import Any
 import click
 from sqlalchemy import Engine
 
-from pdacmine.cli.context import MAX_NUMBER, AppContext, pass_app
+from pdacmine.cli.context import MAX_NUMBER, AppContext, pass_app, plural
 from pdacmine.db.engine import session_scope
 from pdacmine.db.findings import Explanation, explain_finding, finding_count, get_finding, refresh_findings
 from pdacmine.db.lock import writer_lock
@@ -122,7 +122,10 @@ def _rank_all(engine: Engine) -> str:
     with session_scope(engine) as session:
         changed = refresh_findings(session)
         total = finding_count(session)
-    return f"{total:,} findings ({changed:,} new, changed or removed) in {time.monotonic() - began:.1f} s"
+    seconds = time.monotonic() - began
+    if not changed:  # extraction and review keep findings current: usually there is nothing left to do
+        return f"{plural(total, 'finding')}, all up to date, in {seconds:.1f} s"
+    return f"{plural(total, 'finding')} ({changed:,} new, changed or removed) in {seconds:.1f} s"
 
 
 @click.command("update")
@@ -173,8 +176,9 @@ def _harvest(app: AppContext, settings: Any, query_names: tuple[str, ...]) -> Ne
 
     try:
         runs = harvesting.harvest(app.engine, settings, query_names=list(query_names) or None)
-    except NetworkError as exc:
-        click.echo(f"pdacmine: harvest failed, extracting and ranking what is stored: {exc}", err=True)
+    except NetworkError as exc:  # said once, at the end (exit 4); here only what happens meanwhile
+        if not app.quiet:
+            click.echo("pdacmine: harvest failed (reason below); extracting and ranking what is stored", err=True)
         return exc
     for run in runs:
         app.say(f"harvest: {run.line()}")
