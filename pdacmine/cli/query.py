@@ -83,9 +83,18 @@ def say_filters(app: AppContext, filters: Filters) -> None:
 # --- terminal rendering ----------------------------------------------------------------------------
 
 
+#: The width of a table that does not go to a terminal (a pipe, a file) and COLUMNS does not set: wide
+#: enough that nothing is cut or dropped.
+UNLIMITED = 100_000
+
+
 def console(out: TextIO) -> Console:
-    """A console that colours only a terminal and honours NO_COLOR."""
-    return Console(file=out, no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=False)
+    """A console that colours only a terminal and honours NO_COLOR; its width is the terminal's, else
+    COLUMNS, else unlimited (a piped table is never cut)."""
+    width = None
+    if not (hasattr(out, "isatty") and out.isatty()) and not os.environ.get("COLUMNS", "").isdigit():
+        width = UNLIMITED
+    return Console(file=out, no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=False, width=width)
 
 
 def window(sentence: str, spans: Iterable[dict[str, Any]], width: int) -> tuple[str, list[tuple[int, int, str]]]:
@@ -177,13 +186,14 @@ def findings_table(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
             mech.append(f" ({r['mechanism_category']})", style="dim")
         years = f"{r['first_year']}-{r['last_year']}" if r["first_year"] else "-"
         cells.append([Text(str(x)) if not isinstance(x, Text) else x for x in (
-            r["rank"], f"{r['score']:.2f}", r["n_papers"], r["n_contradicting"], mech, r["stage"] or "-",
-            r["organ"] or "-", r["therapy"] or "-", years, _review(r))])  # fmt: skip
+            r["rank"], r["finding_id"], f"{r['score']:.2f}", r["n_papers"], r["n_contradicting"], mech,
+            r["stage"] or "-", r["organ"] or "-", r["therapy"] or "-", years, _review(r))])  # fmt: skip
     if cells:
-        headers = [("#", "right"), ("score", "right"), ("papers", "right"), ("contra", "right"), ("mechanism", "left"),
-                   ("stage", "left"), ("organ", "left"), ("therapy", "left"), ("years", "left"),
-                   ("acc/rej/new", "right")]  # fmt: skip
-        print_table(out, headers, cells, {4: 8, 5: 5, 6: 5, 7: 7}, optional=(8, 9, 3, 0))
+        # "#" is the rank (the order shown); "id" is what `rank --explain` takes and never changes
+        headers = [("#", "right"), ("id", "right"), ("score", "right"), ("papers", "right"), ("contra", "right"),
+                   ("mechanism", "left"), ("stage", "left"), ("organ", "left"), ("therapy", "left"),
+                   ("years", "left"), ("acc/rej/new", "right")]  # fmt: skip
+        print_table(out, headers, cells, {5: 8, 6: 5, 7: 5, 8: 7}, optional=(9, 10, 4, 0))
     return len(cells)
 
 
@@ -193,9 +203,10 @@ FINDING_WIDTH = 28
 def evidence_table(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     data = list(rows)
     cells = []
+    width = console(out).width
     for r in data:
         finding = "|".join(x or "-" for x in (r["mechanism"], r["cascade_stage"], r["metastatic_site"], r["therapy"]))
-        if len(finding) > FINDING_WIDTH:  # the sentence is what a reader needs room for
+        if len(finding) > FINDING_WIDTH and width < UNLIMITED:  # the sentence is what a reader needs room for
             finding = finding[: FINDING_WIDTH - 1] + "…"
         plain = (r["pmid"], r["year"] or "-", r["study_design"] or "-")
         cells.append([*(Text(str(x)) for x in plain), Text(finding, style="dim"), Text(r["review_status"]), Text("")])
@@ -204,7 +215,7 @@ def evidence_table(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     headers = [("PMID", "left"), ("year", "left"), ("study", "left"), ("finding", "left"), ("review", "left"),
                ("sentence", "left")]  # fmt: skip
     fixed = sum(max([len(h), *(c[i].cell_len for c in cells)]) + GAP for i, (h, _) in enumerate(headers[:5]))
-    room = max(24, console(out).width - fixed)
+    room = max(24, width - fixed)
     for c, r in zip(cells, data, strict=True):
         c[5] = _highlighted(r["evidence_sentence"] or "", r["spans"], room)
     print_table(out, headers, cells, {3: 10, 5: 24}, optional=(2, 4, 3))
@@ -241,8 +252,10 @@ def query_cmd(
     "emt-plasticity" a whole mechanism category, "chemotherapy" a therapy class. An unknown
     term stops with "did you mean ..." (exit 3). Machine formats stream every row.
 
-    Findings are sorted by score (see pdacmine rank --explain); --evidence lists the
-    sentences, best findings first, with entities highlighted on a terminal.
+    Findings are sorted by score: "#" is the rank, "id" the finding id that
+    `pdacmine rank --explain ID` takes. --evidence lists the sentences, best findings first,
+    with entities highlighted on a terminal. On a terminal a table fits its width; piped or
+    redirected, nothing is cut.
 
     \b
     Example:
