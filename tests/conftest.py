@@ -42,6 +42,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for setting in SETTINGS:
         monkeypatch.delenv(setting.env, raising=False)
     monkeypatch.delenv("PDACMINE_CONFIG", raising=False)  # the user config dir is under XDG_CONFIG_HOME below
+    monkeypatch.delenv("PDACMINE_WEIGHTS", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
 

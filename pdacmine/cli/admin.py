@@ -7,6 +7,7 @@ import click
 from pdacmine.cli.context import AppContext, pass_app
 from pdacmine.config import SETTINGS, config_path, mask_url
 from pdacmine.db.migrate import current_revision, head_revision, upgrade
+from pdacmine.miner.rank import user_weights_path
 
 
 @click.group("db")
@@ -48,6 +49,8 @@ def config_show(app: AppContext) -> None:
     """
     settings = app.settings()
     click.echo(f"config file: {config_path()}")
+    weights = user_weights_path()
+    click.echo(f"rank weights: {weights}" + ("" if weights.is_file() else " (not there: the shipped weights)"))
     for s in SETTINGS:
         value = settings.values.get(s.name)
         if s.secret:

@@ -16,7 +16,7 @@ from pdacmine.db.engine import session_scope
 from pdacmine.db.findings import Explanation, explain_finding, finding_count, get_finding, refresh_findings
 from pdacmine.db.lock import writer_lock
 from pdacmine.errors import NetworkError
-from pdacmine.miner.rank import WEIGHTS_PATH, Weights
+from pdacmine.miner.rank import Weights
 
 logger = logging.getLogger(__name__)
 EXPLAIN_ROWS = 40
@@ -28,7 +28,7 @@ FINDING_FIELDS = (
 def _weights_line(w: Weights, reference_year: int) -> str:
     studies = ", ".join(f"{k} {v:g}" for k, v in w.study_type.items())
     return (
-        f"weights ({WEIGHTS_PATH.name} v{w.version}): study type {studies}; hedged x{w.hedged:g}; "
+        f"weights ({w.source} v{w.version}): study type {studies}; hedged x{w.hedged:g}; "
         f"MeSH corroboration +{w.mesh_corroboration:g}; contradiction x{w.contradiction:g}; recency half-life "
         f"{w.half_life_years:g} y, floor {w.recency_floor:g} (reference year {reference_year}); "
         f"retracted x{w.retracted:g}"
@@ -97,8 +97,10 @@ def rank_cmd(app: AppContext, ref: str | None, fmt: str) -> None:
     """Recompute every finding's score from its evidence, or explain one score.
 
     Extraction and review keep findings current on their own; run this after changing
-    the weights in rank_weights.json. The formula and weights are in the README
-    ("How findings are ranked").
+    the weights. To change them, put the ones you want in rank_weights.json in the config
+    dir (see `pdacmine config`; PDACMINE_WEIGHTS names another file), e.g.
+    {"hedged": 0.5, "study_type": {"review": 0.1}}; the others keep their shipped values.
+    The formula and the weights are in the README section "Findings and ranking".
 
     \b
     Example:
