@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from pdacmine.db.exports import prisma_counts
 from pdacmine.db.findings import refresh_findings
-from pdacmine.miner.prisma import TEMPLATE_HEADER, PrismaCounts, screening_status, summary_lines
+from pdacmine.miner.prisma import TEMPLATE_HEADER, PrismaCounts, screening_status, summary_lines, write_template_csv
 from tests.builders import add_article, add_evidence, add_search, decide
 
 RunCli = Callable[..., Result]
@@ -113,3 +113,15 @@ def test_screening_status(args: tuple[bool, int, int, int], status: str) -> None
 def test_unbalanced_counts_are_flagged() -> None:
     c = PrismaCounts((("x", 3),), 3, 0, 0, 0, 0, 0, 0, 1)
     assert not c.balanced() and "warning" in list(summary_lines(c))[-1]
+
+
+def test_template_csv_guards_a_query_name_that_looks_like_a_formula() -> None:
+    counts = PrismaCounts(
+        sources=(("=HYPERLINK(1)", 3), ("-pdac", 2)), identified_distinct=5, not_retrieved=0, withdrawn=0,
+        excluded_automatic=1, not_extracted=0, excluded_reviewer=1, pending=1, included=2,
+    )  # fmt: skip
+    out = io.StringIO()
+    write_template_csv(counts, out)
+    cells = [c for row in csv.reader(io.StringIO(out.getvalue())) for c in row]
+    assert "'=HYPERLINK(1), 3; -pdac, 2" in cells
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
