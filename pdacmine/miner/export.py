@@ -28,6 +28,7 @@ _SPACE = re.compile(r"\s+")
 #: Characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection"), including the
 #: full-width forms some spreadsheets also accept.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_TRIGGERS = frozenset("".join(FORMULA_START) + "'")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _PAGES = re.compile(r"^([A-Za-z]*)(\d+)(?:\s*[-\u2013]\s*([A-Za-z]*)(\d+))?$")
 
@@ -54,6 +55,8 @@ def guard_cell(text: str) -> str:
     """``text`` with a leading apostrophe when a spreadsheet would evaluate it (a plain number such as
     ``-1.5`` stays as it is). Apostrophes already in front of such a cell are kept and one more is added,
     so :func:`unguard_cell` gives back exactly ``text``."""
+    if not text or text[0] not in _TRIGGERS:  # the common case, fast
+        return text
     if not text.lstrip("'").startswith(FORMULA_START) or _NUMBER.fullmatch(text):
         return text
     return "'" + text
@@ -95,8 +98,9 @@ def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: Te
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     n = 0
+    guard, value = guard_cell, _sheet_value
     for row in rows:
-        writer.writerow([_sheet_value(v) for v in map(row.get, columns)])
+        writer.writerow([guard(v) if type(v) is str else value(v) for v in map(row.get, columns)])
         n += 1
     return n
 
