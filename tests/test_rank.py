@@ -125,6 +125,7 @@ def test_mesh_organs_reads_secondary_and_lymphatic_metastasis() -> None:
 def test_weights_file_is_validated(tmp_path: Path) -> None:
     raw = json.loads(WEIGHTS_PATH.read_text())
     assert parse_weights(raw).study_type["clinical"] == 1.0
+    assert parse_weights({**raw, "about": "reworded"}).digest == parse_weights(raw).digest  # only weights count
     raw["hedged"] = 3
     with pytest.raises(ConfigError, match="hedged"):
         parse_weights(raw)

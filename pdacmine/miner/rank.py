@@ -110,7 +110,8 @@ def parse_weights(raw: Mapping[str, Any], source: str = "weights") -> Weights:
     if not isinstance(recency, Mapping):
         raise ConfigError(f"{source}: 'recency' must be an object with half_life_years and floor")
     half_life = _number(recency, "half_life_years", source, 0.1)
-    digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:10]
+    weights_only = {k: v for k, v in raw.items() if k != "about"}  # rewording the comment changes no score
+    digest = hashlib.sha256(json.dumps(weights_only, sort_keys=True).encode()).hexdigest()[:10]
     return Weights(
         study_type={k: _number(studies, k, source, 0.0) for k in STUDY_TYPES},
         hedged=_number(raw, "hedged", source, 0.0, 1.0),
