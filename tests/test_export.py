@@ -328,3 +328,20 @@ def test_prisma_says_what_it_wrote_and_one_is_singular(run_cli: RunCli, corpus: 
     assert "wrote the PRISMA 2020 flow counts (3 records identified" in result.stderr
     one = run_cli("export", "articles", "--pmid", "202", "-o", str(tmp_path / "one.ris"), "--format", "ris")
     assert "wrote 1 article to" in one.stderr
+
+
+def test_a_regular_file_is_replaced_wherever_it_is(
+    run_cli: RunCli, corpus: None, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A regular file is replaced, not appended to, also under /dev/shm; /dev/stdout is written in place."""
+    shm = Path("/dev/shm")
+    target = (shm if shm.is_dir() and os.access(shm, os.W_OK) else tmp_path) / f"pdacmine-{os.getpid()}.csv"
+    try:
+        for _ in range(2):
+            assert run_cli("export", "findings", "-o", str(target)).exit_code == 0
+        assert target.read_text().count("finding_key") == 1
+    finally:
+        target.unlink(missing_ok=True)
+    capfd.readouterr()
+    assert run_cli("export", "findings", "-o", "/dev/stdout").exit_code == 0  # the process's real stdout
+    assert capfd.readouterr().out.startswith("rank,finding_id,finding_key")

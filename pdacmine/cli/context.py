@@ -96,8 +96,8 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 def _is_stream(path: str) -> bool:
     """True for what must be written in place: a pipe, a device, a socket, ``/dev/stdout``, ``/dev/fd/N``
     (a shell's ``>(...)``). A regular file, a missing one, or a symlink to either is replaced atomically."""
-    if path.startswith(("/dev/", "/proc/")):
-        return True
+    if path in ("/dev/stdout", "/dev/stderr") or path.startswith(("/dev/fd/", "/proc/")):
+        return True  # a descriptor: even when the shell pointed it at a regular file, write in place
     try:
         return not stat.S_ISREG(os.stat(path).st_mode)
     except FileNotFoundError:
