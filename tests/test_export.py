@@ -7,6 +7,8 @@ import io
 import json
 import os
 import stat
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -345,3 +347,22 @@ def test_a_regular_file_is_replaced_wherever_it_is(
     capfd.readouterr()
     assert run_cli("export", "findings", "-o", "/dev/stdout").exit_code == 0  # the process's real stdout
     assert capfd.readouterr().out.startswith("rank,finding_id,finding_key")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_stdout_on_a_full_disk_or_a_closed_pipe(db_url: str, corpus: None) -> None:
+    """`> /dev/full`: one line, exit 3, whichever way the command prints; `| head`: a quiet stop."""
+    base = [sys.executable, "-m", "pdacmine", "--db", db_url]
+    for args in (["query", "--evidence", "--format", "csv", "--status", "all"], ["searches", "--format", "json"]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run([*base, *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+        assert done.returncode == 3, done.stderr
+        assert done.stderr.splitlines() == [done.stderr.strip()] and "No space left on device" in done.stderr
+    reader = subprocess.Popen(
+        [*base, "export", "articles", "--format", "jsonl", "--status", "all"], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.close()  # the reader went away before reading anything, like `| head -c 0`
+    assert reader.wait(timeout=120) == 0
+    assert reader.stderr.read() == b""

@@ -120,6 +120,8 @@ def open_output(path: str | os.PathLike[str] | None, bom: bool = False) -> Itera
                 sys.stdout.write("\ufeff")
             yield sys.stdout
             sys.stdout.flush()
+        except BrokenPipeError:
+            raise  # the reader stopped reading (| head): not an error, see PdacmineGroup
         except OSError as exc:
             raise InputError(f"cannot write to stdout: {exc.strerror or exc}") from exc
         return

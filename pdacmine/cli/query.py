@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any, TextIO
 
@@ -13,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.orm import Session
 
-from pdacmine.cli.context import AppContext, count, pass_app
+from pdacmine.cli.context import AppContext, count, open_output, pass_app
 from pdacmine.db import exports as q
 from pdacmine.db.filters import STATUSES, Filters, resolve_filters
 from pdacmine.miner.export import WRITERS
@@ -67,10 +66,6 @@ def command_filters(app: AppContext, kwargs: dict[str, Any]) -> Filters:
         filters = take_filters(session, kwargs)
     say_filters(app, filters)
     return filters
-
-
-def output_stream() -> TextIO:
-    return sys.stdout
 
 
 def say_filters(app: AppContext, filters: Filters) -> None:
@@ -268,8 +263,7 @@ def query_cmd(
     filters = command_filters(app, kw)
     if limit is None and fmt == "table":
         limit = 50
-    out = output_stream()
-    with app.engine.connect() as conn:
+    with app.engine.connect() as conn, open_output(None) as out:  # a full disk or a closed pipe: one line
         if fmt != "table":
             columns = q.EVIDENCE_COLUMNS if level == "evidence" else q.FINDING_COLUMNS
             WRITERS[fmt](_rows(conn, level, filters, sort or "score", limit, offset), columns, out)

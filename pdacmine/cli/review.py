@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -203,7 +202,8 @@ def log_command(
              "evidence_key": e.evidence_key, "change": e.change, "note": e.note, "reverts": e.reverts}
             for e in entries
         )  # fmt: skip
-        write_csv(rows, LOG_COLUMNS, sys.stdout)
+        with open_output(None) as out:
+            write_csv(rows, LOG_COLUMNS, out)
         return
     if not entries:
         click.echo("no review decisions recorded yet", err=True)
