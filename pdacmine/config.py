@@ -86,7 +86,10 @@ def _defaults() -> dict[str, str | None]:
 
 
 def read_config_file(path: Path) -> dict[str, str]:
+    """The settings of the config file; a missing default file is no error, a missing ``PDACMINE_CONFIG`` is."""
     if not path.exists():
+        if os.environ.get("PDACMINE_CONFIG") and path == config_path():
+            raise ConfigError(f"PDACMINE_CONFIG names {path}, which does not exist; create it or unset PDACMINE_CONFIG")
         return {}
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -156,8 +159,15 @@ def load_settings(
     return Settings(values=values, sources=sources)
 
 
+#: File names taken as an SQLite database when ``--db`` is a bare path that does not exist yet.
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")
+
+
 def normalize_db_url(url: str) -> str:
-    """Make relative SQLite paths absolute (cron runs in $HOME) and pick psycopg 3 for PostgreSQL."""
+    """Make relative SQLite paths absolute (cron runs in $HOME) and pick psycopg 3 for PostgreSQL.
+
+    A bare path is an SQLite file when it exists or ends in .db, .sqlite, .sqlite3 or .db3; anything
+    else that is not a URL (``--db notaurl``, ``postgresql:/x``) is a :class:`ConfigError`."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
@@ -165,8 +175,13 @@ def normalize_db_url(url: str) -> str:
         if rest and rest != ":memory:":
             return f"sqlite:///{Path(rest).expanduser().resolve()}"
     if "://" not in url:
-        # a bare path is taken as an SQLite file
-        return f"sqlite:///{Path(url).expanduser().resolve()}"
+        path = Path(url).expanduser()
+        if not (path.suffix.lower() in SQLITE_SUFFIXES or path.is_file()):
+            raise ConfigError(
+                f"database {url!r} is neither a URL (postgresql://user@host/name, sqlite:///path) nor an SQLite "
+                f"file (an existing file, or a new one ending in {', '.join(SQLITE_SUFFIXES)})"
+            )
+        return f"sqlite:///{path.resolve()}"
     return url
 
 

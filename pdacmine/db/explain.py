@@ -9,7 +9,7 @@ from dataclasses import asdict
 from typing import Any
 
 from pdacmine.db.findings import Explanation
-from pdacmine.miner.rank import WEIGHTS_PATH, Weights
+from pdacmine.miner.rank import Weights
 
 EXPLAIN_ROWS = 40
 FINDING_FIELDS = (
@@ -20,7 +20,7 @@ FINDING_FIELDS = (
 def _weights_line(w: Weights, reference_year: int) -> str:
     studies = ", ".join(f"{k} {v:g}" for k, v in w.study_type.items())
     return (
-        f"weights ({WEIGHTS_PATH.name} v{w.version}): study type {studies}; hedged x{w.hedged:g}; "
+        f"weights ({w.source} v{w.version}): study type {studies}; hedged x{w.hedged:g}; "
         f"MeSH corroboration +{w.mesh_corroboration:g}; contradiction x{w.contradiction:g}; recency half-life "
         f"{w.half_life_years:g} y, floor {w.recency_floor:g} (reference year {reference_year}); "
         f"retracted x{w.retracted:g}"

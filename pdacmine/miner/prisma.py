@@ -29,6 +29,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from pdacmine.miner.export import guard_cell
+
 TEMPLATE_HEADER = ("data", "node", "box", "description", "boxtext", "tooltips", "url", "n")
 FULL_TEXT = (
     "pdacmine records title/abstract screening only: every record included at screening is carried through "
@@ -210,7 +212,7 @@ def write_template_csv(c: PrismaCounts, out: TextIO) -> None:
     """The PRISMA2020 template CSV (load it in the PRISMA2020 Shiny app or R package)."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(TEMPLATE_HEADER)
-    writer.writerows(template_rows(c))
+    writer.writerows(tuple(guard_cell(v) for v in row) for row in template_rows(c))  # query names are the user's
 
 
 def summary_lines(c: PrismaCounts) -> Iterator[str]:
