@@ -38,6 +38,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ncbi_api_key", "NCBI_API_KEY", "NCBI API key: allows 10 instead of 3 requests/s", secret=True),
     Setting("eutils_url", "PDACMINE_EUTILS_URL", "E-utilities base URL (a mirror or a test server)"),
     Setting("reviewer", "PDACMINE_REVIEWER", "name recorded with review decisions (default: login name)"),
+    Setting(
+        "serve_token",
+        "PDACMINE_SERVE_TOKEN",
+        "access token for `pdacmine serve` on a host other than 127.0.0.1",
+        secret=True,
+    ),
 )
 SETTING_NAMES = frozenset(s.name for s in SETTINGS)
 
@@ -75,11 +81,15 @@ def _defaults() -> dict[str, str | None]:
         "ncbi_api_key": None,
         "eutils_url": DEFAULT_EUTILS_URL,
         "reviewer": os.environ.get("USER") or os.environ.get("USERNAME") or "reviewer",
+        "serve_token": None,
     }
 
 
 def read_config_file(path: Path) -> dict[str, str]:
+    """The settings of the config file; a missing default file is no error, a missing ``PDACMINE_CONFIG`` is."""
     if not path.exists():
+        if os.environ.get("PDACMINE_CONFIG") and path == config_path():
+            raise ConfigError(f"PDACMINE_CONFIG names {path}, which does not exist; create it or unset PDACMINE_CONFIG")
         return {}
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -120,6 +130,10 @@ class Settings:
     def reviewer(self) -> str:
         return self.values.get("reviewer") or "reviewer"
 
+    @property
+    def serve_token(self) -> str | None:
+        return self.values.get("serve_token") or None
+
 
 def load_settings(
     options: Mapping[str, str | None] | None = None,
@@ -145,8 +159,15 @@ def load_settings(
     return Settings(values=values, sources=sources)
 
 
+#: File names taken as an SQLite database when ``--db`` is a bare path that does not exist yet.
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")
+
+
 def normalize_db_url(url: str) -> str:
-    """Make relative SQLite paths absolute (cron runs in $HOME) and pick psycopg 3 for PostgreSQL."""
+    """Make relative SQLite paths absolute (cron runs in $HOME) and pick psycopg 3 for PostgreSQL.
+
+    A bare path is an SQLite file when it exists or ends in .db, .sqlite, .sqlite3 or .db3; anything
+    else that is not a URL (``--db notaurl``, ``postgresql:/x``) is a :class:`ConfigError`."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
@@ -154,8 +175,13 @@ def normalize_db_url(url: str) -> str:
         if rest and rest != ":memory:":
             return f"sqlite:///{Path(rest).expanduser().resolve()}"
     if "://" not in url:
-        # a bare path is taken as an SQLite file
-        return f"sqlite:///{Path(url).expanduser().resolve()}"
+        path = Path(url).expanduser()
+        if not (path.suffix.lower() in SQLITE_SUFFIXES or path.is_file()):
+            raise ConfigError(
+                f"database {url!r} is neither a URL (postgresql://user@host/name, sqlite:///path) nor an SQLite "
+                f"file (an existing file, or a new one ending in {', '.join(SQLITE_SUFFIXES)})"
+            )
+        return f"sqlite:///{path.resolve()}"
     return url
 
 

@@ -49,8 +49,10 @@ def run_session(cmds: list[str]) -> str:
     out: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(ROOT / "examples", Path(tmp) / "examples")
-        env = {"PDACMINE_DB": f"sqlite:///{tmp}/pdacmine.db", "COLUMNS": "120", "NO_COLOR": "1",
-               "PDACMINE_CONFIG": f"{tmp}/none.toml", "PDACMINE_VOCAB": f"{tmp}/none.tsv"}  # fmt: skip
+        # the scratch folder plays $HOME: the database goes where a newcomer's would (the data dir)
+        env = {"PDACMINE_DB": None, "XDG_DATA_HOME": f"{tmp}/.local/share", "COLUMNS": "120", "NO_COLOR": "1",
+               "PDACMINE_CONFIG": None, "XDG_CONFIG_HOME": f"{tmp}/.config",
+               "PDACMINE_VOCAB": f"{tmp}/none.tsv"}  # fmt: skip
         cwd = os.getcwd()
         os.chdir(tmp)
         try:
@@ -62,7 +64,8 @@ def run_session(cmds: list[str]) -> str:
                 if result.exit_code != 0:
                     raise RuntimeError(f"`{cmd}` exited {result.exit_code}: {result.output}")
                 out.append(f"$ {cmd}")
-                out.extend(line.rstrip() for line in result.output.splitlines())  # stdout and stderr, as on a terminal
+                # stdout and stderr, as on a terminal
+                out.extend(line.rstrip().replace(tmp, "~") for line in result.output.splitlines())
         finally:
             os.chdir(cwd)
     return "\n".join(out) + "\n"

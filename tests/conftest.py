@@ -41,7 +41,8 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No user config, no real NCBI credentials, no user data dir leak into tests."""
     for setting in SETTINGS:
         monkeypatch.delenv(setting.env, raising=False)
-    monkeypatch.setenv("PDACMINE_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.delenv("PDACMINE_CONFIG", raising=False)  # the user config dir is under XDG_CONFIG_HOME below
+    monkeypatch.delenv("PDACMINE_WEIGHTS", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
 

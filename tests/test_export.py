@@ -5,6 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
+import subprocess
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,21 +17,26 @@ from typing import Any
 import pytest
 import rispy
 from click.testing import Result
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from pdacmine.db.findings import refresh_findings
+from pdacmine.db.review import decide as review_decide
+from pdacmine.db.review import load_item
 from pdacmine.miner.export import (
     ASREVIEW_COLUMNS,
     RAYYAN_COLUMNS,
     cell,
+    guard_cell,
     ris_lines,
     split_pages,
+    unguard_cell,
     write_csv,
     write_json,
     write_ris,
     write_tsv,
 )
+from pdacmine.models import Evidence
 from tests.builders import add_article, add_evidence, add_search, decide, screen, secondary
 
 RunCli = Callable[..., Result]
@@ -147,7 +157,7 @@ def test_filters_apply_to_exports(run_cli: RunCli, corpus: None) -> None:
 def test_output_file_bom_and_atomic_replace(run_cli: RunCli, corpus: None, tmp_path: Path) -> None:
     target = tmp_path / "evidence.csv"
     result = run_cli("export", "evidence", "-o", str(target), "--bom")
-    assert result.exit_code == 0 and "wrote 1 evidence rows to" in result.stderr and result.stdout == ""
+    assert result.exit_code == 0 and "wrote 1 evidence row to" in result.stderr and result.stdout == ""
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert next(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))["pmid"] == "201"
@@ -198,3 +208,167 @@ def test_export_help_has_examples(run_cli: RunCli) -> None:
                  ("prisma",), ("query",), ("rank",), ("update",)):  # fmt: skip
         result = run_cli(*args, "--help")
         assert result.exit_code == 0 and "Example:" in result.stdout, args
+
+
+# --- CSV formula injection (OWASP): every spreadsheet-bound cell is guarded -----------------------------
+
+FORMULAS = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx", "\uff1dHYPERLINK()", "'=already quoted"]
+
+
+@pytest.mark.parametrize("text", [*FORMULAS, "-1.5", "plain", "'plain", "", "'", "''=x"])
+def test_guard_is_owasp_and_exactly_reversible(text: str) -> None:
+    guarded = guard_cell(text)
+    dangerous = text.lstrip("'").startswith(("=", "+", "-", "@", "\t", "\r", "\uff1d")) and text != "-1.5"
+    assert guarded == ("'" + text if dangerous else text)
+    assert unguard_cell(guarded) == text
+
+
+@pytest.fixture
+def poisoned(engine: Engine) -> None:
+    with Session(engine) as s:
+        art = add_article(s, "301", title="=HYPERLINK(\"http://x\")", abstract="+1 abstract",
+                          authors=[{"last": "@evil", "fore": "A", "initials": "A"}], doi="-10.1/x")  # fmt: skip
+        ev = add_evidence(s, art, mechanism="=grn", sentence="=cmd|' /C calc'!A0 drives liver metastasis.")
+        decide(s, ev, "accepted", note="-2+3")
+        refresh_findings(s)
+        s.commit()
+
+
+def _cells(text: str, delimiter: str) -> list[str]:
+    return [c for row in csv.reader(io.StringIO(text), delimiter=delimiter) for c in row]
+
+
+@pytest.mark.parametrize(
+    ("args", "delimiter"),
+    [
+        (("export", "articles", "--format", "csv"), ","),
+        (("export", "articles", "--format", "tsv"), "\t"),
+        (("export", "articles", "--format", "rayyan-csv"), ","),
+        (("export", "articles", "--format", "asreview-csv"), ","),
+        (("export", "evidence", "--format", "csv"), ","),
+        (("export", "evidence", "--format", "tsv"), "\t"),
+        (("export", "findings", "--format", "csv"), ","),
+        (("query", "--evidence", "--format", "csv"), ","),
+        (("query", "--evidence", "--format", "tsv"), "\t"),
+        (("review", "log", "--format", "csv"), ","),
+        (("review", "export", "--all", "--csv", "-"), ","),
+    ],
+)
+def test_no_spreadsheet_cell_starts_a_formula(
+    run_cli: RunCli, engine: Engine, poisoned: None, args: tuple[str, ...], delimiter: str
+) -> None:
+    if args[:2] == ("review", "log"):  # an audit entry whose reviewer and note look like formulas
+        with Session(engine) as s:
+            item = load_item(s, s.scalars(select(Evidence.evidence_key)).one())
+        review_decide(engine, item.evidence_key, "reject", reviewer="=evil", expected_revision=item.decision.revision,
+                      note="=1+1")  # fmt: skip
+    cells = _cells(out(run_cli(*args)), delimiter)
+    assert len(cells) > 5
+    assert [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))] == []
+    assert any(c.startswith("'") for c in cells)  # guarded, not dropped
+
+
+# --- -o PATH: symlinks, pipes, devices, write errors ------------------------------------------------
+
+
+def test_output_through_a_symlink_writes_its_target(run_cli: RunCli, corpus: None, tmp_path: Path) -> None:
+    target = tmp_path / "real.csv"
+    target.write_text("old")
+    target.chmod(0o640)
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    result = run_cli("export", "findings", "-o", str(link))
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert "finding_key" in target.read_text().splitlines()[0]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640  # the file keeps its permissions
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def _drain(source: int | Path, into: list[bytes]) -> threading.Thread:
+    def read() -> None:
+        with open(source, "rb") as fh:  # a named pipe opens when the writer does
+            into.append(fh.read())
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    return thread
+
+
+def test_output_streams_into_a_named_pipe_and_a_process_substitution(
+    run_cli: RunCli, corpus: None, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    thread = _drain(fifo, got)
+    result = run_cli("export", "evidence", "--status", "all", "-o", str(fifo))
+    thread.join(10)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)  # still a pipe, not replaced by a file
+    assert len(list(csv.DictReader(io.StringIO(got[0].decode())))) == 2
+    # what bash's >(gzip > x.gz) hands over: /dev/fd/N, the write end of a pipe
+    read_end, write_end = os.pipe()
+    got.clear()
+    thread = _drain(read_end, got)
+    try:
+        result = run_cli("export", "articles", "--format", "ris", "-o", f"/dev/fd/{write_end}")
+    finally:
+        os.close(write_end)
+    thread.join(10)
+    assert result.exit_code == 0, result.stderr
+    assert got[0].count(b"ER  - ") == 3 and "wrote 3 articles to /dev/fd/" in result.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("command", [("export", "evidence"), ("prisma",), ("review", "export", "--csv")])
+def test_a_full_device_is_one_line_exit_3(run_cli: RunCli, corpus: None, command: tuple[str, ...]) -> None:
+    args = [*command, "/dev/full"] if command[-1] == "--csv" else [*command, "-o", "/dev/full"]
+    result = run_cli(*args)
+    assert result.exit_code == 3
+    assert result.stderr.strip().splitlines() == ["pdacmine: error: cannot write /dev/full: No space left on device"]
+    assert Path("/dev/full").is_char_device()
+
+
+def test_prisma_says_what_it_wrote_and_one_is_singular(run_cli: RunCli, corpus: None, tmp_path: Path) -> None:
+    result = run_cli("prisma", "-o", str(tmp_path / "prisma.csv"))
+    assert result.exit_code == 0 and (tmp_path / "prisma.csv").exists()
+    assert "wrote the PRISMA 2020 flow counts (3 records identified" in result.stderr
+    one = run_cli("export", "articles", "--pmid", "202", "-o", str(tmp_path / "one.ris"), "--format", "ris")
+    assert "wrote 1 article to" in one.stderr
+
+
+def test_a_regular_file_is_replaced_wherever_it_is(
+    run_cli: RunCli, corpus: None, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A regular file is replaced, not appended to, also under /dev/shm; /dev/stdout is written in place."""
+    shm = Path("/dev/shm")
+    target = (shm if shm.is_dir() and os.access(shm, os.W_OK) else tmp_path) / f"pdacmine-{os.getpid()}.csv"
+    try:
+        for _ in range(2):
+            assert run_cli("export", "findings", "-o", str(target)).exit_code == 0
+        assert target.read_text().count("finding_key") == 1
+    finally:
+        target.unlink(missing_ok=True)
+    capfd.readouterr()
+    assert run_cli("export", "findings", "-o", "/dev/stdout").exit_code == 0  # the process's real stdout
+    assert capfd.readouterr().out.startswith("rank,finding_id,finding_key")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_stdout_on_a_full_disk_or_a_closed_pipe(db_url: str, corpus: None) -> None:
+    """`> /dev/full`: one line, exit 3, whichever way the command prints; `| head`: a quiet stop."""
+    base = [sys.executable, "-m", "pdacmine", "--db", db_url]
+    for args in (["query", "--evidence", "--format", "csv", "--status", "all"], ["searches", "--format", "json"]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run([*base, *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+        assert done.returncode == 3, done.stderr
+        assert done.stderr.splitlines() == [done.stderr.strip()] and "No space left on device" in done.stderr
+    reader = subprocess.Popen(
+        [*base, "export", "articles", "--format", "jsonl", "--status", "all"], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.close()  # the reader went away before reading anything, like `| head -c 0`
+    assert reader.wait(timeout=120) == 0
+    assert reader.stderr.read() == b""

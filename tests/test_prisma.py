@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from pdacmine.db.exports import prisma_counts
 from pdacmine.db.screening import start_session
-from pdacmine.miner.prisma import TEMPLATE_HEADER, Identification, PrismaCounts, summary_lines
+from pdacmine.miner.prisma import TEMPLATE_HEADER, Identification, PrismaCounts, summary_lines, write_template_csv
 from pdacmine.models import ImportedFile
 from tests.builders import add_article, add_evidence, add_search, screen
 
@@ -165,3 +165,20 @@ def test_empty_database_is_all_zero(run_cli: RunCli) -> None:
 def test_unbalanced_counts_are_flagged() -> None:
     c = PrismaCounts(Identification((("x", 3),), 3, 0, "none"), 0, 0, False, 1, ())
     assert not c.balanced() and "warning" in list(summary_lines(c))[-1]
+
+
+def test_template_csv_guards_a_query_name_that_looks_like_a_formula() -> None:
+    counts = PrismaCounts(
+        Identification((("=HYPERLINK(1)", 3), ("-pdac", 2)), 5, 0, "none"),
+        0,
+        0,
+        False,
+        2,
+        (("-other", 1),),
+        {"unscreened": 2},
+    )
+    out = io.StringIO()
+    write_template_csv(counts, out)
+    cells = [c for row in csv.reader(io.StringIO(out.getvalue())) for c in row]
+    assert "'=HYPERLINK(1), 3; -pdac, 2" in cells
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]

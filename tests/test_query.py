@@ -19,6 +19,7 @@ from pdacmine.cli.query import window
 from pdacmine.db.filters import resolve_filters
 from pdacmine.db.findings import refresh_findings
 from pdacmine.errors import InputError
+from pdacmine.miner.export import unguard_cell
 from tests.builders import add_article, add_evidence, decide, secondary
 
 RunCli = Callable[..., Result]
@@ -170,6 +171,8 @@ def test_machine_formats_parse_back(run_cli: RunCli, corpus: dict[str, Any], fmt
         parsed = [json.loads(line) for line in text.splitlines()]
     else:
         parsed = list(csv.DictReader(io.StringIO(text), delimiter="\t" if fmt == "tsv" else ","))
+        assert "'-|-|liver|nab-paclitaxel" in {r["finding_key"] for r in parsed}  # guarded against formulas
+        parsed = [{k: unguard_cell(v) for k, v in r.items()} for r in parsed]
     assert {r["finding_key"] for r in parsed} == {"zeb1|colonization|liver|-", "-|-|liver|nab-paclitaxel"}
     zeb = next(r for r in parsed if r["mechanism"] == "zeb1")
     assert str(zeb["n_papers"]) == "2" and "101" in str(zeb["top_pmids"])
@@ -179,7 +182,7 @@ def test_table_fits_and_pages(run_cli: RunCli, corpus: dict[str, Any]) -> None:
     result = run_cli("query", "--limit", "2", env={"COLUMNS": "90"})
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split()[:3] == ["#", "score", "papers"] and len(lines) == 3
+    assert lines[0].split()[:4] == ["#", "id", "score", "papers"] and len(lines) == 3
     assert all(len(line) <= 90 for line in lines)
     assert "findings 1-2 of 5 (more: --offset 2)" in result.stderr
     second = run_cli("query", "--limit", "2", "--offset", "2")
@@ -187,6 +190,26 @@ def test_table_fits_and_pages(run_cli: RunCli, corpus: dict[str, Any]) -> None:
     ev = run_cli("query", "--evidence", "--organ", "liver", env={"COLUMNS": "100", "NO_COLOR": "1"})
     assert "ZEB1 drives colonization" in ev.stdout and "\x1b[" not in ev.stdout
     assert all(len(line) <= 100 for line in ev.stdout.splitlines())
+
+
+def test_the_table_shows_the_id_rank_explain_takes(run_cli: RunCli, corpus: dict[str, Any]) -> None:
+    rows = [line.split() for line in run_cli("query", "--sort", "key").stdout.splitlines()[1:]]
+    assert [int(r[0]) for r in rows] == list(range(1, len(rows) + 1))  # the rank: the order shown
+    for row in rows:
+        explained = run_cli("rank", "--explain", row[1])
+        assert explained.exit_code == 0 and explained.stdout.startswith(f"finding {row[1]}: ")
+
+
+def test_a_piped_table_is_never_cut(run_cli: RunCli, corpus: dict[str, Any]) -> None:
+    """Without a terminal (and no COLUMNS), no column is dropped and no cell is cut."""
+    table = run_cli("query", env={"COLUMNS": ""}).stdout.splitlines()
+    assert table[0].split() == ["#", "id", "score", "papers", "contra", "mechanism", "stage", "organ", "therapy",
+                                "years", "acc/rej/new"]  # fmt: skip
+    assert "…" not in "".join(table) and max(len(line) for line in table) > 80
+    evidence = run_cli("query", "--evidence", env={"COLUMNS": ""}).stdout
+    machine = run_cli("query", "--evidence", "--format", "jsonl").stdout.splitlines()
+    assert "…" not in evidence
+    assert all(json.loads(line)["evidence_sentence"] in evidence for line in machine)
 
 
 def test_nothing_found_says_so(run_cli: RunCli, corpus: dict[str, Any]) -> None:

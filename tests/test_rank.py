@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import Result
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from pdacmine.db.findings import refresh_findings
 from pdacmine.errors import ConfigError
-from pdacmine.miner.rank import WEIGHTS_PATH, EvidenceInput, load_weights, mesh_organs, parse_weights, score_finding
+from pdacmine.miner.rank import (
+    WEIGHTS_PATH,
+    EvidenceInput,
+    load_weights,
+    mesh_organs,
+    parse_weights,
+    score_finding,
+    user_weights_path,
+)
 from pdacmine.models import Evidence, Finding
 from tests.builders import add_article, add_evidence, decide, secondary
+
+RunCli = Callable[..., Result]
 
 YEAR = 2025
 W = load_weights()
@@ -113,6 +125,7 @@ def test_mesh_organs_reads_secondary_and_lymphatic_metastasis() -> None:
 def test_weights_file_is_validated(tmp_path: Path) -> None:
     raw = json.loads(WEIGHTS_PATH.read_text())
     assert parse_weights(raw).study_type["clinical"] == 1.0
+    assert parse_weights({**raw, "about": "reworded"}).digest == parse_weights(raw).digest  # only weights count
     raw["hedged"] = 3
     with pytest.raises(ConfigError, match="hedged"):
         parse_weights(raw)
@@ -123,6 +136,66 @@ def test_weights_file_is_validated(tmp_path: Path) -> None:
     bad.write_text("{not json")
     with pytest.raises(ConfigError, match="cannot read"):
         load_weights(bad)
+
+
+def test_a_user_weights_file_overrides_the_weights_it_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert load_weights() == W and user_weights_path() == tmp_path / "pdacmine" / "rank_weights.json"
+    user_weights_path().parent.mkdir(parents=True)
+    user_weights_path().write_text('{"hedged": 0.5, "study_type": {"review": 0.1}, "recency": {"floor": 0.2}}')
+    mine = load_weights()
+    assert (mine.hedged, mine.study_type["review"], mine.recency_floor) == (0.5, 0.1, 0.2)
+    assert mine.study_type["clinical"] == W.study_type["clinical"] and mine.half_life_years == W.half_life_years
+    assert mine.source == str(user_weights_path()) and mine.digest != W.digest
+    other = tmp_path / "elsewhere.json"
+    other.write_text('{"contradiction": 2}')
+    monkeypatch.setenv("PDACMINE_WEIGHTS", str(other))
+    assert load_weights().contradiction == 2.0 and load_weights().hedged == W.hedged
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"hedgd": 0.5}', "unknown weight(s) hedgd; known:"),
+        ('{"study_type": {"invitro": 1}}', "unknown weight(s) study_type.invitro"),
+        ('{"hedged": 2}', "'hedged' = 2 is outside 0.0..1.0"),
+        ('{"hedged": "high"}', "'hedged' must be a number"),
+        ('{"recency": 10}', "'recency' must be an object"),
+        ('{"version": "two"}', "'version' must be a whole number"),
+        ("[1, 2]", "must be a JSON object"),
+        ("{oops", "cannot read ranking weights"),
+    ],
+)
+def test_a_bad_user_weights_file_is_one_line(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, message: str
+) -> None:
+    path = tmp_path / "w.json"
+    path.write_text(text)
+    monkeypatch.setenv("PDACMINE_WEIGHTS", str(path))
+    result = run_cli("rank")
+    assert result.exit_code == 3
+    assert result.stderr.splitlines() == [result.stderr.strip()] and message in result.stderr, result.stderr
+    monkeypatch.setenv("PDACMINE_WEIGHTS", str(tmp_path / "missing.json"))
+    missing = run_cli("rank")
+    assert missing.exit_code == 3 and "PDACMINE_WEIGHTS names" in missing.stderr
+
+
+def test_rank_uses_the_user_weights_and_explain_names_them(
+    run_cli: RunCli, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Session(engine) as s:
+        art = add_article(s, "700", year=2020)
+        add_evidence(s, art, mechanism="zeb1", organ="lung", study_type="animal", confidence=1.0)
+        s.commit()
+    assert run_cli("rank").exit_code == 0
+    before = json.loads(run_cli("rank", "--explain", "zeb1|-|lung|-", "--format", "json").stdout)
+    path = tmp_path / "w.json"
+    path.write_text('{"study_type": {"animal": 0.3}}')
+    monkeypatch.setenv("PDACMINE_WEIGHTS", str(path))
+    assert run_cli("rank").exit_code == 0
+    after = json.loads(run_cli("rank", "--explain", "zeb1|-|lung|-", "--format", "json").stdout)
+    assert after["score"]["score"] == pytest.approx(before["score"]["score"] / 2)
+    assert f"weights ({path} v1)" in run_cli("rank", "--explain", "zeb1|-|lung|-").stdout
 
 
 # --- refresh against the database -----------------------------------------------------------------

@@ -117,6 +117,24 @@ def test_round_trip_applies_everything_in_one_go(
     assert stale_file.exit_code == 0 and _counts(engine) == before
 
 
+def test_notes_that_look_like_formulas_round_trip_exactly(
+    run_cli: Callable[..., Result], engine: Engine, tmp_path: Path, keys: list[str]
+) -> None:
+    notes = ["'=quoted by the reviewer", "@mention", "'plain with a quote", "-2+3"]
+    for key, note in zip(keys, notes, strict=True):
+        decide(engine, key, "note", reviewer="ann", expected_revision=0, note=note)
+    rows = _export(run_cli, tmp_path, "--all")
+    assert not [r["note"] for r in rows if r["note"].startswith(("=", "@", "-"))]  # guarded in the file
+    for row in rows:
+        row["decision"] = "reject"
+    result = run_cli("review", "import", str(_write(tmp_path / "notes.csv", rows)))
+    assert result.exit_code == 0, result.stderr
+    with Session(engine) as s:
+        states = [load_item(s, k).decision for k in keys]
+    assert [d.status for d in states] == ["rejected"] * 4
+    assert [d.note for d in states] == notes  # the reviewer's text, exactly
+
+
 def test_every_error_is_listed_and_nothing_is_applied(
     run_cli: Callable[..., Result], engine: Engine, tmp_path: Path, keys: list[str]
 ) -> None:
@@ -204,3 +222,45 @@ def test_export_to_stdout_includes_reviewed_with_all(
     decide(engine, keys[1], "reject", reviewer="ann", expected_revision=0)
     filtered = run_cli("review", "export", "--csv", "-", "--all", "--pmid", "201", "--pmid", "202").output
     assert [r["decision"] for r in csv.DictReader(io.StringIO(filtered))] == ["reject", ""]
+
+
+def test_a_sheet_without_revisions_does_not_overwrite_other_reviewers(
+    run_cli: Callable[..., Result], engine: Engine, tmp_path: Path, keys: list[str]
+) -> None:
+    decide(engine, keys[0], "reject", reviewer="carol", expected_revision=0)
+    rows = [{"evidence_key": k, "decision": "accept"} for k in keys[:2]]
+    path = _write(tmp_path / "bare.csv", rows, columns=["evidence_key", "decision"])
+    result = run_cli("review", "import", str(path), "--reviewer", "dan")
+    assert result.exit_code == 7 and "by carol, the row has no revision" in result.stderr
+    assert "--force" in result.stderr
+    with Session(engine) as s:
+        assert [load_item(s, k).decision.status for k in keys[:2]] == ["rejected", None]  # nothing applied
+    forced = run_cli("review", "import", str(path), "--reviewer", "dan", "--force")
+    assert forced.exit_code == 0, forced.stderr
+    with Session(engine) as s:
+        assert [load_item(s, k).decision.status for k in keys[:2]] == ["accepted", "accepted"]
+
+
+@pytest.mark.parametrize("odd", ["\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x0b", "\r\n", "\r"])
+def test_a_quoted_cell_with_a_line_separator_stays_one_cell(
+    run_cli: Callable[..., Result], engine: Engine, tmp_path: Path, keys: list[str], odd: str
+) -> None:
+    note = f"page 3{odd}figure 2"
+    path = _write(tmp_path / "odd.csv", [{"evidence_key": keys[0], "decision": "accept", "note": note},
+                                         {"evidence_key": keys[1], "decision": "reject"}])  # fmt: skip
+    result = run_cli("review", "import", str(path))
+    assert result.exit_code == 0, result.stderr
+    with Session(engine) as s:
+        assert load_item(s, keys[0]).decision.note == note
+        assert load_item(s, keys[1]).decision.status == "rejected"
+
+
+def test_a_cell_over_the_csv_limit_is_one_problem_line(
+    run_cli: Callable[..., Result], engine: Engine, tmp_path: Path, keys: list[str]
+) -> None:
+    path = _write(tmp_path / "big.csv", [{"evidence_key": keys[0], "decision": "accept", "note": "x" * 200_000}])
+    result = run_cli("review", "import", str(path))
+    assert result.exit_code == 3
+    assert "line 2: a cell is longer than 131,072 characters" in result.stderr
+    assert "Traceback" not in result.output and len(result.stderr.splitlines()) == 2
+    assert _counts(engine) == (0, 0)

@@ -5,6 +5,7 @@ Runs on SQLite and, with PDACMINE_TEST_POSTGRES_URL set, on PostgreSQL (row lock
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,10 +15,10 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from pdacmine.db import make_engine
-from pdacmine.db.review import decide, decision_state
+from pdacmine.db import findings, make_engine
+from pdacmine.db.review import decide, decision_state, refresh_rankings
 from pdacmine.errors import ConflictError, ReviewConflict
-from pdacmine.models import ReviewAudit
+from pdacmine.models import Finding, ReviewAudit
 from tests.builders import add_article, add_evidence
 
 ROUNDS = 15
@@ -129,3 +130,32 @@ def test_first_decision_race_has_one_winner(two_engines: tuple[Engine, Engine], 
         assert loser_saw == f"conflict:{winner}:{'accepted' if winner == 'alice' else 'rejected'}"
         rows = _audit(two_engines[0], key)
         assert [r.reviewer for r in rows] == [winner]  # the loser wrote nothing
+
+
+def test_two_imports_creating_the_same_new_finding_refresh_in_turn(
+    two_engines: tuple[Engine, Engine], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both refreshes read the findings before either writes (a barrier holds the first one back): without
+    serialisation both insert the new finding and one fails with IntegrityError."""
+    read = findings._existing
+    barrier = threading.Barrier(2, timeout=1.0)
+
+    def existing_then_meet(*args: object, **kwargs: object) -> dict[str, tuple[int, int]]:
+        out = read(*args, **kwargs)  # type: ignore[arg-type]
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()  # both here at once only when nothing serialises the refreshes
+        return out
+
+    monkeypatch.setattr(findings, "_existing", existing_then_meet)
+    for round_ in range(3):
+        barrier.reset()
+        with Session(engine) as s:
+            arts = [add_article(s, f"9{round_}{i}") for i in range(2)]
+            for art in arts:
+                add_evidence(s, art, mechanism=f"newmech{round_}", organ="lung")
+            s.commit()
+            ids = [a.id for a in arts]
+        _run_both(*(lambda e=e, i=i: refresh_rankings(e, [i]) for e, i in zip(two_engines, ids, strict=True)))
+        with Session(engine) as s:
+            found = s.scalars(select(Finding).where(Finding.mechanism_key == f"newmech{round_}")).all()
+            assert len(found) == 1 and found[0].n_papers == 2  # one finding, both papers counted

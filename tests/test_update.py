@@ -77,7 +77,7 @@ def test_update_harvests_extracts_and_ranks(run_cli: RunCli, engine: Engine, ste
     assert steps == ["harvest all me@example.org", "extract workers=2"]
     lines = result.stdout.splitlines()
     assert lines[0] == "harvest: pdac-metastasis: 2 hits" and lines[1].startswith("extract: 1 article(s)")
-    assert lines[2].startswith("rank: 1 findings") and n_findings(engine) == 1
+    assert lines[2].startswith("rank: 1 finding (1 new") and n_findings(engine) == 1
 
 
 def test_quiet_on_success_and_offline_mode(run_cli: RunCli, steps: list[str]) -> None:
@@ -99,6 +99,7 @@ def test_network_failure_still_extracts_and_ranks_then_exits_4(
     assert result.exit_code == 4
     assert steps == ["extract workers=1"] and n_findings(engine) == 1
     assert result.stderr.count("pdacmine: error:") == 1 and "HTTP 503" in result.stderr
+    assert len(result.stderr.splitlines()) == 1  # -q: the error once, nothing else
 
 
 def test_bad_setting_stops_before_anything(run_cli: RunCli, steps: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,7 +131,7 @@ def test_update_and_rank_refresh_everything(run_cli: RunCli, engine: Engine, ste
     with Session(engine) as s:
         assert set(s.scalars(select(Finding.finding_key))) == {"zeb1|-|peritoneum|-"}
     ranked = run_cli("rank")
-    assert ranked.exit_code == 0 and ranked.stdout.startswith("ranked 1 findings (0 new, changed or removed)")
+    assert ranked.exit_code == 0 and ranked.stdout.startswith("ranked 1 finding, all up to date")
 
 
 def test_end_to_end_over_the_loopback_eutils(

@@ -154,7 +154,7 @@ def test_the_readme_script_runs(tmp_path: Path) -> None:
     code = [line for line in script.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     assert len(code) <= 6, "the README promises five lines after the import"
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    env = {"PATH": "", "HOME": str(tmp_path), "PDACMINE_CONFIG": str(tmp_path / "none.toml")}
+    env = {"PATH": "", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}  # no user config
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
     )

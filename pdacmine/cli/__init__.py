@@ -7,14 +7,23 @@ Exit codes (documented in ``pdacmine --help`` and the README):
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
+import os
 import sys
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from pdacmine import __version__
 from pdacmine.cli.context import AppContext
-from pdacmine.errors import EXIT_INTERRUPTED, PdacmineError
+from pdacmine.db.engine import database_error
+from pdacmine.errors import EXIT_INTERRUPTED, InputError, PdacmineError
+
+logger = logging.getLogger(__name__)
+#: Write errors that are the disk's, not a bug: one line, exit 3, wherever they happen (stdout on a full disk).
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -32,9 +41,22 @@ class PdacmineGroup(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except PdacmineError as exc:
-            click.echo(f"pdacmine: error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+        except (PdacmineError, DBAPIError) as exc:
+            error = exc if isinstance(exc, PdacmineError) else database_error(exc)
+            logger.debug("%s", error, exc_info=exc)  # the traceback, with -vv
+            click.echo(f"pdacmine: error: {error}", err=True)
+            ctx.exit(error.exit_code)
+        except BrokenPipeError:
+            # the reader of our stdout stopped early (| head): stop quietly as the tools piped into do, and
+            # point stdout at /dev/null so that Python's final flush does not complain
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
+        except OSError as exc:
+            if exc.errno not in _NO_ROOM:
+                raise
+            click.echo(f"pdacmine: error: cannot write: {exc.strerror}", err=True)  # e.g. `> /dev/full`
+            ctx.exit(InputError.exit_code)
         except KeyboardInterrupt:
             click.echo("pdacmine: interrupted; everything committed so far is kept.", err=True)
             ctx.exit(EXIT_INTERRUPTED)
@@ -77,6 +99,7 @@ def _register() -> None:
         rank,
         review,
         screen,
+        serve,
         update,
         vocab,
     )
@@ -96,6 +119,7 @@ def _register() -> None:
         review,
         screen,
         export,
+        serve,
     )
     for module in modules:
         for command in module.COMMANDS:

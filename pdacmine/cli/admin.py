@@ -6,8 +6,8 @@ import click
 
 from pdacmine.cli.context import AppContext, pass_app
 from pdacmine.config import SETTINGS, config_path, mask_url
-from pdacmine.db import open_database
 from pdacmine.db.migrate import current_revision, head_revision, upgrade
+from pdacmine.miner.rank import user_weights_path
 
 
 @click.group("db")
@@ -24,7 +24,7 @@ def db_upgrade(app: AppContext) -> None:
     Example:
       pdacmine --db postgresql://me@dbhost/pdacmine db upgrade
     """
-    engine = open_database(app.settings().db, migrate=False)
+    engine = app.open_engine(migrate=False)
     before = current_revision(engine)
     ran = upgrade(engine)
     engine.dispose()
@@ -49,6 +49,8 @@ def config_show(app: AppContext) -> None:
     """
     settings = app.settings()
     click.echo(f"config file: {config_path()}")
+    weights = user_weights_path()
+    click.echo(f"rank weights: {weights}" + ("" if weights.is_file() else " (not there: the shipped weights)"))
     for s in SETTINGS:
         value = settings.values.get(s.name)
         if s.secret:
@@ -57,7 +59,9 @@ def config_show(app: AppContext) -> None:
             shown = mask_url(settings.db)
         else:
             shown = value or ""
-        click.echo(f"{s.name:<13} {shown:<60} [{settings.sources[s.name]}; env {s.env}]")
+        source = settings.sources[s.name]
+        where = source if source == f"env {s.env}" else f"{source}; env {s.env}"
+        click.echo(f"{s.name:<13} {shown:<60} [{where}]")
 
 
 COMMANDS: list[click.Command] = [db_group, config_show]

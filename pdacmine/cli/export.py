@@ -9,13 +9,13 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
-from pdacmine.cli.context import AppContext, open_output, pass_app, workspace
+from pdacmine.cli.context import AppContext, count, open_output, pass_app, plural, workspace
 from pdacmine.cli.query import command_filters, filter_options
 from pdacmine.db import exports as q
 from pdacmine.db import harvest
 from pdacmine.db.engine import session_scope
 from pdacmine.miner.export import ARTICLE_FORMATS, BOM_FORMATS, WRITERS
-from pdacmine.miner.prisma import PrismaCounts, summary_lines, write_template_csv
+from pdacmine.miner.prisma import prisma_document, summary_lines, write_template_csv
 
 _output = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (default: stdout)."
@@ -35,8 +35,9 @@ def _bom_for(fmt: str, bom: bool) -> bool:
 
 
 def _done(app: AppContext, n: int, what: str, path: Path | None) -> None:
+    """On stderr: what was written where (``wrote 1 article to x.ris``), unless --quiet."""
     if not app.quiet:
-        click.echo(f"wrote {n:,} {what}" + (f" to {path}" if path else ""), err=True)
+        click.echo(f"wrote {plural(n, what)}" + (f" to {path}" if path else ""), err=True)
 
 
 @click.group("export")
@@ -52,7 +53,7 @@ def _export_command(level: str, formats: tuple[str, ...], sorts: dict[str, Any],
     @filter_options
     @click.option("--format", "fmt", type=click.Choice(formats), default="csv", show_default=True)
     @click.option("--sort", type=click.Choice(sorted(sorts)), default=default_sort, show_default=True)
-    @click.option("--limit", type=click.IntRange(0), help="At most N rows.")
+    @click.option("--limit", type=count(0), help="At most N rows.")
     @_output
     @_bom
     @pass_app
@@ -63,7 +64,7 @@ def _export_command(level: str, formats: tuple[str, ...], sorts: dict[str, Any],
         ws = workspace(app)
         with open_output(output, _bom_for(fmt, bom)) as out:
             n = ws.export(level, out, fmt=fmt, filters=filters, sort=sort, limit=limit)
-        _done(app, n, level if level != "evidence" else "evidence rows", output)
+        _done(app, n, {"findings": "finding", "evidence": "evidence row", "articles": "article"}[level], output)
 
     return command
 
@@ -141,7 +142,7 @@ def export_searches(app: AppContext, fmt: str, output: Path | None, bom: bool) -
     ws = workspace(app)
     with open_output(output, _bom_for(fmt, bom)) as out:
         n = ws.export("searches", out, fmt=fmt)
-    _done(app, n, "search runs", output)
+    _done(app, n, "search run", output)
 
 
 @click.command("prisma")
@@ -175,7 +176,8 @@ def prisma_cmd(
         with session_scope(app.engine) as session:
             rows = _search_log(session)
         with open_output(output, bom) as out:
-            WRITERS["csv"](rows, harvest.LOG_COLUMNS, out)
+            n = WRITERS["csv"](rows, harvest.LOG_COLUMNS, out)
+        _done(app, n, "search run", output)
         return
     bom = _bom_for(fmt, bom)
     with app.engine.connect() as conn:
@@ -187,21 +189,12 @@ def prisma_cmd(
             out.write(json.dumps(prisma_document(counts), indent=2) + "\n")
         else:
             out.write("\n".join(summary_lines(counts)) + "\n")
-
-
-def prisma_document(c: PrismaCounts) -> dict[str, Any]:
-    """The counts and every derived box, for ``prisma --format json``."""
-    return {
-        "sources": [{"source": name, "n": n} for name, n in c.sources],
-        "database_results": c.database_results, "identified_distinct": c.identified_distinct,
-        "duplicates": c.duplicates, "duplicates_reason": c.identification.duplicates_reason,
-        "not_retrieved": c.identification.not_retrieved, "withdrawn": c.withdrawn, "excluded_other": c.excluded_other,
-        "excluded_automatic": c.excluded_automatic, "automation_used": c.automation_used,
-        "records_screened": c.screened, "records_excluded": c.excluded,
-        "excluded_reasons": dict(c.excluded_reasons), "awaiting_screening": c.awaiting,
-        "awaiting_by": c.awaiting_by, "included": c.included, "reviewers_required": c.reviewers_required,
-        "screening_orders": list(c.orders), "balanced": c.balanced(),
-    }  # fmt: skip
+    if output is not None and not app.quiet:
+        click.echo(
+            f"wrote the PRISMA 2020 flow counts ({plural(counts.identified_distinct, 'record')} identified, "
+            f"{counts.included:,} included) to {output}",
+            err=True,
+        )
 
 
 COMMANDS: list[click.Command] = [export_group, prisma_cmd]

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from pdacmine.cli.context import AppContext, pass_app, workspace
+from pdacmine.cli.context import AppContext, count, pass_app, workspace
 from pdacmine.cli.signals import stop_signal_as_interrupt
 from pdacmine.db import harvest as db
 from pdacmine.db.engine import session_scope
@@ -172,9 +172,9 @@ def queries_remove(app: AppContext, name: str) -> None:
 @click.command("searches")
 @click.option("--query", "query_name", metavar="NAME", help="Only runs of this saved query.")
 @click.option("--status", type=click.Choice(db.RUN_STATUSES), help="Only runs with this status.")
-@click.option("--limit", type=click.IntRange(1), help="Newest N runs only.")
+@click.option("--limit", type=count(1), help="Newest N runs only.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--run", "run_id", type=int, help="Show one run in full (query as sent, PubMed's translation).")
+@click.option("--run", "run_id", type=count(1), help="Show one run in full (query as sent, PubMed's translation).")
 @click.option("--pmids", is_flag=True, help="With --run: print the PMIDs the run identified, one per line.")
 @pass_app
 def searches_cmd(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Collection, Iterable
 from typing import Any, TextIO
 
@@ -13,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.orm import Session
 
-from pdacmine.cli.context import AppContext, pass_app, workspace
+from pdacmine.cli.context import AppContext, count, open_output, pass_app, workspace
 from pdacmine.db import exports as q
 from pdacmine.db.filters import STATUSES, Filters, resolve_filters
 from pdacmine.miner.export import WRITERS
@@ -37,7 +36,7 @@ _FILTERS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
     "until": click.option("--until", metavar="YEAR|DATE", help="Published in or before."),
     "study_type": click.option("--study-type", multiple=True, metavar="TYPE",
                                help="clinical, human-tissue, animal, in-vitro, review or other."),
-    "min_papers": click.option("--min-papers", type=click.IntRange(0), metavar="N",
+    "min_papers": click.option("--min-papers", type=count(0), metavar="N",
                                help="At least N supporting papers."),
     "status": click.option("--status", type=click.Choice(STATUSES),
                            help="Review status of the evidence [default: all but rejected]."),
@@ -69,10 +68,6 @@ def command_filters(app: AppContext, kwargs: dict[str, Any]) -> Filters:
     return filters
 
 
-def output_stream() -> TextIO:
-    return sys.stdout
-
-
 def say_filters(app: AppContext, filters: Filters) -> None:
     """On stderr, how the user's words were understood ("pulmonary -> lung")."""
     shown = [f"{typed} -> {key}" for typed, key in filters.resolved if typed.strip().lower() != key]
@@ -83,9 +78,18 @@ def say_filters(app: AppContext, filters: Filters) -> None:
 # --- terminal rendering ----------------------------------------------------------------------------
 
 
+#: The width of a table that does not go to a terminal (a pipe, a file) and COLUMNS does not set: wide
+#: enough that nothing is cut or dropped.
+UNLIMITED = 100_000
+
+
 def console(out: TextIO) -> Console:
-    """A console that colours only a terminal and honours NO_COLOR."""
-    return Console(file=out, no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=False)
+    """A console that colours only a terminal and honours NO_COLOR; its width is the terminal's, else
+    COLUMNS, else unlimited (a piped table is never cut)."""
+    width = None
+    if not (hasattr(out, "isatty") and out.isatty()) and not os.environ.get("COLUMNS", "").isdigit():
+        width = UNLIMITED
+    return Console(file=out, no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=False, width=width)
 
 
 def window(sentence: str, spans: Iterable[dict[str, Any]], width: int) -> tuple[str, list[tuple[int, int, str]]]:
@@ -177,13 +181,14 @@ def findings_table(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
             mech.append(f" ({r['mechanism_category']})", style="dim")
         years = f"{r['first_year']}-{r['last_year']}" if r["first_year"] else "-"
         cells.append([Text(str(x)) if not isinstance(x, Text) else x for x in (
-            r["rank"], f"{r['score']:.2f}", r["n_papers"], r["n_contradicting"], mech, r["stage"] or "-",
-            r["organ"] or "-", r["therapy"] or "-", years, _review(r))])  # fmt: skip
+            r["rank"], r["finding_id"], f"{r['score']:.2f}", r["n_papers"], r["n_contradicting"], mech,
+            r["stage"] or "-", r["organ"] or "-", r["therapy"] or "-", years, _review(r))])  # fmt: skip
     if cells:
-        headers = [("#", "right"), ("score", "right"), ("papers", "right"), ("contra", "right"), ("mechanism", "left"),
-                   ("stage", "left"), ("organ", "left"), ("therapy", "left"), ("years", "left"),
-                   ("acc/rej/new", "right")]  # fmt: skip
-        print_table(out, headers, cells, {4: 8, 5: 5, 6: 5, 7: 7}, optional=(8, 9, 3, 0))
+        # "#" is the rank (the order shown); "id" is what `rank --explain` takes and never changes
+        headers = [("#", "right"), ("id", "right"), ("score", "right"), ("papers", "right"), ("contra", "right"),
+                   ("mechanism", "left"), ("stage", "left"), ("organ", "left"), ("therapy", "left"),
+                   ("years", "left"), ("acc/rej/new", "right")]  # fmt: skip
+        print_table(out, headers, cells, {5: 8, 6: 5, 7: 5, 8: 7}, optional=(9, 10, 4, 0))
     return len(cells)
 
 
@@ -193,9 +198,10 @@ FINDING_WIDTH = 28
 def evidence_table(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     data = list(rows)
     cells = []
+    width = console(out).width
     for r in data:
         finding = "|".join(x or "-" for x in (r["mechanism"], r["cascade_stage"], r["metastatic_site"], r["therapy"]))
-        if len(finding) > FINDING_WIDTH:  # the sentence is what a reader needs room for
+        if len(finding) > FINDING_WIDTH and width < UNLIMITED:  # the sentence is what a reader needs room for
             finding = finding[: FINDING_WIDTH - 1] + "…"
         plain = (r["pmid"], r["year"] or "-", r["study_design"] or "-")
         cells.append([*(Text(str(x)) for x in plain), Text(finding, style="dim"), Text(r["review_status"]), Text("")])
@@ -204,7 +210,7 @@ def evidence_table(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     headers = [("PMID", "left"), ("year", "left"), ("study", "left"), ("finding", "left"), ("review", "left"),
                ("sentence", "left")]  # fmt: skip
     fixed = sum(max([len(h), *(c[i].cell_len for c in cells)]) + GAP for i, (h, _) in enumerate(headers[:5]))
-    room = max(24, console(out).width - fixed)
+    room = max(24, width - fixed)
     for c, r in zip(cells, data, strict=True):
         c[5] = _highlighted(r["evidence_sentence"] or "", r["spans"], room)
     print_table(out, headers, cells, {3: 10, 5: 24}, optional=(2, 4, 3))
@@ -218,8 +224,8 @@ def evidence_table(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
 @filter_options
 @click.option("--evidence", "evidence_level", is_flag=True, help="List evidence sentences instead of findings.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--limit", type=click.IntRange(0), help="At most N rows (default: 50 for table, all for other formats).")
-@click.option("--offset", type=click.IntRange(0), default=0, help="Skip the first N rows.")
+@click.option("--limit", type=count(0), help="At most N rows (default: 50 for table, all for other formats).")
+@click.option("--offset", type=count(0), default=0, help="Skip the first N rows.")
 @click.option("--sort", type=click.Choice(SORTS), help="findings: score papers evidence year contradicting key; "
               "evidence: score year pmid confidence id  [default: score]")  # fmt: skip
 @pass_app
@@ -233,8 +239,10 @@ def query_cmd(
     "emt-plasticity" a whole mechanism category, "chemotherapy" a therapy class. An unknown
     term stops with "did you mean ..." (exit 3). Machine formats stream every row.
 
-    Findings are sorted by score (see pdacmine rank --explain); --evidence lists the
-    sentences, best findings first, with entities highlighted on a terminal.
+    Findings are sorted by score: "#" is the rank, "id" the finding id that
+    `pdacmine rank --explain ID` takes. --evidence lists the sentences, best findings first,
+    with entities highlighted on a terminal. On a terminal a table fits its width; piped or
+    redirected, nothing is cut.
 
     \b
     Example:
@@ -247,20 +255,20 @@ def query_cmd(
     filters = command_filters(app, kw)
     if limit is None and fmt == "table":
         limit = 50
-    out = output_stream()
     ws = workspace(app)
-    if fmt != "table":
-        columns = q.EVIDENCE_COLUMNS if level == "evidence" else q.FINDING_COLUMNS
-        rows = ws.query(filters, evidence=evidence_level, sort=sort or "score", limit=limit, offset=offset)
-        WRITERS[fmt](rows, columns, out)
-        return
-    assert limit is not None
-    page = list(ws.query(filters, evidence=evidence_level, sort=sort or "score", limit=limit + 1, offset=offset))
-    shown = page[:limit]
-    n = evidence_table(shown, out) if level == "evidence" else findings_table(shown, out)
-    if not app.quiet:
-        total = ws.count_findings(filters) if level == "findings" and not filters.has_evidence_terms else None
-        click.echo(footer(level, filters, n, offset, more=len(page) > limit, total=total), err=True)
+    with open_output(None) as out:  # a full disk or a closed pipe: one line
+        if fmt != "table":
+            columns = q.EVIDENCE_COLUMNS if level == "evidence" else q.FINDING_COLUMNS
+            rows = ws.query(filters, evidence=evidence_level, sort=sort or "score", limit=limit, offset=offset)
+            WRITERS[fmt](rows, columns, out)
+            return
+        assert limit is not None
+        page = list(ws.query(filters, evidence=evidence_level, sort=sort or "score", limit=limit + 1, offset=offset))
+        shown = page[:limit]
+        n = evidence_table(shown, out) if level == "evidence" else findings_table(shown, out)
+        if not app.quiet:
+            total = ws.count_findings(filters) if level == "findings" and not filters.has_evidence_terms else None
+            click.echo(footer(level, filters, n, offset, more=len(page) > limit, total=total), err=True)
 
 
 def footer(level: str, filters: Filters, shown: int, offset: int, *, more: bool, total: int | None) -> str:

@@ -4,92 +4,37 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from dataclasses import asdict
-from typing import Any
 
 import click
-from sqlalchemy import Engine
 
-from pdacmine.cli.context import AppContext, pass_app
+from pdacmine.cli.context import MAX_NUMBER, AppContext, pass_app, workspace
 from pdacmine.db.engine import session_scope
-from pdacmine.db.findings import Explanation, explain_finding, finding_count, get_finding, refresh_findings
-from pdacmine.db.lock import writer_lock
-from pdacmine.miner.rank import WEIGHTS_PATH, Weights
+from pdacmine.db.explain import explain_json, explain_lines
+from pdacmine.db.findings import explain_finding, get_finding
 
 logger = logging.getLogger(__name__)
-EXPLAIN_ROWS = 40
-FINDING_FIELDS = (
-    "id", "finding_key", "mechanism_key", "mechanism_category", "stage", "organ", "therapy_key", "therapy_class",
-)  # fmt: skip
 
 
-def _weights_line(w: Weights, reference_year: int) -> str:
-    studies = ", ".join(f"{k} {v:g}" for k, v in w.study_type.items())
-    return (
-        f"weights ({WEIGHTS_PATH.name} v{w.version}): study type {studies}; hedged x{w.hedged:g}; "
-        f"MeSH corroboration +{w.mesh_corroboration:g}; contradiction x{w.contradiction:g}; recency half-life "
-        f"{w.half_life_years:g} y, floor {w.recency_floor:g} (reference year {reference_year}); "
-        f"retracted x{w.retracted:g}"
-    )
-
-
-def explain_lines(e: Explanation) -> list[str]:
-    """``rank --explain`` as text: the formula with this finding's numbers, then one line per paper."""
-    f, s = e.finding, e.score
-    lines = [
-        f"finding {f.id}: {f.finding_key}",
-        f"  mechanism {f.mechanism_key or '-'} ({f.mechanism_category or '-'}), stage {f.stage or '-'}, "
-        f"organ {f.organ or '-'}, therapy {f.therapy_key or '-'} ({f.therapy_class or '-'})",
-        f"  direction {s.direction}",
-        f"  score {s.score:.4f} = support {s.support:.4f} - {e.weights.contradiction:g} x contradiction "
-        f"{s.contradiction:.4f}",
-        f"  {s.n_papers} supporting paper(s), {s.n_contradicting} contradicting; {s.n_evidence} evidence sentence(s): "
-        f"{s.n_accepted} accepted, {s.n_rejected} rejected, {s.n_unreviewed} unreviewed",
-        "",
-        "  paper value = study type x confidence x hedging x recency x MeSH x retraction (best sentence per paper)",
-        f"  {'PMID':<10} {'year':>4}  {'side':<10} {'study type':<13} {'study':>5} {'conf':>5} {'hedge':>5} "
-        f"{'recency':>7} {'MeSH':>5} {'retr':>5} {'value':>7}",
-    ]
-    terms = sorted(s.terms, key=lambda t: (t.role != "support", -t.value, t.pmid))
-    for t in terms[:EXPLAIN_ROWS]:
-        conf = f"{t.confidence:.2f}" + ("*" if t.accepted else " ")
-        lines.append(
-            f"  {t.pmid:<10} {t.year or '-':>4}  {t.role:<10} {t.study_type:<13} {t.study:>5.2f} {conf:>6}"
-            f"{t.hedge:>5.2f} {t.recency:>7.3f} {t.mesh:>5.2f} {t.retraction:>5.2f} {t.value:>7.4f}"
-        )
-    if len(terms) > EXPLAIN_ROWS:
-        lines.append(f"  ... and {len(terms) - EXPLAIN_ROWS} more paper(s) (--format json lists them all)")
-    if any(t.accepted for t in terms):
-        lines.append("  * accepted by a reviewer: confidence 1, no hedging discount")
-    if e.rejected:
-        shown = ", ".join(f"{p} ({n})" for p, n in list(e.rejected.items())[:20])
-        lines.append(f"  rejected by a reviewer, not counted: {shown}")
-    lines += ["", "  " + _weights_line(e.weights, s.reference_year)]
-    return lines
-
-
-def explain_json(e: Explanation) -> dict[str, Any]:
-    f = e.finding
-    return {
-        "finding": {c: getattr(f, c) for c in FINDING_FIELDS},
-        "score": {k: v for k, v in asdict(e.score).items() if k != "terms"},
-        "papers": [asdict(t) for t in e.score.terms],
-        "rejected": e.rejected,
-        "weights": e.weights.as_dict(),
-    }
+def _finding_ref(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """A finding id beyond any id is a usage error (exit 2), like every other number out of range."""
+    if value is not None and value.strip().isascii() and value.strip().isdigit() and int(value) > MAX_NUMBER:
+        raise click.BadParameter(f"{value} is not a finding id (ids go up to {MAX_NUMBER:,})")
+    return value
 
 
 @click.command("rank")
-@click.option("--explain", "ref", metavar="FINDING", help="Show how one finding's score is made (its id or key).")
+@click.option("--explain", "ref", metavar="FINDING", callback=_finding_ref,
+              help="Show how one finding's score is made (its id, as in the query table, or its key).")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_app
 def rank_cmd(app: AppContext, ref: str | None, fmt: str) -> None:
     """Recompute every finding's score from its evidence, or explain one score.
 
     Extraction and review keep findings current on their own; run this after changing
-    the weights in rank_weights.json. The formula and weights are in the README
-    ("How findings are ranked").
+    the weights. To change them, put the ones you want in rank_weights.json in the config
+    dir (see `pdacmine config`; PDACMINE_WEIGHTS names another file), e.g.
+    {"hedged": 0.5, "study_type": {"review": 0.1}}; the others keep their shipped values.
+    The formula and the weights are in the README section "Findings and ranking".
 
     \b
     Example:
@@ -103,17 +48,7 @@ def rank_cmd(app: AppContext, ref: str | None, fmt: str) -> None:
             out = explain_json(explanation) if fmt == "json" else explain_lines(explanation)
         click.echo(json.dumps(out, indent=2, default=str) if fmt == "json" else "\n".join(out))
         return
-    with writer_lock(app.engine):
-        app.say(f"ranked {_rank_all(app.engine)}")
-
-
-def _rank_all(engine: Engine) -> str:
-    """Refresh every finding (the caller holds the writer lock); returns "N findings (...) in S s"."""
-    began = time.monotonic()
-    with session_scope(engine) as session:
-        changed = refresh_findings(session)
-        total = finding_count(session)
-    return f"{total:,} findings ({changed:,} new, changed or removed) in {time.monotonic() - began:.1f} s"
+    app.say(f"ranked {workspace(app).rank().line()}")
 
 
 COMMANDS: list[click.Command] = [rank_cmd]

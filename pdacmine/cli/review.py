@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,17 +11,19 @@ import click
 from sqlalchemy import Engine
 
 from pdacmine.cli import query
-from pdacmine.cli.context import AppContext, open_output, pass_app
+from pdacmine.cli.context import AppContext, count, open_output, pass_app, plural
 from pdacmine.db.engine import session_scope
 from pdacmine.db.filters import Filters
 from pdacmine.db.review import audit_log, iter_items, refresh_rankings, review_counts, undo_last
 from pdacmine.db.review_sheet import apply_sheet, sheet_row, unknown_keys
 from pdacmine.errors import InputError
+from pdacmine.miner.export import write_csv
 from pdacmine.miner.nlp.vocab import default_vocabulary
 from pdacmine.miner.review_sheet import parse_sheet, write_sheet
 
 #: How many bad rows of an import file are listed before "... and N more".
 MAX_ERRORS = 20
+LOG_COLUMNS = ("id", "at", "reviewer", "action", "pmid", "evidence_key", "change", "note", "reverts")
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -54,7 +54,7 @@ def _reviewer(app: AppContext, given: str | None) -> str:
 @click.group("review", invoke_without_command=True)
 @reviewer_option
 @filter_options
-@click.option("--limit", type=click.IntRange(1), help="Stop after this many items.")
+@click.option("--limit", type=count(1), help="Stop after this many items.")
 @click.pass_context
 def review_group(ctx: click.Context, reviewer: str | None, limit: int | None, **filters: Any) -> None:
     """Accept, reject or correct extracted evidence, highest-ranked first.
@@ -109,15 +109,16 @@ def export_command(app: AppContext, csv_path: Path, include_all: bool, bom: bool
     with session_scope(app.engine) as session, open_output(csv_path, bom and not to_stdout) as out:
         n = write_sheet((sheet_row(item) for item in iter_items(session, filters, include_reviewed=include_all)), out)
     if not to_stdout and not app.quiet:
-        click.echo(f"wrote {n} item(s) to {csv_path}", err=True)
+        click.echo(f"wrote {plural(n, 'item')} to {csv_path}", err=True)
 
 
 @review_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @reviewer_option
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
+@click.option("--force", is_flag=True, help="Apply rows without a revision even over someone else's decision.")
 @pass_app
-def import_command(app: AppContext, file: Path, reviewer: str | None, dry_run: bool) -> None:
+def import_command(app: AppContext, file: Path, reviewer: str | None, dry_run: bool, force: bool) -> None:
     """Apply the decisions of a review spreadsheet, all or nothing.
 
     Every row is checked first: unknown evidence_key, a decision other than accept / reject /
@@ -125,18 +126,21 @@ def import_command(app: AppContext, file: Path, reviewer: str | None, dry_run: b
     If any row is bad, all problems are listed by line number and NOTHING is applied (exit 3);
     fix the file and run again. A valid file is applied in one transaction. Rows without a
     decision, corrections or note are ignored. If someone changed an item after the export
-    (its revision), nothing is applied either (exit 7): export again.
+    (its revision), nothing is applied either (exit 7): export again. A row without a revision
+    that would change someone's decision is such a conflict too, unless --force is given.
 
     \b
     Example:
       pdacmine review import --reviewer alice liver.csv
       pdacmine review import --dry-run liver.csv
     """
-    try:
-        text = file.read_text(encoding="utf-8-sig")
+    try:  # newline="": the csv module alone decides where a row ends (quoted cells keep \x0c, \x85, U+2028)
+        with file.open(encoding="utf-8-sig", newline="") as fh:
+            rows, problems = parse_sheet(fh, default_vocabulary(), str(file))
     except UnicodeDecodeError as exc:
         raise InputError(f"{file} is not UTF-8 text; in Excel use Save As 'CSV UTF-8'") from exc
-    rows, problems = parse_sheet(text.splitlines(keepends=True), default_vocabulary(), str(file))
+    except OSError as exc:
+        raise InputError(f"cannot read {file}: {exc.strerror or exc}") from exc
     engine = app.engine
     with session_scope(engine) as session:
         unknown = unknown_keys(session, [r.evidence_key for r in rows])
@@ -151,7 +155,9 @@ def import_command(app: AppContext, file: Path, reviewer: str | None, dry_run: b
             click.echo(f"... and {len(errors) - MAX_ERRORS} more", err=True)
         raise InputError(f"{file}: {len(errors)} problem(s) listed above; nothing was applied")
     name = _reviewer(app, reviewer)
-    summary = apply_sheet(engine, rows, reviewer=name, session_id=f"import:{file.name}"[:40], dry_run=dry_run)
+    summary = apply_sheet(
+        engine, rows, reviewer=name, session_id=f"import:{file.name}"[:40], dry_run=dry_run, force=force
+    )
     if not dry_run:
         refresh_rankings(engine, summary.article_ids)
     parts = ", ".join(f"{n} {k}" for k, n in sorted(summary.actions.items())) or "nothing"
@@ -166,7 +172,7 @@ def import_command(app: AppContext, file: Path, reviewer: str | None, dry_run: b
 @click.option("--pmid", help="Only this article.")
 @click.option("--reviewer", help="Only this reviewer.")
 @click.option("--key", "evidence_key", metavar="PREFIX", help="Only this evidence key (a prefix is enough).")
-@click.option("--limit", type=click.IntRange(1), help="Only the newest N entries.")
+@click.option("--limit", type=count(1), help="Only the newest N entries.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True)
 @pass_app
 def log_command(
@@ -191,11 +197,13 @@ def log_command(
             click.echo(json.dumps(doc, ensure_ascii=False, sort_keys=True))
         return
     if fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["id", "at", "reviewer", "action", "pmid", "evidence_key", "change", "note", "reverts"])
-        for e in entries:
-            writer.writerow([e.id, e.at.isoformat(), e.reviewer, e.action, e.pmid, e.evidence_key, e.change,
-                             e.note or "", e.reverts or ""])  # fmt: skip
+        rows = (
+            {"id": e.id, "at": e.at.isoformat(), "reviewer": e.reviewer, "action": e.action, "pmid": e.pmid,
+             "evidence_key": e.evidence_key, "change": e.change, "note": e.note, "reverts": e.reverts}
+            for e in entries
+        )  # fmt: skip
+        with open_output(None) as out:
+            write_csv(rows, LOG_COLUMNS, out)
         return
     if not entries:
         click.echo("no review decisions recorded yet", err=True)

@@ -91,9 +91,7 @@ def update_cmd(
       # crontab: every night at 02:17, mail only on failure
       17 2 * * *  NCBI_EMAIL=me@example.org /opt/pdacmine/venv/bin/pdacmine -q update
     """
-    ws = workspace(app, ncbi_email=email).open()  # the first run creates the database: say where
-    if ws.created and not app.quiet:
-        click.echo(f"pdacmine: created a new database at {ws.location}", err=True)
+    ws = workspace(app, ncbi_email=email).open()  # the first run creates the database and says where
     lines: list[str] = []
 
     def done(step: str, line: str) -> None:

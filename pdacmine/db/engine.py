@@ -7,12 +7,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy import ColumnElement, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pdacmine.config import mask_url, normalize_db_url
-from pdacmine.errors import DatabaseError
+from pdacmine.errors import ConfigError, DatabaseError
 
 #: Values per ``IN (...)`` list: well under every backend's bound-parameter limit (SQLite: 32,766).
 IN_CHUNK = 900
@@ -20,10 +21,10 @@ IN_CHUNK = 900
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=10000")  # first: switching a new file to WAL waits for its other users
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
 
 
@@ -57,15 +58,47 @@ def _missing_driver(url: str, exc: ImportError) -> str:
     return f"cannot open database {mask_url(url)}: its driver is not installed (no module {module})"
 
 
-def check_connection(engine: Engine) -> None:
+def sqlite_file(url: str) -> Path | None:
+    """The file an SQLite URL (or bare path) names; None for PostgreSQL and in-memory SQLite."""
     try:
-        with engine.connect():
-            pass
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise DatabaseError(
-            f"database {mask_url(engine.url.render_as_string(hide_password=False))} does not answer: {reason}"
-        ) from exc
+        parsed = make_url(normalize_db_url(url))
+    except ArgumentError as exc:
+        raise ConfigError(f"database {mask_url(url)!r} is not a database URL: {exc}") from exc
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def reason(exc: BaseException) -> str:
+    """The first line of what the database driver said, without SQLAlchemy's SQL dump."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return lines[0] if lines else type(orig).__name__
+
+
+def database_error(exc: DBAPIError, engine: Engine | None = None) -> DatabaseError:
+    """One line for a driver error that reached the top (a corrupt file, a lost server): exit 5."""
+    where = ""
+    if engine is not None:
+        where = " " + (engine.url.database or "" if engine.dialect.name == "sqlite" else mask_url(str(engine.url)))
+    hint = ""
+    if "malformed" in str(exc.orig) or "not a database" in str(exc.orig):
+        hint = " (the SQLite file is corrupt or truncated: restore it from a backup)"
+    return DatabaseError(f"database{where}: {reason(exc)}{hint}")
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once (and, for SQLite, read the schema) so that an unreachable server or a file that is
+    not an SQLite database is one :class:`DatabaseError` here, not a traceback later."""
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                conn.execute(text("SELECT count(*) FROM sqlite_master"))
+    except DBAPIError as exc:
+        url = mask_url(engine.url.render_as_string(hide_password=False))
+        if engine.dialect.name == "sqlite":
+            raise database_error(exc, engine) from exc
+        raise DatabaseError(f"database {url} does not answer: {reason(exc)}") from exc
 
 
 def sqlite_path(engine: Engine) -> Path | None:

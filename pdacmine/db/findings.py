@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import logging
 import typing
+import zlib
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -24,13 +25,14 @@ from itertools import groupby
 from sys import intern
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Table, Text, bindparam, cast, delete, false, func, or_, select
+from sqlalchemy import Connection, Table, Text, bindparam, cast, delete, false, func, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from pdacmine.db.engine import chunked_in
 from pdacmine.errors import InputError
 from pdacmine.miner.evidence import effective_slots, finding_key
+from pdacmine.miner.export import unguard_cell
 from pdacmine.miner.rank import EvidenceInput, Score, Weights, load_weights, mesh_organs, score_finding
 from pdacmine.models import Article, Evidence, Finding, ReviewDecision
 from pdacmine.models.base import utcnow
@@ -348,6 +350,7 @@ def refresh_findings(
     year = reference_year or date.today().year
     ids = None if article_ids is None else set(article_ids)
     conn = session.connection()
+    _serialize(conn)
     if ids is not None and len(ids) > FULL_REFRESH_ABOVE:
         logger.info("%d articles changed: refreshing every finding", len(ids))
         ids = None
@@ -359,6 +362,21 @@ def refresh_findings(
     session.expire_all()  # bulk statements bypassed the identity map
     logger.info("refreshed findings: %d written or deleted", n)
     return n
+
+
+#: PostgreSQL advisory lock key held while findings are refreshed ("pdacmine-findings").
+_REFRESH_LOCK = zlib.crc32(b"pdacmine-findings") & 0x7FFFFFFF
+
+
+def _serialize(conn: Connection) -> None:
+    """One findings refresh at a time, until the caller's transaction ends: two reviewers' imports that
+    both create the same finding then update it in turn instead of both inserting it (IntegrityError).
+    PostgreSQL: a transaction-scoped advisory lock; SQLite: take the write lock now (a write that changes
+    nothing), so that what the refresh reads is what it writes over. Others wait (busy timeout)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _REFRESH_LOCK})
+    elif conn.dialect.name == "sqlite":
+        conn.execute(text("UPDATE findings SET id = id WHERE 0"))
 
 
 def finding_count(session: Session) -> int:
@@ -385,10 +403,16 @@ class Explanation:
     rejected: dict[str, int]
 
 
+#: The largest id a finding can have (an integer column on every backend).
+MAX_ID = 2**31 - 1
+
+
 def get_finding(session: Session, ref: str) -> Finding:
-    """A finding by id or key; :class:`InputError` with close keys when there is none."""
-    ref = ref.strip()
-    found = session.get(Finding, int(ref)) if ref.isdigit() else None
+    """A finding by id or key (also as a spreadsheet shows it, with a leading apostrophe); :class:`InputError`
+    with close keys when there is none."""
+    ref = unguard_cell(ref.strip())
+    numeric = ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID
+    found = session.get(Finding, int(ref)) if numeric else None
     if found is None:
         found = session.scalars(select(Finding).where(Finding.finding_key == ref)).first()
     if found is not None:

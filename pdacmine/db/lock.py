@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +47,46 @@ def writer_lock(engine: Engine, name: str = _LOCK_NAME) -> Iterator[None]:
         raise LockedError(
             f"another pdacmine run is already working on {path} (lock {path}.lock); try again later"
         ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+#: How long a command waits for another one to finish creating or upgrading the schema.
+MIGRATION_WAIT = 300.0
+
+
+@contextmanager
+def migration_lock(engine: Engine, wait: float = MIGRATION_WAIT) -> Iterator[None]:
+    """Hold the schema lock, waiting up to ``wait`` seconds for another command creating or upgrading the
+    schema (several commands' first use of a fresh database); :class:`LockedError` after that."""
+    message = f"another pdacmine command has been upgrading the database schema for {wait:.0f} s; try again later"
+    if engine.dialect.name == "postgresql":
+        key = _advisory_key("pdacmine-migration")
+        with engine.connect() as conn:
+            deadline = time.monotonic() + wait
+            while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+                conn.commit()
+                if time.monotonic() > deadline:
+                    raise LockedError(message)
+                time.sleep(0.1)
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
+        return
+    path = sqlite_path(engine)
+    if path is None:
+        yield
+        return
+    lock = FileLock(f"{path}.migrate.lock", timeout=wait)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise LockedError(message) from exc
     try:
         yield
     finally:

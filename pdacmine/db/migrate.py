@@ -11,6 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from pdacmine.db.engine import reason
+from pdacmine.db.lock import migration_lock
 from pdacmine.errors import DatabaseError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -32,14 +34,20 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine) -> bool:
-    """Bring the schema to the newest revision; returns True when anything ran."""
+    """Bring the schema to the newest revision; returns True when anything ran.
+
+    Under :func:`~pdacmine.db.lock.migration_lock`: when several commands use a fresh database at once,
+    one creates the schema and the others wait for it, then find it up to date."""
     try:
         if current_revision(engine) == head_revision():
             return False
-        cfg = _config()
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        with migration_lock(engine):
+            if current_revision(engine) == head_revision():
+                return False
+            cfg = _config()
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot upgrade the database schema: {exc}") from exc
+        raise DatabaseError(f"cannot upgrade the database schema: {reason(exc)}") from exc
     return True

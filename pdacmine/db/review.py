@@ -484,7 +484,7 @@ def audit_log(
     if reviewer:
         stmt = stmt.where(ReviewAudit.reviewer == reviewer)
     if evidence_key:
-        stmt = stmt.where(ReviewAudit.evidence_key.startswith(evidence_key.lower()))
+        stmt = stmt.where(ReviewAudit.evidence_key.startswith(evidence_key.lower(), autoescape=True))
     stmt = stmt.order_by(ReviewAudit.id.desc())
     if limit:
         stmt = stmt.limit(limit)

@@ -79,12 +79,19 @@ def unknown_keys(session: Session, keys: Sequence[str]) -> set[str]:
 
 
 def apply_sheet(
-    engine: Engine, rows: Sequence[SheetRow], *, reviewer: str, session_id: str | None, dry_run: bool = False
+    engine: Engine,
+    rows: Sequence[SheetRow],
+    *,
+    reviewer: str,
+    session_id: str | None,
+    dry_run: bool = False,
+    force: bool = False,
 ) -> ImportSummary:
     """Apply validated sheet rows in ONE transaction.
 
-    A stale row (its ``revision`` changed since the export and it asks for something other than
-    the current decision) raises :class:`ConflictError` naming every such row; nothing is applied.
+    A stale row (its ``revision`` changed since the export, or it has none while someone has decided the
+    item, and it asks for something other than the current decision) raises :class:`ConflictError` naming
+    every such row; nothing is applied. ``force`` applies rows without a revision anyway.
     Re-importing an applied file changes nothing. ``dry_run`` computes the summary and rolls back.
     """
     summary = ImportSummary(rows=len(rows))
@@ -96,9 +103,13 @@ def apply_sheet(
             ev = evidence_row(session, row.evidence_key)
             old = lock_state(session, row.evidence_key)
             target = sheet_target(row, old, machine_slots(ev))
-            if classify(old, target) is not None and row.revision is not None and row.revision != old.revision:
+            if classify(old, target) is not None and _stale(row.revision, old.revision, force):
                 who = old.reviewer or "another reviewer"
-                stale.append(f"line {row.line}: {row.evidence_key[:12]} is now revision {old.revision} by {who}")
+                given = "no revision" if row.revision is None else f"revision {row.revision}"
+                stale.append(
+                    f"line {row.line}: {row.evidence_key[:12]} is now revision {old.revision} by {who}, "
+                    f"the row has {given}"
+                )
                 continue
             outcome = write_decision(
                 session, ev, row.evidence_key, old, target, reviewer=reviewer, session_id=session_id
@@ -112,9 +123,17 @@ def apply_sheet(
             session.rollback()
             shown = "; ".join(sorted(stale)[:20]) + (f"; and {len(stale) - 20} more" if len(stale) > 20 else "")
             raise ConflictError(
-                f"{len(stale)} row(s) were changed by someone else since the export, nothing was applied "
-                f"(export again to see their decisions): {shown}"
+                f"{len(stale)} row(s) were changed by someone else since the export (or give no revision), nothing "
+                f"was applied (export again to see their decisions, or --force for rows without a revision): {shown}"
             )
         if dry_run:
             session.rollback()
     return summary
+
+
+def _stale(given: int | None, current: int, force: bool) -> bool:
+    """A row's revision is stale when it differs from the current one; a row without one is stale when
+    someone has decided the item (revision > 0), unless forced."""
+    if given is None:
+        return current > 0 and not force
+    return given != current

@@ -41,7 +41,10 @@ class RankSummary:
     seconds: float
 
     def line(self) -> str:
-        return f"{self.findings:,} findings ({self.changed:,} new, changed or removed) in {self.seconds:.1f} s"
+        many = f"{self.findings:,} finding{'' if self.findings == 1 else 's'}"
+        if not self.changed:  # extraction and review keep findings current: usually nothing is left to do
+            return f"{many}, all up to date, in {self.seconds:.1f} s"
+        return f"{many} ({self.changed:,} new, changed or removed) in {self.seconds:.1f} s"
 
 
 @dataclass

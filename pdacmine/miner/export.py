@@ -4,6 +4,11 @@ Formats: ``csv`` / ``tsv`` (one column per field; lists joined with "; "), ``jso
 array, streamed), ``jsonl`` (one object per line), and for articles ``ris`` (Rayyan,
 Covidence, Zotero, EndNote, ASReview), ``rayyan-csv`` and ``asreview-csv`` with exactly
 the columns those tools read. Nothing here loads more than one row at a time.
+
+Every text cell a spreadsheet may open (csv, tsv and the tools' csv formats) goes through
+:func:`guard_cell`, OWASP's rule against CSV formula injection: a cell that starts with
+``= + - @``, a tab or a line break gets a leading apostrophe, so a spreadsheet shows the text
+instead of evaluating it. :func:`unguard_cell` undoes exactly that (``review import``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,11 @@ ASREVIEW_LABEL = {"include": 1, "exclude": 0}
 ASREVIEW_NOTE = {"include": "ASReview_relevant", "exclude": "ASReview_irrelevant"}
 RAYYAN_WORD = {"include": "Included", "exclude": "Excluded", "maybe": "Maybe"}
 _SPACE = re.compile(r"\s+")
+#: Characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection"), including the
+#: full-width forms some spreadsheets also accept.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_TRIGGERS = frozenset("".join(FORMULA_START) + "'")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _PAGES = re.compile(r"^([A-Za-z]*)(\d+)(?:\s*[-\u2013]\s*([A-Za-z]*)(\d+))?$")
 
 
@@ -49,6 +59,34 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def guard_cell(text: str) -> str:
+    """``text`` with a leading apostrophe when a spreadsheet would evaluate it (a plain number such as
+    ``-1.5`` stays as it is). Apostrophes already in front of such a cell are kept and one more is added,
+    so :func:`unguard_cell` gives back exactly ``text``."""
+    if not text or text[0] not in _TRIGGERS:  # the common case, fast
+        return text
+    if not text.lstrip("'").startswith(FORMULA_START) or _NUMBER.fullmatch(text):
+        return text
+    return "'" + text
+
+
+def unguard_cell(text: str) -> str:
+    """The inverse of :func:`guard_cell`: ``unguard_cell(guard_cell(t)) == t`` for every ``t``."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_START):
+        return text[1:]
+    return text
+
+
+def _sheet_value(value: Any) -> Any:
+    """A CSV cell: numbers and None as they are, text guarded."""
+    kind = type(value)
+    if kind is str:
+        return guard_cell(value)
+    if kind in _AS_IS:
+        return value
+    return guard_cell(cell(value))
+
+
 #: Values the csv module writes as they are (None becomes an empty field).
 _AS_IS = frozenset({str, int, float, type(None)})
 _BREAKS = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
@@ -59,24 +97,24 @@ def one_line(text: Any) -> str:
 
 
 def _tsv_cell(value: Any) -> str:
-    text = cell(value)
+    text = guard_cell(cell(value))
     return text.translate(_BREAKS) if ("\t" in text or "\n" in text or "\r" in text) else text
 
 
 def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: TextIO) -> int:
-    """RFC 4180 CSV with a header row (fields with commas, quotes or newlines are quoted)."""
+    """RFC 4180 CSV with a header row (fields with commas, quotes or newlines are quoted), cells guarded."""
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     n = 0
-    as_is = _AS_IS
+    guard, value = guard_cell, _sheet_value
     for row in rows:
-        writer.writerow([v if type(v) in as_is else cell(v) for v in map(row.get, columns)])
+        writer.writerow([guard(v) if type(v) is str else value(v) for v in map(row.get, columns)])
         n += 1
     return n
 
 
 def write_tsv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: TextIO) -> int:
-    """Tab-separated with a header; tabs and line breaks inside a value become spaces (no quoting)."""
+    """Tab-separated with a header; cells guarded, then tabs and line breaks inside a value become spaces."""
     out.write("\t".join(columns) + "\n")
     n = 0
     for row in rows:

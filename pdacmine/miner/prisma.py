@@ -27,7 +27,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
+
+from pdacmine.miner.export import guard_cell
 
 TEMPLATE_HEADER = ("data", "node", "box", "description", "boxtext", "tooltips", "url", "n")
 FULL_TEXT = (
@@ -210,7 +212,7 @@ def write_template_csv(c: PrismaCounts, out: TextIO) -> None:
     """The PRISMA2020 template CSV (load it in the PRISMA2020 Shiny app or R package)."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(TEMPLATE_HEADER)
-    writer.writerows(template_rows(c))
+    writer.writerows(tuple(guard_cell(v) for v in row) for row in template_rows(c))  # query names are the user's
 
 
 def summary_lines(c: PrismaCounts) -> Iterator[str]:
@@ -246,3 +248,18 @@ def summary_lines(c: PrismaCounts) -> Iterator[str]:
         yield f"  order: {order}"
     if not c.balanced():
         yield "warning: the boxes do not add up to the distinct records identified; please report this"
+
+
+def prisma_document(c: PrismaCounts) -> dict[str, Any]:
+    """The counts and every derived box, for ``prisma --format json``."""
+    return {
+        "sources": [{"source": name, "n": n} for name, n in c.sources],
+        "database_results": c.database_results, "identified_distinct": c.identified_distinct,
+        "duplicates": c.duplicates, "duplicates_reason": c.identification.duplicates_reason,
+        "not_retrieved": c.identification.not_retrieved, "withdrawn": c.withdrawn, "excluded_other": c.excluded_other,
+        "excluded_automatic": c.excluded_automatic, "automation_used": c.automation_used,
+        "records_screened": c.screened, "records_excluded": c.excluded,
+        "excluded_reasons": dict(c.excluded_reasons), "awaiting_screening": c.awaiting,
+        "awaiting_by": c.awaiting_by, "included": c.included, "reviewers_required": c.reviewers_required,
+        "screening_orders": list(c.orders), "balanced": c.balanced(),
+    }  # fmt: skip

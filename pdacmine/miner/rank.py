@@ -31,17 +31,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from pdacmine.config import user_file
 from pdacmine.errors import ConfigError
 from pdacmine.miner.nlp.vocab import DATA_DIR, read_concepts
 from pdacmine.miner.studytype import STUDY_TYPES
 
-WEIGHTS_PATH = Path(__file__).parent / "data" / "rank_weights.json"
+WEIGHTS_FILE = "rank_weights.json"
+WEIGHTS_PATH = Path(__file__).parent / "data" / WEIGHTS_FILE
+#: The user's weights file: this variable, else ``rank_weights.json`` in the config dir (like ``vocab.tsv``).
+WEIGHTS_ENV = "PDACMINE_WEIGHTS"
+#: The groups of weights a file may give (each a number, or for these two an object of numbers).
+_GROUPS = {"study_type": STUDY_TYPES, "recency": ("half_life_years", "floor")}
+_TOP = frozenset({"version", "about", "study_type", "recency", "hedged", "mesh_corroboration", "contradiction",
+                  "retracted"})  # fmt: skip
 #: MeSH qualifier "secondary": how NLM marks "metastasis to this organ".
 SECONDARY = "Q000556"
 #: Organ key -> MeSH descriptor whose ``/secondary`` qualifier corroborates it: the first MeSH xref of each organ
@@ -69,6 +78,8 @@ class Weights:
     retracted: float
     version: int = 1
     digest: str = ""
+    #: Where the weights come from: the shipped file's name, or the user's file that overrides it.
+    source: str = WEIGHTS_FILE
 
     def recency(self, year: int | None, reference_year: int) -> float:
         """R(year); a paper from the future (a later reference year) counts as new."""
@@ -99,7 +110,8 @@ def parse_weights(raw: Mapping[str, Any], source: str = "weights") -> Weights:
     if not isinstance(recency, Mapping):
         raise ConfigError(f"{source}: 'recency' must be an object with half_life_years and floor")
     half_life = _number(recency, "half_life_years", source, 0.1)
-    digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:10]
+    weights_only = {k: v for k, v in raw.items() if k != "about"}  # rewording the comment changes no score
+    digest = hashlib.sha256(json.dumps(weights_only, sort_keys=True).encode()).hexdigest()[:10]
     return Weights(
         study_type={k: _number(studies, k, source, 0.0) for k in STUDY_TYPES},
         hedged=_number(raw, "hedged", source, 0.0, 1.0),
@@ -108,19 +120,73 @@ def parse_weights(raw: Mapping[str, Any], source: str = "weights") -> Weights:
         half_life_years=half_life,
         recency_floor=_number(recency, "floor", source, 0.0, 1.0),
         retracted=_number(raw, "retracted", source, 0.0, 1.0),
-        version=int(raw.get("version", 1)),
+        version=_version(raw.get("version", 1), source),
         digest=digest,
+        source=source,
     )
 
 
-@lru_cache(maxsize=4)
-def load_weights(path: Path = WEIGHTS_PATH) -> Weights:
-    """The weights file (the shipped one by default)."""
+def _version(value: Any, source: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{source}: 'version' must be a whole number, got {value!r}")
+    return value
+
+
+def user_weights_path() -> Path:
+    """Where the user's weights file is looked for (``PDACMINE_WEIGHTS`` overrides the config dir)."""
+    return user_file(WEIGHTS_ENV, WEIGHTS_FILE)
+
+
+def load_weights(path: Path | None = None) -> Weights:
+    """The ranking weights: the shipped ones, with those the user's file (:func:`user_weights_path`) gives
+    instead; ``path`` reads that one complete file alone. A bad file is a one-line :class:`ConfigError`."""
+    if path is not None:
+        return _load(path, None, 0)
+    user = user_weights_path()
+    if not user.is_file():
+        if os.environ.get(WEIGHTS_ENV):
+            raise ConfigError(f"{WEIGHTS_ENV} names {user}, which does not exist; create it or unset {WEIGHTS_ENV}")
+        return _load(WEIGHTS_PATH, None, 0)
+    return _load(WEIGHTS_PATH, user, user.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path, user: Path | None, _mtime: int) -> Weights:
+    raw = _read(path)
+    if user is None:
+        return parse_weights(raw, str(path) if path != WEIGHTS_PATH else WEIGHTS_FILE)
+    given = _read(user)
+    _check_names(given, str(user))
+    merged = {**raw, **given}
+    for group in _GROUPS:
+        if isinstance(given.get(group), Mapping):
+            merged[group] = {**raw[group], **given[group]}
+    return parse_weights(merged, str(user))
+
+
+def _read(path: Path) -> dict[str, Any]:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read ranking weights {path}: {exc}") from exc
-    return parse_weights(raw, str(path))
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: ranking weights must be a JSON object like {WEIGHTS_PATH}")
+    return raw
+
+
+def _check_names(given: Mapping[str, Any], source: str) -> None:
+    """Every name in a user's weights file is one the formula has (a typo would be silently ignored)."""
+    unknown = sorted(set(given) - _TOP)
+    for group, names in _GROUPS.items():
+        if isinstance(given.get(group), Mapping):
+            unknown += [f"{group}.{k}" for k in sorted(set(given[group]) - set(names))]
+        elif group in given:
+            raise ConfigError(f"{source}: '{group}' must be an object with {', '.join(names)}")
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown weight(s) {', '.join(unknown)}; known: {', '.join(sorted(_TOP - {'about'}))} "
+            f"(study_type: {', '.join(STUDY_TYPES)}; recency: half_life_years, floor)"
+        )
 
 
 class EvidenceInput(NamedTuple):

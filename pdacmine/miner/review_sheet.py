@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from pdacmine.errors import InputError
-from pdacmine.miner.export import write_csv
+from pdacmine.miner.export import unguard_cell, write_csv
 from pdacmine.miner.nlp.vocab import Vocabulary
 from pdacmine.miner.review import (
     ACCEPTED,
@@ -42,8 +42,6 @@ DECISION_WORDS = {
 }  # fmt: skip
 #: The decision cell an export writes for a status (the import reads it back through DECISION_WORDS).
 DECISION_CELLS = {ACCEPTED: "accept", REJECTED: "reject"}
-#: Characters that make spreadsheets evaluate a cell as a formula; such cells get a leading quote.
-FORMULA_START = ("=", "+", "-", "@")
 
 
 @dataclass(frozen=True)
@@ -75,22 +73,9 @@ class SheetProblems:
         return bool(self.errors)
 
 
-def guard_formula(text: str) -> str:
-    """Prefix a quote so a spreadsheet shows ``text`` instead of evaluating it."""
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def write_sheet(rows: Iterable[Mapping[str, Any]], out: TextIO) -> int:
-    """Write sheet rows (:data:`SHEET_COLUMNS`) as CSV, sentence and note guarded against formulas."""
-    guarded = (
-        {**row, "sentence": guard_formula(str(row["sentence"])), "note": guard_formula(str(row["note"]))}
-        for row in rows
-    )
-    return write_csv(guarded, SHEET_COLUMNS, out)
-
-
-def _unguard(text: str) -> str:
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
+    """Write sheet rows (:data:`SHEET_COLUMNS`) as CSV, every text cell guarded against formulas."""
+    return write_csv(rows, SHEET_COLUMNS, out)
 
 
 def sniff_dialect(header: str) -> str:
@@ -121,7 +106,7 @@ def parse_sheet(lines: Iterable[str], vocab: Vocabulary, source: str) -> tuple[l
     rows: list[SheetRow] = []
     seen: dict[str, int] = {}
     line = reader.line_num + 1
-    for raw in reader:
+    for raw in _rows(reader, problems):
         row = _parse_row(raw, line, vocab, problems)
         if row is not None:
             if row.evidence_key in seen:
@@ -134,6 +119,17 @@ def parse_sheet(lines: Iterable[str], vocab: Vocabulary, source: str) -> tuple[l
                 rows.append(row)
         line = reader.line_num + 1
     return rows, problems
+
+
+def _rows(reader: csv.DictReader[str], problems: SheetProblems) -> Iterator[dict[str, Any]]:
+    """The reader's rows; a row the csv module cannot read (a cell over its size limit) ends the file
+    with a problem on that line instead of an exception."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        limit = csv.field_size_limit()
+        why = f"a cell is longer than {limit:,} characters" if "field larger" in str(exc) else f"not CSV ({exc})"
+        problems.add(reader.line_num + 1, why)
 
 
 def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
@@ -175,7 +171,7 @@ def _parse_row(raw: Mapping[str, Any], line: int, vocab: Vocabulary, problems: S
             problems.add(line, f"revision {_cell(raw, 'revision')!r} is not a whole number")
     if len(problems.errors) > before:
         return SheetRow(line, key, None, {}, None, None)  # still counted for duplicate detection
-    note = _unguard(_cell(raw, "note")) or None
+    note = unguard_cell(_cell(raw, "note")) or None
     return SheetRow(line, key, DECISION_WORDS[word], corrections, note, revision)
 
 
