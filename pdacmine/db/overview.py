@@ -121,8 +121,8 @@ class EvidenceLine:
     retracted: bool
 
 
-def finding_evidence(conn: Connection, finding_id: int, *, limit: int = 500) -> Iterator[EvidenceLine]:
-    """The evidence sentences linked to one finding, newest papers first (at most ``limit``)."""
+def finding_evidence(conn: Connection, finding_id: int, *, limit: int = 500, offset: int = 0) -> Iterator[EvidenceLine]:
+    """The evidence sentences linked to one finding, newest papers first (at most ``limit``, from ``offset``)."""
     E, A, RD = Evidence, Article, ReviewDecision
     stmt = (
         select(E.evidence_key, E.pmid, A.pub_year, A.journal, A.title, E.study_type, E.sentence, E.spans,
@@ -132,6 +132,7 @@ def finding_evidence(conn: Connection, finding_id: int, *, limit: int = 500) -> 
         .where(E.finding_id == finding_id, A.deleted.is_not(True))
         .order_by(func.coalesce(A.pub_year, 0).desc(), E.pmid, E.id)
         .limit(limit)
+        .offset(offset)
     )  # fmt: skip
     for r in conn.execute(stmt):
         polarity = (r.corrections or {}).get("polarity", r.polarity) or "associated"
@@ -140,6 +141,22 @@ def finding_evidence(conn: Connection, finding_id: int, *, limit: int = 500) -> 
             list(r.spans or []), polarity, bool(r.negated), bool(r.hedged), float(r.confidence or 0),
             r.status or "unreviewed", r.reviewer, bool(r.retracted),
         )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PaperLine:
+    pmid: str
+    journal: str | None
+    title: str | None
+    retracted: bool
+
+
+def papers_by_pmid(conn: Connection, pmids: Collection[str]) -> dict[str, PaperLine]:
+    """Journal, title and retraction of the (non-withdrawn) articles with these PMIDs (a page of papers)."""
+    stmt = select(Article.pmid, Article.journal, Article.title, Article.retracted).where(
+        Article.pmid.in_(list(pmids)), Article.deleted.is_not(True)
+    )
+    return {r[0]: PaperLine(r[0], r[1], r[2], bool(r[3])) for r in conn.execute(stmt)} if pmids else {}
 
 
 def next_to_review(conn: Connection, filters: Filters, exclude: Collection[str] = (), *, rounds: int = 7) -> str | None:
