@@ -156,7 +156,7 @@ def papers_by_pmid(conn: Connection, pmids: Collection[str]) -> dict[str, PaperL
     stmt = select(Article.pmid, Article.journal, Article.title, Article.retracted).where(
         Article.pmid.in_(list(pmids)), Article.deleted.is_not(True)
     )
-    return {r[0]: PaperLine(r[0], r[1], r[2], bool(r[3])) for r in conn.execute(stmt)} if pmids else {}
+    return {str(r[0]): PaperLine(str(r[0]), r[1], r[2], bool(r[3])) for r in conn.execute(stmt)} if pmids else {}
 
 
 def next_to_review(conn: Connection, filters: Filters, exclude: Collection[str] = (), *, rounds: int = 7) -> str | None:
