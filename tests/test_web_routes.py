@@ -374,3 +374,20 @@ def test_every_page_answers_on_an_empty_database(engine: Engine) -> None:
         assert "No findings match" in c.get("/findings").text
         assert "Nothing left to review" in c.get("/review").text
         assert c.get("/export/evidence?format=csv").text.startswith("pmid,doi,year")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [{"since": "2019"}, {"until": "2018", "organ": ["liver"]}, {"study_type": ["clinical"], "since": "2016"},
+     {"since": "2016", "status": "all"}, {"text": "ZEB1", "mechanism": ["emt-plasticity"]}],
+)  # fmt: skip
+def test_map_filter_finds_the_same_findings_as_query(engine: Engine, corpus: Corpus, typed: dict[str, object]) -> None:
+    from pdacmine.db.filters import finding_conditions
+    from pdacmine.db.overview import finding_filter
+
+    with Session(engine) as s:
+        f = resolve_filters(s, **typed)  # type: ignore[arg-type]
+        assert f.has_evidence_terms
+        fast = set(s.scalars(select(Finding.id).where(*finding_filter(f))))
+        reference = set(s.scalars(select(Finding.id).where(*finding_conditions(f))))
+    assert fast == reference and fast

@@ -48,7 +48,16 @@ def finding_filter(filters: Filters) -> list[ColumnElement[bool]]:
     if not filters.has_evidence_terms:
         return finding_conditions(filters)
     facets = replace(filters, pmids=(), since=None, until=None, study_types=(), text=())
-    matching = evidence_from(Evidence.finding_id, linked_only=True).where(*evidence_conditions(filters))
+    # the facets hold on the findings outside: inside, only the evidence and its article (no join with the
+    # findings' wide rows, several times faster on a large database)
+    rest = replace(filters, organs=(), stages=(), mechanism_keys=(), mechanism_categories=(), therapy_keys=(),
+                   therapy_classes=(), min_papers=None)  # fmt: skip
+    matching = (
+        select(Evidence.finding_id)
+        .join(Article, Article.id == Evidence.article_id)
+        .outerjoin(ReviewDecision, ReviewDecision.evidence_key == Evidence.evidence_key)
+        .where(Evidence.finding_id.is_not(None), *evidence_conditions(rest))
+    )
     return [*finding_conditions(facets), Finding.id.in_(matching)]
 
 
