@@ -24,7 +24,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from pdacmine.db import make_engine
-from pdacmine.models import Evidence, ReviewAudit, ReviewDecision
+from pdacmine.models import Evidence, ReviewAudit, ReviewDecision, ScreeningDecision
 from pdacmine.web import create_app
 from tests.web_data import Corpus, populate
 
@@ -208,4 +208,38 @@ def test_hostile_title_shows_as_text_and_runs_nothing(browser: Any, site: Any) -
     page.hover("#abstract")
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#item img").count() == 0 and not dialogs
+    page.context.close()
+
+
+def test_screen_three_records_with_the_keyboard(browser: Any, site: Any, shots: Path) -> None:
+    server, engine, _ = site
+    page = _page(browser)
+    page.goto(server.url + "/screen")
+    page.fill("#reviewer-input", "Dr Screen")
+    page.press("#reviewer-input", "Enter")
+    page.wait_for_selector("text=Screening as")
+    assert page.inner_text("#reviewer-name") == "Dr Screen"
+    assert page.locator("#record mark").count() >= 1  # pdacmine's evidence, entities tagged
+    page.screenshot(path=str(shots / "web-screening.png"), full_page=True)
+    records = []
+    for keys in (["i"], ["e", "2"], ["m"]):
+        records.append(int(page.get_attribute("#record", "data-record") or 0))
+        with page.expect_navigation():
+            for key in keys:
+                page.keyboard.press(key)
+        if keys[0] == "e":
+            assert page.locator("#reason-hint").count() == 1
+    assert "3 decided by you" in page.inner_text("#screen-progress")
+    with Session(engine) as s:
+        rows = {d.article_id: d for d in s.scalars(select(ScreeningDecision))}
+    assert {a: (rows[a].decision, rows[a].reason, rows[a].reviewer) for a in records} == {
+        records[0]: ("include", None, "Dr Screen"),
+        records[1]: ("exclude", "no-metastasis", "Dr Screen"),
+        records[2]: ("maybe", None, "Dr Screen"),
+    }
+    with page.expect_navigation():
+        page.keyboard.press("u")
+    assert page.get_attribute("#record", "data-record") == str(records[2])
+    with Session(engine) as s:
+        assert set(s.scalars(select(ScreeningDecision.article_id))) == set(records[:2])
     page.context.close()

@@ -152,6 +152,38 @@ def test_finding_page_explains_the_score_and_marks_contradictions(client: TestCl
     assert missing.status_code == 404 and "no finding" in missing.text
 
 
+def test_finding_pages_its_papers_and_evidence_with_the_same_explanation(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pdacmine.web.views import explore
+
+    with Session(engine) as s:
+        zeb = s.scalars(select(Finding).where(Finding.finding_key.startswith("zeb1|colonization|liver"))).one()
+    whole = client.get(f"/findings/{zeb.id}").text
+    monkeypatch.setattr(explore, "PAPERS_PER_PAGE", 1)
+    monkeypatch.setattr(explore, "EVIDENCE_PER_PAGE", 1)
+    pages = [client.get(f"/findings/{zeb.id}", params={"papers_page": n, "evidence_page": n}).text for n in (1, 2)]
+
+    def explain(page: str) -> str:
+        match = re.search(r'<pre class="explain">(.*?)</pre>', page, re.S)
+        assert match
+        return match.group(1)
+
+    def papers(page: str) -> list[str]:
+        table = page.split('<table class="papers">', 1)[1].split("</table>", 1)[0]
+        return re.findall(r"pubmed.ncbi.nlm.nih.gov/(\d+)/", table)
+
+    def sentences(page: str) -> list[str]:
+        return re.findall(r'<li class="[^"]*">', page)
+
+    assert explain(pages[0]) == explain(pages[1]) == explain(whole)
+    assert len(papers(pages[0])) == len(papers(pages[1])) == 1 and papers(pages[0]) != papers(pages[1])
+    assert papers(pages[0]) + papers(pages[1]) == papers(whole)[:2]  # ranked by value, as on one page
+    assert len(sentences(pages[0])) == 1 and zeb.n_evidence > 1
+    assert 'rel="next"' in pages[0] and "papers_page=2" in pages[0] and 'rel="prev"' in pages[1]
+    assert client.get(f"/findings/{zeb.id}", params={"papers_page": "x"}).status_code == 400
+
+
 def test_abstract_and_user_text_is_escaped(client: TestClient, corpus: Corpus) -> None:
     pages = [client.get("/review", params={"pmid": corpus.hostile_pmid}).text, client.get("/searches").text]
     assert "<b>metastasis</b>" not in client.get("/prisma.svg").text
@@ -342,3 +374,20 @@ def test_every_page_answers_on_an_empty_database(engine: Engine) -> None:
         assert "No findings match" in c.get("/findings").text
         assert "Nothing left to review" in c.get("/review").text
         assert c.get("/export/evidence?format=csv").text.startswith("pmid,doi,year")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [{"since": "2019"}, {"until": "2018", "organ": ["liver"]}, {"study_type": ["clinical"], "since": "2016"},
+     {"since": "2016", "status": "all"}, {"text": "ZEB1", "mechanism": ["emt-plasticity"]}],
+)  # fmt: skip
+def test_map_filter_finds_the_same_findings_as_query(engine: Engine, corpus: Corpus, typed: dict[str, object]) -> None:
+    from pdacmine.db.filters import finding_conditions
+    from pdacmine.db.overview import finding_filter
+
+    with Session(engine) as s:
+        f = resolve_filters(s, **typed)  # type: ignore[arg-type]
+        assert f.has_evidence_terms
+        fast = set(s.scalars(select(Finding.id).where(*finding_filter(f))))
+        reference = set(s.scalars(select(Finding.id).where(*finding_conditions(f))))
+    assert fast == reference and fast

@@ -42,10 +42,8 @@ def _reviewer(app: AppContext, given: str | None) -> str:
 
 
 def _required(app: AppContext, dual: bool) -> int:
-    if dual:
-        return 2
     with session_scope(app.engine) as session:
-        return db.reviewers_required(session)
+        return db.required_for(session, dual)
 
 
 @click.group("screen", invoke_without_command=True)

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from pdacmine.cli.review_loop import read_key, read_line, terminal
 from pdacmine.db.engine import session_scope
 from pdacmine.db.filters import Filters
-from pdacmine.db.screening import BATCH, ScreenItem, decide, queue, start_session, todo_count
+from pdacmine.db.screening import BATCH, ScreenItem, decide, queue, start_session, todo_count, undo_last
 from pdacmine.errors import InputError
 from pdacmine.miner.screening import EXCLUDE, INCLUDE, MAYBE, ORDERS, ReasonList
 
@@ -149,8 +149,7 @@ class ScreenLoop:
             click.echo("Nothing undone: no decision in this session yet.")
             return False
         item, old, undone = self.undo_stack.pop()
-        decide(self.engine, item.article_id, self.reviewer, old.get("decision"), old.get("reason"), old.get("note"),
-               session_id=self.session_id, action="undo")  # fmt: skip
+        undo_last(self.engine, self.reviewer, self.session_id, source="terminal")  # the same rule as the browser's
         self.actions[undone] -= 1
         self.actions["undo"] += 1
         click.echo(f"Undone: PMID {item.pmid} is {old.get('decision') or 'undecided'} again.")

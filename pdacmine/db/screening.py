@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from pdacmine.db.engine import chunked_in, session_scope
 from pdacmine.db.filters import Filters, article_conditions
-from pdacmine.errors import InputError
+from pdacmine.errors import ConflictError, InputError
 from pdacmine.miner.screening import (
     CONFLICT,
     DECISIONS,
@@ -371,3 +371,109 @@ def apply_decisions(
 def record_count(session: Session | Connection) -> int:
     """Records that can be screened (withdrawn ones excluded)."""
     return int(session.scalar(select(func.count()).select_from(A).where(A.deleted.is_not(True))) or 0)
+
+
+# --- shared by the terminal loop and the browser ----------------------------------------------------
+
+
+def required_for(session: Session | Connection, dual: bool) -> int:
+    """Reviewers a record needs: 2 with ``dual``, else what earlier sessions recorded."""
+    return 2 if dual else reviewers_required(session)
+
+
+def own_version(session: Session | Connection, article_id: int, reviewer: str) -> int:
+    """How many audit rows ``reviewer`` has on this record: it grows with every change (decide, undo),
+    so a form carrying an older number was made on a stale view."""
+    stmt = (
+        select(func.count())
+        .select_from(ScreeningAudit)
+        .where(ScreeningAudit.article_id == article_id, ScreeningAudit.reviewer == reviewer)
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def own_count(session: Session | Connection, reviewer: str) -> int:
+    """Records ``reviewer`` has decided (include, exclude or maybe)."""
+    return int(session.scalar(select(func.count()).select_from(SD).where(SD.reviewer == reviewer)) or 0)
+
+
+def own_vote(session: Session, article_id: int, reviewer: str) -> Vote | None:
+    row = session.scalars(select(SD).where(SD.article_id == article_id, SD.reviewer == reviewer)).one_or_none()
+    return Vote(row.reviewer, row.decision, row.reason) if row is not None else None
+
+
+def load_screen_item(session: Session, article_id: int, reviewer: str) -> ScreenItem | None:
+    """One record as ``reviewer`` sees it (only their own decision: blinding)."""
+    stmt, _ = _items(None)
+    row = session.execute(stmt.where(A.id == article_id)).first()
+    return _item(row, own_vote(session, article_id, reviewer)) if row is not None else None
+
+
+@dataclass(frozen=True)
+class TaggedSentence:
+    sentence: str
+    spans: list[Any]
+    confidence: float
+
+
+def tagged_sentences(session: Session, article_id: int, limit: int = 12) -> list[TaggedSentence]:
+    """The record's stored evidence sentences with their entity spans, most confident first (one per sentence)."""
+    stmt = (
+        select(Evidence.sentence, Evidence.spans, Evidence.confidence)
+        .where(Evidence.article_id == article_id)
+        .order_by(Evidence.confidence.desc(), Evidence.id)
+    )
+    out: dict[str, TaggedSentence] = {}
+    for sentence, spans, confidence in session.execute(stmt):
+        if sentence not in out:
+            out[sentence] = TaggedSentence(sentence, list(spans or []), float(confidence or 0.0))
+        if len(out) >= limit:
+            break
+    return list(out.values())
+
+
+def decide_checked(
+    engine: Engine, article_id: int, reviewer: str, decision: str | None, reason: str | None = None,
+    note: str | None = None, *, expected: int, session_id: str | None = None, source: str = "web",
+) -> dict[str, Any]:  # fmt: skip
+    """:func:`decide` when ``reviewer``'s record is still at version ``expected`` (see :func:`own_version`);
+    else :class:`~pdacmine.errors.ConflictError` and nothing is written."""
+    with session_scope(engine) as session:
+        article = session.get(A, article_id)
+        if article is None:
+            raise InputError(f"no record with id {article_id}")
+        if own_version(session, article_id, reviewer) != expected:
+            raise ConflictError(f"your decision on record {record_key(article.pmid, article.doi, article.id)} "
+                                "changed since this page was shown (another tab or window)")  # fmt: skip
+        old = _state(
+            session.scalars(select(SD).where(SD.article_id == article_id, SD.reviewer == reviewer)).one_or_none()
+        )
+        write_decision(session, article, reviewer, decision, reason, note, source=source, session_id=session_id)
+        return old
+
+
+def undo_last(engine: Engine, reviewer: str, session_id: str, source: str = "web") -> int | None:
+    """Undo ``reviewer``'s most recent decision of screening session ``session_id`` not undone yet (a stack:
+    each undo goes one decision further back), restoring the state before it; the record's id, or None."""
+    with session_scope(engine) as session:
+        rows = session.scalars(
+            select(ScreeningAudit)
+            .where(ScreeningAudit.reviewer == reviewer, ScreeningAudit.session == session_id)
+            .order_by(ScreeningAudit.id.desc())
+        )
+        pending = 0
+        for row in rows:
+            if row.action == "undo":
+                pending += 1
+            elif row.action == "decide":
+                if pending:
+                    pending -= 1
+                    continue
+                article = session.get(A, row.article_id)
+                if article is None:
+                    return None
+                old = row.old or {}
+                write_decision(session, article, reviewer, old.get("decision"), old.get("reason"), old.get("note"),
+                               source=source, session_id=session_id, action="undo")  # fmt: skip
+                return article.id
+    return None

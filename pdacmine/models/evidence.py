@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pdacmine.models.base import Base, utcnow
@@ -73,6 +73,8 @@ class Evidence(Base):
         Index("ix_evidence_stage", "stage"),
         Index("ix_evidence_mechanism_category", "mechanism_category"),
         Index("ix_evidence_therapy_key", "therapy_key"),
+        # the review queue's order within a finding (migration 0009)
+        Index("ix_evidence_finding_confidence", "finding_id", text("confidence DESC"), "id"),
     )
 
 

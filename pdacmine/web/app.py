@@ -42,6 +42,7 @@ NAV = (
     ("/findings", "Findings", "f"),
     ("/review", "Review", "v"),
     ("/audit", "Audit", "t"),
+    ("/screen", "Screening", "s"),
     ("/searches", "Searches & PRISMA", "p"),
     ("/exports", "Exports", "e"),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from pdacmine.web.views import explore, records, review
+from pdacmine.web.views import explore, records, review, screening
 
 ROUTES = [
     Route("/", explore.evidence_map, name="map"),
@@ -17,6 +17,11 @@ ROUTES = [
     Route("/api/concepts", review.concepts, name="concepts"),
     Route("/api/map-charts", explore.map_charts, name="map-charts"),
     Route("/audit", review.audit, name="audit"),
+    Route("/screen", screening.screen, name="screen"),
+    Route("/screen/decide", screening.decide_view, methods=["POST"], name="screen-decide"),
+    Route("/screen/undo", screening.undo_view, methods=["POST"], name="screen-undo"),
+    Route("/screen/conflicts", screening.conflicts, name="screen-conflicts"),
+    Route("/screen/resolve", screening.resolve_view, methods=["POST"], name="screen-resolve"),
     Route("/searches", records.searches, name="searches"),
     Route("/prisma.{fmt:str}", records.prisma_download, name="prisma"),
     Route("/exports", records.exports, name="exports"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
@@ -29,6 +30,8 @@ AXIS_TITLES = {"organ": "organ", "stage": "stage", "mechanism_category": "mechan
                "therapy_class": "therapy class"}  # fmt: skip
 FINDING_SORTS = tuple(q.FINDING_SORTS)
 PER_PAGE = 50
+#: A finding's papers and evidence sentences per page.
+PAPERS_PER_PAGE, EVIDENCE_PER_PAGE = 50, 100
 
 
 def _state(request: Request) -> FilterState:
@@ -139,32 +142,58 @@ def _contradicting(line: overview.EvidenceLine, direction: str) -> bool:
     return contradicts(probe, direction)
 
 
+def _explanation(request: Request, session: Session, found: Any) -> Any:
+    """``explain_finding`` once per finding and score while the cache holds it (a decision clears the cache)."""
+    key = ("explain", found.id, found.score, found.n_evidence)
+    return workspace(request).cache.get(key, lambda: explain_finding(session, found))
+
+
 def finding(request: Request) -> Response:
+    """One finding: the terms of its score, its papers ranked by their value to the score (paged), and its
+    evidence sentences, newest first (paged): a finding can hold thousands of each."""
     ws = workspace(request)
     ref = request.path_params["ref"]
+    papers_page = int_param(request.query_params, "papers_page", 1, low=1)
+    evidence_page = int_param(request.query_params, "evidence_page", 1, low=1)
     with Session(ws.engine) as session:
         try:
             found = get_finding(session, ref)
         except InputError as exc:
             return ws.page(request, "error.html", 404, title="No such finding", message=str(exc))
-        explanation = explain_finding(session, found)
-        lines = list(overview.finding_evidence(session.connection(), found.id))
-    score = explanation.score
-    terms: dict[str, PaperTerm] = {}
-    for t in score.terms:  # a paper's supporting side when it has both
-        if t.pmid not in terms or t.role == "support":
-            terms[t.pmid] = t
-    papers: dict[str, dict[str, Any]] = {}
-    for line in lines:
-        papers.setdefault(line.pmid, {"pmid": line.pmid, "year": line.year, "journal": line.journal,
-                                      "title": line.title, "study_type": line.study_type,
-                                      "retracted": line.retracted})  # fmt: skip
+        explanation = _explanation(request, session, found)
+        conn = session.connection()
+        lines = list(overview.finding_evidence(conn, found.id, limit=EVIDENCE_PER_PAGE,
+                                               offset=(evidence_page - 1) * EVIDENCE_PER_PAGE))  # fmt: skip
+        score = explanation.score
+        terms: dict[str, PaperTerm] = {}
+        for t in score.terms:  # a paper's supporting side when it has both
+            if t.pmid not in terms or t.role == "support":
+                terms[t.pmid] = t
+        ranked = sorted(terms.values(), key=lambda t: (-t.value, t.pmid))
+        start = (papers_page - 1) * PAPERS_PER_PAGE
+        shown = ranked[start : start + PAPERS_PER_PAGE]
+        meta = overview.papers_by_pmid(conn, [t.pmid for t in shown])
+    papers = [{"pmid": t.pmid, "year": t.year, "journal": meta[t.pmid].journal if t.pmid in meta else None,
+               "title": meta[t.pmid].title if t.pmid in meta else None, "study_type": t.study_type,
+               "retracted": meta[t.pmid].retracted if t.pmid in meta else False} for t in shown]  # fmt: skip
     evidence = [
         {"line": ln, "parts": segments(ln.sentence, ln.spans), "contradicting": _contradicting(ln, score.direction)}
         for ln in lines
     ]
-    ranked = sorted(papers.values(), key=lambda p: (-(terms[p["pmid"]].value if p["pmid"] in terms else 0), p["pmid"]))
     return ws.page(
         request, "finding.html", f=found, score=score, explain="\n".join(explain_lines(explanation)),
-        papers=ranked, paper_terms=terms, evidence=evidence, rejected=explanation.rejected,
+        papers=papers, paper_terms=terms, evidence=evidence, rejected=explanation.rejected,
+        papers_page=papers_page, papers_pages=max(1, -(-len(ranked) // PAPERS_PER_PAGE)), n_papers=len(ranked),
+        evidence_page=evidence_page, evidence_pages=max(1, -(-found.n_evidence // EVIDENCE_PER_PAGE)),
+        papers_per=PAPERS_PER_PAGE, evidence_per=EVIDENCE_PER_PAGE, page_link=_page_link(request),
     )  # fmt: skip
+
+
+def _page_link(request: Request) -> Any:
+    """``link(name, n)``: this page's address with parameter ``name`` set to ``n``."""
+
+    def link(name: str, n: int) -> str:
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != name]
+        return f"{request.url.path}?{urlencode([*kept, (name, str(n))])}"
+
+    return link
