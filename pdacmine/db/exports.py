@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Connection, Select, Text, case, cast, exists, false, func, select
 from sqlalchemy.orm import Session
 
+from pdacmine.db.conditions import apply_articles, apply_evidence, apply_findings, evidence_from
 from pdacmine.db.filtered_findings import filtered_finding_rows, restricts_evidence
-from pdacmine.db.filters import Filters, apply_articles, apply_evidence, apply_findings, evidence_from
+from pdacmine.db.filters import Filters
 from pdacmine.db.screening import final_states, reviewers_required, sessions
 from pdacmine.db.sources import IdentifiedCount, identified_by_source, not_retrieved, unique_records
 from pdacmine.errors import InputError
