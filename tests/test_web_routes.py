@@ -14,8 +14,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from pdacmine.db.exports import EVIDENCE_COLUMNS
 from pdacmine.db.filters import resolve_filters
+from pdacmine.db.query import EVIDENCE_COLUMNS
 from pdacmine.errors import InputError
 from pdacmine.models import Evidence, Finding, ReviewAudit, ReviewDecision
 from pdacmine.web import create_app

@@ -93,7 +93,7 @@ def _rescored(conn: Connection, f: Filters) -> Iterator[Scored]:
 def filtered_finding_rows(
     conn: Connection, filters: Filters, *, sort: str = "score", limit: int | None = None, offset: int = 0
 ) -> Iterator[dict[str, Any]]:
-    """Rows like :func:`pdacmine.db.exports.finding_rows`, counts and scores over the filtered evidence only."""
+    """Rows like :func:`pdacmine.db.query.finding_rows`, counts and scores over the filtered evidence only."""
     if sort not in SORT_KEYS:
         raise InputError(f"cannot sort findings by {sort!r}; use one of {', '.join(SORT_KEYS)}")
     scored = sorted((r for r in _rescored(conn, filters) if _keeps(r[2], filters)), key=SORT_KEYS[sort])
