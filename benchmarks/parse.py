@@ -170,10 +170,10 @@ def generate(path: Path, n: int, seed: int = 2) -> int:
 def _bare(path: Path) -> int:
     from lxml import etree
 
-    from pdacmine.miner.parse import _gunzip  # the same gzip reader as pdacmine (zlib-ng when installed)
+    from pdacmine.miner.xml_input import gunzip  # the same gzip reader as pdacmine (zlib-ng when installed)
 
     n = 0
-    with _gunzip.open(path, "rb") as fh:
+    with gunzip.open(path, "rb") as fh:
         for _ev, el in etree.iterparse(fh, events=("end",), tag=("PubmedArticle", "DeleteCitation")):
             n += 1 if el.tag == "PubmedArticle" else len(el)
             el.clear()

@@ -266,8 +266,8 @@ def measure_queries(db: str, runs: int) -> None:
     """What ``pdacmine query`` does for a table: 51 rows (to know if there are more) + the findings count."""
     from sqlalchemy.orm import Session
 
-    from pdacmine.db import exports as q
     from pdacmine.db import make_engine
+    from pdacmine.db import query as q
     from pdacmine.db.filters import resolve_filters
 
     engine = make_engine(db)

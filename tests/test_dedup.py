@@ -14,8 +14,9 @@ from sqlalchemy import Engine, select
 
 from pdacmine.db.engine import session_scope
 from pdacmine.db.sources import duplicates_removed, unique_records
-from pdacmine.miner.dedup import DedupRecord, author_key, normalise_title, plan_dedup
+from pdacmine.miner.dedup import DedupRecord, plan_dedup
 from pdacmine.miner.sources.records import normalise_doi, normalise_pmcid
+from pdacmine.miner.titles import author_key, normalise_title
 from pdacmine.models import Article, ArticleExtraction, DedupAudit
 
 DATA = Path(__file__).parent / "data"

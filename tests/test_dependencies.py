@@ -52,8 +52,8 @@ def test_gzip_files_are_read_without_zlib_ng(tmp_path: Path) -> None:
     expected = [str(item.pmid) for item in iter_pubmed(packed)]
     script = (
         "import sys; sys.modules['zlib_ng'] = None\n"
-        "from pdacmine.miner import parse\n"
-        "assert parse._gunzip.__name__ == 'gzip', parse._gunzip\n"
+        "from pdacmine.miner import parse, xml_input\n"
+        "assert xml_input.gunzip.__name__ == 'gzip', xml_input.gunzip\n"
         f"print(' '.join(str(i.pmid) for i in parse.iter_pubmed({str(packed)!r})))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)

@@ -131,7 +131,8 @@ def test_evaluate_scores_a_typed_record_as_its_json() -> None:
 
 def test_the_database_layer_reads_the_record_without_loading_the_nlp() -> None:
     code = (
-        "import sys, pdacmine.db.evidence, pdacmine.db.findings, pdacmine.db.exports, pdacmine.db.filters; "
+        "import sys, pdacmine.db.evidence, pdacmine.db.findings, pdacmine.db.exports, pdacmine.db.query, "
+        "pdacmine.db.filters; "
         "sys.exit('spacy' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -18,7 +18,8 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine, func, select
 
 from pdacmine.cli import cli
-from pdacmine.db.articles import ArticleRow, StoreCounts, store_batch, to_row
+from pdacmine.db.article_rows import ArticleRow, to_row
+from pdacmine.db.articles import StoreCounts, store_batch
 from pdacmine.db.engine import session_scope
 from pdacmine.db.lock import writer_lock
 from pdacmine.jobs.importer import import_files, order_files

@@ -345,8 +345,8 @@ def test_full_width_digits_and_leading_zeros_are_normalised() -> None:
 
 
 def test_an_oversized_abstract_is_a_bad_record_read_in_bounded_memory(tmp_path: Path) -> None:
-    from pdacmine.miner.parse import MAX_RUN_BYTES
     from pdacmine.miner.records import MAX_TEXT_CHARS
+    from pdacmine.miner.xml_input import MAX_RUN_BYTES
 
     path = tmp_path / "big.xml.gz"
     with gzip.open(path, "wb") as fh:  # 20 MB of abstract (multi-byte characters, an entity) in a small file
@@ -376,7 +376,7 @@ def test_a_text_just_under_the_limit_is_kept_whole() -> None:
 
 
 def test_a_record_of_countless_small_paragraphs_stops_the_file_at_the_record_limit(tmp_path: Path) -> None:
-    from pdacmine.miner.parse import MAX_RECORD_BYTES
+    from pdacmine.miner.xml_input import MAX_RECORD_BYTES
 
     path = tmp_path / "paragraphs.xml.gz"
     with gzip.open(path, "wb") as fh:

@@ -14,8 +14,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from pdacmine.db.exports import EVIDENCE_COLUMNS
 from pdacmine.db.filters import resolve_filters
+from pdacmine.db.query import EVIDENCE_COLUMNS
 from pdacmine.errors import InputError
 from pdacmine.models import Evidence, Finding, ReviewAudit, ReviewDecision
 from pdacmine.web import create_app
@@ -382,7 +382,7 @@ def test_every_page_answers_on_an_empty_database(engine: Engine) -> None:
      {"since": "2016", "status": "all"}, {"text": "ZEB1", "mechanism": ["emt-plasticity"]}],
 )  # fmt: skip
 def test_map_filter_finds_the_same_findings_as_query(engine: Engine, corpus: Corpus, typed: dict[str, object]) -> None:
-    from pdacmine.db.filters import finding_conditions
+    from pdacmine.db.conditions import finding_conditions
     from pdacmine.db.overview import finding_filter
 
     with Session(engine) as s:

@@ -36,7 +36,8 @@ def test_session_secret_is_kept_private_and_stable(tmp_path: Path) -> None:
 
 
 def test_serve_prints_the_url_answers_and_stops_on_ctrl_c(db_url: str, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "PDACMINE_CONFIG"} | {"XDG_CONFIG_HOME": str(tmp_path)}
+    (tmp_path / "none.toml").write_text("")  # an empty config file: no user settings (a missing one is an error)
+    env = {**os.environ, "PDACMINE_CONFIG": str(tmp_path / "none.toml"), "XDG_CONFIG_HOME": str(tmp_path)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "pdacmine", "--db", db_url, "serve", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,

@@ -19,8 +19,8 @@ from sqlalchemy import Engine
 
 import pdacmine
 from pdacmine.cli import cli
-from pdacmine.db.exports import EVIDENCE_COLUMNS
 from pdacmine.db.lock import writer_lock
+from pdacmine.db.query import EVIDENCE_COLUMNS
 from pdacmine.errors import InputError, LockedError, NetworkError
 from pdacmine.jobs import harvest as harvesting
 from pdacmine.jobs.workspace import Workspace

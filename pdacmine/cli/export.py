@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from pdacmine.cli.context import AppContext, count, open_output, pass_app, plural, workspace
 from pdacmine.cli.query import command_filters, filter_options
-from pdacmine.db import exports as q
 from pdacmine.db import harvest
+from pdacmine.db import query as q
 from pdacmine.db.engine import session_scope
+from pdacmine.db.exports import ARTICLE_SORTS, prisma_counts
 from pdacmine.miner.export import ARTICLE_FORMATS, BOM_FORMATS, WRITERS
 from pdacmine.miner.prisma import prisma_document, summary_lines, write_template_csv
 
@@ -99,7 +100,7 @@ _export_command(
 _export_command(
     "articles",
     ARTICLE_FORMATS,
-    q.ARTICLE_SORTS,
+    ARTICLE_SORTS,
     "pmid",
     """Articles for screening tools and reference managers.
 
@@ -181,7 +182,7 @@ def prisma_cmd(
         return
     bom = _bom_for(fmt, bom)
     with app.engine.connect() as conn:
-        counts = q.prisma_counts(conn, automation_excludes=automation_excludes)
+        counts = prisma_counts(conn, automation_excludes=automation_excludes)
     with open_output(output, bom) as out:
         if fmt == "csv":
             write_template_csv(counts, out)

@@ -13,7 +13,7 @@ from rich.text import Text
 from sqlalchemy.orm import Session
 
 from pdacmine.cli.context import AppContext, count, open_output, pass_app, workspace
-from pdacmine.db import exports as q
+from pdacmine.db import query as q
 from pdacmine.db.filters import STATUSES, Filters, resolve_filters
 from pdacmine.miner.export import WRITERS
 

@@ -10,7 +10,7 @@ import click
 from pdacmine.cli.context import MAX_NUMBER, AppContext, pass_app, workspace
 from pdacmine.db.engine import session_scope
 from pdacmine.db.explain import explain_json, explain_lines
-from pdacmine.db.findings import explain_finding, get_finding
+from pdacmine.db.finding_lookup import explain_finding, get_finding
 
 logger = logging.getLogger(__name__)
 

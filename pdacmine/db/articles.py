@@ -14,31 +14,25 @@ in memory, then issues executemany INSERT / UPDATE statements. Rules:
 
 It flushes but never commits: the caller owns the transaction.
 
-Speed (a baseline file is 30,000 records of ~12 kB): each JSON column is serialised once, with
-orjson, and the same bytes feed the content digest (``articles.content_hash``, SHA-1 cut to 128
-bits: a change detector, not a security check) and the bound parameter (text, cast to JSONB on
-PostgreSQL). INSERT and UPDATE are compiled once per dialect and executed with plain tuples
+Speed (a baseline file is 30,000 records of ~12 kB): records arrive as compact rows of bind
+values and a content digest (:mod:`pdacmine.db.article_rows`; JSON columns as text, cast to JSONB
+on PostgreSQL). INSERT and UPDATE are compiled once per dialect and executed with plain tuples
 through the DB-API ``executemany``; only the columns whose type needs it (dates, flags) go
 through SQLAlchemy's bind processors, so no per-row SQLAlchemy work is left.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any
 
-import orjson
 from sqlalchemy import (
-    JSON,
     Connection,
     Dialect,
-    String,
     Table,
     Text,
     bindparam,
@@ -51,32 +45,24 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert, Update
 
+from pdacmine.db.article_rows import (
+    ARTICLES,
+    JSON_FIELDS,
+    SCALAR_FIELDS,
+    ArticleRow,
+    Content,
+    StoreItem,
+    article_row,
+    content_and_digest,
+)
 from pdacmine.db.engine import chunked_in
-from pdacmine.miner.records import ArticleRecord, BadRecord, DeleteRecord, ParsedItem
-from pdacmine.models import Article, ImportedFile, RecordError
+from pdacmine.miner.records import ArticleRecord, BadRecord, DeleteRecord
+from pdacmine.models import ImportedFile, RecordError
 from pdacmine.models.base import utcnow
 
 logger = logging.getLogger(__name__)
 
-ARTICLES: Table = Article.__table__  # type: ignore[assignment]
 ERRORS: Table = RecordError.__table__  # type: ignore[assignment]
-
-_RECORD_FIELDS = [f.name for f in fields(ArticleRecord) if f.name not in ("pmid", "version")]
-#: Content columns holding JSON documents (lists of authors, MeSH headings...).
-JSON_FIELDS: tuple[str, ...] = tuple(n for n in _RECORD_FIELDS if isinstance(ARTICLES.c[n].type, JSON))
-#: Plain content columns (text, numbers, the publication date, the retracted flag).
-SCALAR_FIELDS: tuple[str, ...] = tuple(n for n in _RECORD_FIELDS if n not in JSON_FIELDS)
-#: Maximum lengths of the bounded string columns (PostgreSQL rejects longer values), by position.
-_LIMITS: tuple[tuple[int, str, int], ...] = tuple(
-    (i, n, length)
-    for i, n in enumerate(SCALAR_FIELDS)
-    if isinstance(ARTICLES.c[n].type, String) and (length := getattr(ARTICLES.c[n].type, "length", 0))
-)
-_scalars_of = attrgetter(*SCALAR_FIELDS)
-_documents_of = attrgetter(*JSON_FIELDS)
-
-#: Bound content of one article: SCALAR_FIELDS values, then JSON_FIELDS as JSON text.
-Content = tuple[Any, ...]
 
 
 @dataclass
@@ -116,66 +102,6 @@ class _State:
     dirty: bool = False
 
 
-def _dumps(document: Any) -> bytes:
-    try:
-        return orjson.dumps(document)
-    except TypeError:  # e.g. text with a lone surrogate, which orjson refuses and json escapes
-        return json.dumps(document).encode()
-
-
-def _content_and_digest(scalars: Sequence[Any], documents: Sequence[Any]) -> tuple[Content, str]:
-    """Bind values of the content columns (JSON serialised) and their digest."""
-    try:
-        texts = list(map(orjson.dumps, documents))
-    except TypeError:
-        texts = [_dumps(d) for d in documents]
-    digest = hashlib.sha1(  # change detection, not security
-        "\x1f".join(["\x00" if value is None else str(value) for value in scalars]).encode(),
-        usedforsecurity=False,
-    )
-    digest.update(b"\x1f")
-    digest.update(b"\x1f".join(texts))
-    return (*scalars, *map(bytes.decode, texts)), digest.hexdigest()[:32]
-
-
-@dataclass(slots=True, frozen=True)
-class ArticleRow:
-    """An article reduced to what the articles table stores: bind values and their digest.
-
-    Much smaller than the :class:`ArticleRecord` it comes from (a few strings instead of
-    hundreds of dicts and lists), so a batch of them is cheap to hold: see :func:`to_row`.
-    """
-
-    pmid: str
-    version: int
-    content: Content
-    digest: str
-
-
-#: What :func:`store_batch` accepts: parsed items, or articles already turned into rows.
-StoreItem = ParsedItem | ArticleRow
-
-
-def to_row(item: StoreItem) -> StoreItem:
-    """An :class:`ArticleRecord` as an :class:`ArticleRow` (long strings cut to their column); others as they are.
-
-    Importers call it on each record as it is parsed, so the batch waiting for
-    :func:`store_batch` holds compact rows rather than the parsed records.
-    """
-    return _article_row(item) if isinstance(item, ArticleRecord) else item
-
-
-def _article_row(record: ArticleRecord) -> ArticleRow:
-    scalars: Sequence[Any] = _scalars_of(record)
-    for i, name, limit in _LIMITS:
-        value = scalars[i]
-        if value is not None and len(value) > limit:
-            logger.warning("PMID %s: %s longer than %d characters, cut", record.pmid, name, limit)
-            scalars = [*scalars[:i], value[:limit], *scalars[i + 1 :]]
-    content, digest = _content_and_digest(scalars, _documents_of(record))
-    return ArticleRow(record.pmid, record.version, content, digest)
-
-
 def _load_states(session: Session, pmids: Iterable[str]) -> dict[str, _State]:
     states: dict[str, _State] = {}
     no_digest: list[str] = []
@@ -191,7 +117,7 @@ def _load_states(session: Session, pmids: Iterable[str]) -> dict[str, _State]:
         for row in session.execute(stmt):
             values = tuple(row)[1:]
             split = len(SCALAR_FIELDS)
-            states[row.pmid].digest = _content_and_digest(values[:split], values[split:])[1]
+            states[row.pmid].digest = content_and_digest(values[:split], values[split:])[1]
     return states
 
 
@@ -217,7 +143,7 @@ def store_batch(
     now = utcnow()
     for item in items:
         if isinstance(item, ArticleRecord | ArticleRow):
-            _apply_article(item if isinstance(item, ArticleRow) else _article_row(item), states, counts)
+            _apply_article(item if isinstance(item, ArticleRow) else article_row(item), states, counts)
             if seen is not None:
                 seen.add(item.pmid)
         elif isinstance(item, DeleteRecord):

@@ -1,6 +1,6 @@
 """``rank --explain`` as data and as text: shared by the CLI and the browser workspace.
 
-Pure formatting of an :class:`~pdacmine.db.findings.Explanation` (no query runs here).
+Pure formatting of an :class:`~pdacmine.db.finding_lookup.Explanation` (no query runs here).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from pdacmine.db.findings import Explanation
+from pdacmine.db.finding_lookup import Explanation
 from pdacmine.miner.rank import Weights
 
 EXPLAIN_ROWS = 40

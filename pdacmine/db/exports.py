@@ -1,9 +1,9 @@
-"""Streaming selects behind ``query`` and ``export``: findings, evidence, articles, and the PRISMA counts.
+"""What ``export`` adds to ``query``: article rows (with their screening state) and the PRISMA counts.
 
-Every ``*_rows`` function takes an open :class:`~sqlalchemy.Connection`, applies a
-:class:`~pdacmine.db.filters.Filters`, and yields one plain dict per row, fetching
-``yield_per`` rows at a time (a server-side cursor on PostgreSQL) so memory stays flat
-however many rows there are. Keep the connection open while iterating.
+:func:`article_rows` takes an open :class:`~sqlalchemy.Connection`, applies a
+:class:`~pdacmine.db.filters.Filters`, and yields one plain dict per article, streamed like the
+finding and evidence rows of :mod:`pdacmine.db.query`. :func:`prisma_counts` counts the records
+at every PRISMA 2020 stage. Keep the connection open while iterating.
 """
 
 from __future__ import annotations
@@ -11,173 +11,35 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, Text, case, cast, exists, false, func, select
+from sqlalchemy import Connection, Select, case, exists, false, func, select
 from sqlalchemy.orm import Session
 
-from pdacmine.db.filtered_findings import filtered_finding_rows, restricts_evidence
-from pdacmine.db.filters import Filters, apply_articles, apply_evidence, apply_findings, evidence_from
+from pdacmine.db.conditions import apply_articles
+from pdacmine.db.filters import Filters
+from pdacmine.db.query import paginate, sort_by, stream
 from pdacmine.db.screening import final_states, reviewers_required, sessions
 from pdacmine.db.sources import IdentifiedCount, identified_by_source, not_retrieved, unique_records
-from pdacmine.errors import InputError
-from pdacmine.miner.nlp.vocab import default_vocabulary
 from pdacmine.miner.prisma import Identification, PrismaCounts
-from pdacmine.miner.rank import ORGAN_MESH
 from pdacmine.miner.screening import CONFLICT, EXCLUDE, IN_PROGRESS, INCLUDE, MAYBE, UNSCREENED, Final
-from pdacmine.models import Article, ArticleExtraction, Evidence, Finding, ReviewDecision
+from pdacmine.models import Article, ArticleExtraction, Evidence, ReviewDecision
 
 logger = logging.getLogger(__name__)
 
-YIELD_PER = 1000
-F, E, A, RD = Finding, Evidence, Article, ReviewDecision
+E, A, RD = Evidence, Article, ReviewDecision
 _kept = A.duplicate_of.is_(None)  # a record merged into another by deduplication counts once, as that one
 
-FINDING_COLUMNS = (
-    "rank", "finding_id", "finding_key", "mechanism", "mechanism_category", "stage", "organ", "therapy",
-    "therapy_class", "direction", "score", "n_papers", "n_contradicting", "n_evidence", "n_accepted",
-    "n_rejected", "n_unreviewed", "first_year", "last_year", "top_pmids",
-)  # fmt: skip
-EVIDENCE_COLUMNS = (
-    "pmid", "doi", "year", "journal", "title", "study_design", "metastatic_site", "metastatic_site_uberon",
-    "metastatic_site_mesh", "cascade_stage", "mechanism", "mechanism_category", "mechanism_id", "therapy",
-    "therapy_class", "therapy_id", "effect_direction", "negated", "hedged", "confidence", "evidence_sentence",
-    "section", "char_start", "char_end", "finding_key", "finding_score", "review_status", "reviewer",
-    "decided_at", "review_note", "corrected", "extractor_version", "evidence_key", "spans",
-)  # fmt: skip
 ARTICLE_COLUMNS = (
     "pmid", "doi", "pmcid", "title", "abstract", "authors", "journal", "journal_iso", "issn", "volume", "issue",
     "pages", "year", "pub_date", "language", "publication_types", "mesh", "keywords", "retracted", "screening",
     "exclusion_reason", "n_evidence", "n_accepted", "n_rejected", "url",
 )  # fmt: skip
-FINDING_SORTS: dict[str, tuple[Any, ...]] = {
-    "score": (F.score.desc(), F.n_papers.desc(), F.id),
-    "papers": (F.n_papers.desc(), F.score.desc(), F.id),
-    "evidence": (F.n_evidence.desc(), F.score.desc(), F.id),
-    "year": (func.coalesce(F.last_year, 0).desc(), F.score.desc(), F.id),
-    "contradicting": (F.n_contradicting.desc(), F.score.desc(), F.id),
-    "key": (F.finding_key,),
-}
-EVIDENCE_SORTS: dict[str, tuple[Any, ...]] = {
-    "score": (F.score.desc(), F.id, A.pub_year.desc(), E.id),
-    "year": (func.coalesce(A.pub_year, 0).desc(), E.id),
-    "pmid": (E.pmid, E.id),
-    "confidence": (E.confidence.desc(), E.id),
-    "id": (E.id,),
-}
 ARTICLE_SORTS: dict[str, tuple[Any, ...]] = {
     "pmid": (A.id,),
     "year": (func.coalesce(A.pub_year, 0).desc(), A.id),
     "id": (A.id,),
 }
-
-
-def _sorted(stmt: Select[Any], sorts: dict[str, tuple[Any, ...]], sort: str, level: str) -> Select[Any]:
-    if sort not in sorts:
-        raise InputError(f"cannot sort {level} by {sort!r}; use one of {', '.join(sorts)}")
-    return stmt.order_by(*sorts[sort])
-
-
-def _page(stmt: Select[Any], limit: int | None, offset: int) -> Select[Any]:
-    if offset < 0 or (limit is not None and limit < 0):
-        raise InputError("--limit and --offset must be 0 or more")
-    return stmt.limit(limit).offset(offset or None)
-
-
-def _stream(conn: Connection, stmt: Select[Any]) -> Any:
-    return conn.execution_options(stream_results=True, yield_per=YIELD_PER).execute(stmt)
-
-
-# --- findings ------------------------------------------------------------------------------------
-
-
-def count_findings(conn: Connection, filters: Filters) -> int:
-    return conn.scalar(apply_findings(select(func.count()).select_from(F), filters)) or 0
-
-
-def finding_rows(
-    conn: Connection, filters: Filters, *, sort: str = "score", limit: int | None = None, offset: int = 0
-) -> Iterator[dict[str, Any]]:
-    if restricts_evidence(filters):  # counts and scores over the filtered evidence only
-        yield from filtered_finding_rows(conn, filters, sort=sort, limit=limit, offset=offset)
-        return
-    cols = (F.id, F.finding_key, F.mechanism_key, F.mechanism_category, F.stage, F.organ, F.therapy_key,
-            F.therapy_class, F.score_detail, F.score, F.n_papers, F.n_contradicting, F.n_evidence, F.n_accepted,
-            F.n_rejected, F.n_unreviewed, F.first_year, F.last_year)  # fmt: skip
-    stmt = _page(_sorted(apply_findings(select(*cols), filters), FINDING_SORTS, sort, "findings"), limit, offset)
-    for rank, r in enumerate(_stream(conn, stmt), start=offset + 1):
-        detail = r.score_detail or {}
-        yield {
-            "rank": rank, "finding_id": r.id, "finding_key": r.finding_key, "mechanism": r.mechanism_key,
-            "mechanism_category": r.mechanism_category, "stage": r.stage, "organ": r.organ, "therapy": r.therapy_key,
-            "therapy_class": r.therapy_class, "direction": detail.get("direction"), "score": round(r.score, 4),
-            "n_papers": r.n_papers, "n_contradicting": r.n_contradicting, "n_evidence": r.n_evidence,
-            "n_accepted": r.n_accepted, "n_rejected": r.n_rejected, "n_unreviewed": r.n_unreviewed,
-            "first_year": r.first_year, "last_year": r.last_year, "top_pmids": list(detail.get("top_pmids", [])),
-        }  # fmt: skip
-
-
-# --- evidence ------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def _concept_id(facet: str, key: str | None) -> str | None:
-    concept = default_vocabulary().get(facet, key) if key else None
-    return concept.concept_id if concept else None
-
-
-def evidence_select(filters: Filters, *columns: Any, linked_only: bool = False) -> Select[Any]:
-    return apply_evidence(evidence_from(*columns, linked_only=linked_only), filters)
-
-
-_EVIDENCE_COLS = (
-    E.pmid, A.doi, A.pub_year, A.journal, A.title, E.study_type, F.id, F.organ, F.stage, F.mechanism_key,
-    F.mechanism_category, F.therapy_key, F.therapy_class, F.finding_key, F.score, E.organ, E.stage,
-    E.mechanism_key, E.mechanism_category, E.therapy_key, E.therapy_class, E.mechanism_concept_id,
-    E.therapy_concept_id, E.polarity, E.negated, E.hedged, E.confidence, E.sentence, E.section, E.start, E.end,
-    RD.status, RD.reviewer, RD.decided_at, RD.note, RD.corrections, E.extractor_version, E.evidence_key, E.spans,
-)  # fmt: skip
-
-
-def evidence_rows(
-    conn: Connection,
-    filters: Filters,
-    *,
-    sort: str = "score",
-    limit: int | None = None,
-    offset: int = 0,
-    linked_only: bool = False,
-    spans_as_text: bool = False,
-) -> Iterator[dict[str, Any]]:
-    """Evidence with its effective slots (the finding's, after corrections) and its review state.
-
-    ``linked_only`` skips evidence not yet ranked into a finding (see :func:`evidence_from`);
-    ``spans_as_text`` passes the spans through as their JSON text (for CSV/TSV: no decoding).
-    """
-    columns = (*_EVIDENCE_COLS[:-1], cast(E.spans, Text) if spans_as_text else E.spans)
-    stmt = evidence_select(filters, *columns, linked_only=linked_only)
-    stmt = _page(_sorted(stmt, EVIDENCE_SORTS, sort, "evidence"), limit, offset)
-    for r in _stream(conn, stmt):
-        linked = r[6] is not None
-        organ, stage, mech, mcat, ther, tcls = r[7:13] if linked else r[15:21]
-        corrections = r[35] or {}
-        polarity = corrections.get("polarity", r[23])
-        yield {
-            "pmid": r[0], "doi": r[1], "year": r[2], "journal": r[3], "title": r[4], "study_design": r[5],
-            "metastatic_site": organ, "metastatic_site_uberon": _concept_id("ORGAN", organ),
-            "metastatic_site_mesh": ORGAN_MESH.get(organ or ""), "cascade_stage": stage,
-            "mechanism": mech, "mechanism_category": mcat,
-            "mechanism_id": r[21] if mech == r[17] else _concept_id("MECHANISM", mech),
-            "therapy": ther, "therapy_class": tcls,
-            "therapy_id": r[22] if ther == r[19] else _concept_id("THERAPY", ther),
-            "effect_direction": polarity, "negated": bool(r[24]), "hedged": bool(r[25]), "confidence": r[26],
-            "evidence_sentence": r[27], "section": r[28], "char_start": r[29], "char_end": r[30],
-            "finding_key": r[13], "finding_score": round(r[14], 4) if r[14] is not None else None,
-            "review_status": r[31] or "unreviewed", "reviewer": r[32],
-            "decided_at": r[33].isoformat() if r[33] else None, "review_note": r[34], "corrected": bool(corrections),
-            "extractor_version": r[36], "evidence_key": r[37], "spans": r[38] or ("[]" if spans_as_text else []),
-        }  # fmt: skip
 
 
 # --- articles ------------------------------------------------------------------------------------
@@ -220,8 +82,8 @@ def article_rows(
         counts, counts.c.article_id == A.id
     )
     states = final_states(conn)
-    stmt = _page(_sorted(apply_articles(stmt, filters), ARTICLE_SORTS, sort, "articles"), limit, offset)
-    for a in _stream(conn, stmt):
+    stmt = paginate(sort_by(apply_articles(stmt, filters), ARTICLE_SORTS, sort, "articles"), limit, offset)
+    for a in stream(conn, stmt):
         n, acc, rej = a.n or 0, a.acc or 0, a.rej or 0
         state = states.get(a.id) or Final(UNSCREENED)
         yield {

@@ -19,9 +19,10 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from pdacmine.db.conditions import evidence_restriction, finding_facets
 from pdacmine.db.engine import chunked_in
-from pdacmine.db.filters import Filters, evidence_restriction, finding_facets
-from pdacmine.db.findings import _member, _mesh_map, _select
+from pdacmine.db.filters import Filters
+from pdacmine.db.finding_members import member_select, mesh_map, to_member
 from pdacmine.errors import InputError
 from pdacmine.miner.rank import Score, load_weights, score_finding
 from pdacmine.models import Article, Evidence, Finding
@@ -73,7 +74,7 @@ def _with_words(conn: Connection, f: Filters) -> set[int] | None:
 def _rescored(conn: Connection, f: Filters) -> Iterator[Scored]:
     """(finding id, key, score over the passing evidence) of every finding with passing evidence."""
     stmt = (
-        _select()
+        member_select()
         .add_columns(F.finding_key)
         .join(F, F.id == Evidence.finding_id)
         .where(*evidence_restriction(replace(f, text=())), *finding_facets(f))
@@ -82,17 +83,17 @@ def _rescored(conn: Connection, f: Filters) -> Iterator[Scored]:
     selected = _with_words(conn, f)
     rows = [r for r in conn.execute(stmt) if selected is None or r[14] in selected]
     articles = {r[1] for r in rows}
-    mesh = _mesh_map(conn, None if len(articles) > _MESH_SCAN_ABOVE else articles)
+    mesh = mesh_map(conn, None if len(articles) > _MESH_SCAN_ABOVE else articles)
     weights, year = load_weights(), date.today().year
     for fid, group in groupby(rows, key=lambda r: r[14]):
         members = list(group)
-        yield fid, members[0][-1], score_finding([_member(r[:-1], mesh)[1].inp for r in members], weights, year)
+        yield fid, members[0][-1], score_finding([to_member(r[:-1], mesh)[1].inp for r in members], weights, year)
 
 
 def filtered_finding_rows(
     conn: Connection, filters: Filters, *, sort: str = "score", limit: int | None = None, offset: int = 0
 ) -> Iterator[dict[str, Any]]:
-    """Rows like :func:`pdacmine.db.exports.finding_rows`, counts and scores over the filtered evidence only."""
+    """Rows like :func:`pdacmine.db.query.finding_rows`, counts and scores over the filtered evidence only."""
     if sort not in SORT_KEYS:
         raise InputError(f"cannot sort findings by {sort!r}; use one of {', '.join(SORT_KEYS)}")
     scored = sorted((r for r in _rescored(conn, filters) if _keeps(r[2], filters)), key=SORT_KEYS[sort])

@@ -12,28 +12,23 @@ deleted by a re-extraction). Functions flush; the caller commits.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import typing
 import zlib
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
-from sys import intern
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import Connection, Table, Text, bindparam, cast, delete, false, func, or_, select, text
+from sqlalchemy import Connection, Table, bindparam, delete, false, func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from pdacmine.db.engine import chunked_in
-from pdacmine.errors import InputError
-from pdacmine.miner.evidence import effective_slots, finding_key
-from pdacmine.miner.export import unguard_cell
-from pdacmine.miner.rank import EvidenceInput, Score, Weights, load_weights, mesh_organs, score_finding
+from pdacmine.db.finding_members import Member, machine_key, member_rows, member_select, mesh_map, to_member
+from pdacmine.miner.rank import Weights, load_weights, score_finding
 from pdacmine.models import Article, Evidence, Finding, ReviewDecision
 from pdacmine.models.base import utcnow
 
@@ -46,87 +41,11 @@ _BATCH = 2000
 E, A, RD = Evidence, Article, ReviewDecision
 _FINDINGS = typing.cast(Table, Finding.__table__)
 _EVIDENCE = typing.cast(Table, Evidence.__table__)
-_COLUMNS = (
-    E.id, E.article_id, E.pmid, E.mechanism_key, E.mechanism_category, E.stage, E.organ, E.therapy_key,
-    E.therapy_class, E.polarity, E.negated, E.hedged, E.study_type, E.confidence, E.finding_id,
-    A.pub_year, A.retracted, A.deleted, RD.status, RD.corrections,
-)  # fmt: skip
-_MACHINE = ("mechanism_key", "mechanism_category", "stage", "organ", "therapy_key", "therapy_class", "polarity")
 #: Finding columns compared to decide whether a recomputed finding changed at all.
 _COMPARED = (
     "score", "n_papers", "n_evidence", "n_contradicting", "n_accepted", "n_rejected", "n_unreviewed",
     "first_year", "last_year", "mechanism_category", "therapy_class",
 )  # fmt: skip
-
-
-class _Member(NamedTuple):
-    """One evidence row as ranking sees it: effective slots and the finding it is linked to now."""
-
-    inp: EvidenceInput
-    #: effective (mechanism_key, mechanism_category, stage, organ, therapy_key, therapy_class)
-    slots: tuple[str | None, ...]
-    finding_id: int | None
-    deleted: bool
-
-
-def _select() -> Any:
-    return select(*_COLUMNS).join(A, A.id == E.article_id).outerjoin(RD, RD.evidence_key == E.evidence_key)
-
-
-def _follow_vocabulary(slots: dict[str, Any], corrections: dict[str, Any]) -> None:
-    """A corrected concept brings its category/class from the vocabulary when the reviewer gave none."""
-    from pdacmine.miner.nlp.vocab import default_vocabulary
-
-    for key_slot, cat_slot, facet in (
-        ("mechanism_key", "mechanism_category", "MECHANISM"),
-        ("therapy_key", "therapy_class", "THERAPY"),
-    ):
-        if key_slot in corrections and cat_slot not in corrections:
-            concept = default_vocabulary().get(facet, slots[key_slot]) if slots[key_slot] else None
-            slots[cat_slot] = concept.category if concept else None
-
-
-def _member(r: Sequence[Any], mesh: dict[int, frozenset[str]]) -> tuple[str, _Member]:
-    """(effective finding key, member) of one row of :func:`_select`."""
-    eid, aid, pmid, mk, mc, st, org, tk, tc, pol, neg, hed, stype, conf, fid, year, retr, deleted, status, corr = r
-    if corr:
-        slots = effective_slots(dict(zip(_MACHINE, (mk, mc, st, org, tk, tc, pol), strict=True)), corr)
-        _follow_vocabulary(slots, corr)
-        mk, mc, st, org, tk, tc, pol = (slots[k] for k in _MACHINE)
-    inp = EvidenceInput(
-        eid,
-        aid,
-        pmid,
-        year,
-        intern(stype or "other"),
-        conf if conf is not None else 0.5,
-        bool(hed),
-        bool(neg),
-        intern(pol or "associated"),
-        status if status == "accepted" or status == "rejected" else None,
-        org in mesh.get(aid, ()),
-        bool(retr),
-    )
-    return finding_key(mk, st, org, tk), _Member(inp, (mk, mc, st, org, tk, tc), fid, bool(deleted))
-
-
-def _machine_key(r: Sequence[Any]) -> str:
-    return finding_key(r[3], r[5], r[6], r[7])
-
-
-def _mesh_map(conn: Connection, article_ids: Iterable[int] | None) -> dict[int, frozenset[str]]:
-    """Article id -> organs its MeSH headings corroborate (only articles that have any)."""
-    text = cast(A.mesh, Text)
-    hint = or_(text.like("%Q000556%"), text.like("%secondary%"), text.like("%D008207%"))
-    out: dict[int, frozenset[str]] = {}
-    wheres: Iterable[ColumnElement[bool] | None] = [None] if article_ids is None else chunked_in(A.id, article_ids)
-    for where in wheres:
-        stmt = select(A.id, A.mesh).where(hint, *([where] if where is not None else []))
-        for art_id, mesh in conn.execute(stmt.execution_options(yield_per=2000)):
-            organs = mesh_organs(mesh)
-            if organs:
-                out[art_id] = organs
-    return out
 
 
 def _mode(values: Iterable[str | None]) -> str | None:
@@ -145,14 +64,14 @@ class _Writer:
         self.conn, self.existing, self.weights, self.year = conn, existing, weights, year
         self.mesh: dict[int, frozenset[str]] = {}
         self.now = utcnow()
-        self.inserts: list[tuple[dict[str, Any], Sequence[_Member]]] = []
+        self.inserts: list[tuple[dict[str, Any], Sequence[Member]]] = []
         self.updates: list[dict[str, Any]] = []
         self.link_evidence, self.link_finding = array("q"), array("q")
         self.unlink: list[int] = []
         self.written: set[int] = set()
         self.changed = 0
 
-    def put(self, key: str, members: Sequence[_Member]) -> None:
+    def put(self, key: str, members: Sequence[Member]) -> None:
         score = score_finding([m.inp for m in members], self.weights, self.year)
         live = [m for m in members if m.inp.status != "rejected"] or list(members)
         mk, _, st, org, tk, _ = members[0].slots
@@ -178,7 +97,7 @@ class _Writer:
         if len(self.inserts) + len(self.updates) >= _BATCH:
             self.flush()
 
-    def _link(self, fid: int, members: Iterable[_Member]) -> None:
+    def _link(self, fid: int, members: Iterable[Member]) -> None:
         self.written.add(fid)
         for m in members:
             if m.finding_id != fid:
@@ -235,12 +154,12 @@ def _full(conn: Connection, weights: Weights, year: int) -> int:
     existing = _existing(conn)
     before = [fid for fid, _ in existing.values()]
     writer = _Writer(conn, existing, weights, year)
-    writer.mesh = _mesh_map(conn, None)
+    writer.mesh = mesh_map(conn, None)
     moved, moved_ids = _moved(conn, writer.mesh)
     order = [func.coalesce(c, "") for c in (E.mechanism_key, E.stage, E.organ, E.therapy_key)]
-    stmt = _select().where(A.deleted == false()).order_by(*order, E.id)
+    stmt = member_select().where(A.deleted == false()).order_by(*order, E.id)
     rows = conn.execute(stmt.execution_options(stream_results=True, yield_per=5000))
-    members = (_member(r, writer.mesh) for r in rows if r[0] not in moved_ids)
+    members = (to_member(r, writer.mesh) for r in rows if r[0] not in moved_ids)
     for key, group in groupby(members, key=lambda km: km[0]):
         writer.put(key, [*(m for _, m in group), *moved.pop(key, [])])
     for key in sorted(moved):
@@ -257,12 +176,12 @@ def _full(conn: Connection, weights: Weights, year: int) -> int:
     return n
 
 
-def _moved(conn: Connection, mesh: dict[int, frozenset[str]]) -> tuple[dict[str, list[_Member]], set[int]]:
+def _moved(conn: Connection, mesh: dict[int, frozenset[str]]) -> tuple[dict[str, list[Member]], set[int]]:
     """Evidence that reviewer corrections moved to another finding key, grouped by that key."""
-    moved: dict[str, list[_Member]] = {}
-    for r in conn.execute(_select().where(RD.evidence_key.is_not(None), A.deleted == false()).order_by(E.id)):
-        key, member = _member(r, mesh)
-        if key != _machine_key(r):
+    moved: dict[str, list[Member]] = {}
+    for r in conn.execute(member_select().where(RD.evidence_key.is_not(None), A.deleted == false()).order_by(E.id)):
+        key, member = to_member(r, mesh)
+        if key != machine_key(r):
             moved.setdefault(key, []).append(member)
     return moved, {m.inp.evidence_id for group in moved.values() for m in group}
 
@@ -279,23 +198,19 @@ def stale_findings(conn: Connection) -> set[int]:
     return set(conn.scalars(stmt.where(func.coalesce(counts.c.n, 0) != Finding.n_evidence)))
 
 
-def _rows(conn: Connection, where: ColumnElement[bool]) -> list[Sequence[Any]]:
-    return list(conn.execute(_select().where(where)))
-
-
 def _incremental(conn: Connection, article_ids: set[int], weights: Weights, year: int) -> int:
     """Recompute the findings touched by ``article_ids`` (and unlinked or stale rows), a few at a time.
 
     Relies on what the last refresh left: a row linked to finding F has F's key unless its
     article is in ``article_ids``. A row that breaks this turns the refresh into a full one.
     """
-    touched = [r for where in chunked_in(E.article_id, article_ids) for r in _rows(conn, where)]
-    touched += [r for r in _rows(conn, E.finding_id.is_(None)) if r[1] not in article_ids]
-    mesh = _mesh_map(conn, {r[1] for r in touched})
-    by_key: dict[str, list[_Member]] = {}
+    touched = [r for where in chunked_in(E.article_id, article_ids) for r in member_rows(conn, where)]
+    touched += [r for r in member_rows(conn, E.finding_id.is_(None)) if r[1] not in article_ids]
+    mesh = mesh_map(conn, {r[1] for r in touched})
+    by_key: dict[str, list[Member]] = {}
     writer = _Writer(conn, {}, weights, year)
     for r in touched:
-        key, m = _member(r, mesh)
+        key, m = to_member(r, mesh)
         if m.deleted:
             if m.finding_id is not None:
                 writer.unlink.append(m.inp.evidence_id)
@@ -309,12 +224,12 @@ def _incremental(conn: Connection, article_ids: set[int], weights: Weights, year
     for i in range(0, len(keys), 200):
         chunk = keys[i : i + 200]
         ids = [writer.existing[k][0] for k in chunk if k in writer.existing]
-        linked = [r for where in chunked_in(E.finding_id, ids) for r in _rows(conn, where)]
-        mesh.update(_mesh_map(conn, {r[1] for r in linked} - set(mesh)))
-        groups: dict[str, list[_Member]] = {}
+        linked = [r for where in chunked_in(E.finding_id, ids) for r in member_rows(conn, where)]
+        mesh.update(mesh_map(conn, {r[1] for r in linked} - set(mesh)))
+        groups: dict[str, list[Member]] = {}
         for r in linked:
             if r[0] not in skip:
-                key, m = _member(r, mesh)
+                key, m = to_member(r, mesh)
                 groups.setdefault(key, []).append(m)
         if not set(groups) <= set(chunk):
             logger.info("evidence is linked to a finding it no longer belongs to: refreshing every finding")
@@ -387,55 +302,3 @@ def _year_changed(conn: Connection, year: int) -> bool:
     """True when some finding was scored against an earlier reference year (recency would be stale)."""
     oldest = conn.scalar(select(func.min(Finding.updated_at)))
     return oldest is not None and oldest.year < year
-
-
-# --- explaining one score --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """A finding's score recomputed from its evidence, with every paper's factors."""
-
-    finding: Finding
-    score: Score
-    weights: Weights
-    #: PMID -> number of rejected sentences (they count for nothing)
-    rejected: dict[str, int]
-
-
-#: The largest id a finding can have (an integer column on every backend).
-MAX_ID = 2**31 - 1
-
-
-def get_finding(session: Session, ref: str) -> Finding:
-    """A finding by id or key (also as a spreadsheet shows it, with a leading apostrophe); :class:`InputError`
-    with close keys when there is none."""
-    ref = unguard_cell(ref.strip())
-    numeric = ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID
-    found = session.get(Finding, int(ref)) if numeric else None
-    if found is None:
-        found = session.scalars(select(Finding).where(Finding.finding_key == ref)).first()
-    if found is not None:
-        return found
-    parts = [p for p in ref.split("|") if p and p != "-"]
-    near = select(Finding.finding_key).where(
-        or_(*(Finding.finding_key.contains(p) for p in parts)) if parts else false()
-    )
-    keys = list(session.scalars(near.order_by(Finding.score.desc()).limit(5000)))
-    hints = difflib.get_close_matches(ref, keys, n=3, cutoff=0.5)
-    tip = f"; did you mean {', '.join(hints)}?" if hints else " (ids and keys are listed by pdacmine query)"
-    raise InputError(f"no finding {ref!r}{tip}")
-
-
-def explain_finding(
-    session: Session, finding: Finding, *, weights: Weights | None = None, reference_year: int | None = None
-) -> Explanation:
-    w = weights or load_weights()
-    year = reference_year or (finding.score_detail or {}).get("reference_year") or date.today().year
-    conn = session.connection()
-    rows = _rows(conn, E.finding_id == finding.id)
-    mesh = _mesh_map(conn, {r[1] for r in rows})
-    members = [_member(r, mesh)[1] for r in rows]
-    rejected = Counter(m.inp.pmid for m in members if m.inp.status == "rejected")
-    score = score_finding([m.inp for m in members], w, int(year), explain=True)
-    return Explanation(finding, score, w, dict(sorted(rejected.items())))

@@ -16,7 +16,8 @@ from sqlalchemy import Connection, Select, exists, func, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
-from pdacmine.db.filters import Filters, evidence_conditions, evidence_from, finding_conditions
+from pdacmine.db.conditions import evidence_conditions, evidence_from, finding_conditions
+from pdacmine.db.filters import Filters
 from pdacmine.errors import InputError
 from pdacmine.miner.review import DECIDED
 from pdacmine.models import Article, Evidence, Finding, ReviewDecision
@@ -42,7 +43,7 @@ class Cell:
 
 
 def finding_filter(filters: Filters) -> list[ColumnElement[bool]]:
-    """:func:`~pdacmine.db.filters.finding_conditions`, with evidence-level filters (dates, study type,
+    """:func:`~pdacmine.db.conditions.finding_conditions`, with evidence-level filters (dates, study type,
     words, PMIDs) as one ``id IN (matching evidence)`` set instead of a correlated subquery per finding:
     the same findings, one pass over the evidence instead of one probe per finding."""
     if not filters.has_evidence_terms:

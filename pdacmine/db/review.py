@@ -22,8 +22,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
+from pdacmine.db.conditions import evidence_conditions
 from pdacmine.db.engine import session_scope
-from pdacmine.db.filters import Filters, evidence_conditions
+from pdacmine.db.filters import Filters
 from pdacmine.errors import ConflictError, InputError, ReviewConflict
 from pdacmine.miner.evidence import CORRECTABLE, effective_slots
 from pdacmine.miner.review import (

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, case, func, select
 from sqlalchemy.orm import Session
 
+from pdacmine.db.conditions import article_conditions
 from pdacmine.db.engine import chunked_in, session_scope
-from pdacmine.db.filters import Filters, article_conditions
+from pdacmine.db.filters import Filters
 from pdacmine.errors import ConflictError, InputError
 from pdacmine.miner.screening import (
     CONFLICT,

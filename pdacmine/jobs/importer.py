@@ -22,14 +22,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from pdacmine.db.articles import (
-    StoreCounts,
-    StoreItem,
-    imported_file,
-    record_imported_file,
-    store_batch,
-    to_row,
-)
+from pdacmine.db.article_rows import StoreItem, to_row
+from pdacmine.db.articles import StoreCounts, imported_file, record_imported_file, store_batch
 from pdacmine.db.engine import session_factory
 from pdacmine.errors import InputError, ParseError
 from pdacmine.miner.parse import iter_pubmed

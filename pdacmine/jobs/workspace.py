@@ -29,10 +29,11 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 from pdacmine.config import Settings, load_settings, mask_url
-from pdacmine.db import exports as q
 from pdacmine.db import harvest as harvest_db
 from pdacmine.db import open_database
+from pdacmine.db import query as q
 from pdacmine.db.engine import session_scope
+from pdacmine.db.exports import ARTICLE_COLUMNS, article_rows
 from pdacmine.db.filters import Filters, resolve_filters
 from pdacmine.db.lock import writer_lock
 from pdacmine.errors import InputError
@@ -311,7 +312,7 @@ class Workspace:
             if what == "evidence":
                 rows = q.evidence_rows(conn, f, sort=order, limit=limit, spans_as_text=fmt in ("csv", "tsv"))
                 return WRITERS[fmt](rows, q.EVIDENCE_COLUMNS, out)
-            return write_articles(q.article_rows(conn, f, sort=order, limit=limit), q.ARTICLE_COLUMNS, fmt, out)
+            return write_articles(article_rows(conn, f, sort=order, limit=limit), ARTICLE_COLUMNS, fmt, out)
 
     def _stream(self, rows: Callable[..., Iterator[dict[str, Any]]], *args: Any, **kw: Any) -> Iterator[dict[str, Any]]:
         conn: Connection = self.engine.connect()

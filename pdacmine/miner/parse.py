@@ -10,15 +10,10 @@ fault has been yielded. Pure: no network, no database.
 
 from __future__ import annotations
 
-import gzip
-import io
 import logging
 import os
 import re
-import zlib
 from collections.abc import Iterator
-from types import ModuleType
-from typing import BinaryIO
 
 from lxml import etree
 
@@ -26,7 +21,6 @@ from pdacmine.errors import ParseError
 from pdacmine.miner import pubmed_fields as f
 from pdacmine.miner.pubmed_fields import Element
 from pdacmine.miner.records import (
-    MAX_TEXT_CHARS,
     ArticleRecord,
     BadRecord,
     DeleteRecord,
@@ -34,153 +28,15 @@ from pdacmine.miner.records import (
     normalize_pmid,
     record_problem,
 )
+from pdacmine.miner.xml_input import DAMAGED, RecordTooLarge, Source, open_xml
 
 logger = logging.getLogger(__name__)
 
-Source = str | os.PathLike[str] | bytes | BinaryIO
-
-_GZIP_MAGIC = b"\x1f\x8b"
 _RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
 _ROOTS = {"PubmedArticleSet", "PubmedBookArticleSet"}
 _MAX_PMID = 20
-#: Longest text run (one element's text) read into memory: room for MAX_TEXT_CHARS characters of 4 bytes.
-MAX_RUN_BYTES = 4 * MAX_TEXT_CHARS + (1 << 16)
-#: Largest record read (bytes of XML between the ends of two records; the biggest real ones are a few MB).
-MAX_RECORD_BYTES = 16 << 20
 _FEED_BYTES = 1 << 16
 _LXML_POSITION = re.compile(r",? line \d+, column \d+$")
-
-_gunzip: ModuleType = gzip
-_DAMAGED: tuple[type[Exception], ...] = (EOFError, zlib.error, gzip.BadGzipFile)
-try:  # zlib-ng, when installed, inflates ~3x faster than zlib (a sixth of a baseline file's parse time)
-    from zlib_ng import gzip_ng, zlib_ng
-
-    _gunzip, _DAMAGED = gzip_ng, (*_DAMAGED, zlib_ng.error)  # type: ignore[arg-type]  # stub: "error: Exception"
-except ImportError:  # pragma: no cover - the standard library does the same, slower
-    pass
-
-
-class _Prefixed(io.RawIOBase):
-    """A read-only stream that first replays ``head`` (bytes already read to sniff the format)."""
-
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self._head = head
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        size = len(buffer)
-        if self._head:
-            chunk, self._head = self._head[:size], self._head[size:]
-        else:
-            chunk = self._rest.read(size)
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
-
-
-class _RecordTooLarge(Exception):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"a record is larger than {limit >> 20} MB, far more than any PubMed record")
-
-
-class _BoundedRuns(io.RawIOBase):
-    """A read-only stream that cuts every run of bytes without a ``<`` at ``limit`` bytes.
-
-    Such a run is one element's text (with the tag before it). The first ``limit`` bytes are kept,
-    cut back to a whole UTF-8 character and a whole entity reference, and the rest is skipped up to
-    the next tag, so a 200 MB abstract costs ``limit`` bytes of memory, not 200 MB, and still
-    parses; its record, then longer than :data:`~pdacmine.miner.records.MAX_TEXT_CHARS`, is
-    reported as a bad record. Each read takes at most ``limit`` bytes, so only the run that
-    crosses from one read into the next can be too long: two ``find`` calls per read.
-    """
-
-    def __init__(self, raw: BinaryIO, limit: int, record_limit: int = MAX_RECORD_BYTES) -> None:
-        self._raw = raw
-        self._limit = limit
-        self._run = 0  # bytes of the current run (since the last "<") already passed on
-        self._skipping = False
-        self._record_limit = record_limit
-        self._record = 0  # bytes passed on since the end of the last record (or of its PubmedData)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while True:
-            chunk = self._raw.read(min(len(buffer), self._limit))
-            if not chunk:
-                return 0
-            out = self._filter(chunk)
-            if out:
-                self._count_record(out)
-                buffer[: len(out)] = out
-                return len(out)
-
-    def _count_record(self, out: bytes) -> None:
-        """Raise :class:`_RecordTooLarge` when one record grows past ``record_limit`` bytes.
-
-        A record of many small elements (a 200 MB abstract in 1 million paragraphs) is not cut
-        by the text limit; its size is bounded here. ``</Pubmed`` ends a record's PubmedData, the
-        record itself and the set; ``</DeleteCitation`` a deletion block.
-        """
-        end = max(out.rfind(b"</Pubmed"), out.rfind(b"</DeleteCitation"))
-        self._record = self._record + len(out) if end < 0 else len(out) - end
-        if self._record > self._record_limit:
-            raise _RecordTooLarge(self._record_limit)
-
-    def _filter(self, chunk: bytes) -> bytes:
-        if self._skipping:
-            start = chunk.find(b"<")
-            if start < 0:
-                return b""
-            self._skipping, self._run, chunk = False, 0, chunk[start:]
-        first = chunk.find(b"<")
-        head = len(chunk) if first < 0 else first
-        if self._run + head <= self._limit:
-            self._run = self._run + len(chunk) if first < 0 else len(chunk) - chunk.rfind(b"<")
-            return chunk
-        kept = _whole_characters(chunk[: self._limit - self._run])
-        if first < 0:
-            self._skipping = True
-            return kept
-        self._run = len(chunk) - chunk.rfind(b"<")
-        return kept + chunk[first:]
-
-
-def _whole_characters(data: bytes) -> bytes:
-    """``data`` without a UTF-8 character or an entity reference cut at its end."""
-    end = len(data)
-    while end and 0x80 <= data[end - 1] < 0xC0:
-        end -= 1
-    if end and data[end - 1] >= 0xC0:
-        end -= 1
-    amp = data.rfind(b"&", 0, end)
-    if amp >= 0 and data.find(b";", amp, end) < 0:
-        end = amp
-    return data[:end]
-
-
-def _open(source: Source, name: str) -> tuple[BinaryIO, list[BinaryIO]]:
-    """A binary stream of XML bytes (gunzipped when the data starts with gzip's magic bytes)."""
-    to_close: list[BinaryIO] = []
-    if isinstance(source, bytes):
-        raw: BinaryIO = io.BytesIO(source)
-    elif isinstance(source, str | os.PathLike):
-        try:
-            raw = open(source, "rb")  # noqa: SIM115 - closed by the caller via to_close
-        except OSError as exc:
-            raise ParseError(name, f"cannot read the file: {exc.strerror or exc}") from exc
-        to_close.append(raw)
-    else:
-        raw = source
-    head = raw.read(2)
-    stream: BinaryIO = io.BufferedReader(_Prefixed(head, raw), 1 << 16)
-    if head == _GZIP_MAGIC:
-        stream = _gunzip.GzipFile(fileobj=stream, mode="rb")
-    stream = io.BufferedReader(_BoundedRuns(stream, MAX_RUN_BYTES), 1 << 16)
-    return stream, to_close
 
 
 def _source_name(source: Source, name: str | None) -> str:
@@ -200,7 +56,7 @@ def iter_pubmed(source: Source, name: str | None = None) -> Iterator[ParsedItem]
     yielding every record before the fault.
     """
     label = _source_name(source, name)
-    stream, to_close = _open(source, label)
+    stream, to_close = open_xml(source, label)
     seen = _Seen()
     parser = etree.XMLPullParser(
         events=("end",),
@@ -221,10 +77,10 @@ def iter_pubmed(source: Source, name: str | None = None) -> Iterator[ParsedItem]
             # the records that ended in the chunk holding the fault are still queued: every complete one counts
             yield from _drain(parser, seen)
             raise ParseError(label, _syntax_reason(exc), exc.lineno or seen.line) from exc
-        except _RecordTooLarge as exc:
+        except RecordTooLarge as exc:
             where = f" after the record at line {seen.line}" if seen.line else ""
             raise ParseError(label, f"{exc}{where}; the file is not read further", seen.line) from exc
-        except _DAMAGED as exc:
+        except DAMAGED as exc:
             where = f" after the record at line {seen.line}" if seen.line else ""
             raise ParseError(label, f"compressed data is damaged or cut short{where} ({exc})", seen.line) from exc
         try:

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from pdacmine.db import exports as q
 from pdacmine.db import overview
+from pdacmine.db import query as q
 from pdacmine.db.explain import explain_lines
-from pdacmine.db.findings import explain_finding, get_finding
+from pdacmine.db.finding_lookup import explain_finding, get_finding
 from pdacmine.errors import InputError
 from pdacmine.miner.rank import EvidenceInput, PaperTerm, contradicts
 from pdacmine.web.app import workspace

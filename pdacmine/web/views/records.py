@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from pdacmine.db import exports as q
 from pdacmine.db import harvest
+from pdacmine.db import query as q
+from pdacmine.db.exports import ARTICLE_COLUMNS, article_rows, prisma_counts
 from pdacmine.miner.export import ARTICLE_FORMATS, WRITERS, write_articles
 from pdacmine.miner.prisma import prisma_document, summary_lines, write_template_csv
 from pdacmine.web.app import workspace
@@ -35,7 +36,7 @@ def _prisma(request: Request) -> Any:
 
     def compute() -> Any:
         with ws.engine.connect() as conn:
-            return q.prisma_counts(conn)
+            return prisma_counts(conn)
 
     return ws.cache.get(("prisma",), compute)
 
@@ -92,7 +93,7 @@ def _writer(request: Request, level: str, fmt: str, filters: Any) -> Callable[[T
             if level == "evidence":
                 rows = q.evidence_rows(conn, filters, sort="id", spans_as_text=fmt in ("csv", "tsv"))
                 return WRITERS[fmt](rows, q.EVIDENCE_COLUMNS, out)
-            return write_articles(q.article_rows(conn, filters), q.ARTICLE_COLUMNS, fmt, out)
+            return write_articles(article_rows(conn, filters), ARTICLE_COLUMNS, fmt, out)
 
     return write
 
