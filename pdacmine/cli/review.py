@@ -14,7 +14,9 @@ from pdacmine.cli import query
 from pdacmine.cli.context import AppContext, count, open_output, pass_app, plural
 from pdacmine.db.engine import session_scope
 from pdacmine.db.filters import Filters
-from pdacmine.db.review import audit_log, iter_items, refresh_rankings, review_counts, undo_last
+from pdacmine.db.review_audit import audit_log
+from pdacmine.db.review_decisions import refresh_rankings, undo_last
+from pdacmine.db.review_queue import iter_items, review_counts
 from pdacmine.db.review_sheet import apply_sheet, sheet_row, unknown_keys
 from pdacmine.errors import InputError
 from pdacmine.miner.export import write_csv
