@@ -3,8 +3,10 @@
 A merge sets ``articles.duplicate_of`` of the duplicate to the kept record; the duplicate keeps
 its row and its ``record_sources`` (PRISMA still counts it as identified) but loses its evidence
 (re-extracted if it is ever split off again: review decisions are keyed by evidence and come
-back with it). Every change appends a ``dedup_audit`` row (who, when, what, method, score). A
-split is remembered: the records it separated are never merged again automatically.
+back with it). Review decisions on that evidence are first carried over to the kept record, keyed
+as the same sentence and slots are there, and audited as ``carry``. Every change appends a
+``dedup_audit`` row (who, when, what, method, score). A split is remembered: the records it
+separated are never merged again automatically.
 Functions flush; the caller commits.
 """
 
@@ -18,6 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from pdacmine.db.engine import chunked_in
+from pdacmine.db.review_decisions import carry_decisions
 from pdacmine.errors import InputError
 from pdacmine.miner.dedup import DedupPlan, DedupRecord, Match, plan_dedup
 from pdacmine.miner.sources.records import normalise_doi, normalise_pmcid
@@ -89,23 +92,27 @@ def _audit(session: Session, actor: str, action: str, article: int, kept: int, m
     session.add(DedupAudit(actor=actor, action=action, article_id=article, canonical_id=kept, method=method, **kw))
 
 
-def _drop_evidence(session: Session, ids: list[int]) -> None:
-    """Merged records are not extracted: their evidence goes (findings are refreshed)."""
-    if not ids:
+def _drop_evidence(session: Session, moves: dict[int, int], actor: str) -> None:
+    """Merged records (``moves``: merged id -> kept id) are not extracted: their evidence goes, after the review
+    decisions on it are carried over to the kept record (:func:`~pdacmine.db.review_decisions.carry_decisions`);
+    findings are refreshed."""
+    if not moves:
         return
     from pdacmine.db.findings import refresh_findings
 
+    carry_decisions(session, moves, actor=actor)
+    ids = sorted(moves)
     for table in (Evidence, ArticleExtraction):
         for where in chunked_in(table.article_id, ids):
             session.execute(delete(table).where(where))
-    refresh_findings(session, article_ids=ids)
+    refresh_findings(session, article_ids=sorted({*ids, *moves.values()}))
 
 
 def apply_plan(session: Session, plan: DedupPlan, actor: str) -> DedupResult:
     """Point every group member at its kept record (audited); returns what changed."""
     links = current_links(session)
     result = DedupResult(groups=len(plan.groups), near=len(plan.near))
-    changed: list[int] = []
+    changed: dict[int, int] = {}
     for kept, members in plan.groups.items():
         if kept in links:  # a former duplicate became the kept record of its group
             session.execute(update(Article).where(Article.id == kept).values(duplicate_of=None))
@@ -119,9 +126,9 @@ def apply_plan(session: Session, plan: DedupPlan, actor: str) -> DedupResult:
             _audit(session, actor, "merge", member, kept, method, score=match.score if match else None)
             result.by_method[method] = result.by_method.get(method, 0) + 1
             if member not in links:
-                changed.append(member)
+                changed[member] = kept
                 result.merged += 1
-    _drop_evidence(session, changed)
+    _drop_evidence(session, changed, actor)
     session.flush()
     return result
 
@@ -167,7 +174,7 @@ def confirm(session: Session, first: int, second: int, actor: str, note: str | N
     session.execute(update(Article).where(Article.id.in_(moved)).values(duplicate_of=kept_a))
     for rec in moved:
         _audit(session, actor, "merge", rec, kept_a, "manual", note=note)
-    _drop_evidence(session, [kept_b])
+    _drop_evidence(session, {kept_b: kept_a}, actor)
     session.flush()
     return "merged"
 

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, case, func, select
 from sqlalchemy.orm import Session
 
-from pdacmine.db.engine import chunked_in, session_scope
+from pdacmine.db.engine import session_scope
 from pdacmine.db.filters import Filters, article_conditions
+from pdacmine.db.record_keys import article_id_for_key, match_refs
 from pdacmine.errors import InputError
 from pdacmine.miner.screening import (
     CONFLICT,
@@ -30,9 +31,8 @@ from pdacmine.miner.screening import (
     Problems,
     Vote,
     final_decision,
-    normalise_doi,
 )
-from pdacmine.miner.sources.records import record_key
+from pdacmine.miner.sources.records import record_key, record_label
 from pdacmine.models import (
     Article,
     Evidence,
@@ -50,7 +50,8 @@ BATCH = 25
 
 @dataclass(frozen=True)
 class ScreenItem:
-    """One record as a screener sees it, with only their own decision."""
+    """One record as a screener sees it, with only their own decision (``pmid``: the record's key, a PMID
+    or ``doi:...`` / ``record:<id>``, see :func:`~pdacmine.miner.sources.records.record_key`)."""
 
     article_id: int
     pmid: str
@@ -120,7 +121,8 @@ def _ordered(stmt: Any, stats: Any, order: str) -> Any:
 
 
 def _item(r: Any, own: Vote | None = None) -> ScreenItem:
-    return ScreenItem(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6] or "", int(r[7] or 0), int(r[8] or 0),
+    key = record_key(r[1], r[2], r[0])
+    return ScreenItem(r[0], key, r[2], r[3], r[4] or "", r[5], r[6] or "", int(r[7] or 0), int(r[8] or 0),
                       float(r[9]) if r[9] is not None else None, own)  # fmt: skip
 
 
@@ -201,15 +203,20 @@ def write_decision(
         assert row is not None
         session.delete(row)
     elif row is None:
-        session.add(SD(article_id=article.id, pmid=article.pmid, reviewer=reviewer, decision=decision, reason=reason,
-                       note=note, source=source))  # fmt: skip
+        session.add(SD(article_id=article.id, pmid=stored_key(article), reviewer=reviewer, decision=decision,
+                       reason=reason, note=note, source=source))  # fmt: skip
     else:
         row.decision, row.reason, row.note, row.source = decision, reason, note, source
         row.decided_at, row.revision = utcnow(), row.revision + 1
-    session.add(ScreeningAudit(article_id=article.id, pmid=article.pmid, reviewer=reviewer, action=action, old=old,
-                               new=new, source=source, session=session_id))  # fmt: skip
+    session.add(ScreeningAudit(article_id=article.id, pmid=stored_key(article), reviewer=reviewer, action=action,
+                               old=old, new=new, source=source, session=session_id))  # fmt: skip
     session.flush()
     return True
+
+
+def stored_key(article: Article) -> str:
+    """What the screening tables' 20-character ``pmid`` column holds: the PMID, else ``record:<id>``."""
+    return article.pmid or f"record:{article.id}"
 
 
 def decide(
@@ -274,20 +281,21 @@ def resolve(engine: Engine, pmid: str, decision: str, reason: str | None, review
     """A third reviewer's decision on a conflict, audited; screeners of the record cannot resolve it."""
     _check(decision, reason if decision != EXCLUDE else (reason or ""))
     with session_scope(engine) as session:
-        art = session.scalars(select(A).where(A.pmid == pmid)).one_or_none()
-        if art is None:
-            raise InputError(f"no record with PMID {pmid}")
+        art = session.get(A, article_id_for_key(session, pmid))
+        assert art is not None
+        pmid = record_key(art.pmid, art.doi, art.id)
         state = final_states(session).get(art.id)
         if state is None or state.status != CONFLICT:
             raise InputError(
-                f"PMID {pmid} is not a screening conflict (it is {state.status if state else 'unscreened'})"
+                f"{record_label(pmid)} is not a screening conflict (it is {state.status if state else 'unscreened'})"
             )
         voters = set(session.scalars(select(SD.reviewer).where(SD.article_id == art.id)))
         if reviewer in voters:
-            raise InputError(f"{reviewer} screened PMID {pmid}; a third reviewer must resolve the conflict")
+            raise InputError(f"{reviewer} screened {record_label(pmid)}; a third reviewer must resolve the conflict")
         new = {"decision": decision, "reason": reason, "note": note}
-        session.add(SR(article_id=art.id, pmid=pmid, reviewer=reviewer, decision=decision, reason=reason, note=note))
-        session.add(ScreeningAudit(article_id=art.id, pmid=pmid, reviewer=reviewer, action="resolve", old={},
+        short = stored_key(art)
+        session.add(SR(article_id=art.id, pmid=short, reviewer=reviewer, decision=decision, reason=reason, note=note))
+        session.add(ScreeningAudit(article_id=art.id, pmid=short, reviewer=reviewer, action="resolve", old={},
                                    new=new, source="terminal"))  # fmt: skip
 
 
@@ -295,7 +303,7 @@ def audit_rows(session: Session, pmid: str | None = None, reviewer: str | None =
     """Screening audit entries, oldest first."""
     stmt = select(ScreeningAudit).order_by(ScreeningAudit.id)
     if pmid:
-        stmt = stmt.where(ScreeningAudit.pmid == pmid)
+        stmt = stmt.where(ScreeningAudit.article_id == article_id_for_key(session, pmid))
     if reviewer:
         stmt = stmt.where(ScreeningAudit.reviewer == reviewer)
     return list(session.scalars(stmt))
@@ -321,24 +329,10 @@ class ApplySummary:
 
 def match_records(session: Session, rows: Sequence[FileDecision], problems: Problems) -> list[int | None]:
     """The article id of every row (aligned with ``rows``); rows naming no stored record go to ``problems``."""
-    by_pmid: dict[str, int] = {}
-    for cond in chunked_in(A.pmid, {r.pmid for r in rows if r.pmid}):
-        by_pmid.update(
-            (p, i) for i, p in session.execute(select(A.id, A.pmid).where(cond, A.deleted.is_not(True))) if p
-        )
-    dois = {r.doi for r in rows if r.doi and not r.pmid}
-    by_doi: dict[str, int] = {}
-    if dois:
-        for i, d in session.execute(select(A.id, A.doi).where(A.doi.is_not(None), A.deleted.is_not(True))):
-            nd = normalise_doi(d)
-            if nd in dois:
-                by_doi[nd] = i
-    out: list[int | None] = []
-    for r in rows:
-        aid = by_pmid.get(r.pmid) if r.pmid else by_doi.get(r.doi or "")
+    out = match_refs(session, [r.ref for r in rows])
+    for r, aid in zip(rows, out, strict=True):
         if aid is None:
-            problems.add(r.line, f"unknown record: {r.record} is not in the database")
-        out.append(aid)
+            problems.add(r.line, f"unknown record: {r.record} is not in the database (or names several)")
     return out
 
 

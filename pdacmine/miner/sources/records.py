@@ -75,6 +75,13 @@ def record_key(pmid: str | None, doi: str | None, article_id: int) -> str:
     return f"record:{article_id}"
 
 
+def record_label(key: str | None) -> str:
+    """How a message names a record: ``PMID 123`` for a PMID, else the key itself (``doi:...``, ``record:7``)."""
+    if not key:
+        return "a record without identifier"
+    return f"PMID {key}" if key.isdigit() else key
+
+
 def year_of(value: str | None) -> int | None:
     """The first plausible four-digit year in ``value`` (``2021/03/04/``, ``2021 Mar``...)."""
     if not value:
