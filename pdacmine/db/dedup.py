@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from pdacmine.db.dedup_carry import carry_decisions, carry_screening
 from pdacmine.db.engine import chunked_in
-from pdacmine.db.review_decisions import carry_decisions
 from pdacmine.errors import InputError
 from pdacmine.miner.dedup import DedupPlan, DedupRecord, Match, plan_dedup
 from pdacmine.miner.sources.records import normalise_doi, normalise_pmcid
@@ -85,6 +85,7 @@ class DedupResult:
     merged: int = 0  # records newly marked as duplicates
     groups: int = 0  # groups with at least one duplicate after the run
     near: int = 0  # near-duplicate pairs left for a person
+    carried: tuple[int, int] = (0, 0)  # review and screening decisions carried over to the kept records
     by_method: dict[str, int] = field(default_factory=dict)
 
 
@@ -92,20 +93,22 @@ def _audit(session: Session, actor: str, action: str, article: int, kept: int, m
     session.add(DedupAudit(actor=actor, action=action, article_id=article, canonical_id=kept, method=method, **kw))
 
 
-def _drop_evidence(session: Session, moves: dict[int, int], actor: str) -> None:
+def _drop_evidence(session: Session, moves: dict[int, int], actor: str) -> tuple[int, int]:
     """Merged records (``moves``: merged id -> kept id) are not extracted: their evidence goes, after the review
-    decisions on it are carried over to the kept record (:func:`~pdacmine.db.review_decisions.carry_decisions`);
-    findings are refreshed."""
+    decisions on it and the screening decisions are carried over to the kept record
+    (:mod:`pdacmine.db.dedup_carry`); findings are refreshed. Returns how many review and screening
+    decisions were carried."""
     if not moves:
-        return
+        return (0, 0)
     from pdacmine.db.findings import refresh_findings
 
-    carry_decisions(session, moves, actor=actor)
+    carried = (carry_decisions(session, moves, actor=actor), carry_screening(session, moves, actor=actor))
     ids = sorted(moves)
     for table in (Evidence, ArticleExtraction):
         for where in chunked_in(table.article_id, ids):
             session.execute(delete(table).where(where))
     refresh_findings(session, article_ids=sorted({*ids, *moves.values()}))
+    return carried
 
 
 def apply_plan(session: Session, plan: DedupPlan, actor: str) -> DedupResult:
@@ -128,7 +131,7 @@ def apply_plan(session: Session, plan: DedupPlan, actor: str) -> DedupResult:
             if member not in links:
                 changed[member] = kept
                 result.merged += 1
-    _drop_evidence(session, changed, actor)
+    result.carried = _drop_evidence(session, changed, actor)
     session.flush()
     return result
 

@@ -30,13 +30,14 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from pdacmine.errors import InputError
 from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
 from pdacmine.miner.rank import STUDY_TYPES
+from pdacmine.miner.sources.records import normalise_doi
 from pdacmine.models import Article, Evidence, Finding, ReviewDecision
 
 STATUSES = ("unreviewed", "accepted", "rejected", "all")
@@ -223,14 +224,34 @@ def _study_types(terms: Sequence[str]) -> tuple[str, ...]:
 
 
 def _pmids(terms: Sequence[str]) -> tuple[str, ...]:
+    """PubMed IDs, or the keys of records without one (``doi:<DOI>``, ``record:<id>``, as query shows them)."""
     out = []
     for text in terms:
         for part in re.split(r"[,\s]+", text.strip()):
-            if part and not part.isdigit():
-                raise InputError(f"--pmid {part!r} is not a PubMed ID (digits only)")
-            if part:
-                out.append(part)
+            if not part:
+                continue
+            key = _record_key_term(part)
+            if key is None:
+                raise InputError(f"--pmid {part!r} is not a PubMed ID (digits), doi:<DOI> or record:<id>")
+            out.append(key)
     return tuple(dict.fromkeys(out))
+
+
+def _record_key_term(part: str) -> str | None:
+    if part.isdigit():
+        return part
+    if part[:7].lower() == "record:" and part[7:].isdigit():
+        return f"record:{int(part[7:])}"
+    doi = normalise_doi(part) if part[:4].lower() == "doi:" else None
+    return f"doi:{doi}" if doi else None
+
+
+def _article_key_terms(keys: Sequence[str]) -> ColumnElement[bool]:
+    """Articles named by PMIDs or ``doi:`` / ``record:`` keys."""
+    pmids = [k for k in keys if k.isdigit()]
+    ids = [int(k[7:]) for k in keys if k.startswith("record:")]
+    dois = [k[4:] for k in keys if k.startswith("doi:")]
+    return or_(Article.pmid.in_(pmids), Article.id.in_(ids), func.lower(Article.doi).in_(dois))
 
 
 def resolve_filters(
@@ -415,7 +436,7 @@ def article_conditions(f: Filters) -> list[ColumnElement[bool]]:
     """Conditions for ``SELECT ... FROM articles`` (facet and sentence filters test the article's evidence)."""
     out = [Article.deleted.is_not(True), *_date_terms(f)]
     if f.pmids:
-        out.append(Article.pmid.in_(f.pmids))
+        out.append(_article_key_terms(f.pmids))
     inner = [*_facet_terms(f, Finding), *_sentence_terms(f, pmids=False)]
     if inner or f.status not in (None, "all"):
         sub = select(Evidence.id).where(Evidence.article_id == Article.id)

@@ -10,7 +10,7 @@ Decisions are keyed by ``evidence_key``, so they survive re-extraction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -23,10 +23,8 @@ from sqlalchemy.orm import Session
 from pdacmine.db.engine import session_scope
 from pdacmine.db.review_queue import machine_slots, state_of
 from pdacmine.errors import ConflictError, InputError, ReviewConflict
-from pdacmine.miner.evidence import evidence_key
 from pdacmine.miner.review import UNREVIEWED, DecisionState, audit_values, classify, next_state, state_from_audit
-from pdacmine.miner.sources.records import record_key
-from pdacmine.models import Article, Evidence, ReviewAudit, ReviewDecision
+from pdacmine.models import Evidence, ReviewAudit, ReviewDecision
 from pdacmine.models.base import utcnow
 
 logger = logging.getLogger(__name__)
@@ -258,48 +256,3 @@ def refresh_rankings(engine: Engine, article_ids: Iterable[int]) -> int:
 
     with session_scope(engine) as session:
         return refresh_findings(session, article_ids=ids)
-
-
-def carry_decisions(session: Session, moves: Mapping[int, int], *, actor: str) -> int:
-    """Carry the review decisions on the evidence of merged records (``moves``: merged id -> kept id) over to
-    the key the same sentence and slots take in the kept record, before deduplication drops that evidence.
-
-    The kept record's own decision on a key wins (nothing is overwritten). Each carried decision gets an
-    audit row (action ``carry``, by ``actor``) naming where it came from; the original decision stays on its
-    old key, so splitting the records apart again brings it back. Returns how many decisions were carried.
-    """
-    if not moves:
-        return 0
-    kept_rows = session.execute(
-        select(Article.id, Article.pmid, Article.doi).where(Article.id.in_(set(moves.values())))
-    )
-    kept = {i: (p or f"record:{i}", record_key(p, d, i)) for i, p, d in kept_rows}  # (key basis, record key)
-    stmt = (
-        select(Evidence, ReviewDecision)
-        .join(ReviewDecision, ReviewDecision.evidence_key == Evidence.evidence_key)
-        .where(Evidence.article_id.in_(list(moves)))
-        .order_by(Evidence.id)
-    )
-    carried = 0
-    for ev, rd in session.execute(stmt):
-        basis, kept_key = kept[moves[ev.article_id]]
-        key = evidence_key(basis, ev.sentence, ev.mechanism_key, ev.stage, ev.organ, ev.therapy_key)
-        if key == rd.evidence_key or session.get(ReviewDecision, key) is not None:
-            continue
-        new = replace(state_of(rd), revision=1)
-        values = {
-            "status": new.status,
-            "corrections": dict(new.corrections),
-            "note": new.note,
-            "reviewer": new.reviewer,
-        }
-        session.add(ReviewDecision(evidence_key=key, pmid=kept_key, decided_at=utcnow(), revision=1, **values))
-        old_doc, new_doc = audit_values(DecisionState(), new, machine_slots(ev))
-        note = f"carried over from {rd.evidence_key[:12]} ({ev.pmid}, merged into {kept_key} by dedup)"
-        session.add(ReviewAudit(evidence_key=key, pmid=kept_key, action="carry", reviewer=actor, at=utcnow(),
-                                old=old_doc, new=new_doc, note=note))  # fmt: skip
-        carried += 1
-    session.flush()
-    if carried:
-        logger.info("dedup: %d review decision(s) carried over to the kept records", carried)
-    return carried

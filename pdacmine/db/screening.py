@@ -105,7 +105,7 @@ def _items(filters: Filters | None) -> tuple[Any, Any]:
     stmt = (
         select(A.id, A.pmid, A.doi, A.pub_year, A.title, A.journal, A.abstract, stats.c.n, stats.c.acc, stats.c.best)
         .outerjoin(stats, stats.c.article_id == A.id)
-        .where(*article_conditions(filters or Filters()))
+        .where(*article_conditions(filters or Filters()), A.duplicate_of.is_(None))
     )
     return stmt, stats
 
@@ -239,13 +239,18 @@ def decide(
 
 
 def final_states(conn: Session | Connection) -> dict[int, Final]:
-    """The final state of every record someone decided (records missing here are unscreened)."""
+    """The final state of every record someone decided (records missing here are unscreened; records merged
+    into another by ``pdacmine dedup`` are left out: their decisions were carried over to the kept record)."""
     required = reviewers_required(conn)
     votes: dict[int, list[Vote]] = defaultdict(list)
-    for aid, reviewer, decision, reason in conn.execute(select(SD.article_id, SD.reviewer, SD.decision, SD.reason)):
+    kept = SD.article_id.not_in(select(A.id).where(A.duplicate_of.is_not(None)))
+    for aid, reviewer, decision, reason in conn.execute(
+        select(SD.article_id, SD.reviewer, SD.decision, SD.reason).where(kept)
+    ):
         votes[aid].append(Vote(reviewer, decision, reason))
     resolutions = {aid: Vote(rv, d, r) for aid, rv, d, r in conn.execute(
-        select(SR.article_id, SR.reviewer, SR.decision, SR.reason))}  # fmt: skip
+        select(SR.article_id, SR.reviewer, SR.decision, SR.reason).where(
+            SR.article_id.not_in(select(A.id).where(A.duplicate_of.is_not(None)))))}  # fmt: skip
     return {aid: final_decision(votes.get(aid, []), resolutions.get(aid), required)
             for aid in {*votes, *resolutions}}  # fmt: skip
 
@@ -363,5 +368,6 @@ def apply_decisions(
 
 
 def record_count(session: Session | Connection) -> int:
-    """Records that can be screened (withdrawn ones excluded)."""
-    return int(session.scalar(select(func.count()).select_from(A).where(A.deleted.is_not(True))) or 0)
+    """Records that can be screened (withdrawn ones and those merged into another by dedup excluded)."""
+    live = (A.deleted.is_not(True), A.duplicate_of.is_(None))
+    return int(session.scalar(select(func.count()).select_from(A).where(*live)) or 0)
