@@ -84,7 +84,7 @@ def test_review_loop_sheet_and_log(extracted: RunCli, engine: Engine, tmp_path: 
     run_cli, twist = extracted, _record_key(engine)
     shown = ok(run_cli("review", "--reviewer", "alice", input="a\nr\nq\n"))
     assert f"{SNAI1} (2022)" in shown and "PMID doi:" not in shown
-    log = ok(run_cli("review", "log", "--pmid", SNAI1, "--format", "jsonl"))
+    log = ok(run_cli("review", "log", "--pmid", SNAI1.upper(), "--format", "jsonl"))
     assert [(e["action"], e["pmid"]) for e in map(json.loads, log.splitlines())] == [
         ("accept", SNAI1),
         ("reject", SNAI1),
@@ -162,6 +162,19 @@ def test_screening_loop_sheets_and_decision_files(extracted: RunCli, engine: Eng
         n_articles = len(session.scalars(select(Article.id)).all())
     assert {r for r, _ in decided} == {"alice", "dave", "Carol"}
     assert len(decided) == 3 * n_articles  # every record matched, the title-only one too
+
+
+def test_dual_screening_conflict_is_resolved_by_doi_key(run_cli: RunCli) -> None:
+    ok(run_cli("import", str(RIS)))
+    ok(run_cli("screen", "--dual", "--reviewer", "alice", input="i\ni\ni\nq\n"))
+    ok(run_cli("screen", "--dual", "--reviewer", "bob", input="e\n1\ni\ni\nq\n"))
+    conflicts = ok(run_cli("screen", "conflicts"))
+    assert conflicts.startswith(f"{SNAI1}\talice: include; bob: exclude (not-pdac)")
+    resolved = ok(run_cli("screen", "resolve", SNAI1.upper(), "include", "--reviewer", "carol"))
+    assert resolved.startswith(f"{SNAI1}: include (resolved by carol)")
+    assert not ok(run_cli("screen", "conflicts")).strip()
+    unknown = run_cli("screen", "resolve", "doi:10.5555/none", "include", "--reviewer", "carol")
+    assert unknown.exit_code != 0 and "no record 'doi:10.5555/none'" in unknown.stderr
 
 
 def test_exports_and_prisma_in_every_format(extracted: RunCli, engine: Engine) -> None:

@@ -222,6 +222,9 @@ def resolve_command(app: AppContext, pmid: str, decision: str, reason: str | Non
                     reviewer: str | None) -> None:  # fmt: skip
     """Settle a screening conflict as a third reviewer (recorded in the audit trail).
 
+    PMID names the record as `screen conflicts` lists it: a PubMed ID, or doi:<DOI> or record:<id>
+    for a record without one.
+
     \b
     Example:
       pdacmine screen resolve 31234567 exclude --reason not-pdac --reviewer carol
@@ -233,8 +236,8 @@ def resolve_command(app: AppContext, pmid: str, decision: str, reason: str | Non
     if word == EXCLUDE and key is None:
         raise InputError("exclude needs --reason (see `pdacmine screen reasons`)")
     name = _reviewer(app, reviewer)
-    db.resolve(app.engine, pmid.strip(), word, key if word == EXCLUDE else None, name, note)
-    app.say(f"{record_label(pmid.strip())}: {word} (resolved by {name})")
+    record = db.resolve(app.engine, pmid.strip(), word, key if word == EXCLUDE else None, name, note)
+    app.say(f"{record_label(record)}: {word} (resolved by {name})")
 
 
 @screen_group.command("status")

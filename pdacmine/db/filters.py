@@ -37,7 +37,7 @@ from sqlalchemy.sql import ColumnElement
 from pdacmine.errors import InputError
 from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
 from pdacmine.miner.rank import STUDY_TYPES
-from pdacmine.miner.sources.records import normalise_doi
+from pdacmine.miner.sources.records import parse_record_key
 from pdacmine.models import Article, Evidence, Finding, ReviewDecision
 
 STATUSES = ("unreviewed", "accepted", "rejected", "all")
@@ -230,20 +230,11 @@ def _pmids(terms: Sequence[str]) -> tuple[str, ...]:
         for part in re.split(r"[,\s]+", text.strip()):
             if not part:
                 continue
-            key = _record_key_term(part)
+            key = parse_record_key(part)
             if key is None:
                 raise InputError(f"--pmid {part!r} is not a PubMed ID (digits), doi:<DOI> or record:<id>")
             out.append(key)
     return tuple(dict.fromkeys(out))
-
-
-def _record_key_term(part: str) -> str | None:
-    if part.isdigit():
-        return part
-    if part[:7].lower() == "record:" and part[7:].isdigit():
-        return f"record:{int(part[7:])}"
-    doi = normalise_doi(part) if part[:4].lower() == "doi:" else None
-    return f"doi:{doi}" if doi else None
 
 
 def _article_key_terms(keys: Sequence[str]) -> ColumnElement[bool]:

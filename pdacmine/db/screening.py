@@ -282,8 +282,9 @@ def conflicts(session: Session) -> list[ConflictItem]:
     return out
 
 
-def resolve(engine: Engine, pmid: str, decision: str, reason: str | None, reviewer: str, note: str | None) -> None:
-    """A third reviewer's decision on a conflict, audited; screeners of the record cannot resolve it."""
+def resolve(engine: Engine, pmid: str, decision: str, reason: str | None, reviewer: str, note: str | None) -> str:
+    """A third reviewer's decision on a conflict, audited; screeners of the record cannot resolve it.
+    ``pmid`` is the record's key (a PMID, ``doi:...`` or ``record:<id>``); returns it as stored records show it."""
     _check(decision, reason if decision != EXCLUDE else (reason or ""))
     with session_scope(engine) as session:
         art = session.get(A, article_id_for_key(session, pmid))
@@ -302,6 +303,7 @@ def resolve(engine: Engine, pmid: str, decision: str, reason: str | None, review
         session.add(SR(article_id=art.id, pmid=short, reviewer=reviewer, decision=decision, reason=reason, note=note))
         session.add(ScreeningAudit(article_id=art.id, pmid=short, reviewer=reviewer, action="resolve", old={},
                                    new=new, source="terminal"))  # fmt: skip
+        return pmid
 
 
 def audit_rows(session: Session, pmid: str | None = None, reviewer: str | None = None) -> list[ScreeningAudit]:
