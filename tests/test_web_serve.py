@@ -36,6 +36,7 @@ def test_session_secret_is_kept_private_and_stable(tmp_path: Path) -> None:
 
 
 def test_serve_prints_the_url_answers_and_stops_on_ctrl_c(db_url: str, tmp_path: Path) -> None:
+    (tmp_path / "none.toml").write_text("", encoding="utf-8")  # an empty config: a missing one is an error now
     env = {**os.environ, "PDACMINE_CONFIG": str(tmp_path / "none.toml"), "XDG_CONFIG_HOME": str(tmp_path)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "pdacmine", "--db", db_url, "serve", "--port", "0"],
