@@ -21,8 +21,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from pdacmine.db.findings import refresh_findings
-from pdacmine.db.review import decide as review_decide
-from pdacmine.db.review import load_item
+from pdacmine.db.review_decisions import decide as review_decide
+from pdacmine.db.review_queue import load_item
 from pdacmine.miner.export import (
     ASREVIEW_COLUMNS,
     RAYYAN_COLUMNS,

@@ -10,9 +10,9 @@ from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from pdacmine.db import review as db_review
 from pdacmine.db.filters import Filters
-from pdacmine.db.review import decide, load_item, queue, review_counts, undo_last
+from pdacmine.db.review_decisions import decide, refresh_rankings, undo_last
+from pdacmine.db.review_queue import load_item, queue, review_counts
 from pdacmine.errors import InputError, ReviewConflict
 from pdacmine.miner.evidence import evidence_key
 from pdacmine.miner.nlp.vocab import Concept, Vocabulary, default_vocabulary
@@ -233,7 +233,7 @@ def test_decisions_refresh_the_rankings(run_cli: Callable[..., Result], engine: 
         add_evidence(s, art, organ="liver", sentence="ZEB1 drives hepatic metastasis.")
         s.commit()
         article_id = art.id
-    db_review.refresh_rankings(engine, [article_id])
+    refresh_rankings(engine, [article_id])
     _review(run_cli, "c\norgan\nlung\na\nr\nq\n")  # first: corrected to lung, second: rejected
     with Session(engine) as s:
         findings = {f.organ: f for f in s.scalars(select(Finding))}

@@ -13,7 +13,8 @@ from click.testing import Result
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from pdacmine.db.review import decide, load_item
+from pdacmine.db.review_decisions import decide
+from pdacmine.db.review_queue import load_item
 from pdacmine.miner.review_sheet import SHEET_COLUMNS
 from pdacmine.models import ReviewAudit, ReviewDecision
 from tests.builders import add_article, add_evidence

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from pdacmine.db import findings, make_engine
-from pdacmine.db.review import decide, decision_state, refresh_rankings
+from pdacmine.db.review_decisions import decide, decision_state, refresh_rankings
 from pdacmine.errors import ConflictError, ReviewConflict
 from pdacmine.models import Finding, ReviewAudit
 from tests.builders import add_article, add_evidence

@@ -92,6 +92,13 @@ def dedup_command(
     methods = ", ".join(f"{n} by {m}" for m, n in sorted(result.by_method.items())) or "nothing new"
     prefix = "would merge" if dry_run else "merged"
     app.say(f"{prefix} {result.merged} record(s) ({methods}); {result.groups} group(s) in all")
+    reviews, screens = result.carried
+    if reviews or screens:
+        verb = "would carry" if dry_run else "carried"
+        app.say(
+            f"{verb} {reviews} review and {screens} screening decision(s) over to the kept records "
+            "(audited as 'carry'; pdacmine review log / screen log)"
+        )
     if result.near:
         app.say(f"{result.near} near-duplicate pair(s) to check: pdacmine dedup --report")
 

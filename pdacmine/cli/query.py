@@ -31,7 +31,9 @@ _FILTERS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
         help="Mechanism concept (ZEB1, granulin), synonym, or category (emt-plasticity, hypoxia)."),
     "therapy": click.option("--therapy", multiple=True, metavar="TERM",
                             help="Drug (Abraxane = nab-paclitaxel, with regimens containing it), regimen, or class."),
-    "pmid": click.option("--pmid", multiple=True, metavar="PMID", help="PubMed ID(s)."),
+    "pmid": click.option(
+        "--pmid", multiple=True, metavar="PMID", help="PubMed ID(s); doi:<DOI> or record:<id> for records without one."
+    ),
     "since": click.option("--since", metavar="YEAR|DATE", help="Published in or after (2020, 2020-06, 2020-06-15)."),
     "until": click.option("--until", metavar="YEAR|DATE", help="Published in or before."),
     "study_type": click.option("--study-type", multiple=True, metavar="TYPE",

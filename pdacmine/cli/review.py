@@ -14,12 +14,15 @@ from pdacmine.cli import query
 from pdacmine.cli.context import AppContext, count, open_output, pass_app, plural
 from pdacmine.db.engine import session_scope
 from pdacmine.db.filters import Filters
-from pdacmine.db.review import audit_log, iter_items, refresh_rankings, review_counts, undo_last
+from pdacmine.db.review_audit import audit_log
+from pdacmine.db.review_decisions import refresh_rankings, undo_last
+from pdacmine.db.review_queue import iter_items, review_counts
 from pdacmine.db.review_sheet import apply_sheet, sheet_row, unknown_keys
 from pdacmine.errors import InputError
 from pdacmine.miner.export import write_csv
 from pdacmine.miner.nlp.vocab import default_vocabulary
 from pdacmine.miner.review_sheet import parse_sheet, write_sheet
+from pdacmine.miner.sources.records import parse_record_key
 
 #: How many bad rows of an import file are listed before "... and N more".
 MAX_ERRORS = 20
@@ -186,7 +189,8 @@ def log_command(
       pdacmine review log --reviewer alice --format csv > alice.csv
     """
     with session_scope(app.engine) as session:
-        entries = audit_log(session, pmid=pmid, reviewer=reviewer, evidence_key=evidence_key, limit=limit)
+        key = (parse_record_key(pmid) or pmid.strip()) if pmid else None
+        entries = audit_log(session, pmid=key, reviewer=reviewer, evidence_key=evidence_key, limit=limit)
     if fmt == "jsonl":
         for e in entries:
             doc = {
@@ -208,13 +212,14 @@ def log_command(
     if not entries:
         click.echo("no review decisions recorded yet", err=True)
         return
-    click.echo(f"{'id':>5}  {'at (UTC)':<16}  {'reviewer':<12} {'action':<8} {'pmid':<10} {'key':<12}  change")
+    width = max(10, *(len(e.pmid) for e in entries))  # doi:... keys of records without a PMID are longer
+    click.echo(f"{'id':>5}  {'at (UTC)':<16}  {'reviewer':<12} {'action':<8} {'pmid':<{width}} {'key':<12}  change")
     for e in entries:
         at = e.at.strftime("%Y-%m-%d %H:%M")
         extra = f" (reverts #{e.reverts})" if e.reverts else ""
         note = f"  note: {e.note}" if e.note else ""
         click.echo(
-            f"{e.id:>5}  {at:<16}  {e.reviewer[:12]:<12} {e.action:<8} {e.pmid:<10} {e.evidence_key[:12]:<12}  "
+            f"{e.id:>5}  {at:<16}  {e.reviewer[:12]:<12} {e.action:<8} {e.pmid:<{width}} {e.evidence_key[:12]:<12}  "
             f"{e.change}{extra}{note}"
         )
 

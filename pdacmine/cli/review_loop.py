@@ -19,20 +19,12 @@ from sqlalchemy import Engine
 
 from pdacmine.db.engine import session_scope
 from pdacmine.db.filters import Filters
-from pdacmine.db.review import (
-    BATCH,
-    Outcome,
-    ReviewItem,
-    decide,
-    load_item,
-    queue,
-    refresh_rankings,
-    review_counts,
-    undo_last,
-)
+from pdacmine.db.review_decisions import Outcome, decide, refresh_rankings, undo_last
+from pdacmine.db.review_queue import BATCH, ReviewItem, load_item, queue, review_counts
 from pdacmine.errors import InputError, ReviewConflict
 from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
 from pdacmine.miner.review import SLOT_FAMILIES, UNREVIEWED, DecisionState, resolve_correction, slot_family
+from pdacmine.miner.sources.records import record_label
 
 HELP = """\b
   a  accept the tuple as shown          r  reject it (wrong or not a claim)
@@ -109,7 +101,7 @@ def render(item: ReviewItem, position: str, colour: bool) -> str:
     status = item.decision.status or UNREVIEWED
     lines = [
         f"--- {position}  {score}  confidence {item.confidence:.2f}  [{status}]",
-        f"PMID {item.pmid} ({item.year or 'n.d.'})  {item.title}",
+        f"{record_label(item.pmid)} ({item.year or 'n.d.'})  {item.title}",
     ]
     if item.retracted:
         lines.append(click.style("  RETRACTED ARTICLE", fg="red", bold=True) if colour else "  RETRACTED ARTICLE")

@@ -13,6 +13,7 @@ from pdacmine.cli.context import AppContext, open_output, pass_app
 from pdacmine.cli.review import filter_options, make_filters, reviewer_option
 from pdacmine.db import screening as db
 from pdacmine.db.engine import session_scope
+from pdacmine.db.record_keys import keys_of
 from pdacmine.errors import InputError
 from pdacmine.miner.export import write_csv
 from pdacmine.miner.screening import (
@@ -27,6 +28,7 @@ from pdacmine.miner.screening import (
     load_reasons,
     parse_decisions,
 )
+from pdacmine.miner.sources.records import record_label
 
 MAX_ERRORS = 20
 _SHOWN_ORDERS = sorted(set(ORDERS) - {"file"})
@@ -218,6 +220,9 @@ def resolve_command(app: AppContext, pmid: str, decision: str, reason: str | Non
                     reviewer: str | None) -> None:  # fmt: skip
     """Settle a screening conflict as a third reviewer (recorded in the audit trail).
 
+    PMID names the record as `screen conflicts` lists it: a PubMed ID, or doi:<DOI> or record:<id>
+    for a record without one.
+
     \b
     Example:
       pdacmine screen resolve 31234567 exclude --reason not-pdac --reviewer carol
@@ -229,8 +234,8 @@ def resolve_command(app: AppContext, pmid: str, decision: str, reason: str | Non
     if word == EXCLUDE and key is None:
         raise InputError("exclude needs --reason (see `pdacmine screen reasons`)")
     name = _reviewer(app, reviewer)
-    db.resolve(app.engine, pmid.strip(), word, key if word == EXCLUDE else None, name, note)
-    app.say(f"PMID {pmid}: {word} (resolved by {name})")
+    record = db.resolve(app.engine, pmid.strip(), word, key if word == EXCLUDE else None, name, note)
+    app.say(f"{record_label(record)}: {word} (resolved by {name})")
 
 
 @screen_group.command("status")
@@ -271,6 +276,7 @@ def log_command(app: AppContext, pmid: str | None, who: str | None) -> None:
     """
     with session_scope(app.engine) as session:
         rows = db.audit_rows(session, pmid=pmid)
+        keys = keys_of(session, {r.article_id for r in rows})
         hidden_records = set()
         if db.reviewers_required(session) > 1:
             states = db.final_states(session)
@@ -288,7 +294,8 @@ def log_command(app: AppContext, pmid: str | None, who: str | None) -> None:
         new = r.new.get("decision") or "-"
         reason = f" ({r.new['reason']})" if r.new.get("reason") else ""
         when = f"{r.at:%Y-%m-%d %H:%M}"
-        click.echo(f"{r.id}\t{when}\t{r.reviewer}\t{r.action}\t{r.pmid}\t{old} -> {new}{reason}\t{r.source}")
+        key = keys.get(r.article_id, r.pmid)
+        click.echo(f"{r.id}\t{when}\t{r.reviewer}\t{r.action}\t{key}\t{old} -> {new}{reason}\t{r.source}")
     if hidden:
         click.echo(f"{hidden} entr(ies) on records still in dual screening hidden (blind until both decided)", err=True)
 

@@ -22,6 +22,7 @@ from pdacmine.db.filters import Filters
 from pdacmine.db.screening import BATCH, ScreenItem, decide, queue, start_session, todo_count, undo_last
 from pdacmine.errors import InputError
 from pdacmine.miner.screening import EXCLUDE, INCLUDE, MAYBE, ORDERS, ReasonList
+from pdacmine.miner.sources.records import record_label
 
 KEYS = "[i]nclude [e]xclude [m]aybe [n]ote [s]kip [u]ndo [q]uit [?]"
 HELP = """\b
@@ -36,7 +37,7 @@ NEXT, QUIT, BACK = "next", "quit", "back"
 
 def render(item: ScreenItem, position: str, colour: bool) -> str:
     title = click.style(item.title, bold=True) if colour else item.title
-    lines = [f"--- {position}  PMID {item.pmid} ({item.year or 'n.d.'})  {item.journal or ''}".rstrip(), title]
+    lines = [f"--- {position}  {record_label(item.pmid)} ({item.year or 'n.d.'})  {item.journal or ''}".rstrip(), title]
     abstract = item.abstract.strip() or "(no abstract)"
     lines += textwrap.wrap(abstract, width=100, initial_indent="  ", subsequent_indent="  ")
     if item.n_evidence:
@@ -152,6 +153,6 @@ class ScreenLoop:
         undo_last(self.engine, self.reviewer, self.session_id, source="terminal")  # the same rule as the browser's
         self.actions[undone] -= 1
         self.actions["undo"] += 1
-        click.echo(f"Undone: PMID {item.pmid} is {old.get('decision') or 'undecided'} again.")
+        click.echo(f"Undone: {record_label(item.pmid)} is {old.get('decision') or 'undecided'} again.")
         self.front += [current, item]
         return True

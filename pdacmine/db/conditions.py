@@ -18,10 +18,11 @@ options must all hold. Withdrawn (deleted) articles never pass.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from pdacmine.db.filters import Filters
@@ -150,11 +151,19 @@ def _join_status(sub: Select[Any], f: Filters, inner: list[ColumnElement[bool]])
     return sub.outerjoin(ReviewDecision, ReviewDecision.evidence_key == Evidence.evidence_key)
 
 
+def _article_key_terms(keys: Sequence[str]) -> ColumnElement[bool]:
+    """Articles named by PMIDs or ``doi:`` / ``record:`` keys."""
+    pmids = [k for k in keys if k.isdigit()]
+    ids = [int(k[7:]) for k in keys if k.startswith("record:")]
+    dois = [k[4:] for k in keys if k.startswith("doi:")]
+    return or_(Article.pmid.in_(pmids), Article.id.in_(ids), func.lower(Article.doi).in_(dois))
+
+
 def article_conditions(f: Filters) -> list[ColumnElement[bool]]:
     """Conditions for ``SELECT ... FROM articles`` (facet and sentence filters test the article's evidence)."""
     out = [Article.deleted.is_not(True), *_date_terms(f)]
     if f.pmids:
-        out.append(Article.pmid.in_(f.pmids))
+        out.append(_article_key_terms(f.pmids))
     inner = [*_facet_terms(f, Finding), *_sentence_terms(f, pmids=False)]
     if inner or f.status not in (None, "all"):
         sub = select(Evidence.id).where(Evidence.article_id == Article.id)

@@ -3,8 +3,10 @@
 A merge sets ``articles.duplicate_of`` of the duplicate to the kept record; the duplicate keeps
 its row and its ``record_sources`` (PRISMA still counts it as identified) but loses its evidence
 (re-extracted if it is ever split off again: review decisions are keyed by evidence and come
-back with it). Every change appends a ``dedup_audit`` row (who, when, what, method, score). A
-split is remembered: the records it separated are never merged again automatically.
+back with it). Review decisions on that evidence are first carried over to the kept record, keyed
+as the same sentence and slots are there, and audited as ``carry``. Every change appends a
+``dedup_audit`` row (who, when, what, method, score). A split is remembered: the records it
+separated are never merged again automatically.
 Functions flush; the caller commits.
 """
 
@@ -17,6 +19,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from pdacmine.db.dedup_carry import carry_decisions, carry_screening
 from pdacmine.db.engine import chunked_in
 from pdacmine.errors import InputError
 from pdacmine.miner.dedup import DedupPlan, DedupRecord, Match, plan_dedup
@@ -82,6 +85,7 @@ class DedupResult:
     merged: int = 0  # records newly marked as duplicates
     groups: int = 0  # groups with at least one duplicate after the run
     near: int = 0  # near-duplicate pairs left for a person
+    carried: tuple[int, int] = (0, 0)  # review and screening decisions carried over to the kept records
     by_method: dict[str, int] = field(default_factory=dict)
 
 
@@ -89,23 +93,29 @@ def _audit(session: Session, actor: str, action: str, article: int, kept: int, m
     session.add(DedupAudit(actor=actor, action=action, article_id=article, canonical_id=kept, method=method, **kw))
 
 
-def _drop_evidence(session: Session, ids: list[int]) -> None:
-    """Merged records are not extracted: their evidence goes (findings are refreshed)."""
-    if not ids:
-        return
+def _drop_evidence(session: Session, moves: dict[int, int], actor: str) -> tuple[int, int]:
+    """Merged records (``moves``: merged id -> kept id) are not extracted: their evidence goes, after the review
+    decisions on it and the screening decisions are carried over to the kept record
+    (:mod:`pdacmine.db.dedup_carry`); findings are refreshed. Returns how many review and screening
+    decisions were carried."""
+    if not moves:
+        return (0, 0)
     from pdacmine.db.findings import refresh_findings
 
+    carried = (carry_decisions(session, moves, actor=actor), carry_screening(session, moves, actor=actor))
+    ids = sorted(moves)
     for table in (Evidence, ArticleExtraction):
         for where in chunked_in(table.article_id, ids):
             session.execute(delete(table).where(where))
-    refresh_findings(session, article_ids=ids)
+    refresh_findings(session, article_ids=sorted({*ids, *moves.values()}))
+    return carried
 
 
 def apply_plan(session: Session, plan: DedupPlan, actor: str) -> DedupResult:
     """Point every group member at its kept record (audited); returns what changed."""
     links = current_links(session)
     result = DedupResult(groups=len(plan.groups), near=len(plan.near))
-    changed: list[int] = []
+    changed: dict[int, int] = {}
     for kept, members in plan.groups.items():
         if kept in links:  # a former duplicate became the kept record of its group
             session.execute(update(Article).where(Article.id == kept).values(duplicate_of=None))
@@ -119,9 +129,9 @@ def apply_plan(session: Session, plan: DedupPlan, actor: str) -> DedupResult:
             _audit(session, actor, "merge", member, kept, method, score=match.score if match else None)
             result.by_method[method] = result.by_method.get(method, 0) + 1
             if member not in links:
-                changed.append(member)
+                changed[member] = kept
                 result.merged += 1
-    _drop_evidence(session, changed)
+    result.carried = _drop_evidence(session, changed, actor)
     session.flush()
     return result
 
@@ -167,7 +177,7 @@ def confirm(session: Session, first: int, second: int, actor: str, note: str | N
     session.execute(update(Article).where(Article.id.in_(moved)).values(duplicate_of=kept_a))
     for rec in moved:
         _audit(session, actor, "merge", rec, kept_a, "manual", note=note)
-    _drop_evidence(session, [kept_b])
+    _drop_evidence(session, {kept_b: kept_a}, actor)
     session.flush()
     return "merged"
 

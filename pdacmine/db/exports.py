@@ -23,6 +23,7 @@ from pdacmine.db.screening import final_states, reviewers_required, sessions
 from pdacmine.db.sources import IdentifiedCount, identified_by_source, not_retrieved, unique_records
 from pdacmine.miner.prisma import Identification, PrismaCounts
 from pdacmine.miner.screening import CONFLICT, EXCLUDE, IN_PROGRESS, INCLUDE, MAYBE, UNSCREENED, Final
+from pdacmine.miner.sources.records import record_key
 from pdacmine.models import Article, ArticleExtraction, Evidence, ReviewDecision
 
 logger = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ def article_rows(
             "screening": state.status, "exclusion_reason": state.reason,
             "n_evidence": n, "n_accepted": acc, "n_rejected": rej,
             "url": f"https://pubmed.ncbi.nlm.nih.gov/{a.pmid}/" if a.pmid else (a.doi and f"https://doi.org/{a.doi}"),
+            "record": record_key(a.pmid, a.doi, a.id),  # not a column: Rayyan's key for records without a PMID
         }  # fmt: skip
 
 

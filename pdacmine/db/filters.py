@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from pdacmine.errors import InputError
 from pdacmine.miner.nlp.vocab import Vocabulary, default_vocabulary
 from pdacmine.miner.rank import STUDY_TYPES
+from pdacmine.miner.sources.records import parse_record_key
 from pdacmine.models import Finding
 
 STATUSES = ("unreviewed", "accepted", "rejected", "all")
@@ -209,13 +210,16 @@ def _study_types(terms: Sequence[str]) -> tuple[str, ...]:
 
 
 def _pmids(terms: Sequence[str]) -> tuple[str, ...]:
+    """PubMed IDs, or the keys of records without one (``doi:<DOI>``, ``record:<id>``, as query shows them)."""
     out = []
     for text in terms:
         for part in re.split(r"[,\s]+", text.strip()):
-            if part and not part.isdigit():
-                raise InputError(f"--pmid {part!r} is not a PubMed ID (digits only)")
-            if part:
-                out.append(part)
+            if not part:
+                continue
+            key = parse_record_key(part)
+            if key is None:
+                raise InputError(f"--pmid {part!r} is not a PubMed ID (digits), doi:<DOI> or record:<id>")
+            out.append(key)
     return tuple(dict.fromkeys(out))
 
 

@@ -173,7 +173,7 @@ def next_to_review(conn: Connection, filters: Filters, exclude: Collection[str] 
     """The key of the best unreviewed evidence in ``queue``'s order (finding score, confidence), found by
     walking the findings best-first in growing batches (1, 4, 16... findings): on a large database much
     faster than sorting every unreviewed sentence. None when ``rounds`` batches hold nothing (then ask
-    :func:`~pdacmine.db.review.queue`, which also sees evidence not yet ranked into a finding)."""
+    :func:`~pdacmine.db.review_queue.queue`, which also sees evidence not yet ranked into a finding)."""
     facets = replace(filters, status="all", pmids=(), since=None, until=None, study_types=(), text=())
     candidates = (
         select(Finding.id)

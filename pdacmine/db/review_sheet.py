@@ -10,14 +10,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from pdacmine.db.engine import chunked_in
-from pdacmine.db.review import (
-    ReviewItem,
-    evidence_row,
-    lock_state,
-    machine_slots,
-    write_decision,
-    write_session,
-)
+from pdacmine.db.review_decisions import evidence_row, lock_state, write_decision, write_session
+from pdacmine.db.review_queue import ReviewItem, machine_slots
 from pdacmine.errors import ConflictError
 from pdacmine.miner.review import SLOT_FAMILIES, classify
 from pdacmine.miner.review_sheet import CORRECTED_COLUMNS, DECISION_CELLS, SheetRow, sheet_target

@@ -17,8 +17,9 @@ from sqlalchemy import Connection, Engine, case, func, select
 from sqlalchemy.orm import Session
 
 from pdacmine.db.conditions import article_conditions
-from pdacmine.db.engine import chunked_in, session_scope
+from pdacmine.db.engine import session_scope
 from pdacmine.db.filters import Filters
+from pdacmine.db.record_keys import article_id_for_key, match_refs
 from pdacmine.errors import ConflictError, InputError
 from pdacmine.miner.screening import (
     CONFLICT,
@@ -31,9 +32,8 @@ from pdacmine.miner.screening import (
     Problems,
     Vote,
     final_decision,
-    normalise_doi,
 )
-from pdacmine.miner.sources.records import record_key
+from pdacmine.miner.sources.records import record_key, record_label
 from pdacmine.models import (
     Article,
     Evidence,
@@ -51,7 +51,8 @@ BATCH = 25
 
 @dataclass(frozen=True)
 class ScreenItem:
-    """One record as a screener sees it, with only their own decision."""
+    """One record as a screener sees it, with only their own decision (``pmid``: the record's key, a PMID
+    or ``doi:...`` / ``record:<id>``, see :func:`~pdacmine.miner.sources.records.record_key`)."""
 
     article_id: int
     pmid: str
@@ -105,7 +106,7 @@ def _items(filters: Filters | None) -> tuple[Any, Any]:
     stmt = (
         select(A.id, A.pmid, A.doi, A.pub_year, A.title, A.journal, A.abstract, stats.c.n, stats.c.acc, stats.c.best)
         .outerjoin(stats, stats.c.article_id == A.id)
-        .where(*article_conditions(filters or Filters()))
+        .where(*article_conditions(filters or Filters()), A.duplicate_of.is_(None))
     )
     return stmt, stats
 
@@ -121,7 +122,8 @@ def _ordered(stmt: Any, stats: Any, order: str) -> Any:
 
 
 def _item(r: Any, own: Vote | None = None) -> ScreenItem:
-    return ScreenItem(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6] or "", int(r[7] or 0), int(r[8] or 0),
+    key = record_key(r[1], r[2], r[0])
+    return ScreenItem(r[0], key, r[2], r[3], r[4] or "", r[5], r[6] or "", int(r[7] or 0), int(r[8] or 0),
                       float(r[9]) if r[9] is not None else None, own)  # fmt: skip
 
 
@@ -202,15 +204,20 @@ def write_decision(
         assert row is not None
         session.delete(row)
     elif row is None:
-        session.add(SD(article_id=article.id, pmid=article.pmid, reviewer=reviewer, decision=decision, reason=reason,
-                       note=note, source=source))  # fmt: skip
+        session.add(SD(article_id=article.id, pmid=stored_key(article), reviewer=reviewer, decision=decision,
+                       reason=reason, note=note, source=source))  # fmt: skip
     else:
         row.decision, row.reason, row.note, row.source = decision, reason, note, source
         row.decided_at, row.revision = utcnow(), row.revision + 1
-    session.add(ScreeningAudit(article_id=article.id, pmid=article.pmid, reviewer=reviewer, action=action, old=old,
-                               new=new, source=source, session=session_id))  # fmt: skip
+    session.add(ScreeningAudit(article_id=article.id, pmid=stored_key(article), reviewer=reviewer, action=action,
+                               old=old, new=new, source=source, session=session_id))  # fmt: skip
     session.flush()
     return True
+
+
+def stored_key(article: Article) -> str:
+    """What the screening tables' 20-character ``pmid`` column holds: the PMID, else ``record:<id>``."""
+    return article.pmid or f"record:{article.id}"
 
 
 def decide(
@@ -233,13 +240,18 @@ def decide(
 
 
 def final_states(conn: Session | Connection) -> dict[int, Final]:
-    """The final state of every record someone decided (records missing here are unscreened)."""
+    """The final state of every record someone decided (records missing here are unscreened; records merged
+    into another by ``pdacmine dedup`` are left out: their decisions were carried over to the kept record)."""
     required = reviewers_required(conn)
     votes: dict[int, list[Vote]] = defaultdict(list)
-    for aid, reviewer, decision, reason in conn.execute(select(SD.article_id, SD.reviewer, SD.decision, SD.reason)):
+    kept = SD.article_id.not_in(select(A.id).where(A.duplicate_of.is_not(None)))
+    for aid, reviewer, decision, reason in conn.execute(
+        select(SD.article_id, SD.reviewer, SD.decision, SD.reason).where(kept)
+    ):
         votes[aid].append(Vote(reviewer, decision, reason))
     resolutions = {aid: Vote(rv, d, r) for aid, rv, d, r in conn.execute(
-        select(SR.article_id, SR.reviewer, SR.decision, SR.reason))}  # fmt: skip
+        select(SR.article_id, SR.reviewer, SR.decision, SR.reason).where(
+            SR.article_id.not_in(select(A.id).where(A.duplicate_of.is_not(None)))))}  # fmt: skip
     return {aid: final_decision(votes.get(aid, []), resolutions.get(aid), required)
             for aid in {*votes, *resolutions}}  # fmt: skip
 
@@ -271,32 +283,35 @@ def conflicts(session: Session) -> list[ConflictItem]:
     return out
 
 
-def resolve(engine: Engine, pmid: str, decision: str, reason: str | None, reviewer: str, note: str | None) -> None:
-    """A third reviewer's decision on a conflict, audited; screeners of the record cannot resolve it."""
+def resolve(engine: Engine, pmid: str, decision: str, reason: str | None, reviewer: str, note: str | None) -> str:
+    """A third reviewer's decision on a conflict, audited; screeners of the record cannot resolve it.
+    ``pmid`` is the record's key (a PMID, ``doi:...`` or ``record:<id>``); returns it as stored records show it."""
     _check(decision, reason if decision != EXCLUDE else (reason or ""))
     with session_scope(engine) as session:
-        art = session.scalars(select(A).where(A.pmid == pmid)).one_or_none()
-        if art is None:
-            raise InputError(f"no record with PMID {pmid}")
+        art = session.get(A, article_id_for_key(session, pmid))
+        assert art is not None
+        pmid = record_key(art.pmid, art.doi, art.id)
         state = final_states(session).get(art.id)
         if state is None or state.status != CONFLICT:
             raise InputError(
-                f"PMID {pmid} is not a screening conflict (it is {state.status if state else 'unscreened'})"
+                f"{record_label(pmid)} is not a screening conflict (it is {state.status if state else 'unscreened'})"
             )
         voters = set(session.scalars(select(SD.reviewer).where(SD.article_id == art.id)))
         if reviewer in voters:
-            raise InputError(f"{reviewer} screened PMID {pmid}; a third reviewer must resolve the conflict")
+            raise InputError(f"{reviewer} screened {record_label(pmid)}; a third reviewer must resolve the conflict")
         new = {"decision": decision, "reason": reason, "note": note}
-        session.add(SR(article_id=art.id, pmid=pmid, reviewer=reviewer, decision=decision, reason=reason, note=note))
-        session.add(ScreeningAudit(article_id=art.id, pmid=pmid, reviewer=reviewer, action="resolve", old={},
+        short = stored_key(art)
+        session.add(SR(article_id=art.id, pmid=short, reviewer=reviewer, decision=decision, reason=reason, note=note))
+        session.add(ScreeningAudit(article_id=art.id, pmid=short, reviewer=reviewer, action="resolve", old={},
                                    new=new, source="terminal"))  # fmt: skip
+        return pmid
 
 
 def audit_rows(session: Session, pmid: str | None = None, reviewer: str | None = None) -> list[ScreeningAudit]:
     """Screening audit entries, oldest first."""
     stmt = select(ScreeningAudit).order_by(ScreeningAudit.id)
     if pmid:
-        stmt = stmt.where(ScreeningAudit.pmid == pmid)
+        stmt = stmt.where(ScreeningAudit.article_id == article_id_for_key(session, pmid))
     if reviewer:
         stmt = stmt.where(ScreeningAudit.reviewer == reviewer)
     return list(session.scalars(stmt))
@@ -322,24 +337,10 @@ class ApplySummary:
 
 def match_records(session: Session, rows: Sequence[FileDecision], problems: Problems) -> list[int | None]:
     """The article id of every row (aligned with ``rows``); rows naming no stored record go to ``problems``."""
-    by_pmid: dict[str, int] = {}
-    for cond in chunked_in(A.pmid, {r.pmid for r in rows if r.pmid}):
-        by_pmid.update(
-            (p, i) for i, p in session.execute(select(A.id, A.pmid).where(cond, A.deleted.is_not(True))) if p
-        )
-    dois = {r.doi for r in rows if r.doi and not r.pmid}
-    by_doi: dict[str, int] = {}
-    if dois:
-        for i, d in session.execute(select(A.id, A.doi).where(A.doi.is_not(None), A.deleted.is_not(True))):
-            nd = normalise_doi(d)
-            if nd in dois:
-                by_doi[nd] = i
-    out: list[int | None] = []
-    for r in rows:
-        aid = by_pmid.get(r.pmid) if r.pmid else by_doi.get(r.doi or "")
+    out = match_refs(session, [r.ref for r in rows])
+    for r, aid in zip(rows, out, strict=True):
         if aid is None:
-            problems.add(r.line, f"unknown record: {r.record} is not in the database")
-        out.append(aid)
+            problems.add(r.line, f"unknown record: {r.record} is not in the database (or names several)")
     return out
 
 
@@ -370,8 +371,9 @@ def apply_decisions(
 
 
 def record_count(session: Session | Connection) -> int:
-    """Records that can be screened (withdrawn ones excluded)."""
-    return int(session.scalar(select(func.count()).select_from(A).where(A.deleted.is_not(True))) or 0)
+    """Records that can be screened (withdrawn ones and those merged into another by dedup excluded)."""
+    live = (A.deleted.is_not(True), A.duplicate_of.is_(None))
+    return int(session.scalar(select(func.count()).select_from(A).where(*live)) or 0)
 
 
 # --- shared by the terminal loop and the browser ----------------------------------------------------

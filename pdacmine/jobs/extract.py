@@ -42,9 +42,10 @@ class ExtractSummary:
         if not self.failed:
             return None
         shown = ", ".join(self.failed[:10]) + (f" and {len(self.failed) - 10:,} more" if len(self.failed) > 10 else "")
+        label = "PMID" if all(key.isdigit() for key in self.failed[:10]) else "record"  # doi:/record: keys
         return ExtractionError(
             list(self.failed),
-            f"extraction failed for {len(self.failed):,} article(s): PMID {shown}; the others were extracted and "
+            f"extraction failed for {len(self.failed):,} article(s): {label} {shown}; the others were extracted and "
             "ranked (the reasons are in article_extractions.error; they are retried after an upgrade)",
         )
 

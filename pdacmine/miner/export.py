@@ -208,8 +208,9 @@ def ris_lines(article: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("VL", article.get("volume")), ("IS", article.get("issue")), ("SP", sp), ("EP", ep),
         ("DO", article.get("doi")), ("AN", pmid), ("LA", article.get("language")),
         *(("KW", k) for k in [*(article.get("mesh") or ()), *(article.get("keywords") or ())]),
-        ("UR", f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None),
-        ("DB", "PubMed"), ("DP", "NLM"), *(("N1", note) for note in screening_notes(article)),
+        ("UR", f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else article.get("url")),
+        ("DB", "PubMed" if pmid else None), ("DP", "NLM" if pmid else None),
+        *(("N1", note) for note in screening_notes(article)),
     ]  # fmt: skip
     out = [(tag, one_line(value)) for tag, value in tags]
     return [(t, v) for t, v in out if v] + [("ER", "")]
@@ -225,10 +226,10 @@ def write_ris(articles: Iterable[Mapping[str, Any]], out: TextIO) -> int:
 
 
 def rayyan_row(article: Mapping[str, Any]) -> dict[str, Any]:
-    """Rayyan's CSV columns; ``key`` is the PMID (Rayyan keeps it as the record's source id); ``notes`` carry
-    the screening decision in Rayyan's own RAYYAN-INCLUSION form."""
+    """Rayyan's CSV columns; ``key`` is the PMID (Rayyan keeps it as the record's source id), else pdacmine's
+    ``doi:...`` / ``record:<id>`` key; ``notes`` carry the screening decision in Rayyan's RAYYAN-INCLUSION form."""
     return {
-        "key": article.get("pmid"), "title": one_line(article.get("title")),
+        "key": article.get("pmid") or article.get("record"), "title": one_line(article.get("title")),
         "authors": "; ".join(article.get("authors") or ()), "journal": article.get("journal"),
         "issn": article.get("issn"), "volume": article.get("volume"), "issue": article.get("issue"),
         "pages": article.get("pages"), "year": article.get("year"), "publisher": None, "location": None,

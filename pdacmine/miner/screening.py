@@ -161,20 +161,61 @@ def evidence_priority(n_accepted: int, best_confidence: float | None) -> int:
 
 
 @dataclass(frozen=True)
+class RecordRef:
+    """How a file row names its record: a PMID, else a DOI, else pdacmine's ``record:<id>``, else a title."""
+
+    pmid: str | None = None
+    doi: str | None = None
+    record_id: int | None = None
+    title: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.pmid or self.doi or self.record_id or self.title)
+
+    @property
+    def key(self) -> str:
+        """One string per record (for repeats): ``123``, ``doi:10...``, ``record:7`` or ``title:...``."""
+        if self.pmid:
+            return self.pmid
+        if self.doi:
+            return f"doi:{self.doi}"
+        if self.record_id:
+            return f"record:{self.record_id}"
+        return f"title:{normalise_title(self.title or '')}"
+
+    @property
+    def record(self) -> str:
+        if self.pmid:
+            return f"PMID {self.pmid}"
+        if self.doi:
+            return f"DOI {self.doi}"
+        if self.record_id:
+            return f"record:{self.record_id}"
+        return f"title {(self.title or '')[:60]!r}"
+
+
+@dataclass(frozen=True)
 class FileDecision:
-    """One decision read from a file; the record is named by PMID, else DOI."""
+    """One decision read from a file; the record is named by :class:`RecordRef`."""
 
     line: int
-    pmid: str | None
-    doi: str | None
+    ref: RecordRef
     decision: str
     reason: str | None
     note: str | None
     reviewer: str | None  # Rayyan names its reviewers; other formats use --reviewer
 
     @property
+    def pmid(self) -> str | None:
+        return self.ref.pmid
+
+    @property
+    def doi(self) -> str | None:
+        return self.ref.doi
+
+    @property
     def record(self) -> str:
-        return f"PMID {self.pmid}" if self.pmid else f"DOI {self.doi}"
+        return self.ref.record
 
 
 @dataclass
@@ -193,6 +234,14 @@ def normalise_doi(text: str | None) -> str | None:
         return None
     doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", text.strip(), flags=re.I).strip().lower()
     return doi or None
+
+
+def normalise_title(text: str) -> str:
+    """Lower-case letters and digits only: titles that differ in case, punctuation or spacing compare equal."""
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
+
+
+_RECORD = re.compile(r"^record:\s*(\d{1,12})$", re.IGNORECASE)
 
 
 def _pmid(text: str) -> str | None:
@@ -242,15 +291,26 @@ class _Reader:
     problems: Problems
     rows: list[FileDecision] = field(default_factory=list)
 
-    def ids(self, raw: Mapping[str, str], line: int, id_columns: Sequence[str]) -> tuple[str | None, str | None]:
+    def ids(self, raw: Mapping[str, str], line: int, id_columns: Sequence[str], *, by_title: bool = False) -> RecordRef:
+        """The record a row names: a PMID in ``id_columns`` (or pdacmine's ``doi:...`` / ``record:<id>`` key
+        there), else the doi column, else (``by_title``: ASReview and Rayyan files) the title."""
         pmid = next((_pmid(raw[c]) for c in id_columns if (raw.get(c) or "").strip()), None)
-        if pmid is not None and not pmid.isdigit():
-            self.problems.add(line, f"{pmid!r} is not a PMID")
-            return None, None
         doi = normalise_doi(raw.get("doi"))
-        if pmid is None and doi is None:
-            self.problems.add(line, f"no record ID (a {' or '.join(id_columns)} or doi column value)")
-        return pmid, doi
+        record_id = None
+        if pmid is not None and not pmid.isdigit():
+            if pmid.lower().startswith("doi:") and normalise_doi(pmid):
+                pmid, doi = None, normalise_doi(pmid)
+            elif (match := _RECORD.match(pmid)) is not None:
+                pmid, record_id = None, int(match.group(1))
+            else:
+                self.problems.add(line, f"{pmid!r} is not a PMID")
+                return RecordRef()
+        title = (raw.get("title") or "").strip() if by_title else ""
+        ref = RecordRef(pmid, doi, record_id, title if title and not (pmid or doi or record_id) else None)
+        if not ref:
+            named = " or ".join([*id_columns, "doi", *(["title"] if by_title else [])])
+            self.problems.add(line, f"no record ID (a {named} column value)")
+        return ref
 
     def reason(self, text: str, line: int) -> str | None:
         try:
@@ -271,11 +331,9 @@ class _Reader:
         reason = self.reason(reason_text, line) if reason_text else None
         if decision == EXCLUDE and not reason_text:
             self.problems.add(line, f"exclude needs a reason: {', '.join(self.reasons.keys())}")
-        pmid, doi = self.ids(raw, line, ("pmid",))
-        if (pmid or doi) and (reason or decision != EXCLUDE):
-            self.rows.append(
-                FileDecision(line, pmid, doi, decision, reason, (raw.get("note") or "").strip() or None, None)
-            )
+        ref = self.ids(raw, line, ("pmid",))
+        if ref and (reason or decision != EXCLUDE):
+            self.rows.append(FileDecision(line, ref, decision, reason, (raw.get("note") or "").strip() or None, None))
 
     def asreview(self, raw: Mapping[str, str], line: int) -> None:
         label_col = next(c for c in ASREVIEW_LABELS if c in raw)
@@ -286,24 +344,24 @@ class _Reader:
         if decision is None:
             self.problems.add(line, f"unknown {label_col} label {value!r}; ASReview labels are 1, 0 or empty")
             return
-        pmid, doi = self.ids(raw, line, ("pmid", "pubmed_id", "accession_number"))
-        if pmid or doi:
-            self.rows.append(FileDecision(line, pmid, doi, decision, None, None, None))
+        ref = self.ids(raw, line, ("pmid", "pubmed_id", "accession_number"), by_title=True)
+        if ref:
+            self.rows.append(FileDecision(line, ref, decision, None, None, None))
 
     def rayyan(self, raw: Mapping[str, str], line: int) -> None:
         votes, reason_texts = rayyan_votes(raw.get("notes") or "")
         if not votes:
             return
         reason = self.reason(reason_texts[0], line) if reason_texts else None
-        pmid, doi = self.ids(raw, line, ("pmid", "key"))
+        ref = self.ids(raw, line, ("pmid", "key"), by_title=True)
         for reviewer, word in votes:
             if reviewer.strip().lower() == "pdacmine":
                 continue  # our own exported decision coming back, not a Rayyan reviewer's
             decision = _RAYYAN_WORDS.get(word.strip().lower())
             if decision is None:
                 self.problems.add(line, f"unknown Rayyan decision {word!r} of {reviewer}")
-            elif pmid or doi:
-                self.rows.append(FileDecision(line, pmid, doi, decision, reason if decision == EXCLUDE else None,
+            elif ref:
+                self.rows.append(FileDecision(line, ref, decision, reason if decision == EXCLUDE else None,
                                               None, reviewer.strip()))  # fmt: skip
 
 
@@ -336,7 +394,7 @@ def parse_decisions(
         problems.add(line, f"not readable as CSV: {exc}")
     seen: dict[tuple[str, str | None], int] = {}
     for row in read.rows:
-        key = (row.pmid or f"doi:{row.doi}", row.reviewer)
+        key = (row.ref.key, row.reviewer)
         if key in seen:
             problems.add(row.line, f"{row.record} repeats line {seen[key]}")
         seen.setdefault(key, row.line)

@@ -75,6 +75,24 @@ def record_key(pmid: str | None, doi: str | None, article_id: int) -> str:
     return f"record:{article_id}"
 
 
+def parse_record_key(text: str) -> str | None:
+    """The record key a user typed: a PMID, ``doi:<DOI>`` (normalised) or ``record:<id>``; None if none of them."""
+    part = text.strip()
+    if part.isdigit():
+        return part
+    if part[:7].lower() == "record:" and part[7:].strip().isdigit():
+        return f"record:{int(part[7:])}"
+    doi = normalise_doi(part) if part[:4].lower() == "doi:" else None
+    return f"doi:{doi}" if doi else None
+
+
+def record_label(key: str | None) -> str:
+    """How a message names a record: ``PMID 123`` for a PMID, else the key itself (``doi:...``, ``record:7``)."""
+    if not key:
+        return "a record without identifier"
+    return f"PMID {key}" if key.isdigit() else key
+
+
 def year_of(value: str | None) -> int | None:
     """The first plausible four-digit year in ``value`` (``2021/03/04/``, ``2021 Mar``...)."""
     if not value:

@@ -1,6 +1,6 @@
 """View 4: the review queue (one evidence sentence at a time) and the audit page.
 
-The same decisions, audit rows and conflict check as ``pdacmine review`` (:mod:`pdacmine.db.review`):
+The same decisions, audit rows and conflict check as ``pdacmine review`` (:mod:`pdacmine.db.review_decisions`):
 the form carries the revision the reviewer saw, and a decision on a stale view is refused
 with the fresh state shown. The reviewer's name lives in the signed session, never in a form
 field alone. Skipped items are remembered in the session (they come back in a new session).
@@ -17,15 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from pdacmine.db import overview
-from pdacmine.db.review import (
-    ReviewItem,
-    audit_log,
-    decide,
-    load_item,
-    queue,
-    refresh_rankings,
-    undo_last,
-)
+from pdacmine.db.review_audit import audit_log
+from pdacmine.db.review_decisions import decide, refresh_rankings, undo_last
+from pdacmine.db.review_queue import ReviewItem, load_item, queue
 from pdacmine.errors import InputError, ReviewConflict
 from pdacmine.miner.nlp.vocab import default_vocabulary
 from pdacmine.miner.review import SLOT_FAMILIES, UNREVIEWED, resolve_correction, slot_family
