@@ -391,3 +391,20 @@ def test_map_filter_finds_the_same_findings_as_query(engine: Engine, corpus: Cor
         fast = set(s.scalars(select(Finding.id).where(*finding_filter(f))))
         reference = set(s.scalars(select(Finding.id).where(*finding_conditions(f))))
     assert fast == reference and fast
+
+
+@pytest.mark.parametrize(
+    ("key", "url", "label"),
+    [
+        ("39000001", "https://pubmed.ncbi.nlm.nih.gov/39000001/", "PMID"),
+        ("doi:10.1000/x.y(2)", "https://doi.org/10.1000/x.y(2)", "Record"),
+        ("doi:10.1000/a b", "https://doi.org/10.1000/a%20b", "Record"),
+        ("record:17", None, "Record"),
+        (None, None, "Record"),
+    ],
+)
+def test_record_links_follow_the_key(key: str | None, url: str | None, label: str) -> None:
+    """A record without a PMID links to its DOI (or nowhere), never to a PubMed page that does not exist."""
+    from pdacmine.web.app import record_label, record_url
+
+    assert record_url(key) == url and record_label(key) == label

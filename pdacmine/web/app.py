@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
@@ -94,6 +95,8 @@ class WebState:
             undefined=jinja2.StrictUndefined,
         )
         self.templates.filters["tojson_script"] = _json_for_script
+        self.templates.filters["record_url"] = record_url
+        self.templates.filters["record_label"] = record_label
 
     def reviewer(self, request: Request) -> str:
         name = request.session.get("reviewer")
@@ -106,6 +109,22 @@ class WebState:
         }  # fmt: skip
         html = self.templates.get_template(template).render(**base, **context)
         return HTMLResponse(html, status_code=status_code)
+
+
+def record_url(key: str | None) -> str | None:
+    """Where a record's key leads: PubMed for a PMID, doi.org for ``doi:<DOI>``, nowhere for ``record:<id>``."""
+    if not key:
+        return None
+    if key.isdigit():
+        return f"https://pubmed.ncbi.nlm.nih.gov/{key}/"
+    if key.startswith("doi:"):
+        return "https://doi.org/" + quote(key[4:], safe="/:;()._-")
+    return None
+
+
+def record_label(key: str | None) -> str:
+    """ "PMID" for a PubMed ID, "Record" for the keys of records from other databases."""
+    return "PMID" if key and key.isdigit() else "Record"
 
 
 def _json_for_script(value: Any) -> Markup:
