@@ -165,3 +165,32 @@ def test_odd_finding_ids_are_one_line(run_cli) -> None:  # type: ignore[no-untyp
     for ref in ("\u00b2", "\u0661\u0662", str(2**31 - 1), "0"):
         result = run_cli("rank", "--explain", ref)
         assert result.exit_code == 3 and "no finding" in result.stderr, result.output
+
+
+def test_a_database_error_raised_while_stopping_is_an_interruption() -> None:
+    """Ctrl-C mid-query on PostgreSQL: returning the cut connection fails; the user still sees exit 130."""
+    import click
+    from sqlalchemy.exc import DBAPIError
+
+    from pdacmine.cli import PdacmineGroup
+
+    @click.group(cls=PdacmineGroup)
+    def group() -> None:
+        pass
+
+    @group.command()
+    def stopped() -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:  # what the pool's reset does while the interrupt unwinds
+            raise DBAPIError("ROLLBACK", {}, Exception("can't change 'autocommit' now")) from None
+
+    @group.command()
+    def failed() -> None:
+        raise DBAPIError("SELECT 1", {}, Exception("server closed the connection"))
+
+    runner = CliRunner()
+    stop = runner.invoke(group, ["stopped"])
+    assert stop.exit_code == 130 and "interrupted" in stop.stderr and "autocommit" not in stop.stderr
+    fail = runner.invoke(group, ["failed"])
+    assert fail.exit_code == 5 and "server closed the connection" in fail.stderr

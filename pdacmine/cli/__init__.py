@@ -35,6 +35,19 @@ Exit codes:
 """
 
 
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while handling a KeyboardInterrupt (e.g. returning a connection that the
+    interrupt cut mid-query to the pool fails on PostgreSQL): the user stopped the run, exit 130."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__context__
+    return False
+
+
 class PdacmineGroup(click.Group):
     """Translates library errors into one line on stderr and an exit code, once, for every command."""
 
@@ -42,6 +55,9 @@ class PdacmineGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (PdacmineError, DBAPIError) as exc:
+            if _interrupted(exc):  # Ctrl-C/kill mid-query: closing the cut connection failed, the cause is the stop
+                click.echo("pdacmine: interrupted; everything committed so far is kept.", err=True)
+                ctx.exit(EXIT_INTERRUPTED)
             error = exc if isinstance(exc, PdacmineError) else database_error(exc)
             logger.debug("%s", error, exc_info=exc)  # the traceback, with -vv
             click.echo(f"pdacmine: error: {error}", err=True)
