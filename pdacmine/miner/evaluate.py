@@ -25,7 +25,8 @@ from typing import Any
 
 from pdacmine.errors import InputError, ParseError, PdacmineError
 from pdacmine.miner.evidence import AnnotatedDocument
-from pdacmine.miner.nlp.vocab import DATA_DIR, Vocabulary, read_categories
+from pdacmine.miner.nlp.vocab import DATA_DIR, Vocabulary
+from pdacmine.miner.nlp.vocab_tsv import read_categories
 from pdacmine.miner.records import iter_jsonl
 
 logger = logging.getLogger(__name__)
