@@ -20,6 +20,7 @@ from pathlib import Path
 from pdacmine.cli.evaluate import baseline_annotator, render_table
 from pdacmine.errors import PdacmineError
 from pdacmine.miner import evaluate as ev
+from pdacmine.miner import gold_standard as goldstd
 from pdacmine.miner.nlp.vocab import default_vocabulary
 
 GOLD = Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl"
@@ -33,8 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         vocab = default_vocabulary()
-        gold = ev.read_gold(args.gold, vocab)
-        matched = ev.match_records(gold, ev.read_jsonl(args.records), str(args.records))
+        gold = goldstd.read_gold(args.gold, vocab)
+        matched = ev.match_records(gold, goldstd.read_jsonl(args.records), str(args.records))
         started = time.perf_counter()
         scores = ev.evaluate(matched, baseline_annotator, vocab)
         seconds = time.perf_counter() - started

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from pdacmine.miner.annotate import annotate_records, record_text
-from pdacmine.miner.evaluate import read_jsonl
+from pdacmine.miner.gold_standard import read_jsonl
 from pdacmine.miner.nlp.pipeline import get_pipeline, tokenizer_pipeline
 from pdacmine.miner.nlp.vocab import default_vocabulary
 

@@ -58,7 +58,7 @@ def _weighted(rng: random.Random, pairs: list[tuple[Any, int]]) -> Any:
 
 def _concepts() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """400 mechanisms spread over the taxonomy's categories, 40 drugs over its therapy classes (none "other")."""
-    from pdacmine.miner.evaluate import MECHANISM_CATEGORIES, THERAPY_CLASSES
+    from pdacmine.miner.document_sets import MECHANISM_CATEGORIES, THERAPY_CLASSES
 
     classes = [c for c in THERAPY_CLASSES if c != "other"]
     mechs = [(f"mech-{i}", MECHANISM_CATEGORIES[i % len(MECHANISM_CATEGORIES)]) for i in range(400)]

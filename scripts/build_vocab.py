@@ -41,7 +41,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pdacmine.errors import InputError, PdacmineError
-from pdacmine.miner.nlp.vocab import COLUMNS, DATA_DIR, Concept, concept_files, read_concepts, read_rows, read_stoplist
+from pdacmine.miner.nlp.vocab import DATA_DIR, Concept, concept_files, read_concepts
+from pdacmine.miner.nlp.vocab_tsv import COLUMNS, read_rows, read_stoplist
 
 #: The concept files this script writes, with the licences of their sources.
 GENERATED = {"genes.tsv": "HGNC (CC0)", "ncrna.tsv": "HGNC (CC0)", "drugs.tsv": "ChEBI (CC-BY-4.0), MeSH (NLM)"}

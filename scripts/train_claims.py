@@ -23,6 +23,7 @@ from pathlib import Path
 from pdacmine.miner import claim_training as ct
 from pdacmine.miner import evalsplit as es
 from pdacmine.miner import evaluate as ev
+from pdacmine.miner import gold_standard as goldstd
 from pdacmine.miner.nlp import claim_model
 from pdacmine.miner.nlp.vocab import default_vocabulary
 
@@ -56,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=claim_model.MODEL_FILE)
     args = parser.parse_args(argv)
     vocab = default_vocabulary()
-    matched = ev.match_records(ev.read_gold_files(args.gold, vocab), ev.read_jsonl_files(args.records), "records")
+    matched = ev.match_records(
+        goldstd.read_gold_files(args.gold, vocab), goldstd.read_jsonl_files(args.records), "records"
+    )
     split = es.read_split(args.split)
     dev = es.partition(matched, split)[es.DEVELOPMENT]
     folds = ct.folds_of(es.fold_of(dev, split), len(split.folds))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pdacmine.miner import evaluate as ev
+from pdacmine.miner import document_sets as docsets
 from pdacmine.miner.nlp.baseline import BaselineTagger, annotate_records, build_patterns, split_sentences
 from pdacmine.miner.nlp.vocab import Concept, Vocabulary
 
@@ -59,7 +59,7 @@ def test_longest_match_wins_within_a_facet() -> None:
 
 def test_pairs_come_from_sentence_co_occurrence_only() -> None:
     out = next(annotate_records([{"pmid": "9", "title": "", "abstract": TEXT}], vocab=_vocab()))
-    sets = ev.document_sets(out)
+    sets = docsets.document_sets(out)
     assert sets["mechanism-organ"] == {("myeloid-immunosuppression", "liver"), ("emt-plasticity", "lung")}
     assert sets["mechanism-stage"] == {("myeloid-immunosuppression", "colonization")}
     assert sets["therapy-organ"] == {("gemcitabine", "liver"), ("nab-paclitaxel", "liver")}

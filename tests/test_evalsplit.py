@@ -12,6 +12,7 @@ from pdacmine.cli import cli
 from pdacmine.errors import InputError
 from pdacmine.miner import evalsplit as es
 from pdacmine.miner import evaluate as ev
+from pdacmine.miner import gold_standard as goldstd
 from tests.test_evaluate import _entity, _fake_pipeline, _gold, _tuple, _write_jsonl
 
 HELDOUT = Path(__file__).parent.parent / "eval" / "heldout"
@@ -45,7 +46,7 @@ def test_a_split_that_repeats_a_record_or_is_malformed_is_refused(tmp_path: Path
 
 def test_partition_and_folds_follow_the_split(tmp_path: Path) -> None:
     split = es.read_split(_split(tmp_path / "s.json", ["1"], [["2"], ["3"]]))
-    gold = [ev.gold_record(_gold(pmid=p), where="g") for p in ("1", "2", "3", "4")]
+    gold = [goldstd.gold_record(_gold(pmid=p), where="g") for p in ("1", "2", "3", "4")]
     matched = ev.Matched([(g, {"pmid": g.pmid}) for g in gold], [], 0)
     parts = es.partition(matched, split)
     assert [g.pmid for g, _ in parts[es.LOCKED].pairs] == ["1"]
@@ -55,7 +56,7 @@ def test_partition_and_folds_follow_the_split(tmp_path: Path) -> None:
 
 
 def test_reliability_bins_tuples_by_confidence_and_counts_the_right_ones() -> None:
-    gold = ev.gold_record(
+    gold = goldstd.gold_record(
         _gold(pmid="1", organs=["liver"], mechanisms=["emt-plasticity"],
               pairs={"mechanism-organ": [["emt-plasticity", "liver"]]}),
         where="g",

@@ -14,7 +14,9 @@ from click.testing import CliRunner
 
 from pdacmine.cli import cli
 from pdacmine.errors import InputError, ParseError
+from pdacmine.miner import document_sets as docsets
 from pdacmine.miner import evaluate as ev
+from pdacmine.miner import gold_standard as goldstd
 from pdacmine.miner.nlp.vocab import Concept, Vocabulary
 
 
@@ -81,7 +83,7 @@ def test_negated_entities_and_tuples_are_left_out() -> None:
             _tuple("hypoxia", organ="bone", negated=True),
         ],
     }
-    sets = ev.document_sets(out)
+    sets = docsets.document_sets(out)
     assert sets["organs"] == {"liver"}
     assert sets["stages"] == {"colonization"}
     assert sets["mechanisms"] == {"myeloid-immunosuppression"}
@@ -94,7 +96,7 @@ def test_mechanisms_come_from_tuples_only_and_hedged_claims_count() -> None:
         "entities": [_entity("MECHANISM", "zeb1", "emt-plasticity"), _entity("STAGE", "local-invasion")],
         "tuples": [_tuple("stemness", stage="dormancy", hedged=True)],
     }
-    sets = ev.document_sets(out)
+    sets = docsets.document_sets(out)
     assert sets["mechanisms"] == {"stemness"}
     assert sets["stages"] == {"local-invasion", "dormancy"}
 
@@ -104,7 +106,7 @@ def test_therapies_classes_and_therapy_organ_pairs() -> None:
         "entities": [_entity("THERAPY", "olaparib", "targeted"), _entity("THERAPY", "losartan", "x", negated=True)],
         "tuples": [_tuple(organ="liver", therapy="hepatic-arterial-infusion", therapy_class="locoregional")],
     }
-    sets = ev.document_sets(out)
+    sets = docsets.document_sets(out)
     assert sets["therapies"] == {"olaparib", "hepatic-arterial-infusion"}
     assert sets["therapy_classes"] == {"targeted", "locoregional"}
     assert sets["therapy-organ"] == {("hepatic-arterial-infusion", "liver")}
@@ -119,7 +121,7 @@ def test_combination_spelled_as_drugs_counts_as_its_drugs_but_named_regimen_stay
         ],
         "tuples": [_tuple(organ="liver", therapy="gemcitabine-nab-paclitaxel", therapy_class="chemotherapy")],
     }
-    sets = ev.document_sets(out, REGIMENS)
+    sets = docsets.document_sets(out, REGIMENS)
     assert sets["therapies"] == {"gemcitabine", "nab-paclitaxel", "folfirinox"}
     assert sets["therapy-organ"] == {("gemcitabine", "liver"), ("nab-paclitaxel", "liver")}
     assert sets["therapy_classes"] == {"chemotherapy"}
@@ -128,13 +130,13 @@ def test_combination_spelled_as_drugs_counts_as_its_drugs_but_named_regimen_stay
 # --------------------------------------------------------------------------- scores
 
 
-def _gold_record(**fields: Any) -> ev.GoldRecord:
-    return ev.gold_record(_gold(pmid="1", **fields), where="test")
+def _gold_record(**fields: Any) -> goldstd.GoldRecord:
+    return goldstd.gold_record(_gold(pmid="1", **fields), where="test")
 
 
 def test_one_false_positive_and_one_false_negative_change_the_scores() -> None:
     gold = _gold_record(organs=["liver", "lung"], stages=["recurrence"])
-    predicted = ev.document_sets(
+    predicted = docsets.document_sets(
         {"entities": [_entity("ORGAN", "liver"), _entity("ORGAN", "bone"), _entity("STAGE", "recurrence")]}
     )
     scores = ev.score([(gold, predicted)])
@@ -148,9 +150,9 @@ def test_one_false_positive_and_one_false_negative_change_the_scores() -> None:
 
 
 def test_scores_are_micro_averaged_over_documents() -> None:
-    perfect = (_gold_record(organs=["liver"]), ev.document_sets({"entities": [_entity("ORGAN", "liver")]}))
-    empty_gold = ev.gold_record(_gold(pmid="2"), where="test")
-    spurious = (empty_gold, ev.document_sets({"entities": [_entity("ORGAN", "liver"), _entity("ORGAN", "skin")]}))
+    perfect = (_gold_record(organs=["liver"]), docsets.document_sets({"entities": [_entity("ORGAN", "liver")]}))
+    empty_gold = goldstd.gold_record(_gold(pmid="2"), where="test")
+    spurious = (empty_gold, docsets.document_sets({"entities": [_entity("ORGAN", "liver"), _entity("ORGAN", "skin")]}))
     organs = ev.score([perfect, spurious]).counts["organs"]
     assert (organs.tp, organs.fp, organs.fn) == (1, 2, 0)
     assert organs.precision == pytest.approx(1 / 3) and organs.recall == pytest.approx(1.0)
@@ -164,7 +166,7 @@ def test_pairs_are_scored_as_pairs() -> None:
         mechanisms=["stroma-caf"],
         pairs={"mechanism-organ": [["stroma-caf", "liver"]]},
     )
-    wrong_pair = ev.document_sets({"tuples": [_tuple("stroma-caf", stage="dormancy"), _tuple("hypoxia", "liver")]})
+    wrong_pair = docsets.document_sets({"tuples": [_tuple("stroma-caf", stage="dormancy"), _tuple("hypoxia", "liver")]})
     counts = ev.score([(gold, wrong_pair)]).counts
     assert counts["mechanisms"].tp == 1 and counts["mechanisms"].fp == 1
     assert (counts["mechanism-organ"].tp, counts["mechanism-organ"].fp, counts["mechanism-organ"].fn) == (0, 1, 1)
@@ -176,36 +178,36 @@ def test_pairs_are_scored_as_pairs() -> None:
 def test_gold_unknown_key_names_line_record_and_key(tmp_path: Path) -> None:
     path = _write_jsonl(tmp_path / "g.jsonl", [_gold(pmid="1"), _gold(pmid="42", organs=["livre"])])
     with pytest.raises(InputError, match=r"line 2 \(PMID 42\): unknown organ key 'livre'"):
-        ev.read_gold(path)
+        goldstd.read_gold(path)
 
 
 def test_gold_pair_must_use_listed_keys(tmp_path: Path) -> None:
     bad = _gold(doi="10.1/x", organs=["liver"], pairs={"mechanism-organ": [["hypoxia", "liver"]]})
     with pytest.raises(InputError, match=r"doi:10\.1/x.*mechanism-organ pair"):
-        ev.read_gold(_write_jsonl(tmp_path / "g.jsonl", [bad]))
+        goldstd.read_gold(_write_jsonl(tmp_path / "g.jsonl", [bad]))
 
 
 def test_gold_bad_json_line_and_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "g.jsonl"
     path.write_text(json.dumps(_gold(pmid="1")) + "\n{not json\n", encoding="utf-8")
     with pytest.raises(ParseError, match="line 2: not valid JSON"):
-        ev.read_gold(path)
+        goldstd.read_gold(path)
     with pytest.raises(InputError, match="cannot read"):
-        ev.read_gold(tmp_path / "absent.jsonl")
+        goldstd.read_gold(tmp_path / "absent.jsonl")
 
 
 def test_gold_duplicate_record_is_refused(tmp_path: Path) -> None:
     path = _write_jsonl(tmp_path / "g.jsonl", [_gold(pmid="7"), _gold(pmid="7")])
     with pytest.raises(InputError, match="already annotated on line 1"):
-        ev.read_gold(path)
+        goldstd.read_gold(path)
 
 
 def test_records_match_by_pmid_then_doi_then_title() -> None:
     gold = [
-        ev.gold_record(_gold(pmid="111", doi="10.9/ignored"), where="t"),
-        ev.gold_record(_gold(doi="10.1000/ABC"), where="t"),
-        ev.gold_record(_gold(title_prefix="A title with no identifiers at all"), where="t"),
-        ev.gold_record(_gold(pmid="999"), where="t"),
+        goldstd.gold_record(_gold(pmid="111", doi="10.9/ignored"), where="t"),
+        goldstd.gold_record(_gold(doi="10.1000/ABC"), where="t"),
+        goldstd.gold_record(_gold(title_prefix="A title with no identifiers at all"), where="t"),
+        goldstd.gold_record(_gold(pmid="999"), where="t"),
     ]
     records = [
         (1, {"pmid": "111", "doi": "10.9/other", "title": "One", "abstract": "x"}),

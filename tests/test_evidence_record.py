@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from pdacmine.cli import cli
 from pdacmine.db.evidence import save_extractions
-from pdacmine.miner import evaluate as ev
+from pdacmine.miner import document_sets as docsets
 from pdacmine.miner.annotate import annotate_records
 from pdacmine.miner.evidence import (
     AnnotatedDocument,
@@ -122,8 +122,8 @@ def test_save_extractions_stores_the_typed_record(engine: Engine) -> None:
 
 def test_evaluate_scores_a_typed_record_as_its_json() -> None:
     document = _document()
-    typed = ev.document_sets(document)
-    assert typed == ev.document_sets(document.to_json())
+    typed = docsets.document_sets(document)
+    assert typed == docsets.document_sets(document.to_json())
     assert typed["mechanism-organ"] == {("emt-plasticity", "liver")}
     assert typed["therapy-organ"] == {("gemcitabine", "liver")}
     assert typed["therapy_classes"] == {"chemotherapy"}

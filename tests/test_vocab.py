@@ -13,16 +13,9 @@ from click.testing import CliRunner
 
 from pdacmine.cli import cli
 from pdacmine.errors import InputError
-from pdacmine.miner.nlp.vocab import (
-    COLUMNS,
-    MODALITY_KEYS,
-    Vocabulary,
-    add_user_terms,
-    check_vocabulary,
-    default_vocabulary,
-    load_vocabulary,
-    user_vocab_path,
-)
+from pdacmine.miner.nlp.vocab import MODALITY_KEYS, Vocabulary, default_vocabulary, load_vocabulary, user_vocab_path
+from pdacmine.miner.nlp.vocab_check import add_user_terms, check_vocabulary
+from pdacmine.miner.nlp.vocab_tsv import COLUMNS
 
 UserVocabulary = Callable[[Path], AbstractContextManager[Path]]
 HEADER = "\t".join(COLUMNS) + "\n"

@@ -12,9 +12,11 @@ from typing import Any
 import click
 
 from pdacmine.cli.context import AppContext, pass_app
-from pdacmine.errors import PdacmineError
+from pdacmine.errors import InputError, PdacmineError
+from pdacmine.miner import document_sets as docsets
 from pdacmine.miner import evalsplit as es
 from pdacmine.miner import evaluate as ev
+from pdacmine.miner import gold_standard as goldstd
 from pdacmine.miner.evidence import AnnotatedDocument
 
 
@@ -57,7 +59,7 @@ def render_table(results: Mapping[str, ev.Scores]) -> str:
         head += f"   {'baseline P':>10} {'R':>5} {'F1':>5}"
     head += f"   {'target':>6}  status"
     lines = [head, "-" * len(head)]
-    for measure in ev.MEASURES:
+    for measure in docsets.MEASURES:
         c = main.counts[measure]
         row = f"{measure:<17} {c.support:>7}   {_fmt(c.precision):>12} {_fmt(c.recall):>5} {_fmt(c.f1):>5}"
         row += f" {c.tp:>4} {c.fp:>4} {c.fn:>4}"
@@ -67,7 +69,7 @@ def render_table(results: Mapping[str, ev.Scores]) -> str:
         status = _status(measure, c, b) if first != "baseline" else "-"
         row += f"   {ev.TARGETS[measure]:>6.2f}  {status}"
         lines.append(row)
-        if measure == ev.FACETS[-1]:
+        if measure == docsets.FACETS[-1]:
             lines.append("")
     lines.append(f"(micro-averaged over documents; targets: F1 as listed, precision >= {ev.TARGET_PRECISION:.2f})")
     return "\n".join(lines)
@@ -234,12 +236,14 @@ def evaluate_command(
     from pdacmine.miner.nlp.vocab import default_vocabulary
 
     if (locked or cross_validate) and split_path is None:
-        raise ev.InputError("--locked and --cross-validate need --split (e.g. --split eval/split.json)")
+        raise InputError("--locked and --cross-validate need --split (e.g. --split eval/split.json)")
     vocab = default_vocabulary()
-    gold_records = ev.read_gold_files(gold, vocab)
-    matched = ev.match_records(gold_records, ev.read_jsonl_files(records_paths), ", ".join(map(str, records_paths)))
+    gold_records = goldstd.read_gold_files(gold, vocab)
+    matched = ev.match_records(
+        gold_records, goldstd.read_jsonl_files(records_paths), ", ".join(map(str, records_paths))
+    )
     if not matched.pairs:
-        raise ev.InputError(f"{records_paths[0]}: none of the records matches a gold record (by PMID, DOI or title)")
+        raise InputError(f"{records_paths[0]}: none of the records matches a gold record (by PMID, DOI or title)")
     taggers: dict[str, ev.Annotator] = {}
     if not baseline_only:
         taggers["pipeline"] = pipeline_annotator(model, batch_size, workers)
@@ -258,7 +262,7 @@ def evaluate_command(
         if locked and groups[es.LOCKED].pairs:
             parts.append(score_part(es.LOCKED, groups[es.LOCKED], taggers, vocab, app.quiet, per_record=False))
         if not parts:
-            raise ev.InputError(f"{split_path}: no matched record is in the development folds (or the locked fold)")
+            raise InputError(f"{split_path}: no matched record is in the development folds (or the locked fold)")
     _report(app, matched, parts, fmt)
 
 

@@ -7,15 +7,8 @@ from collections import Counter
 import click
 
 from pdacmine.errors import InputError
-from pdacmine.miner.nlp.vocab import (
-    FACETS,
-    Concept,
-    Vocabulary,
-    add_user_terms,
-    check_vocabulary,
-    load_vocabulary,
-    user_vocab_path,
-)
+from pdacmine.miner.nlp.vocab import FACETS, Concept, Vocabulary, load_vocabulary, user_vocab_path
+from pdacmine.miner.nlp.vocab_check import add_user_terms, check_vocabulary
 
 FACET_CHOICE = click.Choice(FACETS, case_sensitive=False)
 

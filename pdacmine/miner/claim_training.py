@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 
 from pdacmine.miner.annotate import annotate_records
-from pdacmine.miner.evaluate import GoldRecord, Matched, combination_components, predict_outputs
+from pdacmine.miner.document_sets import combination_components
+from pdacmine.miner.evaluate import Matched, predict_outputs
 from pdacmine.miner.evidence import AnnotatedDocument
+from pdacmine.miner.gold_standard import GoldRecord
 from pdacmine.miner.nlp import claim_model
 from pdacmine.miner.nlp.claim_model import Candidate, ClaimModel
 from pdacmine.miner.nlp.vocab import Vocabulary

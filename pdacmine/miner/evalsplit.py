@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from pdacmine.errors import InputError
-from pdacmine.miner.evaluate import GoldRecord, Matched, as_document, combination_components, identity
+from pdacmine.miner.document_sets import as_document, combination_components
+from pdacmine.miner.evaluate import Matched
 from pdacmine.miner.evidence import AnnotatedDocument, EvidenceRecord
+from pdacmine.miner.gold_standard import GoldRecord, identity
 from pdacmine.miner.nlp.vocab import Vocabulary
 
 DEVELOPMENT = "development"
@@ -32,7 +34,7 @@ BIN_EDGES = (0.2, 0.4, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 @dataclass(frozen=True, slots=True)
 class Split:
-    """Identities (:func:`pdacmine.miner.evaluate.identity`) of the locked records and of each fold."""
+    """Identities (:func:`pdacmine.miner.gold_standard.identity`) of the locked records and of each fold."""
 
     locked: frozenset[str]
     folds: tuple[frozenset[str], ...]
