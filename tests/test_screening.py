@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.orm import Session
 
-from pdacmine.db.screening import final_states
+from pdacmine.db.screening_outcomes import final_states
 from pdacmine.miner.screening import (
     CONFLICT,
     EXCLUDE,

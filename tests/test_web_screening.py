@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from pdacmine.db import screening as db
+from pdacmine.db import screening_outcomes as outcomes
 from pdacmine.models import Article, ScreeningAudit, ScreeningDecision, ScreeningResolution, ScreeningSession
 from pdacmine.web import create_app
 from tests.web_data import HOSTILE_TITLE, Corpus, populate
@@ -127,7 +128,7 @@ def test_dual_screening_is_blind_and_conflicts_go_to_a_third_reviewer(engine: En
     with Session(engine) as s:
         res = s.get(ScreeningResolution, int(shown["record"]))
         assert res is not None and (res.reviewer, res.decision, res.reason) == ("carol", "exclude", "not-pdac")
-        assert db.conflicts(s) == []
+        assert outcomes.conflicts(s) == []
 
 
 def test_posts_need_the_csrf_token_and_names_come_from_the_session(client: TestClient, engine: Engine) -> None:

@@ -12,6 +12,8 @@ import click
 from pdacmine.cli.context import AppContext, open_output, pass_app
 from pdacmine.cli.review import filter_options, make_filters, reviewer_option
 from pdacmine.db import screening as db
+from pdacmine.db import screening_files as files
+from pdacmine.db import screening_outcomes as outcomes
 from pdacmine.db.engine import session_scope
 from pdacmine.db.record_keys import keys_of
 from pdacmine.errors import InputError
@@ -169,11 +171,11 @@ def import_command(app: AppContext, file: Path, reviewer: str | None, fmt: str, 
     rows, problems, kind = parse_decisions(text.splitlines(keepends=True), load_reasons(), fmt)
     name = _reviewer(app, reviewer)
     with session_scope(app.engine) as session:
-        db.match_records(session, rows, problems)  # unknown records join the list of bad rows
+        files.match_records(session, rows, problems)  # unknown records join the list of bad rows
     if problems:
         raise _report(file, problems.errors)
     source = kind if kind != "pdacmine" else "csv"
-    summary, problems = db.apply_decisions(
+    summary, problems = files.apply_decisions(
         app.engine,
         rows,
         reviewer=name,
@@ -200,7 +202,7 @@ def conflicts_command(app: AppContext) -> None:
       pdacmine screen conflicts
     """
     with session_scope(app.engine) as session:
-        items = db.conflicts(session)
+        items = outcomes.conflicts(session)
     if not items:
         click.echo("no screening conflicts", err=True)
         return
@@ -234,7 +236,7 @@ def resolve_command(app: AppContext, pmid: str, decision: str, reason: str | Non
     if word == EXCLUDE and key is None:
         raise InputError("exclude needs --reason (see `pdacmine screen reasons`)")
     name = _reviewer(app, reviewer)
-    record = db.resolve(app.engine, pmid.strip(), word, key if word == EXCLUDE else None, name, note)
+    record = outcomes.resolve(app.engine, pmid.strip(), word, key if word == EXCLUDE else None, name, note)
     app.say(f"{record_label(record)}: {word} (resolved by {name})")
 
 
@@ -248,7 +250,7 @@ def status_command(app: AppContext) -> None:
       pdacmine screen status
     """
     with session_scope(app.engine) as session:
-        states = db.final_states(session)
+        states = outcomes.final_states(session)
         total = db.record_count(session)
         required = db.reviewers_required(session)
     counts = Counter(f.status for f in states.values())
@@ -275,11 +277,11 @@ def log_command(app: AppContext, pmid: str | None, who: str | None) -> None:
       pdacmine screen log --pmid 31234567
     """
     with session_scope(app.engine) as session:
-        rows = db.audit_rows(session, pmid=pmid)
+        rows = outcomes.audit_rows(session, pmid=pmid)
         keys = keys_of(session, {r.article_id for r in rows})
         hidden_records = set()
         if db.reviewers_required(session) > 1:
-            states = db.final_states(session)
+            states = outcomes.final_states(session)
             hidden_records = {aid for aid, f in states.items() if f.status == IN_PROGRESS}
     hidden = 0
     for r in rows:

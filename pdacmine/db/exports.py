@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from pdacmine.db.conditions import apply_articles
 from pdacmine.db.filters import Filters
 from pdacmine.db.query import paginate, sort_by, stream
-from pdacmine.db.screening import final_states, reviewers_required, sessions
+from pdacmine.db.screening import reviewers_required
+from pdacmine.db.screening_outcomes import final_states, sessions
 from pdacmine.db.sources import IdentifiedCount, identified_by_source, not_retrieved, unique_records
 from pdacmine.miner.prisma import Identification, PrismaCounts
 from pdacmine.miner.screening import CONFLICT, EXCLUDE, IN_PROGRESS, INCLUDE, MAYBE, UNSCREENED, Final

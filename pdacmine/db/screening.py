@@ -1,6 +1,6 @@
 """Record-level screening in the database: the queue in a recorded order, decisions per reviewer with
-an append-only audit, blind dual screening, conflicts and their resolution, decision files, and the
-final state of every record (for PRISMA and the exports).
+an append-only audit, blind dual screening (conflicts, resolution and final states are in
+:mod:`pdacmine.db.screening_outcomes`, decision files in :mod:`pdacmine.db.screening_files`).
 
 Blinding: the queue and a reviewer's sheet only ever show that reviewer's own decisions; a record
 becomes a listed conflict only once every required reviewer has decided it.
@@ -8,9 +8,8 @@ becomes a listed conflict only once every required reviewer has decided it.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, case, func, select
@@ -19,21 +18,15 @@ from sqlalchemy.orm import Session
 from pdacmine.db.conditions import article_conditions
 from pdacmine.db.engine import session_scope
 from pdacmine.db.filters import Filters
-from pdacmine.db.record_keys import article_id_for_key, match_refs
 from pdacmine.errors import ConflictError, InputError
 from pdacmine.miner.screening import (
-    CONFLICT,
     DECISIONS,
     EXCLUDE,
     HIGH_CONFIDENCE,
     ORDERS,
-    FileDecision,
-    Final,
-    Problems,
     Vote,
-    final_decision,
 )
-from pdacmine.miner.sources.records import record_key, record_label
+from pdacmine.miner.sources.records import record_key
 from pdacmine.models import (
     Article,
     Evidence,
@@ -180,7 +173,7 @@ def _state(row: ScreeningDecision | None) -> dict[str, Any]:
     return {"decision": row.decision, "reason": row.reason, "note": row.note}
 
 
-def _check(decision: str, reason: str | None) -> None:
+def check_decision(decision: str, reason: str | None) -> None:
     if decision not in DECISIONS:
         raise InputError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}")
     if decision == EXCLUDE and not reason and reason is not None:
@@ -194,7 +187,7 @@ def write_decision(
     """Set (``decision`` None: remove) this reviewer's decision on ``article`` plus one audit row;
     False when nothing changed."""
     if decision is not None:
-        _check(decision, reason)
+        check_decision(decision, reason)
     row = session.scalars(select(SD).where(SD.article_id == article.id, SD.reviewer == reviewer)).one_or_none()
     old = _state(row)
     new = {} if decision is None else {"decision": decision, "reason": reason, "note": note}
@@ -234,140 +227,6 @@ def decide(
         )
         write_decision(session, article, reviewer, decision, reason, note, session_id=session_id, action=action)
         return old
-
-
-# --- final states, conflicts, resolution ----------------------------------------------------------
-
-
-def final_states(conn: Session | Connection) -> dict[int, Final]:
-    """The final state of every record someone decided (records missing here are unscreened; records merged
-    into another by ``pdacmine dedup`` are left out: their decisions were carried over to the kept record)."""
-    required = reviewers_required(conn)
-    votes: dict[int, list[Vote]] = defaultdict(list)
-    kept = SD.article_id.not_in(select(A.id).where(A.duplicate_of.is_not(None)))
-    for aid, reviewer, decision, reason in conn.execute(
-        select(SD.article_id, SD.reviewer, SD.decision, SD.reason).where(kept)
-    ):
-        votes[aid].append(Vote(reviewer, decision, reason))
-    resolutions = {aid: Vote(rv, d, r) for aid, rv, d, r in conn.execute(
-        select(SR.article_id, SR.reviewer, SR.decision, SR.reason).where(
-            SR.article_id.not_in(select(A.id).where(A.duplicate_of.is_not(None)))))}  # fmt: skip
-    return {aid: final_decision(votes.get(aid, []), resolutions.get(aid), required)
-            for aid in {*votes, *resolutions}}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class ConflictItem:
-    article_id: int
-    pmid: str
-    title: str
-    votes: tuple[Vote, ...]
-
-
-def conflicts(session: Session) -> list[ConflictItem]:
-    """Records every required reviewer decided, with different decisions and no resolution yet."""
-    ids = sorted(aid for aid, f in final_states(session).items() if f.status == CONFLICT)
-    out = []
-    for aid in ids:
-        art = session.get(A, aid)
-        assert art is not None
-        votes = session.scalars(select(SD).where(SD.article_id == aid).order_by(SD.reviewer))
-        out.append(
-            ConflictItem(
-                aid,
-                record_key(art.pmid, art.doi, art.id),
-                art.title,
-                tuple(Vote(v.reviewer, v.decision, v.reason) for v in votes),
-            )
-        )
-    return out
-
-
-def resolve(engine: Engine, pmid: str, decision: str, reason: str | None, reviewer: str, note: str | None) -> str:
-    """A third reviewer's decision on a conflict, audited; screeners of the record cannot resolve it.
-    ``pmid`` is the record's key (a PMID, ``doi:...`` or ``record:<id>``); returns it as stored records show it."""
-    _check(decision, reason if decision != EXCLUDE else (reason or ""))
-    with session_scope(engine) as session:
-        art = session.get(A, article_id_for_key(session, pmid))
-        assert art is not None
-        pmid = record_key(art.pmid, art.doi, art.id)
-        state = final_states(session).get(art.id)
-        if state is None or state.status != CONFLICT:
-            raise InputError(
-                f"{record_label(pmid)} is not a screening conflict (it is {state.status if state else 'unscreened'})"
-            )
-        voters = set(session.scalars(select(SD.reviewer).where(SD.article_id == art.id)))
-        if reviewer in voters:
-            raise InputError(f"{reviewer} screened {record_label(pmid)}; a third reviewer must resolve the conflict")
-        new = {"decision": decision, "reason": reason, "note": note}
-        short = stored_key(art)
-        session.add(SR(article_id=art.id, pmid=short, reviewer=reviewer, decision=decision, reason=reason, note=note))
-        session.add(ScreeningAudit(article_id=art.id, pmid=short, reviewer=reviewer, action="resolve", old={},
-                                   new=new, source="terminal"))  # fmt: skip
-        return pmid
-
-
-def audit_rows(session: Session, pmid: str | None = None, reviewer: str | None = None) -> list[ScreeningAudit]:
-    """Screening audit entries, oldest first."""
-    stmt = select(ScreeningAudit).order_by(ScreeningAudit.id)
-    if pmid:
-        stmt = stmt.where(ScreeningAudit.article_id == article_id_for_key(session, pmid))
-    if reviewer:
-        stmt = stmt.where(ScreeningAudit.reviewer == reviewer)
-    return list(session.scalars(stmt))
-
-
-def sessions(conn: Session | Connection) -> list[tuple[str, str, int, str, str]]:
-    """(reviewer, kind, reviewers required, order, description) of every screening session, oldest first."""
-    s = ScreeningSession
-    stmt = select(s.reviewer, s.kind, s.reviewers_required, s.order, s.order_description).order_by(s.id)
-    return [(r[0], r[1], int(r[2]), r[3], r[4]) for r in conn.execute(stmt)]
-
-
-# --- decision files -------------------------------------------------------------------------------
-
-
-@dataclass
-class ApplySummary:
-    rows: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    reviewers: Counter[str] = field(default_factory=Counter)
-
-
-def match_records(session: Session, rows: Sequence[FileDecision], problems: Problems) -> list[int | None]:
-    """The article id of every row (aligned with ``rows``); rows naming no stored record go to ``problems``."""
-    out = match_refs(session, [r.ref for r in rows])
-    for r, aid in zip(rows, out, strict=True):
-        if aid is None:
-            problems.add(r.line, f"unknown record: {r.record} is not in the database (or names several)")
-    return out
-
-
-def apply_decisions(
-    engine: Engine, rows: Sequence[FileDecision], *, reviewer: str, source: str, session_id: str,
-    dry_run: bool = False, required: int = 1,
-) -> tuple[ApplySummary, Problems]:  # fmt: skip
-    """Check every row against the database, then apply all of them in ONE transaction, or nothing when any
-    row names an unknown record (the problems list every bad row)."""
-    problems = Problems()
-    summary = ApplySummary(rows=len(rows))
-    with session_scope(engine) as session:
-        ids = match_records(session, rows, problems)
-        if problems or dry_run:
-            session.rollback()
-            return summary, problems
-        start_session(session, reviewer, "import", "file", required)
-        for r, aid in zip(rows, ids, strict=True):
-            name = r.reviewer or reviewer
-            article = session.get(A, aid)
-            assert article is not None
-            changed = write_decision(session, article, name, r.decision, r.reason, r.note, source=source,
-                                     session_id=session_id)  # fmt: skip
-            summary.changed += changed
-            summary.unchanged += not changed
-            summary.reviewers[name] += 1
-    return summary, problems
 
 
 def record_count(session: Session | Connection) -> int:

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from pdacmine.db import screening as db
+from pdacmine.db import screening_outcomes as outcomes
 from pdacmine.errors import ConflictError, InputError
 from pdacmine.miner.screening import DECISION_WORDS, EXCLUDE, INCLUDE, MAYBE, ORDERS, load_reasons
 from pdacmine.web.app import WebState, workspace
@@ -164,7 +165,7 @@ async def undo_view(request: Request) -> Response:
 def conflicts(request: Request, message: str | None = None, status: int = 200) -> Response:
     ws = workspace(request)
     with Session(ws.engine) as session:
-        items = db.conflicts(session)
+        items = outcomes.conflicts(session)
     return ws.page(request, "screen_conflicts.html", status, items=items, message=message,
                    reasons=load_reasons().reasons)  # fmt: skip
 
@@ -184,7 +185,7 @@ async def resolve_view(request: Request) -> Response:
         if decision == EXCLUDE and reason is None:
             raise InputError("exclude needs a reason")
         note = str(form.get("note", "")).strip() or None
-        await run_in_threadpool(db.resolve, ws.engine, pmid, decision, reason, ws.reviewer(request), note)
+        await run_in_threadpool(outcomes.resolve, ws.engine, pmid, decision, reason, ws.reviewer(request), note)
     except InputError as exc:
         return await run_in_threadpool(conflicts, request, f"Not resolved: {exc}", 400)
     ws.cache.clear()
