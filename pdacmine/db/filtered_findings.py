@@ -99,7 +99,8 @@ def _rescored(
         stmt = stmt.where(Evidence.finding_id.in_(ids))
     rows = [r for r in conn.execute(stmt) if selected is None or r[14] in selected]
     articles = {r[1] for r in rows}
-    mesh = _mesh_map(conn, None if len(articles) > _MESH_SCAN_ABOVE else articles)
+    scan = ids is None and len(articles) > _MESH_SCAN_ABOVE  # a step of the walk reads its articles by id
+    mesh = _mesh_map(conn, None if scan else articles)
     weights, year = load_weights(), date.today().year
     for fid, group in groupby(rows, key=lambda r: r[14]):
         members = list(group)
@@ -122,7 +123,7 @@ def _paper_bound(w: Weights, year: int) -> ColumnElement[float]:
         (Article.pub_year.is_(None), w.recency_floor),
         (Article.pub_year >= year, 1.0),
         (Article.pub_year < oldest, w.recency(oldest, year)),
-        else_=case({y: w.recency(y, year) for y in range(oldest, year)}, value=Article.pub_year, else_=1.0),
+        else_=case({y: w.recency(y, year) for y in range(year - 1, oldest - 1, -1)}, value=Article.pub_year, else_=1.0),
     )
     retracted = case((Article.retracted.is_(True), w.retracted), else_=1.0)
     text = cast(Article.mesh, Text)
