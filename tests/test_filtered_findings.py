@@ -4,13 +4,17 @@ counts and score in ``query`` and ``export findings``."""
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from click.testing import Result
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from pdacmine.db import filtered_findings as ff
+from pdacmine.db.filters import resolve_filters
 from pdacmine.db.findings import refresh_findings
 from tests.builders import add_article, add_evidence, decide
 
@@ -74,3 +78,62 @@ def test_study_type_restricts_and_text_only_selects(run_cli: RunCli, years: None
     assert clinical["zeb1|-|liver|-"]["n_papers"] == 3 and "snai1|-|lung|-" not in clinical
     selected = _findings(run_cli, "--since", "2019", "--text", "granulin")
     assert set(selected) == {"zeb1|-|liver|-"} and selected["zeb1|-|liver|-"]["n_papers"] == 4
+
+
+@pytest.fixture
+def spread(engine: Engine) -> None:
+    """30 findings of 1..30 papers with every factor of the score varied (study type, confidence, hedging,
+    negation, polarity, review, year, MeSH, retraction), so that filtered and stored ranks differ."""
+    rng = random.Random(11)
+    organs = ("liver", "lung", "peritoneum")
+    studies = ("clinical", "human-tissue", "animal", "in-vitro", "review", "other")
+    liver_secondary = [{"ui": "D008113", "name": "Liver Neoplasms", "qualifiers": [{"ui": "Q000556"}]}]
+    with Session(engine) as s:
+        pmid = 1000
+        for i in range(30):
+            for _ in range(i % 10 + 1 + (i % 3) * 4):
+                pmid += 1
+                art = add_article(
+                    s, str(pmid), year=rng.choice((None, 2001, 2015, 2019, 2020, 2022, 2025)),
+                    mesh=liver_secondary if rng.random() < 0.3 else (), retracted=rng.random() < 0.05,
+                )  # fmt: skip
+                for _ in range(rng.randint(1, 2)):
+                    ev = add_evidence(
+                        s, art, mechanism=f"m{i}", organ=organs[i % 3], study_type=rng.choice(studies),
+                        confidence=rng.random(), hedged=rng.random() < 0.3, negated=rng.random() < 0.1,
+                        polarity=rng.choice(("promotes", "promotes", "suppresses", "associated")),
+                    )  # fmt: skip
+                    if rng.random() < 0.1:
+                        decide(s, ev, rng.choice(("accepted", "rejected")))
+        refresh_findings(s)
+        s.commit()
+
+
+@pytest.mark.parametrize("since", ["2019", "2021"])
+def test_a_score_page_scores_few_findings_and_equals_the_full_ranking(
+    engine: Engine, spread: None, since: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Session(engine) as s:
+        f = resolve_filters(s, since=since)
+    with engine.connect() as conn:
+        everything = list(ff.filtered_finding_rows(conn, f, sort="papers"))
+        full = sorted(everything, key=lambda r: (-r["score"], -r["n_papers"]))
+        assert [r["finding_key"] for r in full[:5]] != [r["finding_key"] for r in everything[:5]]
+        scored: list[int] = []
+        rescored = ff._rescored
+
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            for row in rescored(*args, **kwargs):
+                scored.append(row[0])
+                yield row
+
+        monkeypatch.setattr(ff, "_rescored", counting)
+        for offset, limit in ((0, 3), (2, 4), (0, 1), (7, 5)):
+            scored.clear()
+            page = list(ff.filtered_finding_rows(conn, f, limit=limit, offset=offset))
+            expected = [{**r, "rank": offset + n + 1} for n, r in enumerate(full[offset : offset + limit])]
+            assert [(r["finding_key"], r["score"], r["rank"]) for r in page] == [
+                (r["finding_key"], r["score"], r["rank"]) for r in expected
+            ]
+            if offset + limit <= 6:  # a first page does not need every finding scored
+                assert len(scored) < len(everything)

@@ -7,31 +7,44 @@ article (date, PMID) and study type pass, in one pass over that evidence. ``--mi
 ``--status`` then test the recomputed counts. ``--text`` stays a selection (findings with a sentence
 containing the words), not a restriction: a finding's other sentences are still its evidence.
 Nothing is written.
+
+Speed: sorted by score with a page size, findings are not all scored. One SQL pass (GROUP BY finding,
+article) gives each finding an upper bound of its recomputed score: the sum over its passing papers of
+the paper's best sentence value ``T * c * h`` (accepted: ``T``) times ``1 + W_mesh`` (recency and
+retraction are at most 1, contradiction only subtracts). Findings are scored exactly, best bound first,
+in steps, until the next bound is below the page's last score: the page is the one a full scoring gives.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import date
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Text, case, cast, func, or_, select
+from sqlalchemy.sql import ColumnElement
 
 from pdacmine.db.conditions import evidence_restriction, finding_facets
 from pdacmine.db.engine import chunked_in
 from pdacmine.db.filters import Filters
 from pdacmine.db.finding_members import member_select, mesh_map, to_member
 from pdacmine.errors import InputError
-from pdacmine.miner.rank import Score, load_weights, score_finding
-from pdacmine.models import Article, Evidence, Finding
+from pdacmine.miner.rank import Score, Weights, load_weights, score_finding
+from pdacmine.models import Article, Evidence, Finding, ReviewDecision
 
 F = Finding
 #: Above this many articles the MeSH corroboration map is read in one scan instead of by id.
 _MESH_SCAN_ABOVE = 5000
 _DETAIL = (F.id, F.finding_key, F.mechanism_key, F.mechanism_category, F.stage, F.organ, F.therapy_key,
            F.therapy_class)  # fmt: skip
+#: Most findings scored exactly in one step of the best-first walk (the first step is the page size).
+_MAX_STEP = 1000
+#: Years of recency given one by one in the SQL bound (older papers get the bound of the oldest).
+_YEARS = 80
+#: Slack for float sums done in another order (SQL vs Python) when comparing a bound to a score.
+_SLACK = 1e-9
 Scored = tuple[int, str, Score]  # finding id, finding key, score
 SORT_KEYS: dict[str, Callable[[Scored], Any]] = {
     "score": lambda r: (-r[2].score, -r[2].n_papers, r[0]),
@@ -71,8 +84,11 @@ def _with_words(conn: Connection, f: Filters) -> set[int] | None:
     return set(conn.scalars(stmt.distinct()))
 
 
-def _rescored(conn: Connection, f: Filters) -> Iterator[Scored]:
-    """(finding id, key, score over the passing evidence) of every finding with passing evidence."""
+def _rescored(
+    conn: Connection, f: Filters, ids: list[int] | None = None, selected: set[int] | None = None
+) -> Iterator[Scored]:
+    """(finding id, key, score over the passing evidence) of every finding with passing evidence (or of
+    those among ``ids``) that ``selected`` keeps (None: all)."""
     stmt = (
         member_select()
         .add_columns(F.finding_key)
@@ -80,14 +96,73 @@ def _rescored(conn: Connection, f: Filters) -> Iterator[Scored]:
         .where(*evidence_restriction(replace(f, text=())), *finding_facets(f))
         .order_by(Evidence.finding_id)
     )
-    selected = _with_words(conn, f)
+    if ids is not None:
+        stmt = stmt.where(Evidence.finding_id.in_(ids))
     rows = [r for r in conn.execute(stmt) if selected is None or r[14] in selected]
     articles = {r[1] for r in rows}
-    mesh = mesh_map(conn, None if len(articles) > _MESH_SCAN_ABOVE else articles)
+    scan = ids is None and len(articles) > _MESH_SCAN_ABOVE  # a step of the walk reads its articles by id
+    mesh = mesh_map(conn, None if scan else articles)
     weights, year = load_weights(), date.today().year
     for fid, group in groupby(rows, key=lambda r: r[14]):
         members = list(group)
         yield fid, members[0][-1], score_finding([to_member(r[:-1], mesh)[1].inp for r in members], weights, year)
+
+
+def _sentence_bound(w: Weights) -> ColumnElement[float]:
+    """``T * c * h`` of an evidence row in SQL (accepted: ``T``): at least the value ranking gives it."""
+    study = case(dict(w.study_type), value=Evidence.study_type, else_=w.study_type["other"])
+    conf = func.coalesce(Evidence.confidence, 0.5)
+    clamped = case((conf < 0, 0.0), (conf > 1, 1.0), else_=conf)
+    hedge = case((Evidence.hedged.is_(True), w.hedged), else_=1.0)
+    return case((ReviewDecision.status == "accepted", study), else_=study * clamped * hedge)
+
+
+def _paper_bound(w: Weights, year: int) -> ColumnElement[float]:
+    """``R(year) * X * (1 + W_mesh m)`` of an article in SQL, at least what ranking gives it (m: MeSH may say so)."""
+    oldest = year - _YEARS
+    recency = case(
+        (Article.pub_year.is_(None), w.recency_floor),
+        (Article.pub_year >= year, 1.0),
+        (Article.pub_year < oldest, w.recency(oldest, year)),
+        else_=case({y: w.recency(y, year) for y in range(year - 1, oldest - 1, -1)}, value=Article.pub_year, else_=1.0),
+    )
+    retracted = case((Article.retracted.is_(True), w.retracted), else_=1.0)
+    text = cast(Article.mesh, Text)
+    hint = or_(text.like("%Q000556%"), text.like("%secondary%"), text.like("%D008207%"))
+    return recency * retracted * case((hint, 1.0 + w.mesh_corroboration), else_=1.0)
+
+
+def _bounds(conn: Connection, f: Filters, w: Weights) -> list[tuple[float, int]]:
+    """(upper bound of the recomputed score, finding id) of every finding with passing evidence, best first."""
+    value = _sentence_bound(w) * _paper_bound(w, date.today().year)
+    per_paper = (
+        select(Evidence.finding_id.label("fid"), func.max(value).label("best"))
+        .join(Article, Article.id == Evidence.article_id)
+        .join(F, F.id == Evidence.finding_id)
+        .outerjoin(ReviewDecision, ReviewDecision.evidence_key == Evidence.evidence_key)
+        .where(*evidence_restriction(replace(f, text=())), *finding_facets(f))
+        .group_by(Evidence.finding_id, Evidence.article_id)
+        .subquery()
+    )
+    stmt = select(per_paper.c.fid, func.sum(per_paper.c.best)).group_by(per_paper.c.fid)
+    return sorted(((float(total or 0.0), fid) for fid, total in conn.execute(stmt)), key=lambda b: (-b[0], b[1]))
+
+
+def _best_first(conn: Connection, f: Filters, wanted: int) -> list[Scored]:
+    """The findings a score-sorted page of ``wanted`` rows needs, scored exactly (see the module docstring)."""
+    selected = _with_words(conn, f)
+    bounds = [b for b in _bounds(conn, f, load_weights()) if selected is None or b[1] in selected]
+    kept: list[Scored] = []
+    start, step = 0, wanted
+    while start < len(bounds):
+        if len(kept) >= wanted:
+            last = sorted(kept, key=SORT_KEYS["score"])[wanted - 1][2].score
+            if bounds[start][0] * (1 + _SLACK) + _SLACK < last:
+                break
+        ids = [fid for _, fid in bounds[start : start + step]]
+        kept += [r for r in _rescored(conn, f, ids, selected) if _keeps(r[2], f)]
+        start, step = start + step, min(step * 2, _MAX_STEP)
+    return kept
 
 
 def filtered_finding_rows(
@@ -96,7 +171,11 @@ def filtered_finding_rows(
     """Rows like :func:`pdacmine.db.query.finding_rows`, counts and scores over the filtered evidence only."""
     if sort not in SORT_KEYS:
         raise InputError(f"cannot sort findings by {sort!r}; use one of {', '.join(SORT_KEYS)}")
-    scored = sorted((r for r in _rescored(conn, filters) if _keeps(r[2], filters)), key=SORT_KEYS[sort])
+    if sort == "score" and limit is not None:
+        candidates: Iterable[Scored] = _best_first(conn, filters, offset + limit)
+    else:
+        candidates = (r for r in _rescored(conn, filters, selected=_with_words(conn, filters)) if _keeps(r[2], filters))
+    scored = sorted(candidates, key=SORT_KEYS[sort])
     page = scored[offset : None if limit is None else offset + limit]
     details: dict[int, Any] = {}
     for where in chunked_in(F.id, [fid for fid, _, _ in page]):
