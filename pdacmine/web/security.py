@@ -16,7 +16,9 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
+import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -115,3 +117,18 @@ def check_csrf(request: Request, sent: str | None) -> None:
 
 class CsrfError(InputError):
     """A POST without this session's CSRF token (answered with 403)."""
+
+
+def session_id(request: Request, name: str) -> str:
+    """A random id kept in the signed session under ``name`` (one audit session per browser tab group)."""
+    sid = request.session.get(name)
+    if not isinstance(sid, str):
+        sid = uuid.uuid4().hex
+        request.session[name] = sid
+    return sid
+
+
+def session_list(request: Request, name: str, kind: type) -> list[Any]:
+    """The list kept in the session under ``name``, only its items of ``kind`` (a cookie can be edited)."""
+    items = request.session.get(name)
+    return [i for i in items if isinstance(i, kind)] if isinstance(items, list) else []

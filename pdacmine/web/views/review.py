@@ -8,7 +8,6 @@ field alone. Skipped items are remembered in the session (they come back in a ne
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -26,7 +25,7 @@ from pdacmine.miner.review import SLOT_FAMILIES, UNREVIEWED, resolve_correction,
 from pdacmine.models import Article
 from pdacmine.web.app import WebState, workspace
 from pdacmine.web.params import FORM_FIELDS, FilterState, filter_state
-from pdacmine.web.security import check_csrf
+from pdacmine.web.security import check_csrf, session_id, session_list
 from pdacmine.web.views.explore import resolved_note, segments
 
 #: Skipped keys remembered per session (a cookie holds a few kilobytes).
@@ -36,16 +35,11 @@ AUDIT_ROWS = 500
 
 
 def _session_id(request: Request) -> str:
-    sid = request.session.get("sid")
-    if not isinstance(sid, str):
-        sid = uuid.uuid4().hex
-        request.session["sid"] = sid
-    return sid
+    return session_id(request, "sid")
 
 
 def _skipped(request: Request) -> list[str]:
-    keys = request.session.get("skipped")
-    return [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
+    return session_list(request, "skipped", str)
 
 
 def _slots(item: ReviewItem) -> list[dict[str, Any]]:

@@ -11,7 +11,6 @@ n note, s skip, u undo.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,7 +24,7 @@ from pdacmine.errors import ConflictError, InputError
 from pdacmine.miner.screening import DECISION_WORDS, EXCLUDE, INCLUDE, MAYBE, ORDERS, load_reasons
 from pdacmine.web.app import WebState, workspace
 from pdacmine.web.params import FORM_FIELDS, FilterState, choice_param, filter_state
-from pdacmine.web.security import check_csrf
+from pdacmine.web.security import check_csrf, session_id, session_list
 from pdacmine.web.views.explore import resolved_note, segments
 
 MAX_SKIPPED = 40
@@ -34,16 +33,11 @@ ACTIONS = {"i": INCLUDE, "e": EXCLUDE, "m": MAYBE}
 
 
 def _sid(request: Request) -> str:
-    sid = request.session.get("screen_sid")
-    if not isinstance(sid, str):
-        sid = uuid.uuid4().hex
-        request.session["screen_sid"] = sid
-    return sid
+    return session_id(request, "screen_sid")
 
 
 def _skipped(request: Request) -> list[int]:
-    ids = request.session.get("screen_skipped")
-    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+    return session_list(request, "screen_skipped", int)
 
 
 def _options(request: Request) -> tuple[str, bool]:
