@@ -1,6 +1,6 @@
-"""Exports read back the way the receiving tools read them: ASReview LAB's documented CSV and RIS rules
-(ASReview itself is ~500 MB with its dependencies, too heavy for the test extra), rispy for RIS, and our
-own decision import for labels coming back."""
+"""Exports read back the way the receiving tools read them: ASReview LAB's own CSV and RIS readers (the
+test extra installs asreview) and its documented column rules, rispy for RIS, and our own decision import
+for labels coming back."""
 
 from __future__ import annotations
 
@@ -119,3 +119,22 @@ def test_bom_still_written_for_csv(run_cli: RunCli, screened: None, tmp_path: Pa
     path = tmp_path / "articles.csv"
     assert run_cli("export", "articles", "--bom", "-o", str(path)).exit_code == 0
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+@pytest.mark.parametrize("fmt", ["asreview-csv", "ris"])
+def test_asreview_own_readers_load_every_record(run_cli: RunCli, screened: None, tmp_path: Path, fmt: str) -> None:
+    """ASReview LAB's own readers (the test extra installs asreview) load title, abstract, DOI, year and label
+    of every record from our export, as a review team's ASReview would."""
+    from asreview.data import CSVReader, RISReader
+
+    path = tmp_path / ("export.csv" if fmt == "asreview-csv" else "export.ris")
+    result = run_cli("export", "articles", "--format", fmt, "-o", str(path))
+    assert result.exit_code == 0, result.stderr
+    reader = CSVReader if fmt == "asreview-csv" else RISReader
+    loaded = {r.title: r for r in reader.read_records(path, dataset_id="pdacmine")}
+    assert set(loaded) == {r["title"] for r in RECORDS.values()}
+    for expected in RECORDS.values():
+        got = loaded[expected["title"]]
+        label = None if got.included is None or got.included != got.included else int(got.included)  # NaN: unseen
+        assert (got.abstract, got.doi or None, got.year, label) == (
+            expected["abstract"], expected["doi"], expected["year"], expected["label"])  # fmt: skip
