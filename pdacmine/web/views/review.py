@@ -24,6 +24,7 @@ from pdacmine.miner.nlp.vocab import default_vocabulary
 from pdacmine.miner.review import SLOT_FAMILIES, UNREVIEWED, resolve_correction, slot_family
 from pdacmine.models import Article
 from pdacmine.web.app import WebState, workspace
+from pdacmine.web.forms import checked_post
 from pdacmine.web.params import FORM_FIELDS, FilterState, filter_state
 from pdacmine.web.security import check_csrf, session_id, session_list
 from pdacmine.web.views.explore import resolved_note, segments
@@ -108,11 +109,7 @@ def _apply(ws: WebState, request: Request, key: str, action: str, form: Any) -> 
 
 
 async def decide_view(request: Request) -> Response:
-    ws = workspace(request)
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf", "")))
-    with Session(ws.engine) as session:
-        state = await run_in_threadpool(filter_state, session, request.query_params)
+    ws, form, state = await checked_post(request)
     key, action = str(form.get("key", "")), str(form.get("action", ""))
     if action not in ACTIONS:
         raise InputError(f"unknown review action {action!r}; use one of {', '.join(sorted(ACTIONS))}")
@@ -134,11 +131,7 @@ async def decide_view(request: Request) -> Response:
 
 
 async def undo_view(request: Request) -> Response:
-    ws = workspace(request)
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf", "")))
-    with Session(ws.engine) as session:
-        state = await run_in_threadpool(filter_state, session, request.query_params)
+    ws, _, state = await checked_post(request)
     try:
         outcome = await run_in_threadpool(undo_last, ws.engine, ws.reviewer(request), session_id=_session_id(request))
     except (ReviewConflict, InputError) as exc:

@@ -23,6 +23,7 @@ from pdacmine.db import screening_outcomes as outcomes
 from pdacmine.errors import ConflictError, InputError
 from pdacmine.miner.screening import DECISION_WORDS, EXCLUDE, INCLUDE, MAYBE, ORDERS, load_reasons
 from pdacmine.web.app import WebState, workspace
+from pdacmine.web.forms import checked_post
 from pdacmine.web.params import FORM_FIELDS, FilterState, choice_param, filter_state
 from pdacmine.web.security import check_csrf, session_id, session_list
 from pdacmine.web.views.explore import resolved_note, segments
@@ -117,11 +118,7 @@ def _decide(ws: WebState, request: Request, record: int, form: Any) -> None:
 
 
 async def decide_view(request: Request) -> Response:
-    ws = workspace(request)
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf", "")))
-    with Session(ws.engine) as session:
-        state = await run_in_threadpool(filter_state, session, request.query_params)
+    ws, form, state = await checked_post(request)
     record_text, action = str(form.get("record", "")), str(form.get("action", ""))
     if not record_text.isdigit():
         raise InputError("the form names no record; reload the page")
@@ -143,11 +140,7 @@ async def decide_view(request: Request) -> Response:
 
 
 async def undo_view(request: Request) -> Response:
-    ws = workspace(request)
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf", "")))
-    with Session(ws.engine) as session:
-        state = await run_in_threadpool(filter_state, session, request.query_params)
+    ws, _, state = await checked_post(request)
     record = await run_in_threadpool(db.undo_last, ws.engine, ws.reviewer(request), _sid(request))
     if record is None:
         return await run_in_threadpool(_show, request, ws, state, None,
