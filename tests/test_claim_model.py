@@ -106,3 +106,21 @@ def test_rule_word_lists_live_in_the_rules_file() -> None:
     raw.pop("word_lists")
     with pytest.raises(InputError, match="word list 'list_glue'"):
         parse_rules(raw).word_list("list_glue")
+
+
+def _broad(item: str, label: bool) -> tuple[Candidate, bool]:
+    return Candidate("mechanism-stage", ("a", item), ("kind=mechanism-stage", "rule=False")), label
+
+
+def test_broad_thresholds_drop_only_where_the_added_items_are_right_out_of_fold() -> None:
+    rule = Candidate("mechanism-stage", ("a", "colonization"), ("kind=mechanism-stage", "rule=True"))
+    cands, labels = zip(*[_broad(f"s{i}", True) for i in range(12)], _broad("wrong", False), strict=True)
+    # one record per candidate: a rule candidate already asserting an item makes its broad twin add nothing
+    data = [ct.Labelled([c], [y]) for c, y in zip(cands, labels, strict=True)]
+    data.append(ct.Labelled([rule, _broad("colonization", False)[0]], [True, False]))
+    probs = [[0.85]] * 12 + [[0.65]] + [[0.9, 0.99]]
+    chosen = ct.broad_thresholds(data, probs, precision=0.9, grid=[0.5, 0.7, 0.8, 0.95])
+    assert chosen["mechanism-stage|broad"] == 0.7  # 12 right of 12 added above 0.7; 0.5 adds the wrong one
+    assert "therapy-organ|broad" not in chosen  # no evidence: the strict default stays
+    few = ct.broad_thresholds(data[:3], [[0.85]] * 3, precision=0.9, grid=[0.5, 0.95])
+    assert few == {}  # three right items of three are too few to trust (one pseudo-error: 3/4 < 0.9)
