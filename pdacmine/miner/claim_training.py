@@ -144,15 +144,15 @@ def added_items(data: Sequence[Labelled], probs: Sequence[Sequence[float]]) -> d
         ruled: set[tuple[str, object]] = set()
         best: dict[tuple[str, object], tuple[float, bool]] = {}
         for c, label, p in zip(d.candidates, d.labels, ps, strict=True):
-            key = (c.kind, c.item)
+            key: tuple[str, object] = (c.kind, c.item)
             if "rule=True" in c.features:
                 if p >= THRESHOLDS[c.kind]:
                     ruled.add(key)
             elif key not in best or p > best[key][0]:
                 best[key] = (p, label)
-        for key, scored in best.items():
-            if key not in ruled:
-                out[key[0]].append(scored)
+        for (kind, item), scored in best.items():
+            if (kind, item) not in ruled:
+                out[kind].append(scored)
     return out
 
 
