@@ -103,3 +103,20 @@ def test_a_resection_whose_object_is_a_metastasis_is_metastasectomy(nlp: Languag
 def test_resection_of_the_primary_in_patients_with_metastases_stays_resection(nlp: Language) -> None:
     abstract = "Resection of the primary tumour in patients with liver metastases of pancreatic cancer is debated."
     assert therapies(nlp, abstract) == ["resection"]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # a procedure named only as where the studied tissue came from is no therapy
+        ("We stained 120 surgically resected specimens of pancreatic cancer for the marker.", []),
+        ("Resection specimens of pancreatic cancer were sequenced.", []),
+        ("Tumour samples obtained via transurethral resection showed pancreatic adenocarcinoma.", []),
+        ("Tissues collected at surgery from pancreatic cancer patients were cultured.", []),
+        # a procedure the cohort received stays a therapy
+        ("Forty patients with pancreatic cancer underwent resection, and their specimens were stained.",
+         ["resection"]),
+    ],
+)  # fmt: skip
+def test_a_procedure_named_as_a_tissue_source_is_no_therapy(nlp: Language, abstract: str, expected: list[str]) -> None:
+    assert therapies(nlp, "We studied patients with pancreatic cancer. " + abstract) == expected

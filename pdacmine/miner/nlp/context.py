@@ -11,7 +11,8 @@
   "anti-PD-1") is no driver claim on its own (no mechanism–metastasis tuple without an organ
   or stage).
 - Therapies (:mod:`pdacmine.miner.nlp.therapies`): a generic modality in a background line
-  ("PDAC responds poorly to chemotherapy") is background; a generic term that stands for drugs
+  ("PDAC responds poorly to chemotherapy") is background, and so is a procedure named as a tissue
+  source ("resected specimens"); a generic term that stands for drugs
   the text names ("gemcitabine-based chemotherapy") is redundant; resection of a metastasis
   ("resection of (the) brain metastases") is metastasectomy, not resection of the primary.
 - Claims about PDAC (:mod:`pdacmine.miner.nlp.claims`): a statement about cancer in general or
@@ -33,7 +34,13 @@ from pdacmine.miner.nlp.resources import rules_ref, vocabulary_ref
 from pdacmine.miner.nlp.rules import Rules
 from pdacmine.miner.nlp.sections import sentence_sections
 from pdacmine.miner.nlp.sentences import doc_sentence_bounds
-from pdacmine.miner.nlp.therapies import EARLY_SECTIONS, is_background_therapy, mark_generic_terms, resects_a_metastasis
+from pdacmine.miner.nlp.therapies import (
+    EARLY_SECTIONS,
+    is_background_therapy,
+    mark_generic_terms,
+    resects_a_metastasis,
+    tissue_source,
+)
 from pdacmine.miner.nlp.vocab import Vocabulary
 
 
@@ -76,7 +83,9 @@ def mark_context(
         if m.label == "THERAPY":
             section = sections[m.sent]
             early = section in EARLY_SECTIONS or (section is None and m.sent == 1)
-            m.background = is_background_therapy(m, cues, bounds[m.sent], early, m.sent in claims)
+            m.background = is_background_therapy(m, cues, bounds[m.sent], early, m.sent in claims) or tissue_source(
+                m, cues
+            )
         elif m.label == "MECHANISM":
             m.target = is_drug_target(m, cues)
 

@@ -16,6 +16,10 @@
   "more potent chemotherapy"); and everywhere in the abstract once the text equates it with
   named drugs ("sotigalimab (a CD40 agonistic antibody)", "chemotherapy (FOLFIRINOX)"). The
   drugs are the therapies; the term adds none.
+- Tissue source (:func:`tissue_source`, also background): a procedure named only as where the
+  studied tissue came from ("surgically resected specimens", "resection specimens", "specimens
+  obtained via transurethral resection") gives, tests or proposes no therapy; the procedure
+  classes this applies to are ``word_lists.source_procedure_classes``.
 - Metastasectomy: "resection of (the) brain metastases", "the liver metastasis was resected", "a
   cerebellar metastasis, which was resected".
 - Directed at a site (:func:`directed_at`): the organ is the object of the therapy ("resection of
@@ -61,6 +65,18 @@ def is_background_therapy(
         return True
     treated_cohort = m.text.lower().endswith("ed")  # "resected patients", "irradiated tumours"
     return not (context or mechanism_claim or treated_cohort)
+
+
+_SOURCE_CLASSES = default_rules().word_list("source_procedure_classes")
+
+
+def tissue_source(m: Mention, cues: CueIndex) -> bool:
+    """The procedure ``m`` names where a specimen came from (module docstring)."""
+    if m.category not in _SOURCE_CLASSES:
+        return False
+    if any(m.end <= s <= m.end + 1 for s, _ in cues.within("TISSUE_SOURCE_AFTER", m.end, m.end + 4)):
+        return True
+    return any(m.start - 2 <= e <= m.start for _, e in cues.within("TISSUE_SOURCE_BEFORE", m.start - 6, m.start))
 
 
 def bracket_before(words: list[str], start: int, limit: int = 8) -> int | None:
