@@ -120,3 +120,31 @@ def test_resection_of_the_primary_in_patients_with_metastases_stays_resection(nl
 )  # fmt: skip
 def test_a_procedure_named_as_a_tissue_source_is_no_therapy(nlp: Language, abstract: str, expected: list[str]) -> None:
     assert therapies(nlp, "We studied patients with pancreatic cancer. " + abstract) == expected
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # the abstract's operation is a metastasectomy and no resection of the primary is named
+        ("We report two patients who underwent resection of isolated lung metastases from pancreatic cancer. "
+         "Surgical resection was well tolerated and both were alive three years later.", ["metastasectomy"]),
+        # a resection of the primary is named: the generic term keeps its key
+        ("We report two patients who underwent resection of isolated lung metastases from pancreatic cancer. "
+         "Both had undergone pancreaticoduodenectomy, and surgery was well tolerated.",
+         ["metastasectomy", "resection"]),
+        ("Patients underwent resection of the primary tumour and later resection of lung metastases.",
+         ["metastasectomy", "resection"]),
+        # no metastasectomy in the abstract: surgery is resection
+        ("Both patients with pancreatic cancer underwent surgical resection.", ["resection"]),
+    ],
+)  # fmt: skip
+def test_generic_surgery_is_the_abstracts_metastasectomy(nlp: Language, abstract: str, expected: list[str]) -> None:
+    assert therapies(nlp, abstract) == expected
+
+
+def test_a_treatment_that_is_not_recommended_is_background(nlp: Language) -> None:
+    abstract = (
+        "We report two patients with lung metastases from pancreatic cancer. "
+        "Peritoneal metastases are common, and radiotherapy is not recommended for them."
+    )
+    assert therapies(nlp, abstract) == []

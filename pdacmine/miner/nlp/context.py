@@ -39,6 +39,7 @@ from pdacmine.miner.nlp.therapies import (
     is_background_therapy,
     mark_generic_terms,
     resects_a_metastasis,
+    same_operation,
     tissue_source,
 )
 from pdacmine.miner.nlp.vocab import Vocabulary
@@ -110,7 +111,8 @@ class ContextFlags:
         """Resection of a metastasis is metastasectomy (taxonomy.md), not resection of the primary.
 
         Also when the resected metastases are those of the sentence before ("Brain metastases are
-        rare. We resect these lesions.").
+        rare. We resect these lesions."), and a generic surgery term in an abstract whose operation is
+        a metastasectomy (:func:`~pdacmine.miner.nlp.therapies.same_operation`).
         """
         resections = [m for m in mentions if m.label == "THERAPY" and m.key == "resection"]
         organs = [m for m in mentions if m.label == "ORGAN" and m.site]
@@ -129,6 +131,8 @@ class ContextFlags:
             by_object = grammar is not None and resects_metastasis(m, cues, words, grammar)
             if anaphoric or by_object or resects_a_metastasis(m, organs, words):
                 relabel(m, "metastasectomy", self.vocabulary)
+        for m in same_operation(mentions, cues, words):
+            relabel(m, "metastasectomy", self.vocabulary)
 
     def __call__(self, doc: Doc) -> Doc:
         mentions = doc._.pdac_mentions
