@@ -148,3 +148,16 @@ def test_a_treatment_that_is_not_recommended_is_background(nlp: Language) -> Non
         "Peritoneal metastases are common, and radiotherapy is not recommended for them."
     )
     assert therapies(nlp, abstract) == []
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("After resection of lung metastases, patients had a long chemotherapy-free period.", ["metastasectomy"]),
+        ("After resection of lung metastases, the chemotherapy free interval was long.", ["metastasectomy"]),
+        ("After resection of lung metastases, patients received chemotherapy for free.",
+         ["chemotherapy", "metastasectomy"]),
+    ],
+)  # fmt: skip
+def test_a_therapy_free_period_names_no_therapy(nlp: Language, abstract: str, expected: list[str]) -> None:
+    assert therapies(nlp, "We studied patients with pancreatic cancer. " + abstract) == expected

@@ -38,6 +38,7 @@ from pdacmine.miner.nlp.therapies import (
     EARLY_SECTIONS,
     is_background_therapy,
     mark_generic_terms,
+    named_as_absent,
     resects_a_metastasis,
     same_operation,
     tissue_source,
@@ -68,7 +69,12 @@ def is_drug_target(m: Mention, cues: CueIndex) -> bool:
 
 
 def mark_context(
-    mentions: list[Mention], cues: CueIndex, bounds: list[tuple[int, int]], sections: list[str | None], rules: Rules
+    mentions: list[Mention],
+    cues: CueIndex,
+    bounds: list[tuple[int, int]],
+    sections: list[str | None],
+    rules: Rules,
+    words: list[str] | None = None,
 ) -> None:
     """Set ``negated``, ``hedged``, (therapies) ``background`` and (mechanisms) ``target``, in place."""
     window = rules.window("negation_scope")
@@ -87,6 +93,7 @@ def mark_context(
             m.background = is_background_therapy(m, cues, bounds[m.sent], early, m.sent in claims) or tissue_source(
                 m, cues
             )
+            m.negated = m.negated or (words is not None and named_as_absent(m, words))
         elif m.label == "MECHANISM":
             m.target = is_drug_target(m, cues)
 
@@ -138,8 +145,8 @@ class ContextFlags:
         mentions = doc._.pdac_mentions
         if mentions:
             bounds = doc_sentence_bounds(doc)
-            mark_context(mentions, doc._.pdac_cues, bounds, sentence_sections(doc), self.rules)
             words = doc_words(doc)
+            mark_context(mentions, doc._.pdac_cues, bounds, sentence_sections(doc), self.rules, words)
             mark_claims(mentions, doc._.pdac_cues, bounds, self.rules.stage_rules, self.vocabulary, words)
             mark_generic_terms(mentions, doc._.pdac_cues, words, self.rules.generic_therapies)
             self.metastasectomies(doc, mentions, bounds)

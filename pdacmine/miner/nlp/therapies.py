@@ -20,6 +20,8 @@
   studied tissue came from ("surgically resected specimens", "resection specimens", "specimens
   obtained via transurethral resection") gives, tests or proposes no therapy; the procedure
   classes this applies to are ``word_lists.source_procedure_classes``.
+- Absence (:func:`named_as_absent`, negated): a therapy followed by an ``absence_suffixes`` word
+  ("a chemotherapy-free period", "treatment free interval") names a time without it.
 - Metastasectomy: "resection of (the) brain metastases", "the liver metastasis was resected", "a
   cerebellar metastasis, which was resected".
 - One operation (:func:`same_operation`): in an abstract whose operation is a metastasectomy and that
@@ -82,6 +84,17 @@ def tissue_source(m: Mention, cues: CueIndex) -> bool:
     if any(m.end <= s <= m.end + 1 for s, _ in cues.within("TISSUE_SOURCE_AFTER", m.end, m.end + 4)):
         return True
     return any(m.start - 2 <= e <= m.start for _, e in cues.within("TISSUE_SOURCE_BEFORE", m.start - 6, m.start))
+
+
+_ABSENCE = default_rules().word_list("absence_suffixes")
+
+
+def named_as_absent(m: Mention, words: list[str]) -> bool:
+    """ "chemotherapy-free period": the therapy ``m`` names a time without it (module docstring)."""
+    after = [w.lower() for w in words[m.end : m.end + 2]]
+    if after[:1] == ["-"]:
+        after = after[1:]
+    return bool(after) and after[0] in _ABSENCE
 
 
 def bracket_before(words: list[str], start: int, limit: int = 8) -> int | None:
