@@ -92,7 +92,9 @@ def read_targets(data_dir: Path, existing: dict[tuple[str, str], Concept]) -> li
         facet, key = r["facet"].strip().upper(), r["key"].strip()
         category, name = (r.get("category") or "").strip(), (r.get("name") or "").strip()
         if facet not in FACETS or ((facet, key) not in existing and not (name and (category or facet == "STAGE"))):
-            raise InputError(f"{path}, line {lineno}: {facet} {key!r} is no concept; a new key needs a category and name")
+            raise InputError(
+                f"{path}, line {lineno}: {facet} {key!r} is no concept; a new key needs a category and name"
+            )
         forms = (r.get("forms") or "all").strip()
         targets.append(Target(r["ontology_id"].strip(), facet, key, category, name, forms == "name"))
     return targets
@@ -124,7 +126,8 @@ def filter_words(data_dir: Path) -> re.Pattern[str]:
     """One pattern for ``curated/ontology_filter.tsv``: a ``word`` term anywhere in a form, an ``exact`` term as
     the whole form."""
     path = data_dir / "curated" / "ontology_filter.tsv"
-    words, exact = [], []
+    words: list[str] = []
+    exact: list[str] = []
     for lineno, r in read_rows(path, required=("term",)):
         match = (r.get("match") or "word").strip()
         if match not in ("word", "exact"):
@@ -136,7 +139,9 @@ def filter_words(data_dir: Path) -> re.Pattern[str]:
 
 
 def derivations(data_dir: Path) -> list[tuple[str, str]]:
-    rows = [(r["suffix"].strip(), r["adjective"].strip()) for _, r in read_rows(data_dir / "curated" / "derivations.tsv")]
+    rows = [
+        (r["suffix"].strip(), r["adjective"].strip()) for _, r in read_rows(data_dir / "curated" / "derivations.tsv")
+    ]
     return sorted(rows, key=lambda sa: len(sa[0]), reverse=True)
 
 
@@ -185,7 +190,11 @@ def build(res: Resources, data_dir: Path) -> list[dict[str, str]]:
     for t in targets:
         names = ontology_forms(t.ident, go, mesh)
         ids[(t.facet, t.key)][t.ident] = None
-        own = {norm(text) for text, _ in existing[(t.facet, t.key)].surface_forms()} if (t.facet, t.key) in existing else set()
+        own = (
+            {norm(text) for text, _ in existing[(t.facet, t.key)].surface_forms()}
+            if (t.facet, t.key) in existing
+            else set()
+        )
         for form in (f.strip() for f in (names[:1] if t.names_only else names)):
             if not acceptable(form, noise, stop):
                 continue
@@ -193,26 +202,39 @@ def build(res: Resources, data_dir: Path) -> list[dict[str, str]]:
                 if owners.get(norm(v), {(t.facet, t.key)}) == {(t.facet, t.key)} and norm(v) not in own:
                     found[norm(v)].add((t.facet, t.key))
                     forms[(t.facet, t.key)][v] = None
+    return to_rows(targets, existing, forms, ids, found, stop)
+
+
+def to_rows(
+    targets: list[Target],
+    existing: dict[tuple[str, str], Concept],
+    forms: dict[tuple[str, str], dict[str, None]],
+    ids: dict[tuple[str, str], dict[str, None]],
+    found: dict[str, set[tuple[str, str]]],
+    stop: frozenset[str],
+) -> list[dict[str, str]]:
+    """One row per concept; a form two concepts would share is nobody's. A new key takes its first ID,
+    category and name from the mapping file; an existing key only gains forms and xrefs."""
     rows = []
-    for t in dict.fromkeys((t.facet, t.key) for t in targets):
-        kept = [f for f in forms[t] if len(found[norm(f)]) == 1 and f.lower() not in stop]
+    for concept in dict.fromkeys((t.facet, t.key) for t in targets):
+        kept = [f for f in forms[concept] if len(found[norm(f)]) == 1 and f.lower() not in stop]
         if not kept:
             continue
-        first = next(x for x in targets if (x.facet, x.key) == t)
-        new = t not in existing
-        values = {
-            "key": t[1],
-            "facet": t[0],
-            "category": first.category if new else "",
-            "name": first.name if new else "",
-            "concept_id": next(iter(ids[t])) if new else "",
-            "xrefs": "|".join(list(ids[t])[1:] if new else ids[t]),
-            "synonyms": "|".join(kept),
-            "symbols": "",
-            "components": "",
-            "source": "|".join(sorted({i.split(":")[0].lower() for i in ids[t]})).replace("|", "+"),
-        }
-        rows.append(values)
+        first = next(t for t in targets if (t.facet, t.key) == concept)
+        new, idents = concept not in existing, list(ids[concept])
+        values = (
+            concept[1],
+            concept[0],
+            first.category if new else "",
+            first.name if new else "",
+            idents[0] if new else "",
+            "|".join(idents[1:] if new else idents),
+            "|".join(kept),
+            "",
+            "",
+            "+".join(sorted({i.split(":")[0].lower() for i in idents})),
+        )
+        rows.append(dict(zip(COLUMNS, values, strict=True)))
     return rows
 
 
