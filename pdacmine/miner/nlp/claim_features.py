@@ -129,5 +129,12 @@ def candidate_features(
     return (f"kind={kind}", *own, *(f"{kind}|{f}" for f in own))
 
 
+def is_lexical(feature: str) -> bool:
+    """A word identity between the two members (``w:...``, also crossed with a kind), not ``w:far``:
+    what the training can weigh down in favour of the structural features that carry over to unseen text."""
+    name = feature.rsplit("|", 1)[-1]
+    return name.startswith("w:") and name != "w:far"
+
+
 def document_counts(items: Iterable[tuple[str, Any]]) -> Counter[tuple[str, Any]]:
     return Counter(items)

@@ -70,8 +70,12 @@ class ClaimModel:
     digest: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def score(self, features: Sequence[str]) -> float:
+        """The logit: the bias plus the weights of the features present."""
+        return self.bias + sum(self.weights.get(f, 0.0) for f in features)
+
     def probability(self, features: Sequence[str]) -> float:
-        z = self.bias + sum(self.weights.get(f, 0.0) for f in features)
+        z = self.score(features)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def accepts(self, kind: str, p: float, rule: bool = True) -> bool:
