@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 from pdacmine.miner import claim_training as ct
@@ -33,11 +34,14 @@ REPO = Path(__file__).resolve().parent.parent
 def candidate_report(data: list[ct.Labelled], folds: list[list[int]]) -> str:
     """Precision/recall of accepted candidates per kind, each fold scored by the model of the others."""
     counts: dict[str, Counter[str]] = {k: Counter() for k in claim_model.KINDS}
+    scored: list[tuple[float, bool]] = []
     for model, fold in zip(ct.cross_validated_models(data, folds), folds, strict=True):
         for i in fold:
             for cand, label in zip(data[i].candidates, data[i].labels, strict=True):
                 rule = "rule=True" in cand.features
-                accepted = model.accepts(cand.kind, model.probability(cand.features), rule)
+                p = model.probability(cand.features)
+                scored.append((p, label))
+                accepted = model.accepts(cand.kind, p, rule)
                 outcome = ("tp" if accepted else "fn") if label else ("fp" if accepted else "tn")
                 counts[cand.kind][outcome] += 1
     lines = [f"{'candidate kind':<16} {'n':>5} {'pos':>5} {'P':>6} {'R':>6}  (5-fold cross-validated)"]
@@ -46,6 +50,17 @@ def candidate_report(data: list[ct.Labelled], folds: list[list[int]]) -> str:
         precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else float("nan")
         recall = c["tp"] / pos if pos else float("nan")
         lines.append(f"{kind:<16} {n:>5} {pos:>5} {precision:>6.3f} {recall:>6.3f}")
+    return "\n".join(lines) + "\n\n" + calibration_table(scored)
+
+
+def calibration_table(scored: list[tuple[float, bool]]) -> str:
+    """Out-of-fold candidates binned by probability: how many, and the share that is positive."""
+    lines = [f"{'probability':<12} {'n':>5} {'positive':>8}  (calibration, cross-validated)"]
+    edges = [0.0, 0.2, 0.4, 0.6, 0.7, 0.8, 0.9, 1.0]
+    for lo, hi in pairwise(edges):
+        labels = [y for p, y in scored if lo <= p < hi or (hi == 1.0 and p == 1.0)]
+        share = f"{sum(labels) / len(labels):.3f}" if labels else "-"
+        lines.append(f"{lo:.1f}-{hi:.1f}      {len(labels):>5} {share:>8}")
     return "\n".join(lines)
 
 
@@ -71,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     final = claim_model.ClaimModel(model.weights, model.bias, model.threshold, meta=meta)
     args.out.write_text(final.to_json(), encoding="utf-8")
     print(f"{args.out}: {meta['features']} features from {meta['candidates']} candidates", file=sys.stderr)
+    chosen = ", ".join(f"{k} {meta[k]}" for k in ("l2", "min_count", "lexical", "calibration", "inner_log_loss"))
+    print(f"chosen by inner cross-validation: {chosen}", file=sys.stderr)
     return 0
 
 
