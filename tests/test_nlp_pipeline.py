@@ -81,6 +81,17 @@ def test_sentences_survive_abbreviations_and_split_at_line_breaks() -> None:
     ]
 
 
+def test_token_texts_offsets_and_text_are_read_once_as_spacy_has_them() -> None:
+    nlp = tokenizer_pipeline()
+    text = "Ünïcode  title — ZEB1-driven\n\nRESULTS:\tTwo  spaces, a tab\u00a0and é accents.  \nEnd "
+    doc = nlp(text)
+    assert doc._.pdac_text == doc.text == text
+    assert doc._.pdac_words == [t.text for t in doc]
+    assert doc._.pdac_offsets == [t.idx for t in doc]
+    empty = nlp("")
+    assert (empty._.pdac_words, empty._.pdac_offsets, empty._.pdac_text) == ([], [], "")
+
+
 def test_hyphen_and_slash_compounds_expose_names(nlp: Language) -> None:
     ms = mentions(nlp, "ZEB1-driven invasion and CXCR4/SMAD4 were studied with gemcitabine/nab-paclitaxel.")
     assert keys(ms, "MECHANISM") == ["zeb1", "cxcr4", "smad4"]

@@ -31,7 +31,15 @@ from typing import NamedTuple
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from pdacmine.miner.nlp.mention import SPANS_KEY, Mention, doc_text, doc_words, mention_spans, register_extensions
+from pdacmine.miner.nlp.mention import (
+    SPANS_KEY,
+    Mention,
+    doc_offsets,
+    doc_text,
+    doc_words,
+    mention_spans,
+    register_extensions,
+)
 from pdacmine.miner.nlp.patterns import build_vocab_matchers
 from pdacmine.miner.nlp.resources import rules_ref, vocabulary_ref
 from pdacmine.miner.nlp.rules import Rules
@@ -239,12 +247,11 @@ class EntityMatcher:
 
     def to_mentions(self, doc: Doc, matches: list[RawMatch]) -> list[Mention]:
         starts = doc._.pdac_sent_starts or [0]
-        text = doc_text(doc)
+        text, words, offsets = doc_text(doc), doc_words(doc), doc_offsets(doc)
         mentions = []
         for m in matches:
             concept = self.vocabulary.get(m.facet, m.key)
-            first, last = doc[m.start], doc[m.end - 1]
-            start_char, end_char = first.idx, last.idx + len(last)
+            start_char, end_char = offsets[m.start], offsets[m.end - 1] + len(words[m.end - 1])
             mentions.append(
                 Mention(
                     start=m.start,

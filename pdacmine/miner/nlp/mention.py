@@ -5,7 +5,8 @@ Extensions (all set by pdac components, registered once by :func:`register_exten
 =========================  =====================================================================
 ``Doc._.pdac_text``         ``doc.text``, computed once (spaCy rebuilds ``doc.text`` on every access)
 ``Doc._.pdac_words``        token texts, computed once
-``Doc._.pdac_sent_starts``  first token of each sentence (``pdac_sentence_fixes`` sets these three)
+``Doc._.pdac_offsets``      first character of each token (``token.idx``), computed once
+``Doc._.pdac_sent_starts``  first token of each sentence (``pdac_sentence_fixes`` sets these four)
 ``Doc._.pdac_cues``         :class:`~pdacmine.miner.nlp.cues.CueIndex` of trigger phrases (``pdac_cues``)
 ``Doc._.pdac_sections``     (start character, section) changes of the structured abstract (``pdac_cues``)
 ``Doc._.pdac_mentions``     list of :class:`Mention`, in text order (``pdac_entity_matcher``; flags
@@ -89,6 +90,7 @@ class Mention:
 _DOC_EXTENSIONS = (
     "pdac_text",
     "pdac_words",
+    "pdac_offsets",
     "pdac_sent_starts",
     "pdac_cues",
     "pdac_sections",
@@ -100,12 +102,21 @@ _DOC_EXTENSIONS = (
 
 def doc_text(doc: Doc) -> str:
     """``doc.text`` without rebuilding it when ``pdac_sentence_fixes`` already did."""
-    return doc._.pdac_text if doc._.pdac_text is not None else doc.text
+    text: str | None = doc._.pdac_text
+    return text if text is not None else doc.text
 
 
 def doc_words(doc: Doc) -> list[str]:
     """Token texts without creating Token objects again when ``pdac_sentence_fixes`` already did."""
-    return doc._.pdac_words if doc._.pdac_words is not None else [t.text for t in doc]
+    words: list[str] | None = doc._.pdac_words
+    return words if words is not None else [t.text for t in doc]
+
+
+def doc_offsets(doc: Doc) -> list[int]:
+    """Each token's first character (``token.idx``) without creating Token objects when
+    ``pdac_sentence_fixes`` already computed them."""
+    offsets: list[int] | None = doc._.pdac_offsets
+    return offsets if offsets is not None else [t.idx for t in doc]
 
 
 def register_extensions() -> None:

@@ -17,6 +17,7 @@ from bisect import bisect_right
 
 from spacy.tokens import Doc
 
+from pdacmine.miner.nlp.mention import doc_offsets
 from pdacmine.miner.nlp.rules import Rules
 
 _INLINE = re.compile(r"^\s*([A-Za-z][A-Za-z ,&/\-]{1,60}?)\s*[:：]\s*")
@@ -98,4 +99,6 @@ def sentence_sections(doc: Doc) -> list[str | None]:
     """The section of each sentence of a Doc that ``pdac_cues`` processed (``Doc._.pdac_sections``)."""
     sections = doc._.pdac_sections or [(0, None)]
     starts = [s for s, _ in sections]
-    return [_section_at(sections, starts, doc[s].idx) if s < len(doc) else None for s in doc._.pdac_sent_starts or [0]]
+    offsets = doc_offsets(doc)
+    sent_starts = doc._.pdac_sent_starts or [0]
+    return [_section_at(sections, starts, offsets[s]) if s < len(offsets) else None for s in sent_starts]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pdacmine.miner.nlp.mention import doc_text, doc_words, register_extensions
+from pdacmine.miner.nlp.mention import doc_offsets, doc_text, doc_words, register_extensions
 from pdacmine.miner.nlp.resources import rules_ref
 from pdacmine.miner.nlp.rules import Rules
 from pdacmine.miner.nlp.sections import sentence_sections
@@ -23,10 +23,10 @@ from pdacmine.miner.studytype import document_study_type
 def sentence_char_spans(doc: Doc, bounds: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Character range of each sentence without leading/trailing white space."""
     spans = []
-    text = doc_text(doc)
+    text, words, offsets = doc_text(doc), doc_words(doc), doc_offsets(doc)
     for a, b in bounds:
-        start = doc[a].idx if a < len(doc) else len(text)
-        end = doc[b - 1].idx + len(doc[b - 1]) if b > a else start
+        start = offsets[a] if a < len(offsets) else len(text)
+        end = offsets[b - 1] + len(words[b - 1]) if b > a else start
         chunk = text[start:end]
         lead = len(chunk) - len(chunk.lstrip())
         spans.append((start + lead, start + len(chunk.rstrip())))
