@@ -330,6 +330,8 @@ def assemble(
             # "Brain metastases are rare. We treat these lesions with radiosurgery."
             members = SentenceMembers(current.mechanisms, current.stages, per[i - 1].organs, current.therapies)
             adjacent = True
+        if not (members.mechanisms or members.therapies):
+            continue  # every candidate below has a mechanism or a therapy of this sentence (or borrowed)
         view = SentenceView(words, cues, bounds[i], members, rules)
         combos = _without_primary_surgery_at_sites(_combinations(members, view))
         directed = [] if current.organs else _site_directed(current.therapies, sites, rules)

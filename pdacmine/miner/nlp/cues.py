@@ -32,11 +32,21 @@ Span = tuple[int, int]
 class CueIndex:
     """Token spans of each cue label, sorted by start."""
 
-    __slots__ = ("_starts", "spans")
+    __slots__ = ("_by_start", "_starts", "spans")
 
     def __init__(self, spans: dict[str, list[Span]]) -> None:
         self.spans = {label: sorted(v) for label, v in spans.items()}
         self._starts = {label: [s for s, _ in v] for label, v in self.spans.items()}
+        self._by_start: tuple[list[int], list[str]] | None = None  # every cue's start and label, built on first use
+
+    def labels_within(self, start: int, end: int) -> set[str]:
+        """The labels of the cues that start in [start, end): one binary search for all labels
+        (``label in labels_within(a, b)`` is ``any_within(label, a, b)``)."""
+        if self._by_start is None:
+            pairs = sorted((s, label) for label, starts in self._starts.items() for s in starts)
+            self._by_start = ([s for s, _ in pairs], [label for _, label in pairs])
+        starts, labels = self._by_start
+        return set(labels[bisect_left(starts, start) : bisect_left(starts, end)])
 
     def get(self, label: str) -> list[Span]:
         return self.spans.get(label, [])
