@@ -106,8 +106,10 @@ def apply_abbreviations(
     for d in definitions:
         concepts = long_form_concepts(out, d.long_start, d.long_end)
         spans = set(d.occurrences)
-        short = [m for m in out if any(s <= m.start and m.end <= e for s, e in spans)]
-        out = [m for m in out if not any(s <= m.start and m.end <= e for s, e in spans)]
+        short, rest = [], []
+        for m in out:
+            (short if any(s <= m.start and m.end <= e for s, e in spans) else rest).append(m)
+        out = rest
         if concepts:
             for concept in concepts:
                 out.extend(RawMatch(s, e, concept.facet, concept.key, True, "abbreviation") for s, e in sorted(spans))
@@ -158,8 +160,7 @@ def resolve_overlaps(matches: Iterable[RawMatch]) -> list[RawMatch]:
         ident = (m.start, m.end, m.facet, m.key)
         if ident in seen:
             continue
-        overlapping = {id(k): k for i in range(m.start, m.end) for k in at.get(i, ())}
-        if any(_conflicts(m, k) for k in overlapping.values()):
+        if any(_conflicts(m, k) for i in range(m.start, m.end) for k in at.get(i, ())):
             continue
         seen.add(ident)
         kept.append(m)
@@ -186,10 +187,16 @@ def definitions_from(doc: Doc) -> list[Definition]:
         variants[text + "s"] = text
         if text.endswith("s") and len(text) > 2:
             variants[text[:-1]] = text
-    for i, word in enumerate(doc_words(doc)):
-        base = variants.get(word)
-        if base is not None:
-            by_short[base][0].add((i, i + 1))
+    words = doc_words(doc)
+    for word in variants.keys() & set(words):
+        occ = by_short[variants[word]][0]
+        i = words.index(word)
+        while True:
+            occ.add((i, i + 1))
+            try:
+                i = words.index(word, i + 1)
+            except ValueError:
+                break
     return [Definition(t, tuple(sorted(o)), long.start, long.end) for t, (o, long) in by_short.items()]
 
 
@@ -212,26 +219,34 @@ class EntityMatcher:
         self.strings = nlp.vocab.strings
         self.vocabulary = vocabulary
         self._matchers = build_vocab_matchers(nlp, vocabulary)
+        self._match_ids: dict[int, tuple[str, str]] = {}
 
     def category(self, facet: str, key: str) -> str | None:
         """The mechanism category or therapy class of a concept (None when unknown)."""
         concept = self.vocabulary.get(facet, key)
         return concept.category if concept else None
 
+    def _concept_of(self, match_id: int) -> tuple[str, str]:
+        """(facet, key) of a matcher's match ID ("FACET:key"), read from the StringStore once."""
+        found = self._match_ids.get(match_id)
+        if found is None:
+            facet, key = self.strings[match_id].split(":", 1)
+            found = self._match_ids[match_id] = (facet, key)
+        return found
+
     def raw_matches(self, doc: Doc) -> list[RawMatch]:
         out = []
         norm_matcher, orth_matcher = self._matchers
+        concept_of = self._concept_of
         for match_id, start, end in norm_matcher(doc):
-            facet, key = self.strings[match_id].split(":", 1)
-            out.append(RawMatch(start, end, facet, key))
+            out.append(RawMatch(start, end, *concept_of(match_id)))
         ambiguous = self.rules.ambiguous_symbols
         words = doc_words(doc)
         for match_id, start, end in orth_matcher(doc):
             ambiguous_here = end - start == 1 and words[start] in ambiguous
             if ambiguous_here and not keep_ambiguous_symbol(words[end : end + 3], self.rules):
                 continue
-            facet, key = self.strings[match_id].split(":", 1)
-            out.append(RawMatch(start, end, facet, key, True))
+            out.append(RawMatch(start, end, *concept_of(match_id), True))
         return out
 
     def __call__(self, doc: Doc) -> Doc:
