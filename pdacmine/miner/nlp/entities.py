@@ -106,7 +106,8 @@ def apply_abbreviations(
     for d in definitions:
         concepts = long_form_concepts(out, d.long_start, d.long_end)
         spans = set(d.occurrences)
-        short, rest = [], []
+        short: list[RawMatch] = []
+        rest: list[RawMatch] = []
         for m in out:
             (short if any(s <= m.start and m.end <= e for s, e in spans) else rest).append(m)
         out = rest
