@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from pdacmine.miner.nlp.mention import Mention
+from pdacmine.miner.nlp.mention import DOC_EXTENSIONS, Mention, pdac_value
 from pdacmine.miner.nlp.pipeline import build_pipeline, tokenizer_pipeline
 
 TEST_VOCAB = """key\tfacet\tcategory\tname\tconcept_id\txrefs\tsynonyms\tsymbols\tcomponents\tsource
@@ -253,6 +253,14 @@ def test_background_therapy_is_flagged(nlp: Language) -> None:
         ("chemotherapy", True),
         ("gemcitabine", False),
     ]
+
+
+def test_pdac_values_are_read_as_doc_underscore_has_them(nlp: Language) -> None:
+    doc = nlp("Pancreatic cancer\nZEB1 drives liver metastasis (LM) of pancreatic cancer.")
+    assert doc._.pdac_tuples and doc._.pdac_mentions  # the values below are not all None
+    for name in DOC_EXTENSIONS:
+        assert pdac_value(doc, name) is getattr(doc._, name), name
+    assert pdac_value(nlp.make_doc("unprocessed"), "pdac_mentions") is None
 
 
 def test_spans_mirror_the_mentions(nlp: Language) -> None:

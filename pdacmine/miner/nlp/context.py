@@ -28,7 +28,7 @@ from spacy.tokens import Doc
 from pdacmine.miner.nlp.claims import mark_claims, relabel
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.grammar import resects_metastasis
-from pdacmine.miner.nlp.mention import Mention, doc_words, register_extensions
+from pdacmine.miner.nlp.mention import Mention, doc_words, pdac_value, register_extensions
 from pdacmine.miner.nlp.resources import rules_ref, vocabulary_ref
 from pdacmine.miner.nlp.rules import Rules
 from pdacmine.miner.nlp.sections import sentence_sections
@@ -108,7 +108,7 @@ class ContextFlags:
         if not resections:
             return
         words = doc_words(doc)
-        cues: CueIndex = doc._.pdac_cues
+        cues: CueIndex = pdac_value(doc, "pdac_cues")
         site_sents = {o.sent for o in organs}
         grammar = self.rules.grammar
         for m in resections:
@@ -122,12 +122,13 @@ class ContextFlags:
                 relabel(m, "metastasectomy", self.vocabulary)
 
     def __call__(self, doc: Doc) -> Doc:
-        mentions = doc._.pdac_mentions
+        mentions = pdac_value(doc, "pdac_mentions")
         if mentions:
             bounds = doc_sentence_bounds(doc)
-            mark_context(mentions, doc._.pdac_cues, bounds, sentence_sections(doc), self.rules)
+            cues: CueIndex = pdac_value(doc, "pdac_cues")
+            mark_context(mentions, cues, bounds, sentence_sections(doc), self.rules)
             words = doc_words(doc)
-            mark_claims(mentions, doc._.pdac_cues, bounds, self.rules.stage_rules, self.vocabulary, words)
-            mark_generic_terms(mentions, doc._.pdac_cues, words, self.rules.generic_therapies)
+            mark_claims(mentions, cues, bounds, self.rules.stage_rules, self.vocabulary, words)
+            mark_generic_terms(mentions, cues, words, self.rules.generic_therapies)
             self.metastasectomies(doc, mentions, bounds)
         return doc

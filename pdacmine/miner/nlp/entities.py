@@ -38,6 +38,7 @@ from pdacmine.miner.nlp.mention import (
     doc_text,
     doc_words,
     mention_spans,
+    pdac_value,
     register_extensions,
 )
 from pdacmine.miner.nlp.patterns import build_vocab_matchers
@@ -262,7 +263,7 @@ class EntityMatcher:
         return doc
 
     def to_mentions(self, doc: Doc, matches: list[RawMatch]) -> list[Mention]:
-        starts = doc._.pdac_sent_starts or [0]
+        starts = pdac_value(doc, "pdac_sent_starts") or [0]
         text, words, offsets = doc_text(doc), doc_words(doc), doc_offsets(doc)
         mentions = []
         for m in matches:

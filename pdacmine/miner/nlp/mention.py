@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from spacy.tokens import Doc, Span
 
@@ -87,7 +88,8 @@ class Mention:
         )
 
 
-_DOC_EXTENSIONS = (
+#: the Doc extensions of the table above
+DOC_EXTENSIONS = (
     "pdac_text",
     "pdac_words",
     "pdac_offsets",
@@ -100,28 +102,39 @@ _DOC_EXTENSIONS = (
 )
 
 
+def pdac_value(doc: Doc, name: str) -> Any:
+    """``doc._.<name>`` of a pdac extension (None when not set), read straight from ``doc.user_data``.
+
+    spaCy keeps a Doc extension's value there under ``("._.", name, None, None)``; reading it so
+    skips the ``Underscore`` object that every ``doc._`` access builds (the pdac components read
+    these values dozens of times per Doc). Writes still go through ``doc._``.
+    """
+    user_data: dict[Any, Any] = doc.user_data
+    return user_data.get(("._.", name, None, None))
+
+
 def doc_text(doc: Doc) -> str:
     """``doc.text`` without rebuilding it when ``pdac_sentence_fixes`` already did."""
-    text: str | None = doc._.pdac_text
+    text: str | None = pdac_value(doc, "pdac_text")
     return text if text is not None else doc.text
 
 
 def doc_words(doc: Doc) -> list[str]:
     """Token texts without creating Token objects again when ``pdac_sentence_fixes`` already did."""
-    words: list[str] | None = doc._.pdac_words
+    words: list[str] | None = pdac_value(doc, "pdac_words")
     return words if words is not None else [t.text for t in doc]
 
 
 def doc_offsets(doc: Doc) -> list[int]:
     """Each token's first character (``token.idx``) without creating Token objects when
     ``pdac_sentence_fixes`` already computed them."""
-    offsets: list[int] | None = doc._.pdac_offsets
+    offsets: list[int] | None = pdac_value(doc, "pdac_offsets")
     return offsets if offsets is not None else [t.idx for t in doc]
 
 
 def register_extensions() -> None:
     """Register the Doc and Span extensions listed in the module docstring (idempotent)."""
-    for name in _DOC_EXTENSIONS:
+    for name in DOC_EXTENSIONS:
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
     if not Span.has_extension(CATEGORY_EXTENSION):

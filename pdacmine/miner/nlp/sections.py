@@ -17,7 +17,7 @@ from bisect import bisect_right
 
 from spacy.tokens import Doc
 
-from pdacmine.miner.nlp.mention import doc_offsets
+from pdacmine.miner.nlp.mention import doc_offsets, pdac_value
 from pdacmine.miner.nlp.rules import Rules
 
 _INLINE = re.compile(r"^\s*([A-Za-z][A-Za-z ,&/\-]{1,60}?)\s*[:：]\s*")
@@ -97,8 +97,8 @@ def section_at(sections: list[Section], char: int) -> str | None:
 
 def sentence_sections(doc: Doc) -> list[str | None]:
     """The section of each sentence of a Doc that ``pdac_cues`` processed (``Doc._.pdac_sections``)."""
-    sections = doc._.pdac_sections or [(0, None)]
+    sections = pdac_value(doc, "pdac_sections") or [(0, None)]
     starts = [s for s, _ in sections]
     offsets = doc_offsets(doc)
-    sent_starts = doc._.pdac_sent_starts or [0]
+    sent_starts = pdac_value(doc, "pdac_sent_starts") or [0]
     return [_section_at(sections, starts, offsets[s]) if s < len(offsets) else None for s in sent_starts]

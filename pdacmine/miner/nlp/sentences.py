@@ -27,7 +27,7 @@ from spacy.language import Language
 from spacy.strings import StringStore
 from spacy.tokens import Doc
 
-from pdacmine.miner.nlp.mention import register_extensions
+from pdacmine.miner.nlp.mention import pdac_value, register_extensions
 
 _ENDERS = frozenset({".", "!", "?", "…"})
 _NO_START = frozenset({")", "]", "}", ",", ";", ":", ".", "%"})
@@ -75,7 +75,7 @@ def sentence_bounds(starts: list[int], n_tokens: int) -> list[tuple[int, int]]:
 
 def doc_sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
     """Token range of each sentence of a processed Doc (one sentence from token 0 when none was set)."""
-    return sentence_bounds(doc._.pdac_sent_starts or [0], len(doc))
+    return sentence_bounds(pdac_value(doc, "pdac_sent_starts") or [0], len(doc))
 
 
 @Language.factory(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pdacmine.miner.nlp.mention import doc_offsets, doc_text, doc_words, register_extensions
+from pdacmine.miner.nlp.mention import doc_offsets, doc_text, doc_words, pdac_value, register_extensions
 from pdacmine.miner.nlp.resources import rules_ref
 from pdacmine.miner.nlp.rules import Rules
 from pdacmine.miner.nlp.sections import sentence_sections
@@ -36,17 +36,18 @@ def sentence_char_spans(doc: Doc, bounds: list[tuple[int, int]]) -> list[tuple[i
 def doc_tuples(doc: Doc, publication_types: list[object] | None = None, *, rules: Rules) -> list[EvidenceTuple]:
     """Tuples of a processed Doc; ``publication_types`` refine the study type."""
     bounds = doc_sentence_bounds(doc)
+    cues = pdac_value(doc, "pdac_cues")
     return assemble(
-        doc._.pdac_mentions or [],
-        doc._.pdac_cues,
+        pdac_value(doc, "pdac_mentions") or [],
+        cues,
         bounds,
         rules,
         text=doc_text(doc),
         words=doc_words(doc),
         sentence_spans=sentence_char_spans(doc, bounds),
         sections=sentence_sections(doc),
-        primary=doc._.pdac_primary or "unknown",
-        study_type=document_study_type(doc._.pdac_cues, publication_types),
+        primary=pdac_value(doc, "pdac_primary") or "unknown",
+        study_type=document_study_type(cues, publication_types),
     )
 
 
@@ -65,5 +66,5 @@ class TupleAssembler:
         self.rules = rules
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.pdac_tuples = doc_tuples(doc, rules=self.rules) if doc._.pdac_mentions else []
+        doc._.pdac_tuples = doc_tuples(doc, rules=self.rules) if pdac_value(doc, "pdac_mentions") else []
         return doc
