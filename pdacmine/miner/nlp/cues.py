@@ -92,16 +92,22 @@ def longest_first(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int,
     return taken
 
 
+_GROUP_OF = {label: i for i, group in enumerate(EXCLUSIVE_GROUPS) for label in group}
+
+
 def resolve_cues(matches: Iterable[tuple[int, int, str]]) -> dict[str, list[Span]]:
     """Group matches by label, applying :data:`EXCLUSIVE_GROUPS`."""
     grouped: dict[str, list[Span]] = {}
     exclusive: dict[int, list[tuple[int, int, str]]] = {}
-    group_of = {label: i for i, group in enumerate(EXCLUSIVE_GROUPS) for label in group}
+    group_of = _GROUP_OF
     for start, end, label in matches:
-        if label in group_of:
-            exclusive.setdefault(group_of[label], []).append((start, end, label))
+        group = group_of.get(label)
+        if group is not None:
+            exclusive.setdefault(group, []).append((start, end, label))
+        elif label in grouped:
+            grouped[label].append((start, end))
         else:
-            grouped.setdefault(label, []).append((start, end))
+            grouped[label] = [(start, end)]
     for members in exclusive.values():
         for start, end, label in longest_first(members):
             grouped.setdefault(label, []).append((start, end))

@@ -21,7 +21,8 @@ from pdacmine.miner.nlp.mention import doc_offsets, pdac_value
 from pdacmine.miner.nlp.rules import Rules
 
 _INLINE = re.compile(r"^\s*([A-Za-z][A-Za-z ,&/\-]{1,60}?)\s*[:：]\s*")
-_MID_LINE = re.compile(r"(?<=[.!?])\s+([A-Z][A-Za-z ,&/\-]{1,40}?)\s*:\s")
+#: a label after a sentence end inside a line (group 1; the match itself starts at the sentence end)
+_MID_LINE = re.compile(r"[.!?]\s+([A-Z][A-Za-z ,&/\-]{1,40}?)\s*:\s")
 _OWN_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z ,&/\-]{1,60}?)\s*[:.]?\s*$")
 
 Section = tuple[int, str | None]
