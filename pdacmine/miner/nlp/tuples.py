@@ -35,10 +35,13 @@ def sentence_char_spans(doc: Doc, bounds: list[tuple[int, int]]) -> list[tuple[i
 
 def doc_tuples(doc: Doc, publication_types: list[object] | None = None, *, rules: Rules) -> list[EvidenceTuple]:
     """Tuples of a processed Doc; ``publication_types`` refine the study type."""
+    mentions, primary = pdac_value(doc, "pdac_mentions"), pdac_value(doc, "pdac_primary") or "unknown"
+    if primary != "pancreatic" or not mentions:
+        return []  # what assemble returns for them, without reading the sentences first
     bounds = doc_sentence_bounds(doc)
     cues = pdac_value(doc, "pdac_cues")
     return assemble(
-        pdac_value(doc, "pdac_mentions") or [],
+        mentions,
         cues,
         bounds,
         rules,
@@ -46,7 +49,7 @@ def doc_tuples(doc: Doc, publication_types: list[object] | None = None, *, rules
         words=doc_words(doc),
         sentence_spans=sentence_char_spans(doc, bounds),
         sections=sentence_sections(doc),
-        primary=pdac_value(doc, "pdac_primary") or "unknown",
+        primary=primary,
         study_type=document_study_type(cues, publication_types),
     )
 
