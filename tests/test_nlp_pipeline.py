@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from pdacmine.miner.nlp.mention import DOC_EXTENSIONS, Mention, pdac_value
 from pdacmine.miner.nlp.pipeline import build_pipeline, tokenizer_pipeline
@@ -90,6 +91,10 @@ def test_token_texts_offsets_and_text_are_read_once_as_spacy_has_them() -> None:
     assert doc._.pdac_offsets == [t.idx for t in doc]
     empty = nlp("")
     assert (empty._.pdac_words, empty._.pdac_offsets, empty._.pdac_text) == ([], [], "")
+    words, spaces = ["ZEB1", "-", "driven", "\n", "x"], [False, False, True, False, False]
+    made = nlp.get_pipe("pdac_sentence_fixes")(Doc(nlp.vocab, words=words, spaces=spaces))
+    assert made._.pdac_text == made.text == "ZEB1-driven \nx"  # a Doc another tokenizer made
+    assert made._.pdac_offsets == [t.idx for t in made]
 
 
 def test_hyphen_and_slash_compounds_expose_names(nlp: Language) -> None:

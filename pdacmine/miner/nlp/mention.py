@@ -113,6 +113,12 @@ def pdac_value(doc: Doc, name: str) -> Any:
     return user_data.get(("._.", name, None, None))
 
 
+def set_pdac_value(doc: Doc, name: str, value: Any) -> None:
+    """Set ``doc._.<name>`` where :func:`pdac_value` reads it (also before the extension is registered)."""
+    user_data: dict[Any, Any] = doc.user_data
+    user_data[("._.", name, None, None)] = value
+
+
 def doc_text(doc: Doc) -> str:
     """``doc.text`` without rebuilding it when ``pdac_sentence_fixes`` already did."""
     text: str | None = pdac_value(doc, "pdac_text")

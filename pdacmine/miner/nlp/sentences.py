@@ -105,7 +105,8 @@ class SentenceFixes:
         orths, spaces = doc.to_array([ORTH, SPACY]).T.tolist()
         words = list(map(self._texts.__getitem__, orths))
         ext.pdac_words = words
-        ext.pdac_text = "".join(map(add, words, map(_TRAILING.__getitem__, spaces)))
+        if pdac_value(doc, "pdac_text") is None:  # the pipeline's tokenizer keeps the text; others do not
+            ext.pdac_text = "".join(map(add, words, map(_TRAILING.__getitem__, spaces)))
         ext.pdac_offsets = list(accumulate(map(add, map(len, words), spaces), initial=0))[:-1]
         starts = sentence_starts(words)
         flags = numpy.full((len(doc), 1), -1, dtype="int32")
