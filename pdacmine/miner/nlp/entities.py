@@ -34,6 +34,7 @@ from spacy.tokens import Doc, Span
 from pdacmine.miner.nlp.mention import (
     SPANS_KEY,
     Mention,
+    StringIds,
     doc_offsets,
     doc_text,
     doc_words,
@@ -158,7 +159,7 @@ def resolve_overlaps(matches: Iterable[RawMatch]) -> list[RawMatch]:
     kept: list[RawMatch] = []
     seen: set[tuple[int, int, str, str]] = set()
     at: dict[int, list[RawMatch]] = {}  # token -> kept matches covering it
-    for m in sorted(matches, key=lambda m: (-m.length, m.start, m.facet, m.key)):
+    for m in sorted(matches, key=lambda m: (m.start - m.end, m.start, m.facet, m.key)):  # longest first
         ident = (m.start, m.end, m.facet, m.key)
         if ident in seen:
             continue
@@ -222,6 +223,7 @@ class EntityMatcher:
         self.vocabulary = vocabulary
         self._matchers = build_vocab_matchers(nlp, vocabulary)
         self._match_ids: dict[int, tuple[str, str]] = {}
+        self._ids = StringIds(nlp.vocab.strings)
 
     def category(self, facet: str, key: str) -> str | None:
         """The mechanism category or therapy class of a concept (None when unknown)."""
@@ -259,7 +261,7 @@ class EntityMatcher:
         matches = resolve_overlaps(split_regimens(matches, self.vocabulary))
         mentions = doc._.pdac_mentions = self.to_mentions(doc, matches)
         if self.spans_key:
-            doc.spans[self.spans_key] = mention_spans(doc, mentions)
+            doc.spans[self.spans_key] = mention_spans(doc, mentions, self._ids)
         return doc
 
     def to_mentions(self, doc: Doc, matches: list[RawMatch]) -> list[Mention]:

@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from spacy.strings import StringStore
 from spacy.tokens import Doc, Span
 
 from pdacmine.miner.evidence import EntityRecord
@@ -159,9 +160,30 @@ def span_category(span: Span) -> str | None:
     return None
 
 
-def mention_spans(doc: Doc, mentions: Iterable[Mention]) -> list[Span]:
-    """The mentions as spaCy spans: label = facet, ``id_`` = key, ``kb_id_`` = concept ID (``_.pdac_category``)."""
-    return [Span(doc, m.start, m.end, label=m.label, kb_id=m.concept_id or "", span_id=m.key) for m in mentions]
+class StringIds(dict[str, int]):
+    """String -> its ID in one StringStore, added on first use: a Span built from IDs skips hashing its strings."""
+
+    def __init__(self, strings: StringStore) -> None:
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, text: str) -> int:
+        found: int = self.strings.add(text)
+        self[text] = found
+        return found
+
+
+def mention_spans(doc: Doc, mentions: Iterable[Mention], ids: StringIds | None = None) -> list[Span]:
+    """The mentions as spaCy spans: label = facet, ``id_`` = key, ``kb_id_`` = concept ID (``_.pdac_category``).
+
+    ``ids`` (of ``doc.vocab.strings``) gives the strings' IDs without hashing them again.
+    """
+    if ids is None:
+        return [Span(doc, m.start, m.end, label=m.label, kb_id=m.concept_id or "", span_id=m.key) for m in mentions]
+    return [
+        Span(doc, m.start, m.end, label=ids[m.label], kb_id=ids[m.concept_id or ""], span_id=ids[m.key])
+        for m in mentions
+    ]
 
 
 def non_overlapping(mentions: Iterable[Mention]) -> list[Mention]:
