@@ -320,14 +320,6 @@ def assemble(
         return []
     per = members_by_sentence(mentions, len(bounds))
     sites = _document_sites(per)
-    starts: dict[int, int] = {}
-
-    def claim_start(j: int) -> int:
-        """Where sentence ``j``'s evidence starts: after its "LABEL: ", if any (computed once)."""
-        if j not in starts:
-            starts[j] = after_label(text, *sentence_spans[j], rules)
-        return starts[j]
-
     out: list[EvidenceTuple] = []
     strict: set[int] = set()  # ids of the tuples the pairing rules make (the others are broad candidates)
     for i, current in enumerate(per):
@@ -351,9 +343,8 @@ def assemble(
         before = [c for c in borrowed_sites(current, earlier, PRIMARY_SURGERY) if c not in seen] if i else []
         if not (combos or directed or broad or before):
             continue
-        end = sentence_spans[i][1]
-        span = (claim_start(i - 1 if adjacent else i), end)
-        own = (claim_start(i), end)
+        own = (after_label(text, *sentence_spans[i], rules), sentence_spans[i][1])
+        span = (after_label(text, *sentence_spans[i - 1], rules), own[1]) if adjacent else own
         made = [_make_tuple(c, i, span, text, adjacent, view) for c in combos]
         paired = {t.therapy.key for t in made if t.therapy is not None and t.organ is not None}
         # the site of a site-directed therapy comes from elsewhere in the abstract: scored as borrowed
@@ -361,7 +352,7 @@ def assemble(
         strict.update(id(t) for t in made)
         made += [_make_tuple(c, i, own, text, False, view) for c in broad]
         if before:  # the evidence spans the sentence before too when the organ is there
-            two = (claim_start(i - 1), end)
+            two = (after_label(text, *sentence_spans[i - 1], rules), sentence_spans[i][1])
             made += [_make_tuple(c, i, two if c[2].sent == i - 1 else own, text, True, view) for c in before]
         kind = classify(cues, bounds[i][0], bounds[i][1], study_type)
         for t in made:

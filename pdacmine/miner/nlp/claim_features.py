@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pdacmine.miner.nlp.cues import CueIndex
@@ -36,8 +36,6 @@ class DocContext:
     counts: Counter[tuple[str, Any]]
     #: distinct organs among the abstract's candidates (a one-site case report pairs its therapies with it)
     sites: int = 0
-    #: :func:`sentence_features` by sentence index, computed once per sentence
-    per_sentence: dict[int, list[str]] = field(default_factory=dict)
 
 
 def norm_word(word: str) -> str | None:
@@ -80,15 +78,11 @@ def pair_features(a: Mention, b: Mention, ctx: DocContext) -> list[str]:
 
 
 def sentence_features(sent: int, ctx: DocContext) -> list[str]:
-    cached = ctx.per_sentence.get(sent)
-    if cached is not None:
-        return cached
     lo, hi = ctx.bounds[sent]
     n = len(ctx.bounds)
     where = "title" if sent == 0 else "last" if sent >= n - 2 else "first" if sent <= 2 else "middle"
     present = ctx.cues.labels_within(lo, hi)
-    out = ctx.per_sentence[sent] = [f"where={where}"] + [f"sent:{label}" for label in ctx.labels if label in present]
-    return out
+    return [f"where={where}"] + [f"sent:{label}" for label in ctx.labels if label in present]
 
 
 def candidate_features(
