@@ -156,8 +156,8 @@ class CueMatcher:
         self._labels = {nlp.vocab.strings.add(label): label for label in self.rules.cues}
 
     def __call__(self, doc: Doc) -> Doc:
-        found = ((start, end, self._labels[match_id]) for match_id, start, end in self.matcher(doc))
-        spans = resolve_cues(found)
+        labels = self._labels
+        spans = resolve_cues([(start, end, labels[match_id]) for match_id, start, end in self.matcher(doc)])
         if spans.get("PANCREATIC") and Doc.has_extension("abbreviations") and doc._.abbreviations:
             spans["PANCREATIC"] += pancreatic_short_forms(doc._.abbreviations, spans["PANCREATIC"])
         doc._.pdac_cues = CueIndex(spans)

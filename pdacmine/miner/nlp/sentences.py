@@ -32,6 +32,7 @@ from pdacmine.miner.nlp.mention import pdac_value, register_extensions
 _ENDERS = frozenset({".", "!", "?", "…"})
 _NO_START = frozenset({")", "]", "}", ",", ";", ":", ".", "%"})
 _TRAILING = ("", " ")  # a token's trailing white space, by its SPACY flag
+_NOT_START = numpy.uint64(2**64 - 1)  # SENT_START -1 as from_array reads it (uint64)
 
 
 class _Texts(dict[int, str]):
@@ -107,10 +108,12 @@ class SentenceFixes:
         ext.pdac_words = words
         if pdac_value(doc, "pdac_text") is None:  # the pipeline's tokenizer keeps the text; others do not
             ext.pdac_text = "".join(map(add, words, map(_TRAILING.__getitem__, spaces)))
-        ext.pdac_offsets = list(accumulate(map(add, map(len, words), spaces), initial=0))[:-1]
+        offsets = list(accumulate(map(add, map(len, words), spaces), initial=0))
+        offsets.pop()  # the end of the text
+        ext.pdac_offsets = offsets
         starts = sentence_starts(words)
-        flags = numpy.full((len(doc), 1), -1, dtype="int32")
+        flags = numpy.full((len(doc), 1), _NOT_START, dtype="uint64")
         flags[starts, 0] = 1
-        doc.from_array([SENT_START], flags.astype("uint64"))  # type: ignore[arg-type]
+        doc.from_array([SENT_START], flags)  # type: ignore[arg-type]
         ext.pdac_sent_starts = starts
         return doc
