@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 from spacy.language import Language
+from spacy.tokens import Doc
 
-from pdacmine.miner.nlp.mention import Mention
+from pdacmine.miner.nlp.mention import DOC_EXTENSIONS, Mention, pdac_value
 from pdacmine.miner.nlp.pipeline import build_pipeline, tokenizer_pipeline
 
 TEST_VOCAB = """key\tfacet\tcategory\tname\tconcept_id\txrefs\tsynonyms\tsymbols\tcomponents\tsource
@@ -79,6 +80,21 @@ def test_sentences_survive_abbreviations_and_split_at_line_breaks() -> None:
         "In no. 5 cases it failed.",
         "RESULTS: Done.",
     ]
+
+
+def test_token_texts_offsets_and_text_are_read_once_as_spacy_has_them() -> None:
+    nlp = tokenizer_pipeline()
+    text = "Ünïcode  title — ZEB1-driven\n\nRESULTS:\tTwo  spaces, a tab\u00a0and é accents.  \nEnd "
+    doc = nlp(text)
+    assert doc._.pdac_text == doc.text == text
+    assert doc._.pdac_words == [t.text for t in doc]
+    assert doc._.pdac_offsets == [t.idx for t in doc]
+    empty = nlp("")
+    assert (empty._.pdac_words, empty._.pdac_offsets, empty._.pdac_text) == ([], [], "")
+    words, spaces = ["ZEB1", "-", "driven", "\n", "x"], [False, False, True, False, False]
+    made = nlp.get_pipe("pdac_sentence_fixes")(Doc(nlp.vocab, words=words, spaces=spaces))
+    assert made._.pdac_text == made.text == "ZEB1-driven \nx"  # a Doc another tokenizer made
+    assert made._.pdac_offsets == [t.idx for t in made]
 
 
 def test_hyphen_and_slash_compounds_expose_names(nlp: Language) -> None:
@@ -242,6 +258,14 @@ def test_background_therapy_is_flagged(nlp: Language) -> None:
         ("chemotherapy", True),
         ("gemcitabine", False),
     ]
+
+
+def test_pdac_values_are_read_as_doc_underscore_has_them(nlp: Language) -> None:
+    doc = nlp("Pancreatic cancer\nZEB1 drives liver metastasis (LM) of pancreatic cancer.")
+    assert doc._.pdac_tuples and doc._.pdac_mentions  # the values below are not all None
+    for name in DOC_EXTENSIONS:
+        assert pdac_value(doc, name) is getattr(doc._, name), name
+    assert pdac_value(nlp.make_doc("unprocessed"), "pdac_mentions") is None
 
 
 def test_spans_mirror_the_mentions(nlp: Language) -> None:

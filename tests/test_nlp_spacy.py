@@ -15,7 +15,7 @@ from spacy.util import filter_spans
 
 from pdacmine.miner.annotate import doc_to_record
 from pdacmine.miner.nlp.ents import counted_mentions
-from pdacmine.miner.nlp.mention import Mention, mention_spans
+from pdacmine.miner.nlp.mention import Mention, StringIds, mention_spans
 from pdacmine.miner.nlp.pipeline import PDAC_COMPONENTS, build_pipeline
 from pdacmine.miner.nlp.resources import rules_ref
 from pdacmine.miner.nlp.rules import RULES_FILE
@@ -75,6 +75,18 @@ def test_the_span_group_keeps_every_reading_and_the_category(nlp: Language) -> N
     mention = next(m for m in doc._.pdac_mentions if m.key == "zeb1")
     assert (zeb1.label_, zeb1.kb_id_, zeb1._.pdac_category) == ("MECHANISM", mention.concept_id, mention.category)
     assert zeb1._.pdac_category  # a mechanism has a category
+
+
+def test_spans_built_from_string_ids_equal_spans_built_from_strings(nlp: Language) -> None:
+    doc = nlp(CLAIMS)
+    mentions = [*doc._.pdac_mentions, Mention(0, 1, 0, 1, "x", "ORGAN", "a-new-key")]  # no concept ID, unseen key
+
+    def described(spans: list[Span]) -> list[tuple[int, int, str, str, str]]:
+        return [(s.start, s.end, s.label_, s.id_, s.kb_id_) for s in spans]
+
+    by_ids = mention_spans(doc, mentions, StringIds(nlp.vocab.strings))
+    assert described(by_ids) == described(mention_spans(doc, mentions))
+    assert described(by_ids)[-1] == (0, 1, "ORGAN", "a-new-key", "")
 
 
 def test_an_abstract_about_another_primary_shows_no_organ_or_therapy_entity(nlp: Language) -> None:

@@ -45,7 +45,7 @@ from spacy.tokens import Doc
 from pdacmine.errors import ExtractionError
 from pdacmine.miner.evidence import AnnotatedDocument, DocumentSummary, EntityRecord, EvidenceRecord
 from pdacmine.miner.nlp.ents import counted_mentions
-from pdacmine.miner.nlp.mention import doc_text
+from pdacmine.miner.nlp.mention import doc_text, pdac_value
 from pdacmine.miner.nlp.pipeline import get_pipeline
 from pdacmine.miner.nlp.sentences import doc_sentence_bounds
 from pdacmine.miner.records import Annotated, Failure
@@ -104,24 +104,25 @@ def document_summary(entities: Iterable[EntityRecord], tuples: Iterable[Evidence
 
 
 def _refine_study_types(doc: Doc, tuples: list[EvidenceTuple], publication_types: Any) -> str:
-    doc_type = document_study_type(doc._.pdac_cues, publication_types)
+    cues = pdac_value(doc, "pdac_cues")
+    doc_type = document_study_type(cues, publication_types)
     if publication_types:
         bounds = doc_sentence_bounds(doc)
         for t in tuples:
-            t.study_type = classify(doc._.pdac_cues, *bounds[t.sent], doc_type)
+            t.study_type = classify(cues, *bounds[t.sent], doc_type)
     return doc_type
 
 
 def doc_to_record(doc: Doc, pmid: str, publication_types: Any = None) -> AnnotatedDocument:
     """The ``annotate`` record of one processed Doc (JSON format in the module docstring)."""
-    tuples: list[EvidenceTuple] = list(doc._.pdac_tuples or [])
+    tuples: list[EvidenceTuple] = list(pdac_value(doc, "pdac_tuples") or [])
     study_type = _refine_study_types(doc, tuples, publication_types)
     entities = tuple(m.to_record() for m in counted_mentions(doc))
     evidence = tuple(t.to_record() for t in tuples)
     return AnnotatedDocument(
         pmid=pmid,
         text=doc_text(doc),
-        primary=doc._.pdac_primary,
+        primary=pdac_value(doc, "pdac_primary"),
         study_type=study_type,
         entities=entities,
         tuples=evidence,

@@ -157,7 +157,9 @@ def members_by_sentence(mentions: list[Mention], n_sents: int) -> list[SentenceM
         elif m.label == "THERAPY":
             s.therapies.append(m)
     for s in out:
-        s.mechanisms, s.stages, s.organs, s.therapies = map(_unique, (s.mechanisms, s.stages, s.organs, s.therapies))
+        groups = (s.mechanisms, s.stages, s.organs, s.therapies)
+        if any(groups):
+            s.mechanisms, s.stages, s.organs, s.therapies = map(_unique, groups)
     return out
 
 
@@ -333,6 +335,8 @@ def assemble(
             # "Brain metastases are rare. We treat these lesions with radiosurgery."
             members = SentenceMembers(current.mechanisms, current.stages, per[i - 1].organs, current.therapies)
             adjacent = True
+        if not (members.mechanisms or members.therapies):
+            continue  # every candidate below has a mechanism or a therapy of this sentence (or borrowed)
         view = SentenceView(words, cues, bounds[i], members, rules)
         combos = _without_primary_surgery_at_sites(_combinations(members, view))
         directed = [] if current.organs else _site_directed(current.therapies, sites, rules)
@@ -344,9 +348,8 @@ def assemble(
             before += [c for c in carried_stages(current, [per[j] for j in sources if j != i]) if c not in seen]
         if not (combos or directed or broad or before):
             continue
-        first = sentence_spans[i - 1] if adjacent else sentence_spans[i]
-        span = (after_label(text, first[0], first[1], rules), sentence_spans[i][1])
         own = (after_label(text, *sentence_spans[i], rules), sentence_spans[i][1])
+        span = (after_label(text, *sentence_spans[i - 1], rules), own[1]) if adjacent else own
         made = [_make_tuple(c, i, span, text, adjacent, view) for c in combos]
         paired = {t.therapy.key for t in made if t.therapy is not None and t.organ is not None}
         # the site of a site-directed therapy comes from elsewhere in the abstract: scored as borrowed

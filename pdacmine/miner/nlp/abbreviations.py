@@ -10,6 +10,8 @@ document, which made the detector one of the slowest steps of the pipeline.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from scispacy.abbreviation import filter_matches, find_abbreviation
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -19,12 +21,21 @@ from pdacmine.miner.nlp.mention import doc_words, register_extensions
 MAX_INSIDE = 10
 
 
+def _positions(words: list[str], word: str) -> Iterator[int]:
+    """The indices of ``word`` in ``words``, ascending (``list.index`` scans in C)."""
+    i = -1
+    while True:
+        try:
+            i = words.index(word, i + 1)
+        except ValueError:
+            return
+        yield i
+
+
 def parenthesised(words: list[str]) -> list[tuple[int, int, int]]:
     """(0, start, end) for each "( ... )" group of at most ``MAX_INSIDE`` tokens, brackets excluded."""
     out = []
-    for i, word in enumerate(words):
-        if word != "(":
-            continue
+    for i in _positions(words, "("):
         for j in range(i + 1, min(len(words), i + MAX_INSIDE + 2)):
             if words[j] == "(":
                 break
@@ -38,8 +49,7 @@ def parenthesised(words: list[str]) -> list[tuple[int, int, int]]:
 def occurrences(words: list[str], short: list[str]) -> list[tuple[int, int]]:
     """Token spans where the token sequence ``short`` occurs."""
     n = len(short)
-    first = short[0]
-    return [(i, i + n) for i, w in enumerate(words) if w == first and words[i : i + n] == short]
+    return [(i, i + n) for i in _positions(words, short[0]) if words[i : i + n] == short]
 
 
 def detect(doc: Doc) -> list[Span]:

@@ -52,6 +52,8 @@ def borrowed_sites(
     if current.organs:
         return []
     therapies: list[Mention] = [t for t in current.therapies if t.key not in primary_surgery]
+    if not therapies:
+        return []
     seen: set[str] = set()
     out: list[Combo] = []
     for before in earlier:

@@ -88,7 +88,8 @@ def pair_features(a: Mention, b: Mention, ctx: DocContext) -> list[str]:
     (_, e1), (s2, _) = sorted((_span(a), _span(b)))
     gap = max(0, s2 - e1)
     out = [f"gap={gap_bucket(gap)}", "order=" + ("ab" if a.start <= b.start else "ba")]
-    out += [f"between:{label}" for label in ctx.labels if ctx.cues.any_within(label, e1, s2)]
+    present = ctx.cues.labels_within(e1, s2)
+    out += [f"between:{label}" for label in ctx.labels if label in present]
     if gap <= MAX_BETWEEN:
         out += [f"w:{w}" for w in {norm_word(x) for x in ctx.words[e1:s2]} if w]
     else:
@@ -100,7 +101,8 @@ def sentence_features(sent: int, ctx: DocContext) -> list[str]:
     lo, hi = ctx.bounds[sent]
     n = len(ctx.bounds)
     where = "title" if sent == 0 else "last" if sent >= n - 2 else "first" if sent <= 2 else "middle"
-    return [f"where={where}"] + [f"sent:{label}" for label in ctx.labels if ctx.cues.any_within(label, lo, hi)]
+    present = ctx.cues.labels_within(lo, hi)
+    return [f"where={where}"] + [f"sent:{label}" for label in ctx.labels if label in present]
 
 
 def candidate_features(

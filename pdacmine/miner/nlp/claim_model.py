@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +73,7 @@ class ClaimModel:
 
     def score(self, features: Sequence[str]) -> float:
         """The logit: the bias plus the weights of the features present."""
-        return self.bias + sum(self.weights.get(f, 0.0) for f in features)
+        return self.bias + sum(map(self.weights.get, features, repeat(0.0)))
 
     def probability(self, features: Sequence[str]) -> float:
         z = self.score(features)

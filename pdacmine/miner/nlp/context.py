@@ -29,7 +29,7 @@ from spacy.tokens import Doc
 from pdacmine.miner.nlp.claims import mark_claims, relabel
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.grammar import resects_metastasis
-from pdacmine.miner.nlp.mention import Mention, doc_words, register_extensions
+from pdacmine.miner.nlp.mention import Mention, doc_words, pdac_value, register_extensions
 from pdacmine.miner.nlp.resources import rules_ref, vocabulary_ref
 from pdacmine.miner.nlp.rules import Rules
 from pdacmine.miner.nlp.sections import sentence_sections
@@ -126,7 +126,7 @@ class ContextFlags:
         if not resections:
             return
         words = doc_words(doc)
-        cues: CueIndex = doc._.pdac_cues
+        cues: CueIndex = pdac_value(doc, "pdac_cues")
         site_sents = {o.sent for o in organs}
         grammar = self.rules.grammar
         for m in resections:
@@ -142,12 +142,13 @@ class ContextFlags:
             relabel(m, "metastasectomy", self.vocabulary)
 
     def __call__(self, doc: Doc) -> Doc:
-        mentions = doc._.pdac_mentions
+        mentions = pdac_value(doc, "pdac_mentions")
         if mentions:
             bounds = doc_sentence_bounds(doc)
+            cues: CueIndex = pdac_value(doc, "pdac_cues")
             words = doc_words(doc)
-            mark_context(mentions, doc._.pdac_cues, bounds, sentence_sections(doc), self.rules, words)
-            mark_claims(mentions, doc._.pdac_cues, bounds, self.rules.stage_rules, self.vocabulary, words)
-            mark_generic_terms(mentions, doc._.pdac_cues, words, self.rules.generic_therapies)
+            mark_context(mentions, cues, bounds, sentence_sections(doc), self.rules, words)
+            mark_claims(mentions, cues, bounds, self.rules.stage_rules, self.vocabulary, words)
+            mark_generic_terms(mentions, cues, words, self.rules.generic_therapies)
             self.metastasectomies(doc, mentions, bounds)
         return doc

@@ -32,11 +32,21 @@ Span = tuple[int, int]
 class CueIndex:
     """Token spans of each cue label, sorted by start."""
 
-    __slots__ = ("_starts", "spans")
+    __slots__ = ("_by_start", "_starts", "spans")
 
     def __init__(self, spans: dict[str, list[Span]]) -> None:
         self.spans = {label: sorted(v) for label, v in spans.items()}
         self._starts = {label: [s for s, _ in v] for label, v in self.spans.items()}
+        self._by_start: tuple[list[int], list[str]] | None = None  # every cue's start and label, built on first use
+
+    def labels_within(self, start: int, end: int) -> set[str]:
+        """The labels of the cues that start in [start, end): one binary search for all labels
+        (``label in labels_within(a, b)`` is ``any_within(label, a, b)``)."""
+        if self._by_start is None:
+            pairs = sorted((s, label) for label, starts in self._starts.items() for s in starts)
+            self._by_start = ([s for s, _ in pairs], [label for _, label in pairs])
+        starts, labels = self._by_start
+        return set(labels[bisect_left(starts, start) : bisect_left(starts, end)])
 
     def get(self, label: str) -> list[Span]:
         return self.spans.get(label, [])
@@ -82,16 +92,22 @@ def longest_first(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int,
     return taken
 
 
+_GROUP_OF = {label: i for i, group in enumerate(EXCLUSIVE_GROUPS) for label in group}
+
+
 def resolve_cues(matches: Iterable[tuple[int, int, str]]) -> dict[str, list[Span]]:
     """Group matches by label, applying :data:`EXCLUSIVE_GROUPS`."""
     grouped: dict[str, list[Span]] = {}
     exclusive: dict[int, list[tuple[int, int, str]]] = {}
-    group_of = {label: i for i, group in enumerate(EXCLUSIVE_GROUPS) for label in group}
+    group_of = _GROUP_OF
     for start, end, label in matches:
-        if label in group_of:
-            exclusive.setdefault(group_of[label], []).append((start, end, label))
+        group = group_of.get(label)
+        if group is not None:
+            exclusive.setdefault(group, []).append((start, end, label))
+        elif label in grouped:
+            grouped[label].append((start, end))
         else:
-            grouped.setdefault(label, []).append((start, end))
+            grouped[label] = [(start, end)]
     for members in exclusive.values():
         for start, end, label in longest_first(members):
             grouped.setdefault(label, []).append((start, end))
@@ -140,8 +156,8 @@ class CueMatcher:
         self._labels = {nlp.vocab.strings.add(label): label for label in self.rules.cues}
 
     def __call__(self, doc: Doc) -> Doc:
-        found = ((start, end, self._labels[match_id]) for match_id, start, end in self.matcher(doc))
-        spans = resolve_cues(found)
+        labels = self._labels
+        spans = resolve_cues([(start, end, labels[match_id]) for match_id, start, end in self.matcher(doc)])
         if spans.get("PANCREATIC") and Doc.has_extension("abbreviations") and doc._.abbreviations:
             spans["PANCREATIC"] += pancreatic_short_forms(doc._.abbreviations, spans["PANCREATIC"])
         doc._.pdac_cues = CueIndex(spans)

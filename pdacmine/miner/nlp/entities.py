@@ -31,7 +31,17 @@ from typing import NamedTuple
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from pdacmine.miner.nlp.mention import SPANS_KEY, Mention, doc_text, doc_words, mention_spans, register_extensions
+from pdacmine.miner.nlp.mention import (
+    SPANS_KEY,
+    Mention,
+    StringIds,
+    doc_offsets,
+    doc_text,
+    doc_words,
+    mention_spans,
+    pdac_value,
+    register_extensions,
+)
 from pdacmine.miner.nlp.patterns import build_vocab_matchers
 from pdacmine.miner.nlp.resources import rules_ref, vocabulary_ref
 from pdacmine.miner.nlp.rules import Rules
@@ -98,8 +108,11 @@ def apply_abbreviations(
     for d in definitions:
         concepts = long_form_concepts(out, d.long_start, d.long_end)
         spans = set(d.occurrences)
-        short = [m for m in out if any(s <= m.start and m.end <= e for s, e in spans)]
-        out = [m for m in out if not any(s <= m.start and m.end <= e for s, e in spans)]
+        short: list[RawMatch] = []
+        rest: list[RawMatch] = []
+        for m in out:
+            (short if any(s <= m.start and m.end <= e for s, e in spans) else rest).append(m)
+        out = rest
         if concepts:
             for concept in concepts:
                 out.extend(RawMatch(s, e, concept.facet, concept.key, True, "abbreviation") for s, e in sorted(spans))
@@ -146,12 +159,11 @@ def resolve_overlaps(matches: Iterable[RawMatch]) -> list[RawMatch]:
     kept: list[RawMatch] = []
     seen: set[tuple[int, int, str, str]] = set()
     at: dict[int, list[RawMatch]] = {}  # token -> kept matches covering it
-    for m in sorted(matches, key=lambda m: (-m.length, m.start, m.facet, m.key)):
+    for m in sorted(matches, key=lambda m: (m.start - m.end, m.start, m.facet, m.key)):  # longest first
         ident = (m.start, m.end, m.facet, m.key)
         if ident in seen:
             continue
-        overlapping = {id(k): k for i in range(m.start, m.end) for k in at.get(i, ())}
-        if any(_conflicts(m, k) for k in overlapping.values()):
+        if any(_conflicts(m, k) for i in range(m.start, m.end) for k in at.get(i, ())):
             continue
         seen.add(ident)
         kept.append(m)
@@ -178,10 +190,16 @@ def definitions_from(doc: Doc) -> list[Definition]:
         variants[text + "s"] = text
         if text.endswith("s") and len(text) > 2:
             variants[text[:-1]] = text
-    for i, word in enumerate(doc_words(doc)):
-        base = variants.get(word)
-        if base is not None:
-            by_short[base][0].add((i, i + 1))
+    words = doc_words(doc)
+    for word in variants.keys() & set(words):
+        occ = by_short[variants[word]][0]
+        i = words.index(word)
+        while True:
+            occ.add((i, i + 1))
+            try:
+                i = words.index(word, i + 1)
+            except ValueError:
+                break
     return [Definition(t, tuple(sorted(o)), long.start, long.end) for t, (o, long) in by_short.items()]
 
 
@@ -204,26 +222,35 @@ class EntityMatcher:
         self.strings = nlp.vocab.strings
         self.vocabulary = vocabulary
         self._matchers = build_vocab_matchers(nlp, vocabulary)
+        self._match_ids: dict[int, tuple[str, str]] = {}
+        self._ids = StringIds(nlp.vocab.strings)
 
     def category(self, facet: str, key: str) -> str | None:
         """The mechanism category or therapy class of a concept (None when unknown)."""
         concept = self.vocabulary.get(facet, key)
         return concept.category if concept else None
 
+    def _concept_of(self, match_id: int) -> tuple[str, str]:
+        """(facet, key) of a matcher's match ID ("FACET:key"), read from the StringStore once."""
+        found = self._match_ids.get(match_id)
+        if found is None:
+            facet, key = self.strings[match_id].split(":", 1)
+            found = self._match_ids[match_id] = (facet, key)
+        return found
+
     def raw_matches(self, doc: Doc) -> list[RawMatch]:
         out = []
         norm_matcher, orth_matcher = self._matchers
+        concept_of = self._concept_of
         for match_id, start, end in norm_matcher(doc):
-            facet, key = self.strings[match_id].split(":", 1)
-            out.append(RawMatch(start, end, facet, key))
+            out.append(RawMatch(start, end, *concept_of(match_id)))
         ambiguous = self.rules.ambiguous_symbols
         words = doc_words(doc)
         for match_id, start, end in orth_matcher(doc):
             ambiguous_here = end - start == 1 and words[start] in ambiguous
             if ambiguous_here and not keep_ambiguous_symbol(words[end : end + 3], self.rules):
                 continue
-            facet, key = self.strings[match_id].split(":", 1)
-            out.append(RawMatch(start, end, facet, key, True))
+            out.append(RawMatch(start, end, *concept_of(match_id), True))
         return out
 
     def __call__(self, doc: Doc) -> Doc:
@@ -234,30 +261,31 @@ class EntityMatcher:
         matches = resolve_overlaps(split_regimens(matches, self.vocabulary))
         mentions = doc._.pdac_mentions = self.to_mentions(doc, matches)
         if self.spans_key:
-            doc.spans[self.spans_key] = mention_spans(doc, mentions)
+            doc.spans[self.spans_key] = mention_spans(doc, mentions, self._ids)
         return doc
 
     def to_mentions(self, doc: Doc, matches: list[RawMatch]) -> list[Mention]:
-        starts = doc._.pdac_sent_starts or [0]
-        text = doc_text(doc)
+        starts = pdac_value(doc, "pdac_sent_starts") or [0]
+        text, words, offsets = doc_text(doc), doc_words(doc), doc_offsets(doc)
         mentions = []
-        for m in matches:
-            concept = self.vocabulary.get(m.facet, m.key)
-            first, last = doc[m.start], doc[m.end - 1]
-            start_char, end_char = first.idx, last.idx + len(last)
+        concepts = self.vocabulary.concepts
+        for start, end, facet, key, _, source in matches:
+            concept = concepts.get((facet, key))
+            start_char, end_char = offsets[start], offsets[end - 1] + len(words[end - 1])
+            # positional arguments (Mention's field order) cost a third of keywords, per mention
             mentions.append(
                 Mention(
-                    start=m.start,
-                    end=m.end,
-                    start_char=start_char,
-                    end_char=end_char,
-                    text=text[start_char:end_char],
-                    label=m.facet,
-                    key=m.key,
-                    category=concept.category if concept else None,
-                    concept_id=concept.concept_id if concept else None,
-                    sent=bisect_right(starts, m.start) - 1,
-                    source=m.source,
+                    start,
+                    end,
+                    start_char,
+                    end_char,
+                    text[start_char:end_char],
+                    facet,
+                    key,
+                    concept.category if concept else None,
+                    concept.concept_id if concept else None,
+                    bisect_right(starts, start) - 1,
+                    source,
                 )
             )
         return mentions

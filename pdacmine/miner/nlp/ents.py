@@ -14,15 +14,22 @@ from collections.abc import Sequence
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from pdacmine.miner.nlp.mention import Mention, mention_spans, non_overlapping, register_extensions
+from pdacmine.miner.nlp.mention import (
+    Mention,
+    StringIds,
+    mention_spans,
+    non_overlapping,
+    pdac_value,
+    register_extensions,
+)
 from pdacmine.miner.relations import is_counted
 
 
 def counted_mentions(doc: Doc) -> list[Mention]:
     """The mentions pdacmine asserts (see the module docstring)."""
-    other = doc._.pdac_primary != "pancreatic"
+    other = pdac_value(doc, "pdac_primary") != "pancreatic"
     out = []
-    for m in doc._.pdac_mentions or ():
+    for m in pdac_value(doc, "pdac_mentions") or ():
         if not is_counted(m):
             continue
         if other and m.label in ("ORGAN", "STAGE", "THERAPY"):
@@ -48,9 +55,10 @@ class EntityWriter:
         register_extensions()
         self.name = name
         self.overwrite_ents = overwrite_ents
+        self._ids = StringIds(nlp.vocab.strings)
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = mention_spans(doc, non_overlapping(counted_mentions(doc)))
+        spans = mention_spans(doc, non_overlapping(counted_mentions(doc)), self._ids)
         if self.overwrite_ents or not doc.ents:
             # tokens outside the spans stay unset unless earlier entities must be cleared (cheaper)
             doc.set_ents(spans, default="outside" if doc.has_annotation("ENT_IOB") else "unmodified")

@@ -5,7 +5,8 @@ Extensions (all set by pdac components, registered once by :func:`register_exten
 =========================  =====================================================================
 ``Doc._.pdac_text``         ``doc.text``, computed once (spaCy rebuilds ``doc.text`` on every access)
 ``Doc._.pdac_words``        token texts, computed once
-``Doc._.pdac_sent_starts``  first token of each sentence (``pdac_sentence_fixes`` sets these three)
+``Doc._.pdac_offsets``      first character of each token (``token.idx``), computed once
+``Doc._.pdac_sent_starts``  first token of each sentence (``pdac_sentence_fixes`` sets these four)
 ``Doc._.pdac_cues``         :class:`~pdacmine.miner.nlp.cues.CueIndex` of trigger phrases (``pdac_cues``)
 ``Doc._.pdac_sections``     (start character, section) changes of the structured abstract (``pdac_cues``)
 ``Doc._.pdac_mentions``     list of :class:`Mention`, in text order (``pdac_entity_matcher``; flags
@@ -30,7 +31,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+from spacy.strings import StringStore
 from spacy.tokens import Doc, Span
 
 from pdacmine.miner.evidence import EntityRecord
@@ -86,9 +89,11 @@ class Mention:
         )
 
 
-_DOC_EXTENSIONS = (
+#: the Doc extensions of the table above
+DOC_EXTENSIONS = (
     "pdac_text",
     "pdac_words",
+    "pdac_offsets",
     "pdac_sent_starts",
     "pdac_cues",
     "pdac_sections",
@@ -98,19 +103,45 @@ _DOC_EXTENSIONS = (
 )
 
 
+def pdac_value(doc: Doc, name: str) -> Any:
+    """``doc._.<name>`` of a pdac extension (None when not set), read straight from ``doc.user_data``.
+
+    spaCy keeps a Doc extension's value there under ``("._.", name, None, None)``; reading it so
+    skips the ``Underscore`` object that every ``doc._`` access builds (the pdac components read
+    these values dozens of times per Doc). Writes still go through ``doc._``.
+    """
+    user_data: dict[Any, Any] = doc.user_data
+    return user_data.get(("._.", name, None, None))
+
+
+def set_pdac_value(doc: Doc, name: str, value: Any) -> None:
+    """Set ``doc._.<name>`` where :func:`pdac_value` reads it (also before the extension is registered)."""
+    user_data: dict[Any, Any] = doc.user_data
+    user_data[("._.", name, None, None)] = value
+
+
 def doc_text(doc: Doc) -> str:
     """``doc.text`` without rebuilding it when ``pdac_sentence_fixes`` already did."""
-    return doc._.pdac_text if doc._.pdac_text is not None else doc.text
+    text: str | None = pdac_value(doc, "pdac_text")
+    return text if text is not None else doc.text
 
 
 def doc_words(doc: Doc) -> list[str]:
     """Token texts without creating Token objects again when ``pdac_sentence_fixes`` already did."""
-    return doc._.pdac_words if doc._.pdac_words is not None else [t.text for t in doc]
+    words: list[str] | None = pdac_value(doc, "pdac_words")
+    return words if words is not None else [t.text for t in doc]
+
+
+def doc_offsets(doc: Doc) -> list[int]:
+    """Each token's first character (``token.idx``) without creating Token objects when
+    ``pdac_sentence_fixes`` already computed them."""
+    offsets: list[int] | None = pdac_value(doc, "pdac_offsets")
+    return offsets if offsets is not None else [t.idx for t in doc]
 
 
 def register_extensions() -> None:
     """Register the Doc and Span extensions listed in the module docstring (idempotent)."""
-    for name in _DOC_EXTENSIONS:
+    for name in DOC_EXTENSIONS:
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
     if not Span.has_extension(CATEGORY_EXTENSION):
@@ -129,9 +160,30 @@ def span_category(span: Span) -> str | None:
     return None
 
 
-def mention_spans(doc: Doc, mentions: Iterable[Mention]) -> list[Span]:
-    """The mentions as spaCy spans: label = facet, ``id_`` = key, ``kb_id_`` = concept ID (``_.pdac_category``)."""
-    return [Span(doc, m.start, m.end, label=m.label, kb_id=m.concept_id or "", span_id=m.key) for m in mentions]
+class StringIds(dict[str, int]):
+    """String -> its ID in one StringStore, added on first use: a Span built from IDs skips hashing its strings."""
+
+    def __init__(self, strings: StringStore) -> None:
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, text: str) -> int:
+        found: int = self.strings.add(text)
+        self[text] = found
+        return found
+
+
+def mention_spans(doc: Doc, mentions: Iterable[Mention], ids: StringIds | None = None) -> list[Span]:
+    """The mentions as spaCy spans: label = facet, ``id_`` = key, ``kb_id_`` = concept ID (``_.pdac_category``).
+
+    ``ids`` (of ``doc.vocab.strings``) gives the strings' IDs without hashing them again.
+    """
+    if ids is None:
+        return [Span(doc, m.start, m.end, label=m.label, kb_id=m.concept_id or "", span_id=m.key) for m in mentions]
+    return [
+        Span(doc, m.start, m.end, label=ids[m.label], kb_id=ids[m.concept_id or ""], span_id=ids[m.key])
+        for m in mentions
+    ]
 
 
 def non_overlapping(mentions: Iterable[Mention]) -> list[Mention]:

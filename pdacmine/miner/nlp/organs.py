@@ -34,7 +34,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pdacmine.miner.nlp.cues import CueIndex
-from pdacmine.miner.nlp.mention import Mention, doc_text, doc_words, register_extensions
+from pdacmine.miner.nlp.mention import Mention, doc_text, doc_words, pdac_value, register_extensions
 from pdacmine.miner.nlp.resources import rules_ref
 from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.sentences import doc_sentence_bounds
@@ -223,10 +223,10 @@ class OrganContext:
         self.rules = rules
 
     def __call__(self, doc: Doc) -> Doc:
-        cues: CueIndex = doc._.pdac_cues
-        doc._.pdac_primary = document_primary(cues, title_end_token(doc))
-        organs = [m for m in doc._.pdac_mentions or () if m.label == "ORGAN"]
+        cues: CueIndex = pdac_value(doc, "pdac_cues")
+        doc._.pdac_primary = primary = document_primary(cues, title_end_token(doc))
+        organs = [m for m in pdac_value(doc, "pdac_mentions") or () if m.label == "ORGAN"]
         if organs:
             bounds = doc_sentence_bounds(doc)
-            mark_sites(organs, cues, bounds, doc_words(doc), self.rules, doc._.pdac_primary)
+            mark_sites(organs, cues, bounds, doc_words(doc), self.rules, primary)
         return doc

@@ -17,10 +17,12 @@ from bisect import bisect_right
 
 from spacy.tokens import Doc
 
+from pdacmine.miner.nlp.mention import doc_offsets, pdac_value
 from pdacmine.miner.nlp.rules import Rules
 
 _INLINE = re.compile(r"^\s*([A-Za-z][A-Za-z ,&/\-]{1,60}?)\s*[:：]\s*")
-_MID_LINE = re.compile(r"(?<=[.!?])\s+([A-Z][A-Za-z ,&/\-]{1,40}?)\s*:\s")
+#: a label after a sentence end inside a line (group 1; the match itself starts at the sentence end)
+_MID_LINE = re.compile(r"[.!?]\s+([A-Z][A-Za-z ,&/\-]{1,40}?)\s*:\s")
 _OWN_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z ,&/\-]{1,60}?)\s*[:.]?\s*$")
 
 Section = tuple[int, str | None]
@@ -96,6 +98,8 @@ def section_at(sections: list[Section], char: int) -> str | None:
 
 def sentence_sections(doc: Doc) -> list[str | None]:
     """The section of each sentence of a Doc that ``pdac_cues`` processed (``Doc._.pdac_sections``)."""
-    sections = doc._.pdac_sections or [(0, None)]
+    sections = pdac_value(doc, "pdac_sections") or [(0, None)]
     starts = [s for s, _ in sections]
-    return [_section_at(sections, starts, doc[s].idx) if s < len(doc) else None for s in doc._.pdac_sent_starts or [0]]
+    offsets = doc_offsets(doc)
+    sent_starts = pdac_value(doc, "pdac_sent_starts") or [0]
+    return [_section_at(sections, starts, offsets[s]) if s < len(offsets) else None for s in sent_starts]

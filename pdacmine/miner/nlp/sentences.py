@@ -11,20 +11,40 @@ Rules (one pass over the tokens, no model):
 
 Also sets ``Doc._.pdac_sent_starts``: the first token index of every sentence, ascending, which
 the other pdac components use to find a token's sentence with :func:`bisect.bisect_right`, and
-turn into token ranges with :func:`doc_sentence_bounds`.
+turn into token ranges with :func:`doc_sentence_bounds`; and the token texts, their character
+offsets and the text (``Doc._.pdac_words``, ``pdac_offsets``, ``pdac_text``), read from the Doc's
+arrays in one pass so that no component creates a ``Token`` object to read them.
 """
 
 from __future__ import annotations
 
+from itertools import accumulate
+from operator import add
+
 import numpy
-from spacy.attrs import SENT_START
+from spacy.attrs import ORTH, SENT_START, SPACY
 from spacy.language import Language
+from spacy.strings import StringStore
 from spacy.tokens import Doc
 
-from pdacmine.miner.nlp.mention import register_extensions
+from pdacmine.miner.nlp.mention import pdac_value, register_extensions
 
 _ENDERS = frozenset({".", "!", "?", "…"})
 _NO_START = frozenset({")", "]", "}", ",", ";", ":", ".", "%"})
+_TRAILING = ("", " ")  # a token's trailing white space, by its SPACY flag
+_NOT_START = numpy.uint64(2**64 - 1)  # SENT_START -1 as from_array reads it (uint64)
+
+
+class _Texts(dict[int, str]):
+    """Token text by orth ID, filled from the StringStore on first use (a dict lookup after that)."""
+
+    def __init__(self, strings: StringStore) -> None:
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, orth: int) -> str:
+        text = self[orth] = self.strings[orth]
+        return text
 
 
 def sentence_starts(words: list[str]) -> list[int]:
@@ -56,12 +76,18 @@ def sentence_bounds(starts: list[int], n_tokens: int) -> list[tuple[int, int]]:
 
 def doc_sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
     """Token range of each sentence of a processed Doc (one sentence from token 0 when none was set)."""
-    return sentence_bounds(doc._.pdac_sent_starts or [0], len(doc))
+    return sentence_bounds(pdac_value(doc, "pdac_sent_starts") or [0], len(doc))
 
 
 @Language.factory(
     "pdac_sentence_fixes",
-    assigns=["token.is_sent_start", "doc._.pdac_sent_starts", "doc._.pdac_text", "doc._.pdac_words"],
+    assigns=[
+        "token.is_sent_start",
+        "doc._.pdac_sent_starts",
+        "doc._.pdac_text",
+        "doc._.pdac_words",
+        "doc._.pdac_offsets",
+    ],
     requires=[],
 )
 class SentenceFixes:
@@ -70,20 +96,24 @@ class SentenceFixes:
     def __init__(self, nlp: Language, name: str = "pdac_sentence_fixes") -> None:
         register_extensions()
         self.name = name
+        self._texts = _Texts(nlp.vocab.strings)
 
     def __call__(self, doc: Doc) -> Doc:
+        ext = doc._
         if not len(doc):
-            doc._.pdac_sent_starts, doc._.pdac_words, doc._.pdac_text = [], [], doc.text
+            ext.pdac_sent_starts, ext.pdac_words, ext.pdac_offsets, ext.pdac_text = [], [], [], doc.text
             return doc
-        words, parts = [], []
-        for token in doc:
-            words.append(token.text)
-            parts.append(token.text_with_ws)
-        doc._.pdac_words = words
-        doc._.pdac_text = "".join(parts)
+        orths, spaces = doc.to_array([ORTH, SPACY]).T.tolist()
+        words = list(map(self._texts.__getitem__, orths))
+        ext.pdac_words = words
+        if pdac_value(doc, "pdac_text") is None:  # the pipeline's tokenizer keeps the text; others do not
+            ext.pdac_text = "".join(map(add, words, map(_TRAILING.__getitem__, spaces)))
+        offsets = list(accumulate(map(add, map(len, words), spaces), initial=0))
+        offsets.pop()  # the end of the text
+        ext.pdac_offsets = offsets
         starts = sentence_starts(words)
-        flags = numpy.full((len(doc), 1), -1, dtype="int32")
+        flags = numpy.full((len(doc), 1), _NOT_START, dtype="uint64")
         flags[starts, 0] = 1
-        doc.from_array([SENT_START], flags.astype("uint64"))  # type: ignore[arg-type]
-        doc._.pdac_sent_starts = starts
+        doc.from_array([SENT_START], flags)  # type: ignore[arg-type]
+        ext.pdac_sent_starts = starts
         return doc

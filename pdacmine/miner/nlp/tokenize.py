@@ -8,6 +8,9 @@
 3. A suspended hyphen is its own token ("chemo- and immunotherapy", "pre- and postoperative"), so
    the word before it ("chemo") is matched as written.
 4. Nothing else: offsets always index into the original text (no text is rewritten).
+
+The tokenizer also keeps the text it was given on the Doc (``Doc._.pdac_text``), so that
+``pdac_sentence_fixes`` need not join it back from the tokens.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from scispacy.custom_tokenizer import combined_rule_tokenizer
 from spacy.language import Language
 from spacy.symbols import ORTH
 from spacy.tokenizer import Tokenizer
+from spacy.tokens import Doc
+
+from pdacmine.miner.nlp.mention import set_pdac_value
 
 #: Letters (Latin and Greek) or digits on both sides of a hyphen or slash.
 _JOINER_INFIX = r"(?<=[0-9A-Za-z\u0370-\u03ff])[-/\u2010\u2011\u2013](?=[0-9A-Za-z\u0370-\u03ff])"
@@ -69,15 +75,33 @@ def _casings(word: str) -> set[str]:
     return {word, word.capitalize(), word.upper()}
 
 
+class TextKeepingTokenizer(Tokenizer):
+    """spaCy's Tokenizer that also stores the text it tokenized as ``Doc._.pdac_text`` (a Doc's
+    text is the input text: spaCy's tokenization is non-destructive)."""
+
+    def __call__(self, text: str) -> Doc:
+        doc = super().__call__(text)
+        set_pdac_value(doc, "pdac_text", text)
+        return doc
+
+
 def make_tokenizer(nlp: Language) -> Tokenizer:
     """scispaCy's rule tokenizer for ``nlp`` with the additions described in the module docstring."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # scispaCy's regex: "Possible set union"
-        tokenizer = combined_rule_tokenizer(nlp)
-        infix = tokenizer.infix_finditer.__self__
-        tokenizer.infix_finditer = re.compile(f"{infix.pattern}|{_JOINER_INFIX}").finditer
-        suffix = tokenizer.suffix_search.__self__
-        tokenizer.suffix_search = re.compile(f"{suffix.pattern}|{_SUSPENDED_HYPHEN}").search
+        rule_tokenizer = combined_rule_tokenizer(nlp)
+        infix = rule_tokenizer.infix_finditer.__self__
+        suffix = rule_tokenizer.suffix_search.__self__
+        tokenizer = TextKeepingTokenizer(
+            nlp.vocab,
+            rules=rule_tokenizer.rules,
+            prefix_search=rule_tokenizer.prefix_search,
+            suffix_search=re.compile(f"{suffix.pattern}|{_SUSPENDED_HYPHEN}").search,
+            infix_finditer=re.compile(f"{infix.pattern}|{_JOINER_INFIX}").finditer,
+            token_match=rule_tokenizer.token_match,
+            url_match=rule_tokenizer.url_match,
+            faster_heuristics=rule_tokenizer.faster_heuristics,
+        )
     for abbreviation in ABBREVIATIONS:
         for form in _casings(abbreviation):
             tokenizer.add_special_case(form, [{ORTH: form}])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pdacmine.miner.nlp.mention import doc_text, doc_words, register_extensions
+from pdacmine.miner.nlp.mention import doc_offsets, doc_text, doc_words, pdac_value, register_extensions
 from pdacmine.miner.nlp.resources import rules_ref
 from pdacmine.miner.nlp.rules import Rules
 from pdacmine.miner.nlp.sections import sentence_sections
@@ -23,10 +23,10 @@ from pdacmine.miner.studytype import document_study_type
 def sentence_char_spans(doc: Doc, bounds: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Character range of each sentence without leading/trailing white space."""
     spans = []
-    text = doc_text(doc)
+    text, words, offsets = doc_text(doc), doc_words(doc), doc_offsets(doc)
     for a, b in bounds:
-        start = doc[a].idx if a < len(doc) else len(text)
-        end = doc[b - 1].idx + len(doc[b - 1]) if b > a else start
+        start = offsets[a] if a < len(offsets) else len(text)
+        end = offsets[b - 1] + len(words[b - 1]) if b > a else start
         chunk = text[start:end]
         lead = len(chunk) - len(chunk.lstrip())
         spans.append((start + lead, start + len(chunk.rstrip())))
@@ -35,18 +35,22 @@ def sentence_char_spans(doc: Doc, bounds: list[tuple[int, int]]) -> list[tuple[i
 
 def doc_tuples(doc: Doc, publication_types: list[object] | None = None, *, rules: Rules) -> list[EvidenceTuple]:
     """Tuples of a processed Doc; ``publication_types`` refine the study type."""
+    mentions, primary = pdac_value(doc, "pdac_mentions"), pdac_value(doc, "pdac_primary") or "unknown"
+    if primary != "pancreatic" or not mentions:
+        return []  # what assemble returns for them, without reading the sentences first
     bounds = doc_sentence_bounds(doc)
+    cues = pdac_value(doc, "pdac_cues")
     return assemble(
-        doc._.pdac_mentions or [],
-        doc._.pdac_cues,
+        mentions,
+        cues,
         bounds,
         rules,
         text=doc_text(doc),
         words=doc_words(doc),
         sentence_spans=sentence_char_spans(doc, bounds),
         sections=sentence_sections(doc),
-        primary=doc._.pdac_primary or "unknown",
-        study_type=document_study_type(doc._.pdac_cues, publication_types),
+        primary=primary,
+        study_type=document_study_type(cues, publication_types),
     )
 
 
@@ -65,5 +69,5 @@ class TupleAssembler:
         self.rules = rules
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.pdac_tuples = doc_tuples(doc, rules=self.rules) if doc._.pdac_mentions else []
+        doc._.pdac_tuples = doc_tuples(doc, rules=self.rules) if pdac_value(doc, "pdac_mentions") else []
         return doc
