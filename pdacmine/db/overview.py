@@ -12,10 +12,11 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, Select, exists, func, select
+from sqlalchemy import Connection, Select, case, exists, func, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
+from pdacmine.db import finding_years
 from pdacmine.db.conditions import evidence_conditions, evidence_from, finding_conditions
 from pdacmine.db.filters import Filters
 from pdacmine.errors import InputError
@@ -84,8 +85,12 @@ def heatmaps(conn: Connection, filters: Filters, pairs: Sequence[tuple[str, str]
 
 
 def evidence_by_year(conn: Connection, filters: Filters) -> list[tuple[int, str, int]]:
-    """(publication year, organ or "unspecified", evidence sentences) of the evidence that passes ``filters``."""
-    organ = func.coalesce(Finding.organ, Evidence.organ, "unspecified")
+    """(publication year, organ or "unspecified", evidence sentences) of the evidence that passes ``filters``
+    (the organ of the finding it is ranked into; evidence not ranked yet: its own). Whole years are summed
+    from ``finding_years``."""
+    if finding_years.charts_answered(conn, filters):
+        return finding_years.evidence_by_year(conn, filters)
+    organ = func.coalesce(case((Evidence.finding_id.is_(None), Evidence.organ), else_=Finding.organ), "unspecified")
     stmt = evidence_from(Article.pub_year, organ, func.count()).where(
         *evidence_conditions(filters), Article.pub_year.is_not(None)
     )
@@ -94,6 +99,10 @@ def evidence_by_year(conn: Connection, filters: Filters) -> list[tuple[int, str,
 
 def study_type_mix(conn: Connection, filters: Filters) -> list[tuple[str, int]]:
     """(study type, evidence sentences) of the evidence that passes ``filters``, largest first."""
+    if finding_years.charts_answered(conn, filters):
+        mix = finding_years.study_type_mix(conn, filters)
+        if mix is not None:
+            return mix
     stmt = evidence_from(Evidence.study_type, func.count()).where(*evidence_conditions(filters))
     rows = conn.execute(stmt.group_by(Evidence.study_type))
     return sorted(((str(t or "other"), int(n)) for t, n in rows), key=lambda tn: (-tn[1], tn[0]))

@@ -115,3 +115,61 @@ class Finding(Base):
             for c in ("stage", "mechanism_category", "therapy_class")
         ),
     )
+
+
+class FindingYear(Base):
+    """What one publication year's papers add to a finding's score and counts (:mod:`pdacmine.miner.rank_years`).
+
+    Kept in step with ``findings`` by every refresh; a ``--since``/``--until`` of whole years sums these rows
+    instead of scoring the evidence again. The per-direction columns end in ``_promotes``, ``_suppresses``
+    and ``_associated``: which one counts is decided by the summed ``pro`` and ``sup``.
+    """
+
+    __tablename__ = "finding_years"
+
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: the finding's organ (part of its key, so it never changes): the evidence-per-year chart's colour
+    organ: Mapped[str | None] = mapped_column(String(50))
+    pro: Mapped[float] = mapped_column(Float)
+    sup: Mapped[float] = mapped_column(Float)
+    support_promotes: Mapped[float] = mapped_column(Float)
+    support_suppresses: Mapped[float] = mapped_column(Float)
+    support_associated: Mapped[float] = mapped_column(Float)
+    contradiction_promotes: Mapped[float] = mapped_column(Float)
+    contradiction_suppresses: Mapped[float] = mapped_column(Float)
+    contradiction_associated: Mapped[float] = mapped_column(Float)
+    papers_promotes: Mapped[int] = mapped_column(Integer)
+    papers_suppresses: Mapped[int] = mapped_column(Integer)
+    papers_associated: Mapped[int] = mapped_column(Integer)
+    contradicting_promotes: Mapped[int] = mapped_column(Integer)
+    contradicting_suppresses: Mapped[int] = mapped_column(Integer)
+    contradicting_associated: Mapped[int] = mapped_column(Integer)
+    n_evidence: Mapped[int] = mapped_column(Integer)
+    n_accepted: Mapped[int] = mapped_column(Integer)
+    n_rejected: Mapped[int] = mapped_column(Integer)
+    #: live (not rejected) sentences per study type
+    n_clinical: Mapped[int] = mapped_column(Integer)
+    n_human_tissue: Mapped[int] = mapped_column(Integer)
+    n_animal: Mapped[int] = mapped_column(Integer)
+    n_in_vitro: Mapped[int] = mapped_column(Integer)
+    n_review: Mapped[int] = mapped_column(Integer)
+    n_other: Mapped[int] = mapped_column(Integer)
+
+    #: a year range over every finding reads the rows of those years only (migration 0010)
+    __table_args__ = (Index("ix_finding_years_year", "year"),)
+
+
+class FindingYearsState(Base):
+    """One row while ``finding_years`` holds every finding's years, scored with these weights and reference year.
+
+    A full refresh writes it; an incremental refresh with other weights or another reference year deletes it
+    (its rows would mix two scorings), and then filtered queries score the evidence again until the next full one.
+    """
+
+    __tablename__ = "finding_years_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference_year: Mapped[int] = mapped_column(Integer)
+    weights_digest: Mapped[str] = mapped_column(String(20))
+    refreshed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,62 @@
+"""finding_years: a finding's score terms and counts per publication year
+
+Revision ID: 0010
+Revises: 0009
+
+``pdacmine query --since 2020`` (and the browser's findings page with a date filter) scored every
+finding again from the evidence of those years: seconds on a million evidence rows. A paper has one
+publication year and its value to a finding depends on that paper alone, so a range of whole years
+is scored by summing these rows (:mod:`pdacmine.db.finding_years`). ``finding_years_state`` says
+whether the rows are complete and with which weights and reference year they were scored; the rows
+are written by the next full ranking (``pdacmine rank``), until then filtered queries score the
+evidence as before.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+DIRECTIONS = ("promotes", "suppresses", "associated")
+STUDIES = ("clinical", "human_tissue", "animal", "in_vitro", "review", "other")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "finding_years",
+        sa.Column("finding_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("organ", sa.String(length=50), nullable=True),
+        sa.Column("pro", sa.Float(), nullable=False),
+        sa.Column("sup", sa.Float(), nullable=False),
+        *(sa.Column(f"{part}_{d}", sa.Float(), nullable=False) for part in ("support", "contradiction")
+          for d in DIRECTIONS),
+        *(sa.Column(f"{part}_{d}", sa.Integer(), nullable=False) for part in ("papers", "contradicting")
+          for d in DIRECTIONS),
+        *(sa.Column(c, sa.Integer(), nullable=False) for c in ("n_evidence", "n_accepted", "n_rejected")),
+        *(sa.Column(f"n_{s}", sa.Integer(), nullable=False) for s in STUDIES),
+        sa.ForeignKeyConstraint(
+            ["finding_id"], ["findings.id"], name=op.f("fk_finding_years_finding_id_findings"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("finding_id", "year", name=op.f("pk_finding_years")),
+    )  # fmt: skip
+    op.create_index("ix_finding_years_year", "finding_years", ["year"])
+    op.create_table(
+        "finding_years_state",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reference_year", sa.Integer(), nullable=False),
+        sa.Column("weights_digest", sa.String(length=20), nullable=False),
+        sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_finding_years_state")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("finding_years_state")
+    op.drop_index("ix_finding_years_year", table_name="finding_years")
+    op.drop_table("finding_years")
