@@ -1,4 +1,4 @@
-"""Whole-year filters answered from ``finding_years`` give what scoring the evidence gives (pdacmine.db.finding_years)."""
+"""Whole-year filters answered from ``finding_years`` give what scoring the evidence gives (db/finding_years)."""
 
 from __future__ import annotations
 

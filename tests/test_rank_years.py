@@ -18,22 +18,13 @@ def _evidence(rng: random.Random, n_papers: int) -> list[EvidenceInput]:
         year = rng.choice((*YEARS, None))
         mesh, retracted = rng.random() < 0.3, rng.random() < 0.1
         for _ in range(rng.randint(1, 3)):
-            out.append(
-                EvidenceInput(
-                    len(out) + 1,
-                    paper + 1,
-                    str(1000 + paper),
-                    year,
-                    rng.choice(("clinical", "animal", "in-vitro", "review", "other")),
-                    rng.choice((0.0, 0.25, 0.5, rng.random())),
-                    rng.random() < 0.3,
-                    rng.random() < 0.15,
-                    rng.choice(("promotes", "promotes", "suppresses", "associated")),
-                    rng.choice((None, None, None, "accepted", "rejected")),
-                    mesh,
-                    retracted,
-                )  # fmt: skip
-            )
+            study = rng.choice(("clinical", "animal", "in-vitro", "review", "other"))
+            confidence = rng.choice((0.0, 0.25, 0.5, rng.random()))
+            polarity = rng.choice(("promotes", "promotes", "suppresses", "associated"))
+            status = rng.choice((None, None, None, "accepted", "rejected"))
+            hedged, negated = rng.random() < 0.3, rng.random() < 0.15
+            out.append(EvidenceInput(len(out) + 1, paper + 1, str(1000 + paper), year, study, confidence, hedged,
+                                     negated, polarity, status, mesh, retracted))  # fmt: skip
     return out
 
 
