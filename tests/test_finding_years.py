@@ -121,6 +121,40 @@ def test_the_sums_equal_the_scores_of_the_evidence(engine: Engine, mixed: None, 
 def test_a_page_from_the_sums_is_the_page_of_the_full_scoring(
     engine: Engine, mixed: None, exact: Any, given: dict[str, Any], sort: str
 ) -> None:
+    _same_pages(engine, exact, given, sort)
+
+
+@pytest.mark.parametrize("given", FILTERS[:5])
+@pytest.mark.parametrize("most", [6, 1000])  # past 6 findings: every finding summed at once
+def test_the_walk_by_year_bound_stops_early_and_still_gives_that_page(
+    engine: Engine, mixed: None, exact: Any, given: dict[str, Any], most: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small steps: the walk ends on the bound (or, past ``most`` findings, sums every finding at once)."""
+    monkeypatch.setattr(finding_years, "_WALK_FIRST", 1)
+    monkeypatch.setattr(finding_years, "_WALK_MAX", most)
+    _same_pages(engine, exact, given, "score")
+
+
+def test_the_walk_by_year_bound_sums_the_best_findings_only(
+    engine: Engine, mixed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(finding_years, "_WALK_FIRST", 1)
+    summing, counted = finding_years._summed, []
+
+    def counting(conn: Connection, f: Filters, sort: str, limit: int, ids: Any) -> Any:
+        counted.append(len(ids) if ids is not None else 10**6)
+        return summing(conn, f, sort, limit, ids)
+
+    monkeypatch.setattr(finding_years, "_summed", counting)
+    f = _filters(engine, since="2019", organ=["liver"])
+    with engine.connect() as conn:
+        best = finding_years.summed(conn, f, "score", 1)
+        monkeypatch.setattr(finding_years, "_walk", lambda conn, f, limit: None)
+        assert best == finding_years.summed(conn, f, "score", 1)
+    assert 1 < len(counted) - 1 and sum(counted[:-1]) < 15  # steps of 2, 8: not the 20 liver findings
+
+
+def _same_pages(engine: Engine, exact: Any, given: dict[str, Any], sort: str) -> None:
     f = _filters(engine, **given)
     with engine.connect() as conn:
         everything = exact(lambda: list(ff.filtered_finding_rows(conn, f, sort=sort)))

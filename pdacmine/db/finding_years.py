@@ -55,6 +55,12 @@ def year_rows(finding_id: int, organ: str | None, terms: Iterable[YearTerms]) ->
     return out
 
 
+def bound(terms: Iterable[YearTerms]) -> float:
+    """``findings.year_bound``: the most the finding can score under any year filter (the support of the
+    direction ``associated``, which every paper's best sentence supports, summed over every year)."""
+    return float(sum(t.support[2] for t in terms))
+
+
 def insert_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         conn.execute(insert(FY), list(rows))
@@ -115,8 +121,8 @@ def _live(years: Any) -> Any:
     return case((years.c.n_evidence > years.c.n_rejected, years.c.year))
 
 
-def _sums(f: Filters) -> Any:
-    """Per finding: the sums of its rows in the years of ``f`` (facets and words applied)."""
+def _sums(f: Filters, ids: Sequence[int] | None) -> Any:
+    """Per finding (of ``ids``: already past the facets), the sums of its rows in the years of ``f``."""
     cols = [FY.c.finding_id.label("fid"), *(func.sum(FY.c[c]).label(c) for c in ("pro", "sup"))]
     for part in ("support", "contradiction", "papers", "contradicting"):
         cols += [func.sum(FY.c[f"{part}_{d}"]).label(f"{part}_{d}") for d in DIRECTIONS]
@@ -124,7 +130,9 @@ def _sums(f: Filters) -> Any:
     cols += [func.min(_live(FY)).label("first_year"), func.max(_live(FY)).label("last_year")]
     stmt = select(*cols).where(*_years(f)).group_by(FY.c.finding_id)
     facets = finding_facets(f)
-    if facets:
+    if ids is not None:
+        stmt = stmt.where(FY.c.finding_id.in_(ids))
+    elif facets:
         stmt = stmt.join(Finding, Finding.id == FY.c.finding_id).where(*facets)
     if f.text:
         words = (
@@ -140,11 +148,51 @@ def _larger(a: Any, b: Any) -> Any:
     return case((a >= b, a), else_=b)
 
 
+#: Most findings a walk by ``year_bound`` sums before it sums every finding's rows at once instead; its
+#: first step (at least twice the rows wanted).
+_WALK_MAX, _WALK_FIRST = 6000, 100
+
+
 def summed(conn: Connection, f: Filters, sort: str, limit: int) -> list[Summed]:
     """The first ``limit`` findings with evidence in the years of ``f`` that pass its facets, words,
     ``--min-papers`` and ``--status``, in the order of ``sort`` (score, papers, evidence, year or
-    contradicting, as :data:`pdacmine.db.filtered_findings.SORT_KEYS`), as far as the sums tell."""
-    s = _sums(f)
+    contradicting, as :data:`pdacmine.db.filtered_findings.SORT_KEYS`), as far as the sums tell.
+
+    By score, findings are summed best ``year_bound`` first, until the next bound is below the
+    ``limit``-th score: a first page sums the rows of a few hundred findings, not of every one."""
+    if sort == "score":
+        walked = _walk(conn, f, limit)
+        if walked is not None:
+            return walked
+    return _summed(conn, f, sort, limit, None)
+
+
+def _by_score(r: Summed) -> tuple[float, int, int]:
+    return -r.score.score, -r.score.n_papers, r.finding_id
+
+
+def _walk(conn: Connection, f: Filters, limit: int) -> list[Summed] | None:
+    """:func:`summed` by score, walking findings by ``year_bound`` (None: past :data:`_WALK_MAX` findings)."""
+    order = select(Finding.id, Finding.year_bound).where(*finding_facets(f))
+    order = order.order_by(Finding.year_bound.desc().nulls_last(), Finding.id)
+    got: list[Summed] = []
+    walked, step = 0, max(2 * limit, _WALK_FIRST)
+    while walked < _WALK_MAX:
+        batch = conn.execute(order.limit(step).offset(walked)).all()
+        if batch:
+            got = sorted([*got, *_summed(conn, f, "score", len(batch), [fid for fid, _ in batch])], key=_by_score)
+        walked += len(batch)
+        if len(batch) < step:  # every finding summed
+            return got[:limit]
+        last = float(batch[-1][1] or 0.0)  # no finding not summed yet can score more
+        if len(got) >= limit and got[limit - 1].score.score > last + TIE * (1.0 + abs(last)):
+            return got[:limit]
+        step = min(step * 4, _WALK_MAX - walked)
+    return None
+
+
+def _summed(conn: Connection, f: Filters, sort: str, limit: int, ids: Sequence[int] | None) -> list[Summed]:
+    s = _sums(f, ids)
     w = load_weights()
     direction = case((s.c.sup > s.c.pro, 1), (s.c.pro > 0, 0), else_=2)
     tied = (s.c.pro > 0) & (s.c.sup > 0) & (func.abs(s.c.sup - s.c.pro) <= TIE * (s.c.sup + s.c.pro))
@@ -223,10 +271,13 @@ def charts_answered(conn: Connection, f: Filters) -> bool:
 
 def evidence_by_year(conn: Connection, f: Filters) -> list[tuple[int, str, int]]:
     """:func:`pdacmine.db.overview.evidence_by_year` from the rows (when :func:`charts_answered`)."""
-    organ = func.coalesce(FY.c.organ, "unspecified")
     live = func.sum(FY.c.n_evidence - FY.c.n_rejected)
-    stmt = select(FY.c.year, organ, live).where(*_chart_rows(f)).group_by(FY.c.year, organ)
-    return [(int(y), str(o), int(n)) for y, o, n in conn.execute(stmt) if n]
+    stmt = select(FY.c.year, FY.c.organ, live).where(*_chart_rows(f)).group_by(FY.c.year, FY.c.organ)  # index order
+    counts: dict[tuple[int, str], int] = {}
+    for year, organ, n in conn.execute(stmt):
+        key = (int(year), str(organ or "unspecified"))
+        counts[key] = counts.get(key, 0) + int(n)
+    return [(y, o, n) for (y, o), n in counts.items() if n]
 
 
 def study_type_mix(conn: Connection, f: Filters) -> list[tuple[str, int]] | None:

@@ -46,7 +46,7 @@ _EVIDENCE = typing.cast(Table, Evidence.__table__)
 #: Finding columns compared to decide whether a recomputed finding changed at all.
 _COMPARED = (
     "score", "n_papers", "n_evidence", "n_contradicting", "n_accepted", "n_rejected", "n_unreviewed",
-    "first_year", "last_year", "mechanism_category", "therapy_class",
+    "first_year", "last_year", "mechanism_category", "therapy_class", "year_bound",
 )  # fmt: skip
 
 
@@ -90,6 +90,7 @@ class _Writer:
             "n_papers": score.n_papers, "n_evidence": score.n_evidence, "n_contradicting": score.n_contradicting,
             "n_accepted": score.n_accepted, "n_rejected": score.n_rejected, "n_unreviewed": score.n_unreviewed,
             "first_year": score.first_year, "last_year": score.last_year, "score": score.score,
+            "year_bound": finding_years.bound(terms),
         }  # fmt: skip
         found = self.existing.get(key)
         if found is None:

@@ -100,6 +100,9 @@ class Finding(Base):
     first_year: Mapped[int | None] = mapped_column(Integer)
     last_year: Mapped[int | None] = mapped_column(Integer)
     score: Mapped[float] = mapped_column(Float, default=0.0, index=True)
+    #: The most the finding can score under any year filter: its ``finding_years`` support (associated) summed
+    #: over every year (migration 0010); a page of the best findings walks findings in this order.
+    year_bound: Mapped[float | None] = mapped_column(Float, index=True)
     #: The terms of the score formula, for ``rank --explain``.
     score_detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -156,8 +159,11 @@ class FindingYear(Base):
     n_review: Mapped[int] = mapped_column(Integer)
     n_other: Mapped[int] = mapped_column(Integer)
 
-    #: a year range over every finding reads the rows of those years only (migration 0010)
-    __table_args__ = (Index("ix_finding_years_year", "year"),)
+    #: the map's charts read a year range from this index alone (migration 0010)
+    __table_args__ = (
+        Index("ix_finding_years_charts", "year", "organ", "n_evidence", "n_rejected", "n_clinical", "n_human_tissue",
+              "n_animal", "n_in_vitro", "n_review", "n_other", "finding_id"),
+    )  # fmt: skip
 
 
 class FindingYearsState(Base):

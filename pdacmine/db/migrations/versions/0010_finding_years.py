@@ -6,7 +6,9 @@ Revises: 0009
 ``pdacmine query --since 2020`` (and the browser's findings page with a date filter) scored every
 finding again from the evidence of those years: seconds on a million evidence rows. A paper has one
 publication year and its value to a finding depends on that paper alone, so a range of whole years
-is scored by summing these rows (:mod:`pdacmine.db.finding_years`). ``finding_years_state`` says
+is scored by summing these rows (:mod:`pdacmine.db.finding_years`); ``findings.year_bound`` (the most
+a finding can score under any year filter) lets a page of the best findings sum the rows of a few
+findings only. ``finding_years_state`` says
 whether the rows are complete and with which weights and reference year they were scored; the rows
 are written by the next full ranking (``pdacmine rank``), until then filtered queries score the
 evidence as before.
@@ -45,7 +47,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("finding_id", "year", name=op.f("pk_finding_years")),
     )  # fmt: skip
-    op.create_index("ix_finding_years_year", "finding_years", ["year"])
+    # the map's charts: a year range read from the index alone
+    op.create_index("ix_finding_years_charts", "finding_years", ["year", "organ", "n_evidence", "n_rejected",
+                    *(f"n_{s}" for s in STUDIES), "finding_id"])  # fmt: skip
+    op.add_column("findings", sa.Column("year_bound", sa.Float(), nullable=True))
+    op.create_index("ix_findings_year_bound", "findings", ["year_bound"])
     op.create_table(
         "finding_years_state",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -58,5 +64,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("finding_years_state")
-    op.drop_index("ix_finding_years_year", table_name="finding_years")
+    op.drop_index("ix_findings_year_bound", table_name="findings")
+    with op.batch_alter_table("findings") as batch:
+        batch.drop_column("year_bound")
+    op.drop_index("ix_finding_years_charts", table_name="finding_years")
     op.drop_table("finding_years")
