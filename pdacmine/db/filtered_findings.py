@@ -100,7 +100,7 @@ def _rescored(
     those among ``ids``) that ``selected`` keeps (None: all)."""
     stmt = (
         member_select()
-        .add_columns(F.finding_key)
+        .add_columns(F.finding_key, F.organ)
         .join(F, F.id == Evidence.finding_id)
         .where(*evidence_restriction(replace(f, text=())), *finding_facets(f))
         .order_by(Evidence.finding_id)
@@ -110,11 +110,16 @@ def _rescored(
     rows = [r for r in conn.execute(stmt) if selected is None or r[14] in selected]
     articles = {r[1] for r in rows}
     scan = ids is None and len(articles) > _MESH_SCAN_ABOVE  # a step of the walk reads its articles by id
-    mesh = mesh_map(conn, None if scan else articles)
+    # by id: the MeSH of the findings' organs only, unless a row's organ is not its finding's (corrected since)
+    mesh = mesh_map(conn, None if scan else articles, None if scan else {r[-1] for r in rows if r[-1]})
+    members = [(r[14], r[-2], to_member(r[:-2], mesh)[1]) for r in rows]
+    if not scan and any(m.slots[3] != r[-1] for r, (_, _, m) in zip(rows, members, strict=True)):
+        mesh = mesh_map(conn, articles)
+        members = [(r[14], r[-2], to_member(r[:-2], mesh)[1]) for r in rows]
     weights, year = load_weights(), date.today().year
-    for fid, group in groupby(rows, key=lambda r: r[14]):
-        members = list(group)
-        yield fid, members[0][-1], score_finding([to_member(r[:-1], mesh)[1].inp for r in members], weights, year)
+    for fid, group in groupby(members, key=lambda m: m[0]):
+        these = list(group)
+        yield fid, these[0][1], score_finding([m.inp for _, _, m in these], weights, year)
 
 
 def _sentence_bound(w: Weights) -> ColumnElement[float]:
