@@ -247,3 +247,18 @@ def test_evidence_waiting_to_be_ranked_is_counted_from_the_evidence(engine: Engi
     with engine.connect() as conn:
         assert not finding_years.charts_answered(conn, f)
         assert any(organ == "bone" for _, organ, _ in overview.evidence_by_year(conn, f))
+
+
+@pytest.mark.parametrize("status", [None, "all", "accepted", "rejected", "unreviewed"])
+@pytest.mark.parametrize("years", [{"since": "2019"}, {"since": "2001", "until": "2015"}])
+def test_the_maps_findings_of_whole_years_come_from_the_rows(
+    engine: Engine, mixed: None, status: str | None, years: dict[str, str]
+) -> None:
+    from pdacmine.models import Finding
+
+    f = _filters(engine, status=status, organ=["liver", "lung"], **years)
+    with engine.connect() as conn:
+        assert finding_years.findings_in_years(conn, f) is not None
+        fast = set(conn.scalars(select(Finding.id).where(*overview.finding_filter(f, conn))))
+        slow = set(conn.scalars(select(Finding.id).where(*overview.finding_filter(f))))
+    assert fast == slow and fast

@@ -245,6 +245,17 @@ def _summed(conn: Connection, f: Filters, sort: str, limit: int, ids: Sequence[i
     return out
 
 
+def findings_in_years(conn: Connection, f: Filters) -> ColumnElement[bool] | None:
+    """``findings.id IN (...)``: the findings with a sentence of ``f``'s review status in its whole years, from
+    the rows (None when they do not answer ``f``: ask the evidence)."""
+    if f.text or not answers(conn, f):
+        return None
+    unreviewed = FY.c.n_evidence - FY.c.n_accepted - FY.c.n_rejected
+    status = {None: FY.c.n_evidence > FY.c.n_rejected, "all": FY.c.n_evidence > 0, "accepted": FY.c.n_accepted > 0,
+              "rejected": FY.c.n_rejected > 0, "unreviewed": unreviewed > 0}[f.status]  # fmt: skip
+    return Finding.id.in_(select(FY.c.finding_id).where(*_years(f), status))
+
+
 # --- the map's charts --------------------------------------------------------------------------------
 
 

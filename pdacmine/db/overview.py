@@ -43,13 +43,17 @@ class Cell:
     findings: int
 
 
-def finding_filter(filters: Filters) -> list[ColumnElement[bool]]:
+def finding_filter(filters: Filters, conn: Connection | None = None) -> list[ColumnElement[bool]]:
     """:func:`~pdacmine.db.conditions.finding_conditions`, with evidence-level filters (dates, study type,
     words, PMIDs) as one ``id IN (matching evidence)`` set instead of a correlated subquery per finding:
-    the same findings, one pass over the evidence instead of one probe per finding."""
+    the same findings, one pass over the evidence instead of one probe per finding. Given ``conn``, whole
+    years come from ``finding_years`` (:func:`pdacmine.db.finding_years.findings_in_years`)."""
     if not filters.has_evidence_terms:
         return finding_conditions(filters)
     facets = replace(filters, pmids=(), since=None, until=None, study_types=(), text=())
+    in_years = finding_years.findings_in_years(conn, filters) if conn is not None else None
+    if in_years is not None:
+        return [*finding_conditions(facets), in_years]
     # the facets hold on the findings outside: inside, only the evidence and its article (no join with the
     # findings' wide rows, several times faster on a large database)
     rest = replace(filters, organs=(), stages=(), mechanism_keys=(), mechanism_categories=(), therapy_keys=(),
@@ -72,7 +76,7 @@ def heatmaps(conn: Connection, filters: Filters, pairs: Sequence[tuple[str, str]
     stmt = select(*cols, func.sum(Finding.score), func.sum(Finding.n_papers), func.count())
     sums: list[dict[tuple[str, str], list[float]]] = [{} for _ in pairs]
     names = list(AXES)
-    for row in conn.execute(stmt.where(*finding_filter(filters)).group_by(*cols)):
+    for row in conn.execute(stmt.where(*finding_filter(filters, conn)).group_by(*cols)):
         values = dict(zip(names, row[: len(names)], strict=True))
         score, papers, n = row[len(names) :]
         for cells, (r, c) in zip(sums, pairs, strict=True):
@@ -115,7 +119,7 @@ def review_progress(conn: Connection, filters: Filters) -> dict[str, int]:
         func.coalesce(func.sum(Finding.n_rejected), 0),
         func.coalesce(func.sum(Finding.n_unreviewed), 0),
     )
-    acc, rej, new = conn.execute(stmt.where(*finding_filter(replace(filters, status="all")))).one()
+    acc, rej, new = conn.execute(stmt.where(*finding_filter(replace(filters, status="all"), conn))).one()
     return {"accepted": int(acc), "rejected": int(rej), "unreviewed": int(new), "total": int(acc + rej + new)}
 
 
