@@ -262,3 +262,22 @@ def test_the_maps_findings_of_whole_years_come_from_the_rows(
         fast = set(conn.scalars(select(Finding.id).where(*overview.finding_filter(f, conn))))
         slow = set(conn.scalars(select(Finding.id).where(*overview.finding_filter(f))))
     assert fast == slow and fast
+
+
+def test_the_query_table_scores_no_evidence_for_its_rows_but_json_lists_top_pmids(
+    engine: Engine, mixed: None, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table shows no best PMIDs, so a page of whole years comes from the sums; JSON lists them (exactly)."""
+    rescored, scored = ff._rescored, []
+
+    def counting(conn: Connection, f: Filters, ids: Any = None, selected: Any = None) -> Any:
+        scored.extend(ids or [])
+        return rescored(conn, f, ids, selected)
+
+    monkeypatch.setattr(ff, "_rescored", counting)
+    years = ("--since", "2001", "--until", "2020", "--limit", "10")
+    table = run_cli("query", *years)
+    assert table.exit_code == 0 and len(set(scored)) < 10
+    scored.clear()
+    rows = json.loads(run_cli("query", *years, "--format", "json").stdout)
+    assert len(rows) == 10 and set(scored) >= {r["finding_id"] for r in rows} and all(r["top_pmids"] for r in rows)
