@@ -27,9 +27,6 @@ from pdacmine.miner.studytype import STUDY_TYPES
 DIRECTIONS = ("promotes", "suppresses", "associated")
 #: A paper's best sentence value in each group: negated; promotes; suppresses; any other polarity.
 _NEG, _PRO, _SUP, _ANY = range(4)
-#: Per direction: the groups whose sentences support it, and those that contradict it
-#: (:func:`pdacmine.miner.rank.contradicts`: negated, or the opposite polarity).
-_SIDES = (((_PRO, _ANY), (_NEG, _SUP)), ((_SUP, _ANY), (_NEG, _PRO)), ((_PRO, _SUP, _ANY), (_NEG,)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,18 +109,20 @@ def _terms(year: int, y: _Year, w: Weights, reference_year: int) -> YearTerms:
     support, contradiction, n_support, n_contra = [0.0] * 3, [0.0] * 3, [0] * 3, [0] * 3
     for aid in sorted(y.papers):
         p = y.papers[aid]
-        pro += max(p.best[_PRO], 0.0)
-        sup += max(p.best[_SUP], 0.0)
+        neg, pos, opp, other = p.best  # negated, promotes, suppresses, any other polarity (-1: none)
+        pro += max(pos, 0.0)
+        sup += max(opp, 0.0)
         retraction = w.retracted if p.e.retracted else 1.0
         mesh = 1.0 + w.mesh_corroboration if p.e.mesh_corroborated else 1.0
-        for d, (pros, cons) in enumerate(_SIDES):
-            best = max(p.best[g] for g in pros)
-            if best >= 0:
-                support[d] += best * recency * mesh * retraction
+        # per direction, the best supporting and the best contradicting sentence: a negated sentence or one of
+        # the opposite polarity contradicts (:func:`pdacmine.miner.rank.contradicts`); "associated" has none
+        sides = ((max(pos, other), max(neg, opp)), (max(opp, other), max(neg, pos)), (max(pos, opp, other), neg))
+        for d, (best_for, best_against) in enumerate(sides):
+            if best_for >= 0:
+                support[d] += best_for * recency * mesh * retraction
                 n_support[d] += 1
-            best = max(p.best[g] for g in cons)
-            if best >= 0:
-                contradiction[d] += best * recency * retraction
+            if best_against >= 0:
+                contradiction[d] += best_against * recency * retraction
                 n_contra[d] += 1
     return YearTerms(
         year=year,
