@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from pdacmine.db import filtered_findings as ff
 from pdacmine.db import finding_years, overview
 from pdacmine.db.filters import Filters, resolve_filters
 from pdacmine.db.findings import refresh_findings
-from pdacmine.models import Article, Evidence, FindingYear
+from pdacmine.models import Article, Evidence, Finding, FindingYear
 from tests.builders import add_article, add_evidence, decide
 
 STUDIES = ("clinical", "human-tissue", "animal", "in-vitro", "review", "other")
@@ -188,6 +188,8 @@ def test_an_incremental_refresh_keeps_the_rows_in_step(engine: Engine, mixed: No
         refresh_findings(s, {ev.article_id for ev in evidence})
         s.commit()
         incremental = _rows(s.connection())
+        s.execute(delete(FindingYear))  # rebuilt from nothing: every finding's digest differs from none
+        s.execute(update(Finding).values(years_digest=None))
         refresh_findings(s)
         s.commit()
         full = _rows(s.connection())
@@ -254,8 +256,6 @@ def test_evidence_waiting_to_be_ranked_is_counted_from_the_evidence(engine: Engi
 def test_the_maps_findings_of_whole_years_come_from_the_rows(
     engine: Engine, mixed: None, status: str | None, years: dict[str, str]
 ) -> None:
-    from pdacmine.models import Finding
-
     f = _filters(engine, status=status, organ=["liver", "lung"], **years)
     with engine.connect() as conn:
         assert finding_years.findings_in_years(conn, f) is not None
@@ -281,3 +281,25 @@ def test_the_query_table_scores_no_evidence_for_its_rows_but_json_lists_top_pmid
     scored.clear()
     rows = json.loads(run_cli("query", *years, "--format", "json").stdout)
     assert len(rows) == 10 and set(scored) >= {r["finding_id"] for r in rows} and all(r["top_pmids"] for r in rows)
+
+
+def test_a_refresh_leaves_the_rows_of_unchanged_findings_alone(
+    engine: Engine, mixed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[int] = []
+    inserting = finding_years.insert_rows
+
+    def counting(conn: Connection, rows: Any) -> None:
+        written.extend(r["finding_id"] for r in rows)
+        inserting(conn, rows)
+
+    monkeypatch.setattr(finding_years, "insert_rows", counting)
+    with Session(engine) as s:
+        refresh_findings(s)
+        assert written == []
+        article = s.scalars(select(Article).where(Article.pub_year == 2015, Article.deleted.is_(False)).limit(1)).one()
+        article.pub_year = 2016
+        refresh_findings(s)
+        moved = set(s.scalars(select(Evidence.finding_id).where(Evidence.article_id == article.id)))
+        assert set(written) == moved and moved
+        s.rollback()

@@ -46,7 +46,7 @@ _EVIDENCE = typing.cast(Table, Evidence.__table__)
 #: Finding columns compared to decide whether a recomputed finding changed at all.
 _COMPARED = (
     "score", "n_papers", "n_evidence", "n_contradicting", "n_accepted", "n_rejected", "n_unreviewed",
-    "first_year", "last_year", "mechanism_category", "therapy_class", "year_bound",
+    "first_year", "last_year", "mechanism_category", "therapy_class", "year_bound", "years_digest",
 )  # fmt: skip
 
 
@@ -60,13 +60,11 @@ def _mode(values: Iterable[str | None]) -> str | None:
 
 
 class _Writer:
-    """Writes recomputed findings in batches (skipping unchanged ones) and their ``finding_years`` rows (all of
-    them: ``replace`` deletes a finding's old rows first), and collects evidence re-links."""
+    """Writes recomputed findings in batches (skipping unchanged ones: ``years_digest`` says whether their
+    ``finding_years`` rows changed too) with their ``finding_years`` rows, and collects evidence re-links."""
 
-    def __init__(
-        self, conn: Connection, existing: dict[str, tuple[int, int]], weights: Weights, year: int, *, replace: bool
-    ) -> None:
-        self.conn, self.existing, self.weights, self.year, self.replace = conn, existing, weights, year, replace
+    def __init__(self, conn: Connection, existing: dict[str, tuple[int, int]], weights: Weights, year: int) -> None:
+        self.conn, self.existing, self.weights, self.year = conn, existing, weights, year
         self.years: list[dict[str, Any]] = []
         self.new_years: dict[str, tuple[str | None, list[YearTerms]]] = {}
         self.mesh: dict[int, frozenset[str]] = {}
@@ -90,7 +88,7 @@ class _Writer:
             "n_papers": score.n_papers, "n_evidence": score.n_evidence, "n_contradicting": score.n_contradicting,
             "n_accepted": score.n_accepted, "n_rejected": score.n_rejected, "n_unreviewed": score.n_unreviewed,
             "first_year": score.first_year, "last_year": score.last_year, "score": score.score,
-            "year_bound": finding_years.bound(terms),
+            "year_bound": finding_years.bound(terms), "years_digest": finding_years.digest(terms),
         }  # fmt: skip
         found = self.existing.get(key)
         if found is None:
@@ -100,13 +98,13 @@ class _Writer:
             self.new_years[key] = (org, terms)
         else:
             fid, fingerprint = found
-            self.years += finding_years.year_rows(fid, org, terms)
             if fingerprint != _fingerprint(values):
                 self.updates.append(
                     {"_id": fid, **values, "score_detail": score.detail(self.weights), "updated_at": self.now}
                 )
+                self.years += finding_years.year_rows(fid, org, terms)
             self._link(fid, members)
-        if len(self.inserts) + len(self.updates) >= _BATCH:
+        if len(self.inserts) + len(self.updates) >= _BATCH or len(self.years) >= 4 * _BATCH:
             self.flush()
 
     def _link(self, fid: int, members: Iterable[Member]) -> None:
@@ -132,8 +130,7 @@ class _Writer:
             self.changed += len(self.inserts)
             self.inserts, self.new_years = [], {}
         if self.years:
-            if self.replace:
-                finding_years.delete_rows(self.conn, {r["finding_id"] for r in self.years})
+            finding_years.delete_rows(self.conn, {r["finding_id"] for r in self.years})
             finding_years.insert_rows(self.conn, self.years)
             self.years = []
 
@@ -173,9 +170,8 @@ def _existing(conn: Connection, keys: Iterable[str] | None = None) -> dict[str, 
 def _full(conn: Connection, weights: Weights, year: int) -> int:
     existing = _existing(conn)
     before = [fid for fid, _ in existing.values()]
-    writer = _Writer(conn, existing, weights, year, replace=False)
+    writer = _Writer(conn, existing, weights, year)
     writer.mesh = mesh_map(conn, None)
-    finding_years.delete_rows(conn, None)
     moved, moved_ids = _moved(conn, writer.mesh)
     order = [func.coalesce(c, "") for c in (E.mechanism_key, E.stage, E.organ, E.therapy_key)]
     stmt = member_select().where(A.deleted == false()).order_by(*order, E.id)
@@ -231,7 +227,7 @@ def _incremental(conn: Connection, article_ids: set[int], weights: Weights, year
     touched += [r for r in member_rows(conn, E.finding_id.is_(None)) if r[1] not in article_ids]
     mesh = mesh_map(conn, {r[1] for r in touched})
     by_key: dict[str, list[Member]] = {}
-    writer = _Writer(conn, {}, weights, year, replace=True)
+    writer = _Writer(conn, {}, weights, year)
     for r in touched:
         key, m = to_member(r, mesh)
         if m.deleted:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pdacmine.models.base import Base, utcnow
@@ -103,6 +103,8 @@ class Finding(Base):
     #: The most the finding can score under any year filter: its ``finding_years`` support (associated) summed
     #: over every year (migration 0010); a page of the best findings walks findings in this order.
     year_bound: Mapped[float | None] = mapped_column(Float, index=True)
+    #: A digest of the finding's ``finding_years`` rows (a refresh rewrites them only when it changes).
+    years_digest: Mapped[int | None] = mapped_column(BigInteger)
     #: The terms of the score formula, for ``rank --explain``.
     score_detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -8,10 +8,10 @@ finding again from the evidence of those years: seconds on a million evidence ro
 publication year and its value to a finding depends on that paper alone, so a range of whole years
 is scored by summing these rows (:mod:`pdacmine.db.finding_years`); ``findings.year_bound`` (the most
 a finding can score under any year filter) lets a page of the best findings sum the rows of a few
-findings only. ``finding_years_state`` says
-whether the rows are complete and with which weights and reference year they were scored; the rows
-are written by the next full ranking (``pdacmine rank``), until then filtered queries score the
-evidence as before.
+findings only; ``findings.years_digest`` lets a refresh leave the rows of an unchanged finding alone.
+``finding_years_state`` says whether the rows are complete and with which weights and reference
+year they were scored; the rows are written by the next full ranking (``pdacmine rank``), until
+then filtered queries score the evidence as before.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def upgrade() -> None:
     op.create_index("ix_finding_years_charts", "finding_years", ["year", "organ", "n_evidence", "n_rejected",
                     *(f"n_{s}" for s in STUDIES), "finding_id"])  # fmt: skip
     op.add_column("findings", sa.Column("year_bound", sa.Float(), nullable=True))
+    op.add_column("findings", sa.Column("years_digest", sa.BigInteger(), nullable=True))
     op.create_index("ix_findings_year_bound", "findings", ["year_bound"])
     op.create_table(
         "finding_years_state",
@@ -67,5 +68,6 @@ def downgrade() -> None:
     op.drop_index("ix_findings_year_bound", table_name="findings")
     with op.batch_alter_table("findings") as batch:
         batch.drop_column("year_bound")
+        batch.drop_column("years_digest")
     op.drop_index("ix_finding_years_charts", table_name="finding_years")
     op.drop_table("finding_years")
