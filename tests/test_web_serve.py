@@ -100,3 +100,15 @@ def test_connections_to_the_listening_socket_send_without_delay() -> None:
 
     asyncio.run(main())
     assert flags and flags[0] != 0
+
+
+def test_warm_up_moves_the_long_lived_objects_out_of_the_collectors_way() -> None:
+    import gc
+
+    from pdacmine.web import warm_up
+
+    try:
+        warm_up()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
