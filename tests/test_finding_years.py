@@ -159,7 +159,7 @@ def _same_pages(engine: Engine, exact: Any, given: dict[str, Any], sort: str) ->
     f = _filters(engine, **given)
     with engine.connect() as conn:
         everything = exact(lambda: list(ff.filtered_finding_rows(conn, f, sort=sort)))
-        for offset, limit in ((0, 5), (3, 4), (0, 50), (len(everything) - 2, 5), (len(everything) + 3, 5)):
+        for offset, limit in ((0, 5), (3, 4), (0, 50), (2, 0), (len(everything) - 2, 5), (len(everything) + 3, 5)):
             page = list(ff.filtered_finding_rows(conn, f, sort=sort, limit=limit, offset=offset))
             expected = [{**r, "rank": offset + n + 1} for n, r in enumerate(everything[offset : offset + limit])]
             assert len(page) == len(expected)

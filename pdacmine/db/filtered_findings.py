@@ -192,6 +192,8 @@ def _summed_page(conn: Connection, f: Filters, sort: str, limit: int, offset: in
     """A page from the ``finding_years`` sums (:mod:`pdacmine.db.finding_years`): the rows that the sums
     cannot order (a score within rounding of a neighbour's, a direction in a near tie) are scored exactly,
     and so is the whole page when ``exact`` (top PMIDs). The same page as scoring every finding."""
+    if limit <= 0:
+        return []
     w, want = load_weights(), offset + limit
     size = want + 20
     while True:
