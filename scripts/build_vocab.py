@@ -46,6 +46,8 @@ from pdacmine.miner.nlp.vocab_tsv import COLUMNS, read_rows, read_stoplist
 
 #: The concept files this script writes, with the licences of their sources.
 GENERATED = {"genes.tsv": "HGNC (CC0)", "ncrna.tsv": "HGNC (CC0)", "drugs.tsv": "ChEBI (CC-BY-4.0), MeSH (NLM)"}
+#: Written by scripts/build_ontology_terms.py (GO/MeSH wording of mechanism and stage concepts): not curated.
+ONTOLOGY_TERMS = "ontology_terms.tsv"
 ANTINEOPLASTIC_ROLE = "CHEBI:35610"
 SALTS = re.compile(
     r"\s+(hydrochloride|dihydrochloride|mesylate|mesilate|dimesylate|sulfate|sodium|disodium|potassium|citrate|"
@@ -189,7 +191,8 @@ Curated = dict[Path, list[Concept]]
 
 def read_curated(data_dir: Path) -> Curated:
     """The concepts of each hand-curated concept file (every concept file but the generated ones)."""
-    return {path: list(read_concepts(path)) for path in concept_files(data_dir) if path.name not in GENERATED}
+    generated = {*GENERATED, ONTOLOGY_TERMS}
+    return {path: list(read_concepts(path)) for path in concept_files(data_dir) if path.name not in generated}
 
 
 def curated_forms(curated: Curated) -> dict[tuple[str, str], str]:

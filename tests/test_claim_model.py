@@ -106,3 +106,75 @@ def test_rule_word_lists_live_in_the_rules_file() -> None:
     raw.pop("word_lists")
     with pytest.raises(InputError, match="word list 'list_glue'"):
         parse_rules(raw).word_list("list_glue")
+
+
+def _broad(item: str, label: bool) -> tuple[Candidate, bool]:
+    return Candidate("mechanism-stage", ("a", item), ("kind=mechanism-stage", "rule=False")), label
+
+
+def test_broad_thresholds_drop_only_where_the_added_items_are_right_out_of_fold() -> None:
+    rule = Candidate("mechanism-stage", ("a", "colonization"), ("kind=mechanism-stage", "rule=True"))
+    cands, labels = zip(*[_broad(f"s{i}", True) for i in range(12)], _broad("wrong", False), strict=True)
+    # one record per candidate: a rule candidate already asserting an item makes its broad twin add nothing
+    data = [ct.Labelled([c], [y]) for c, y in zip(cands, labels, strict=True)]
+    data.append(ct.Labelled([rule, _broad("colonization", False)[0]], [True, False]))
+    probs = [[0.85]] * 12 + [[0.65]] + [[0.9, 0.99]]
+    chosen = ct.broad_thresholds(data, probs, precision=0.9, grid=[0.5, 0.7, 0.8, 0.95])
+    assert chosen["mechanism-stage|broad"] == 0.7  # 12 right of 12 added above 0.7; 0.5 adds the wrong one
+    assert "therapy-organ|broad" not in chosen  # no evidence: the strict default stays
+    few = ct.broad_thresholds(data[:3], [[0.85]] * 3, precision=0.9, grid=[0.5, 0.95])
+    assert few == {}  # three right items of three are too few to trust (one pseudo-error: 3/4 < 0.9)
+
+
+def _candidates(nlp: Language, text: str) -> list[Candidate]:
+    with claim_model.using(None), claim_model.recording() as recorded:
+        nlp(text)
+    return [c for doc in recorded for c in doc]
+
+
+TITLE_STAGE = (
+    "Signalling pathways in the invasion of pancreatic cancer\n"
+    "Pancreatic cancer has a poor prognosis. "
+    "Results: the most studied players include ZEB1, hypoxia and integrins."
+)
+
+
+def test_a_stage_named_in_the_title_is_a_candidate_for_the_mechanisms_of_a_later_sentence(nlp: Language) -> None:
+    cands = _candidates(nlp, TITLE_STAGE)
+    carried = [c for c in cands if c.kind == "mechanism-stage" and c.item == ("hypoxia", "local-invasion")]
+    assert carried and all("rule=False" in c.features for c in carried)
+    assert any("from=title" in c.features and "partner_title=True" in c.features for c in carried)
+
+
+def test_a_stage_of_the_conclusions_is_a_candidate_for_the_results(nlp: Language) -> None:
+    text = (
+        "A study of pancreatic cancer cells\n"
+        "RESULTS: Loss of ZEB1 reduced tumour growth in mice.\n"
+        "CONCLUSIONS: These data show a role in the intravasation of pancreatic cancer cells."
+    )
+    cands = _candidates(nlp, text)
+    carried = [c for c in cands if c.kind == "mechanism-stage" and c.item == ("emt-plasticity", "intravasation")]
+    assert carried and any("from=after" in c.features for c in carried)
+    # a stage neither in the title nor in the conclusions is not carried
+    other = "A study of pancreatic cancer cells\nZEB1 was measured in mice. Intravasation was common. It was a study."
+    assert not [c for c in _candidates(nlp, other) if c.kind == "mechanism-stage"]
+
+
+ONE_SITE = (
+    "A solitary brain metastasis from pancreatic cancer: a case report\n"
+    "We report the case of a woman with pancreatic cancer. "
+    "A solitary brain metastasis was found two years later. "
+    "Her tumour markers were normal. Her liver function was normal. The lesion measured two centimetres. "
+    "She was treated with stereotactic radiotherapy."
+)
+
+
+def test_a_case_reports_single_site_is_a_candidate_for_a_treatment_far_after_it(nlp: Language) -> None:
+    cands = _candidates(nlp, ONE_SITE)
+    pair = [c for c in cands if c.kind == "therapy-organ" and c.item == ("sbrt", "brain")]
+    assert pair and "case=True" in pair[0].features and "back=far" in pair[0].features
+    assert "named=partner" in pair[0].features  # the site is named before the treatment
+    # with a second site only the nearest sentences and the title are read
+    two = ONE_SITE.replace("Her liver function was normal.", "Lung metastases were also seen.")
+    far = [c for c in _candidates(nlp, two) if c.item == ("sbrt", "brain")]
+    assert far and all("back=far" not in c.features and "from=title" in c.features for c in far)

@@ -103,3 +103,61 @@ def test_a_resection_whose_object_is_a_metastasis_is_metastasectomy(nlp: Languag
 def test_resection_of_the_primary_in_patients_with_metastases_stays_resection(nlp: Language) -> None:
     abstract = "Resection of the primary tumour in patients with liver metastases of pancreatic cancer is debated."
     assert therapies(nlp, abstract) == ["resection"]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # a procedure named only as where the studied tissue came from is no therapy
+        ("We stained 120 surgically resected specimens of pancreatic cancer for the marker.", []),
+        ("Resection specimens of pancreatic cancer were sequenced.", []),
+        ("Tumour samples obtained via transurethral resection showed pancreatic adenocarcinoma.", []),
+        ("Tissues collected at surgery from pancreatic cancer patients were cultured.", []),
+        # a procedure the cohort received stays a therapy
+        ("Forty patients with pancreatic cancer underwent resection, and their specimens were stained.",
+         ["resection"]),
+    ],
+)  # fmt: skip
+def test_a_procedure_named_as_a_tissue_source_is_no_therapy(nlp: Language, abstract: str, expected: list[str]) -> None:
+    assert therapies(nlp, "We studied patients with pancreatic cancer. " + abstract) == expected
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # the abstract's operation is a metastasectomy and no resection of the primary is named
+        ("We report two patients who underwent resection of isolated lung metastases from pancreatic cancer. "
+         "Surgical resection was well tolerated and both were alive three years later.", ["metastasectomy"]),
+        # a resection of the primary is named: the generic term keeps its key
+        ("We report two patients who underwent resection of isolated lung metastases from pancreatic cancer. "
+         "Both had undergone pancreaticoduodenectomy, and surgery was well tolerated.",
+         ["metastasectomy", "resection"]),
+        ("Patients underwent resection of the primary tumour and later resection of lung metastases.",
+         ["metastasectomy", "resection"]),
+        # no metastasectomy in the abstract: surgery is resection
+        ("Both patients with pancreatic cancer underwent surgical resection.", ["resection"]),
+    ],
+)  # fmt: skip
+def test_generic_surgery_is_the_abstracts_metastasectomy(nlp: Language, abstract: str, expected: list[str]) -> None:
+    assert therapies(nlp, abstract) == expected
+
+
+def test_a_treatment_that_is_not_recommended_is_background(nlp: Language) -> None:
+    abstract = (
+        "We report two patients with lung metastases from pancreatic cancer. "
+        "Peritoneal metastases are common, and radiotherapy is not recommended for them."
+    )
+    assert therapies(nlp, abstract) == []
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("After resection of lung metastases, patients had a long chemotherapy-free period.", ["metastasectomy"]),
+        ("After resection of lung metastases, the chemotherapy free interval was long.", ["metastasectomy"]),
+        ("After resection of lung metastases, patients received chemotherapy for free.",
+         ["chemotherapy", "metastasectomy"]),
+    ],
+)  # fmt: skip
+def test_a_therapy_free_period_names_no_therapy(nlp: Language, abstract: str, expected: list[str]) -> None:
+    assert therapies(nlp, "We studied patients with pancreatic cancer. " + abstract) == expected

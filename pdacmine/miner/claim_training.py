@@ -5,6 +5,14 @@ their labels from the document-level gold: a candidate is positive when its item
 record's gold (a category in ``mechanisms``, a pair in its pair type). The model is an
 L2-regularised logistic regression fitted by full-batch gradient descent with numpy, seeded and
 deterministic. :func:`cross_validate` trains on k-1 folds and predicts the k-th, by record.
+
+The acceptance threshold of each kind of *broad* candidate (one the pairing rules do not make) is
+chosen by cross-validation inside the training records (:func:`broad_thresholds`): the lowest
+threshold of ``threshold_grid`` at which the items it would add to a document (those no rule
+candidate already asserts) are right at least ``broad_precision`` of the time out of fold, counting
+one extra wrong item so that a handful of lucky items does not qualify. A kind that never reaches
+it keeps the strict default. Training on folds of the development records therefore never sees the
+fold it is scored on, thresholds included.
 """
 
 from __future__ import annotations
@@ -26,7 +34,16 @@ from pdacmine.miner.nlp.claim_model import Candidate, ClaimModel
 from pdacmine.miner.nlp.vocab import Vocabulary
 
 #: training settings (saved in the model's ``meta``)
-DEFAULTS: dict[str, Any] = {"l2": 5.0, "iterations": 400, "learning_rate": 0.5, "min_count": 2, "seed": 13}
+DEFAULTS: dict[str, Any] = {
+    "l2": 5.0,
+    "iterations": 400,
+    "learning_rate": 0.5,
+    "min_count": 2,
+    "seed": 13,
+    "inner_folds": 5,
+    "broad_precision": 0.9,
+    "threshold_grid": [0.5, 0.6, 0.7, 0.8, 0.9, 0.95],
+}
 
 
 #: acceptance thresholds per candidate kind: rule-made candidates, and broad ones (``kind|broad``)
@@ -77,9 +94,8 @@ def _matrix(cands: Sequence[Candidate], index: Mapping[str, int]) -> np.ndarray:
     return x
 
 
-def fit(data: Sequence[Labelled], settings: Mapping[str, Any] | None = None) -> ClaimModel:
-    """A logistic model over the candidates of ``data`` (deterministic for the same input)."""
-    opts = {**DEFAULTS, **(settings or {})}
+def fit_weights(data: Sequence[Labelled], opts: Mapping[str, Any]) -> ClaimModel:
+    """The logistic weights over the candidates of ``data``, with the default thresholds."""
     cands = [c for d in data for c in d.candidates]
     y = np.array([float(v) for d in data for v in d.labels], dtype=np.float32)
     seen = Counter(f for c in cands for f in set(c.features))
@@ -100,6 +116,58 @@ def fit(data: Sequence[Labelled], settings: Mapping[str, Any] | None = None) -> 
     meta = {**opts, "candidates": len(y), "positives": int(y.sum()), "features": len(names)}
     weights = {f: float(w[i]) for f, i in index.items()}
     return ClaimModel(weights, b, dict(THRESHOLDS), meta=meta)
+
+
+def fit(data: Sequence[Labelled], settings: Mapping[str, Any] | None = None) -> ClaimModel:
+    """A logistic model over the candidates of ``data`` with thresholds chosen by inner cross-validation
+    (deterministic for the same input)."""
+    opts = {**DEFAULTS, **(settings or {})}
+    model = fit_weights(data, opts)
+    k = int(opts["inner_folds"])
+    if k < 2 or len(data) < k:
+        return model
+    inner = [[i for i in range(len(data)) if i % k == f] for f in range(k)]
+    probs: list[list[float]] = [[] for _ in data]
+    for f, fold in enumerate(inner):
+        sub = fit_weights([data[i] for j, other in enumerate(inner) if j != f for i in other], opts)
+        for i in fold:
+            probs[i] = [sub.probability(c.features) for c in data[i].candidates]
+    threshold = dict(model.threshold)
+    threshold.update(broad_thresholds(data, probs, float(opts["broad_precision"]), opts["threshold_grid"]))
+    return ClaimModel(model.weights, model.bias, threshold, meta=model.meta)
+
+
+def added_items(data: Sequence[Labelled], probs: Sequence[Sequence[float]]) -> dict[str, list[tuple[float, bool]]]:
+    """kind -> (best broad probability, label) of each document item no accepted rule candidate asserts."""
+    out: dict[str, list[tuple[float, bool]]] = {kind: [] for kind in claim_model.KINDS}
+    for d, ps in zip(data, probs, strict=True):
+        ruled: set[tuple[str, object]] = set()
+        best: dict[tuple[str, object], tuple[float, bool]] = {}
+        for c, label, p in zip(d.candidates, d.labels, ps, strict=True):
+            key: tuple[str, object] = (c.kind, c.item)
+            if "rule=True" in c.features:
+                if p >= THRESHOLDS[c.kind]:
+                    ruled.add(key)
+            elif key not in best or p > best[key][0]:
+                best[key] = (p, label)
+        for (kind, item), scored in best.items():
+            if (kind, item) not in ruled:
+                out[kind].append(scored)
+    return out
+
+
+def broad_thresholds(
+    data: Sequence[Labelled], probs: Sequence[Sequence[float]], precision: float, grid: Sequence[float]
+) -> dict[str, float]:
+    """``kind|broad`` -> the lowest threshold of ``grid`` whose added items reach ``precision`` (module docstring)."""
+    out: dict[str, float] = {}
+    for kind, scored in added_items(data, probs).items():
+        for t in sorted(grid):
+            accepted = [label for p, label in scored if p >= t]
+            if accepted and sum(accepted) / (len(accepted) + 1) >= precision:
+                out[f"{kind}|broad"] = float(t)
+                break
+    return out
 
 
 def folds_of(data_folds: Sequence[int | None], k: int) -> list[list[int]]:

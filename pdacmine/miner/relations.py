@@ -42,7 +42,7 @@ from itertools import pairwise, product
 from typing import Any
 
 from pdacmine.miner.evidence import ConceptRef, EvidenceRecord, MemberSpan
-from pdacmine.miner.nlp.candidates import borrowed_sites, broad_combinations
+from pdacmine.miner.nlp.candidates import borrowed_sites, broad_combinations, carried_stages, stage_sources
 from pdacmine.miner.nlp.claim_model import judge
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.mention import Mention
@@ -318,6 +318,9 @@ def assemble(
         return []
     per = members_by_sentence(mentions, len(bounds))
     sites = _document_sites(per)
+    # one site in the abstract: a therapy sentence may be far from it; otherwise the nearest sentences
+    lookback = len(bounds) if len(sites) == 1 else rules.window("site_lookback")
+    sources = stage_sources(sections, rules.word_list("stage_source_sections"))
     out: list[EvidenceTuple] = []
     strict: set[int] = set()  # ids of the tuples the pairing rules make (the others are broad candidates)
     for i, current in enumerate(per):
@@ -335,8 +338,10 @@ def assemble(
         directed = [] if current.organs else _site_directed(current.therapies, sites, rules)
         seen = set(combos)
         broad = [c for c in broad_combinations(current, bool(view.met), PRIMARY_SURGERY) if c not in seen]
-        earlier = [per[j] for j in range(i - 1, max(0, i - rules.window("site_lookback")) - 1, -1)] + per[:1]
+        earlier = [per[j] for j in range(i - 1, max(0, i - lookback) - 1, -1)] + per[:1]
         before = [c for c in borrowed_sites(current, earlier, PRIMARY_SURGERY) if c not in seen] if i else []
+        if i:
+            before += [c for c in carried_stages(current, [per[j] for j in sources if j != i]) if c not in seen]
         if not (combos or directed or broad or before):
             continue
         first = sentence_spans[i - 1] if adjacent else sentence_spans[i]
@@ -350,12 +355,17 @@ def assemble(
         made += [_make_tuple(c, i, own, text, False, view) for c in broad]
         if before:  # the evidence spans the sentence before too when the organ is there
             two = (after_label(text, *sentence_spans[i - 1], rules), sentence_spans[i][1])
-            made += [_make_tuple(c, i, two if c[2].sent == i - 1 else own, text, True, view) for c in before]
+            made += [_make_tuple(c, i, two if _borrowed(c).sent == i - 1 else own, text, True, view) for c in before]
         kind = classify(cues, bounds[i][0], bounds[i][1], study_type)
         for t in made:
             t.section, t.study_type = sections[i], kind
         out += made
-    return judge(out, strict, words, cues, bounds, tuple(rules.cues))
+    return judge(out, strict, words, cues, bounds, tuple(rules.cues), per)
+
+
+def _borrowed(combo: Combo) -> Mention:
+    """The member of a borrowed combination that comes from another sentence (its organ, else its stage)."""
+    return combo[2] if combo[2] is not None else combo[1]
 
 
 def _document_sites(per: list[SentenceMembers]) -> dict[str, Mention]:

@@ -10,7 +10,13 @@ classifier decides which it does:
   metastases is metastasectomy);
 - a therapy of a sentence that names no organ with the organs of the title and of the
   ``windows.site_lookback`` sentences before ("... liver metastases. He received gemcitabine."),
-  marked as borrowed.
+  marked as borrowed; in an abstract with a single metastatic site (a case report of one
+  unusual site) every earlier sentence counts, however far back ("... a solitary brain metastasis
+  was found. ... Six weeks later she received radiosurgery."), so the claim model sees the pair;
+- each mechanism of a sentence that names no stage with the stages of the title and of the
+  conclusion sentences (``word_lists.stage_source_sections``; the last sentence when the abstract
+  has no sections): a review titled "X and Y in the invasion of pancreatic cancer" whose results
+  list X and Y, marked as borrowed.
 """
 
 from __future__ import annotations
@@ -54,3 +60,27 @@ def borrowed_sites(
                 seen.add(o.key)
                 out += [(None, None, o, t) for t in therapies]
     return out
+
+
+def carried_stages(current: SentenceMembers, sources: list[SentenceMembers]) -> list[Combo]:
+    """Mechanisms of a sentence without stages, with the stages of ``sources`` (title, conclusions)."""
+    if current.stages:
+        return []
+    mechanisms = [m for m in current.mechanisms if not m.target]
+    seen: set[str] = set()
+    out: list[Combo] = []
+    for source in sources:
+        for x in source.stages:
+            if x.key not in seen and not x.negated:
+                seen.add(x.key)
+                out += [(m, x, None, None) for m in mechanisms]
+    return out
+
+
+def stage_sources(sections: list[str | None], wanted: frozenset[str]) -> list[int]:
+    """Indices of the sentences whose stages carry to the whole abstract: the title, then the
+    sentences of the ``wanted`` sections (the last sentence when the abstract has no section labels)."""
+    chosen = [i for i, name in enumerate(sections) if i and name in wanted]
+    if not chosen and len(sections) > 1 and not any(sections):
+        chosen = [len(sections) - 1]
+    return [0, *chosen]

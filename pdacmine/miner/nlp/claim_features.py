@@ -4,15 +4,22 @@ A candidate's features are strings (binary indicators): what kind of pair it is 
 concepts' categories; the distance of its two members; the words and the cue labels
 (``context_rules.json``) between them; the cue labels of its sentence; where the sentence is
 (title, first or last sentences, section); whether a member came from the previous sentence;
-hedging and polarity; how many tuples of the abstract make the same item, and how many organs the
-abstract's candidates name (crossed with the study type for a pair across sentences).
+hedging and polarity; whether the abstract is a case report; how many tuples of the abstract make
+the same item, and how many organs the abstract's candidates name (crossed with the study type for a
+pair across sentences).
+
+Document-level facts that are not words: whether the partner (organ or stage) is named in the title,
+in how many sentences the abstract names it, and for a pair across sentences where the partner is
+(title, before or after the head) and how far, crossed with the study type (a case report's one
+site is the site of all its treatments); which of the two the abstract names first (a treatment named
+before the metastasis was found was not given for it).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pdacmine.miner.nlp.cues import CueIndex
@@ -36,6 +43,12 @@ class DocContext:
     counts: Counter[tuple[str, Any]]
     #: distinct organs among the abstract's candidates (a one-site case report pairs its therapies with it)
     sites: int = 0
+    #: keys of the organs and stages the title names
+    title: frozenset[str] = frozenset()
+    #: organ/stage key -> number of sentences that name it
+    spread: Counter[str] = field(default_factory=Counter)
+    #: key -> first sentence after the title that names it (the title when only it does)
+    first: dict[str, int] = field(default_factory=dict)
 
 
 def norm_word(word: str) -> str | None:
@@ -47,6 +60,11 @@ def norm_word(word: str) -> str | None:
         if w.endswith(suffix) and len(w) - len(suffix) >= 4:
             return w[: -len(suffix)]
     return w
+
+
+def order_of(head: int, partner: int) -> str:
+    """Whether the abstract names the head first ("head"), the partner first, or both in one sentence."""
+    return "same" if head == partner else "head" if head < partner else "partner"
 
 
 def gap_bucket(gap: int) -> str:
@@ -64,7 +82,9 @@ def pair_features(a: Mention, b: Mention, ctx: DocContext) -> list[str]:
     """Distance, words and cue labels between two members (a cross-sentence pair is "cross")."""
     if a.sent != b.sent:
         back = abs(a.sent - b.sent)
-        return ["gap=cross", f"back={'title' if min(a.sent, b.sent) == 0 else min(back, 3)}"]
+        where = "title" if b.sent == 0 else "after" if b.sent > a.sent else "before"
+        far = "title" if min(a.sent, b.sent) == 0 else min(back, 3) if back <= 3 else "far"
+        return ["gap=cross", f"back={far}", f"from={where}"]
     (_, e1), (s2, _) = sorted((_span(a), _span(b)))
     gap = max(0, s2 - e1)
     out = [f"gap={gap_bucket(gap)}", "order=" + ("ab" if a.start <= b.start else "ba")]
@@ -96,12 +116,15 @@ def candidate_features(
     if partner is not None:
         own.append(f"partner={partner.key}")
         own += pair_features(head, partner, ctx)
+        own += [f"partner_title={partner.key in ctx.title}", f"partner_sents={min(ctx.spread[partner.key], 3)}"]
+        own.append(f"named={order_of(ctx.first.get(head.key, head.sent), ctx.first.get(partner.key, partner.sent))}")
     else:
         own += ["gap=none"]
     repeats = ctx.counts[(kind, item)]
-    own += [f"repeats={min(repeats, 3)}", f"sites={min(ctx.sites, 3)}"]
+    own += [f"repeats={min(repeats, 3)}", f"sites={min(ctx.sites, 3)}", f"case={ctx.cues.count('STUDY_CASE') > 0}"]
     if partner is not None and partner.sent != head.sent:
         own.append(f"sites={min(ctx.sites, 3)}|study={t.study_type}")
+        own.append(f"partner_title={partner.key in ctx.title}|study={t.study_type}")
     own += sentence_features(t.sent, ctx)
     return (f"kind={kind}", *own, *(f"{kind}|{f}" for f in own))
 

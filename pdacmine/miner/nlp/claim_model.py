@@ -41,6 +41,7 @@ from pdacmine.errors import InputError
 from pdacmine.miner.nlp.claim_features import DocContext, candidate_features
 from pdacmine.miner.nlp.cues import CueIndex
 from pdacmine.miner.nlp.mention import Mention
+from pdacmine.miner.nlp.pairing import SentenceMembers
 
 if TYPE_CHECKING:
     from pdacmine.miner.relations import EvidenceTuple
@@ -173,10 +174,12 @@ def judge(
     cues: CueIndex,
     bounds: list[tuple[int, int]],
     labels: Sequence[str],
+    members: Sequence[SentenceMembers] = (),
 ) -> list[EvidenceTuple]:
     """The tuples the active model asserts, trimmed and with calibrated ``confidence`` (module docstring).
 
     ``strict`` holds the ids of the tuples the pairing rules make; without a model only those are kept.
+    ``members``: the counted mentions of each sentence (title first), for document-level features.
     """
     model, recorder = active_model(), _recorder.get()
     if not tuples or (model is None and recorder is None):
@@ -184,7 +187,7 @@ def judge(
     slots = [tuple_slots(t) for t in tuples]
     counts = Counter((kind, item) for per in slots for kind, item, *_ in per)
     sites = len({t.organ.key for t in tuples if t.organ is not None})
-    ctx = DocContext(words, cues, bounds, tuple(labels), counts, sites)
+    ctx = DocContext(words, cues, bounds, tuple(labels), counts, sites, *document_facts(members))
     featured = [
         [(s, Candidate(s[0], s[1], candidate_features(s[0], t, s[2], s[3], s[1], id(t) in strict, ctx))) for s in per]
         for t, per in zip(tuples, slots, strict=True)
@@ -194,6 +197,19 @@ def judge(
     if model is None:
         return [t for t in tuples if id(t) in strict]
     return [t for t, per in zip(tuples, featured, strict=True) if _decide(t, per, model, id(t) in strict)]
+
+
+def document_facts(members: Sequence[SentenceMembers]) -> tuple[frozenset[str], Counter[str], dict[str, int]]:
+    """The organ and stage keys of the title; in how many sentences each organ/stage key is named; the
+    first sentence after the title that names each key (the title when only it does)."""
+    title = frozenset(m.key for m in (*members[0].organs, *members[0].stages)) if members else frozenset()
+    spread = Counter(k for s in members for k in {m.key for m in (*s.organs, *s.stages)})
+    first: dict[str, int] = {}
+    for i in [*range(1, len(members)), 0][: len(members)]:
+        s = members[i]
+        for m in (*s.mechanisms, *s.stages, *s.organs, *s.therapies):
+            first.setdefault(m.key, i)
+    return title, spread, first
 
 
 def _decide(t: EvidenceTuple, per: list[tuple[Slot, Candidate]], model: ClaimModel, rule: bool) -> bool:

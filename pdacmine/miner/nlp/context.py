@@ -11,7 +11,8 @@
   "anti-PD-1") is no driver claim on its own (no mechanism–metastasis tuple without an organ
   or stage).
 - Therapies (:mod:`pdacmine.miner.nlp.therapies`): a generic modality in a background line
-  ("PDAC responds poorly to chemotherapy") is background; a generic term that stands for drugs
+  ("PDAC responds poorly to chemotherapy") is background, and so is a procedure named as a tissue
+  source ("resected specimens"); a generic term that stands for drugs
   the text names ("gemcitabine-based chemotherapy") is redundant; resection of a metastasis
   ("resection of (the) brain metastases") is metastasectomy, not resection of the primary.
 - Claims about PDAC (:mod:`pdacmine.miner.nlp.claims`): a statement about cancer in general or
@@ -33,7 +34,15 @@ from pdacmine.miner.nlp.resources import rules_ref, vocabulary_ref
 from pdacmine.miner.nlp.rules import Rules
 from pdacmine.miner.nlp.sections import sentence_sections
 from pdacmine.miner.nlp.sentences import doc_sentence_bounds
-from pdacmine.miner.nlp.therapies import EARLY_SECTIONS, is_background_therapy, mark_generic_terms, resects_a_metastasis
+from pdacmine.miner.nlp.therapies import (
+    EARLY_SECTIONS,
+    is_background_therapy,
+    mark_generic_terms,
+    named_as_absent,
+    resects_a_metastasis,
+    same_operation,
+    tissue_source,
+)
 from pdacmine.miner.nlp.vocab import Vocabulary
 
 
@@ -60,7 +69,12 @@ def is_drug_target(m: Mention, cues: CueIndex) -> bool:
 
 
 def mark_context(
-    mentions: list[Mention], cues: CueIndex, bounds: list[tuple[int, int]], sections: list[str | None], rules: Rules
+    mentions: list[Mention],
+    cues: CueIndex,
+    bounds: list[tuple[int, int]],
+    sections: list[str | None],
+    rules: Rules,
+    words: list[str] | None = None,
 ) -> None:
     """Set ``negated``, ``hedged``, (therapies) ``background`` and (mechanisms) ``target``, in place."""
     window = rules.window("negation_scope")
@@ -76,7 +90,10 @@ def mark_context(
         if m.label == "THERAPY":
             section = sections[m.sent]
             early = section in EARLY_SECTIONS or (section is None and m.sent == 1)
-            m.background = is_background_therapy(m, cues, bounds[m.sent], early, m.sent in claims)
+            m.background = is_background_therapy(m, cues, bounds[m.sent], early, m.sent in claims) or tissue_source(
+                m, cues
+            )
+            m.negated = m.negated or (words is not None and named_as_absent(m, words))
         elif m.label == "MECHANISM":
             m.target = is_drug_target(m, cues)
 
@@ -101,7 +118,8 @@ class ContextFlags:
         """Resection of a metastasis is metastasectomy (taxonomy.md), not resection of the primary.
 
         Also when the resected metastases are those of the sentence before ("Brain metastases are
-        rare. We resect these lesions.").
+        rare. We resect these lesions."), and a generic surgery term in an abstract whose operation is
+        a metastasectomy (:func:`~pdacmine.miner.nlp.therapies.same_operation`).
         """
         resections = [m for m in mentions if m.label == "THERAPY" and m.key == "resection"]
         organs = [m for m in mentions if m.label == "ORGAN" and m.site]
@@ -120,13 +138,15 @@ class ContextFlags:
             by_object = grammar is not None and resects_metastasis(m, cues, words, grammar)
             if anaphoric or by_object or resects_a_metastasis(m, organs, words):
                 relabel(m, "metastasectomy", self.vocabulary)
+        for m in same_operation(mentions, cues, words):
+            relabel(m, "metastasectomy", self.vocabulary)
 
     def __call__(self, doc: Doc) -> Doc:
         mentions = doc._.pdac_mentions
         if mentions:
             bounds = doc_sentence_bounds(doc)
-            mark_context(mentions, doc._.pdac_cues, bounds, sentence_sections(doc), self.rules)
             words = doc_words(doc)
+            mark_context(mentions, doc._.pdac_cues, bounds, sentence_sections(doc), self.rules, words)
             mark_claims(mentions, doc._.pdac_cues, bounds, self.rules.stage_rules, self.vocabulary, words)
             mark_generic_terms(mentions, doc._.pdac_cues, words, self.rules.generic_therapies)
             self.metastasectomies(doc, mentions, bounds)

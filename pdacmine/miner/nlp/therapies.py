@@ -2,8 +2,8 @@
 
 - Background (``Mention.background``): a generic modality ("chemotherapy") in a background
   statement. A strong background cue ("is the standard of care", "the prime option",
-  "are traditionally treated with") makes one unless the sentence reports a cohort ("received",
-  "underwent", "were treated"); a weaker cue ("remains", "resistant to") unless the sentence
+  "are traditionally treated with", "is not recommended") makes one unless the sentence reports a
+  cohort ("received", "underwent", "were treated"); a weaker cue ("remains", "resistant to") unless the sentence
   speaks of treatment at all ("efficacy", "survival"). At the start of an abstract (BACKGROUND
   or OBJECTIVE section, or the first sentence of an unstructured one) a modality is background
   unless the sentence speaks of treatment, makes a mechanism claim ("Targeting FAK renders
@@ -16,8 +16,19 @@
   "more potent chemotherapy"); and everywhere in the abstract once the text equates it with
   named drugs ("sotigalimab (a CD40 agonistic antibody)", "chemotherapy (FOLFIRINOX)"). The
   drugs are the therapies; the term adds none.
+- Tissue source (:func:`tissue_source`, also background): a procedure named only as where the
+  studied tissue came from ("surgically resected specimens", "resection specimens", "specimens
+  obtained via transurethral resection") gives, tests or proposes no therapy; the procedure
+  classes this applies to are ``word_lists.source_procedure_classes``.
+- Absence (:func:`named_as_absent`, negated): a therapy followed by an ``absence_suffixes`` word
+  ("a chemotherapy-free period", "treatment free interval") names a time without it.
 - Metastasectomy: "resection of (the) brain metastases", "the liver metastasis was resected", "a
   cerebellar metastasis, which was resected".
+- One operation (:func:`same_operation`): in an abstract whose operation is a metastasectomy and that
+  names no resection of the primary, a bare "surgery", "surgical resection" or "resected" is that
+  metastasectomy ("Resection of lung metastases ... Two patients underwent surgical resection").
+  A resection names the primary when a pancreas word (``PANCREAS_WORD``: "pancreatic resection",
+  "pancreaticoduodenectomy") or a ``word_lists.primary_words`` word is within two tokens of it.
 - Directed at a site (:func:`directed_at`): the organ is the object of the therapy ("resection of
   ovarian metastases", "SBRT for liver metastases", "radiotherapy directed at liver metastases"); a therapy only
   combined with it ("... combined with chemotherapy") is not paired with that organ.
@@ -61,6 +72,29 @@ def is_background_therapy(
         return True
     treated_cohort = m.text.lower().endswith("ed")  # "resected patients", "irradiated tumours"
     return not (context or mechanism_claim or treated_cohort)
+
+
+_SOURCE_CLASSES = default_rules().word_list("source_procedure_classes")
+
+
+def tissue_source(m: Mention, cues: CueIndex) -> bool:
+    """The procedure ``m`` names where a specimen came from (module docstring)."""
+    if m.category not in _SOURCE_CLASSES:
+        return False
+    if any(m.end <= s <= m.end + 1 for s, _ in cues.within("TISSUE_SOURCE_AFTER", m.end, m.end + 4)):
+        return True
+    return any(m.start - 2 <= e <= m.start for _, e in cues.within("TISSUE_SOURCE_BEFORE", m.start - 6, m.start))
+
+
+_ABSENCE = default_rules().word_list("absence_suffixes")
+
+
+def named_as_absent(m: Mention, words: list[str]) -> bool:
+    """ "chemotherapy-free period": the therapy ``m`` names a time without it (module docstring)."""
+    after = [w.lower() for w in words[m.end : m.end + 2]]
+    if after[:1] == ["-"]:
+        after = after[1:]
+    return bool(after) and after[0] in _ABSENCE
 
 
 def bracket_before(words: list[str], start: int, limit: int = 8) -> int | None:
@@ -146,3 +180,25 @@ def resects_a_metastasis(m: Mention, organs: list[Mention], words: list[str]) ->
             if len(gap) <= 6 and set(gap) <= _RESECTED_GAP:
                 return True
     return False
+
+
+_PRIMARY_WORDS = default_rules().word_list("primary_words")
+
+
+def names_primary(m: Mention, cues: CueIndex, words: list[str]) -> bool:
+    """The resection ``m`` is of the primary tumour: a pancreas or primary word within two tokens."""
+    lo, hi = max(0, m.start - 2), min(len(words), m.end + 3)
+    if cues.any_within("PANCREAS_WORD", lo, hi):
+        return True
+    return any(w.lower() in _PRIMARY_WORDS for w in words[lo:hi])
+
+
+def same_operation(mentions: list[Mention], cues: CueIndex, words: list[str]) -> list[Mention]:
+    """The generic resection mentions that are the abstract's metastasectomy (module docstring)."""
+    operations = [m for m in mentions if m.label == "THERAPY" and not m.negated]
+    if not any(m.key == "metastasectomy" for m in operations):
+        return []
+    generic = [m for m in operations if m.key == "resection"]
+    if any(not m.background and names_primary(m, cues, words) for m in generic):
+        return []
+    return [m for m in generic if not names_primary(m, cues, words)]
