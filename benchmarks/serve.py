@@ -72,12 +72,16 @@ def _percentiles(fn: Callable[[int], object], runs: int) -> tuple[float, float]:
 
 
 def _rank(path: Path) -> None:
+    """Rank once (again on a database ranked before migration 0010: its finding_years rows are missing)."""
+    from pdacmine.db import make_engine, open_database, session_scope
+
+    open_database(f"sqlite:///{path}").dispose()  # migrate, as serve would
     con = sqlite3.connect(path)
     ranked = con.execute("SELECT count(*) FROM findings").fetchone()[0]
+    complete = con.execute("SELECT count(*) FROM finding_years_state").fetchone()[0]
     con.close()
-    if ranked:
+    if ranked and complete:
         return
-    from pdacmine.db import make_engine, session_scope
     from pdacmine.db.findings import refresh_findings
 
     t0 = time.perf_counter()

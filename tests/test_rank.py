@@ -261,6 +261,26 @@ def test_mesh_corroboration_in_the_database(engine: Engine) -> None:
         assert plain.finding_id is not None
 
 
+def test_explain_reads_the_mesh_of_the_organ_each_sentence_has(engine: Engine) -> None:
+    """A finding's explanation reads its own organ's MeSH only, but a sentence corrected to another organ since
+    the last ranking is weighed with that organ's (as the next ranking will)."""
+    from pdacmine.db.finding_lookup import explain_finding, get_finding
+
+    with Session(engine) as s:
+        liver = add_article(s, "12", year=2020, mesh=[secondary("D008113", "Liver Neoplasms")])
+        lung = add_article(s, "13", year=2020, mesh=[secondary("D008175", "Lung Neoplasms")])
+        add_evidence(s, liver, organ="liver", mechanism="z")
+        moved = add_evidence(s, lung, organ="liver", mechanism="z")
+        refresh_findings(s, reference_year=YEAR)
+        found = get_finding(s, "z|-|liver|-")
+        mesh = {t.pmid: t.mesh for t in explain_finding(s, found, reference_year=YEAR).score.terms}
+        assert mesh["12"] > 1.0 and mesh["13"] == 1.0
+        decide(s, moved, "accepted", {"organ": "lung"})  # not ranked again yet: still linked to the liver finding
+        s.flush()
+        mesh = {t.pmid: t.mesh for t in explain_finding(s, found, reference_year=YEAR).score.terms}
+        assert mesh["12"] > 1.0 and mesh["13"] > 1.0
+
+
 def test_decisions_and_corrections_move_scores(engine: Engine) -> None:
     with Session(engine) as s:
         c = _corpus(s)

@@ -73,3 +73,42 @@ def test_busy_port_is_one_line(run_cli: Callable[..., Result]) -> None:
         result = run_cli("serve", "--port", str(port))
     assert result.exit_code == 3
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_connections_to_the_listening_socket_send_without_delay() -> None:
+    """asyncio (so uvicorn) turns Nagle off on connections to a TCP-protocol socket: a response written as
+    headers then body does not wait for the client's delayed ACK (40 ms a page on a kept-alive connection)."""
+    import asyncio
+    import socket
+
+    from pdacmine.cli.serve import _listen
+
+    sock = _listen("127.0.0.1", 0)
+    flags: list[int] = []
+
+    async def main() -> None:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            flags.append(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(handle, sock=sock)
+        async with server:
+            _, writer = await asyncio.open_connection(*sock.getsockname())
+            while not flags:
+                await asyncio.sleep(0.01)
+            writer.close()
+
+    asyncio.run(main())
+    assert flags and flags[0] != 0
+
+
+def test_warm_up_moves_the_long_lived_objects_out_of_the_collectors_way() -> None:
+    import gc
+
+    from pdacmine.web import warm_up
+
+    try:
+        warm_up()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -265,7 +265,11 @@ def query_cmd(
             WRITERS[fmt](rows, columns, out)
             return
         assert limit is not None
-        page = list(ws.query(filters, evidence=evidence_level, sort=sort or "score", limit=limit + 1, offset=offset))
+        page = list(
+            ws.query(
+                filters, evidence=evidence_level, sort=sort or "score", limit=limit + 1, offset=offset, top_pmids=False
+            )
+        )  # (the table does not show them)
         shown = page[:limit]
         n = evidence_table(shown, out) if level == "evidence" else findings_table(shown, out)
         if not app.quiet:

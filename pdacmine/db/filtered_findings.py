@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, Text, case, cast, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
+from pdacmine.db import finding_years
 from pdacmine.db.conditions import evidence_restriction, finding_facets
 from pdacmine.db.engine import chunked_in
 from pdacmine.db.filters import Filters
@@ -53,6 +54,14 @@ SORT_KEYS: dict[str, Callable[[Scored], Any]] = {
     "year": lambda r: (-(r[2].last_year or 0), -r[2].score, r[0]),
     "contradicting": lambda r: (-r[2].n_contradicting, -r[2].score, r[0]),
     "key": lambda r: (r[1],),
+}
+#: The part of a sort key before the score (counts: exact in the year sums too).
+_EXACT_FIRST: dict[str, Callable[[Score], int]] = {
+    "score": lambda s: 0,
+    "papers": lambda s: -s.n_papers,
+    "evidence": lambda s: -s.n_evidence,
+    "year": lambda s: -(s.last_year or 0),
+    "contradicting": lambda s: -s.n_contradicting,
 }
 
 
@@ -91,7 +100,7 @@ def _rescored(
     those among ``ids``) that ``selected`` keeps (None: all)."""
     stmt = (
         member_select()
-        .add_columns(F.finding_key)
+        .add_columns(F.finding_key, F.organ)
         .join(F, F.id == Evidence.finding_id)
         .where(*evidence_restriction(replace(f, text=())), *finding_facets(f))
         .order_by(Evidence.finding_id)
@@ -101,11 +110,16 @@ def _rescored(
     rows = [r for r in conn.execute(stmt) if selected is None or r[14] in selected]
     articles = {r[1] for r in rows}
     scan = ids is None and len(articles) > _MESH_SCAN_ABOVE  # a step of the walk reads its articles by id
-    mesh = mesh_map(conn, None if scan else articles)
+    # by id: the MeSH of the findings' organs only, unless a row's organ is not its finding's (corrected since)
+    mesh = mesh_map(conn, None if scan else articles, None if scan else {r[-1] for r in rows if r[-1]})
+    members = [(r[14], r[-2], to_member(r[:-2], mesh)[1]) for r in rows]
+    if not scan and any(m.slots[3] != r[-1] for r, (_, _, m) in zip(rows, members, strict=True)):
+        mesh = mesh_map(conn, articles)
+        members = [(r[14], r[-2], to_member(r[:-2], mesh)[1]) for r in rows]
     weights, year = load_weights(), date.today().year
-    for fid, group in groupby(rows, key=lambda r: r[14]):
-        members = list(group)
-        yield fid, members[0][-1], score_finding([to_member(r[:-1], mesh)[1].inp for r in members], weights, year)
+    for fid, group in groupby(members, key=lambda m: m[0]):
+        these = list(group)
+        yield fid, these[0][1], score_finding([m.inp for _, _, m in these], weights, year)
 
 
 def _sentence_bound(w: Weights) -> ColumnElement[float]:
@@ -165,25 +179,91 @@ def _best_first(conn: Connection, f: Filters, wanted: int) -> list[Scored]:
     return kept
 
 
+def _before(a: Scored, b: Scored, sort: str, w: Weights) -> bool:
+    """Whether ``a`` comes before ``b`` in the order of ``sort`` whatever the rounding of their summed scores."""
+    ka, kb = _EXACT_FIRST[sort](a[2]), _EXACT_FIRST[sort](b[2])
+    if ka != kb:
+        return ka < kb
+    size = max(1.0, *(s.support + w.contradiction * s.contradiction for s in (a[2], b[2])))
+    return a[2].score > b[2].score + _SLACK * size
+
+
+def _summed_page(conn: Connection, f: Filters, sort: str, limit: int, offset: int, exact: bool) -> list[Scored]:
+    """A page from the ``finding_years`` sums (:mod:`pdacmine.db.finding_years`): the rows that the sums
+    cannot order (a score within rounding of a neighbour's, a direction in a near tie) are scored exactly,
+    and so is the whole page when ``exact`` (top PMIDs). The same page as scoring every finding."""
+    if limit <= 0:
+        return []
+    w, want = load_weights(), offset + limit
+    size = want + 20
+    while True:
+        rows = finding_years.summed(conn, f, sort, size)
+        tied = [r.finding_id for r in rows if r.tied]
+        scored = {r[0]: r for r in _rescored(conn, f, tied)} if tied else {}
+        kept = [scored.get(r.finding_id, (r.finding_id, "", r.score)) for r in rows]
+        kept = sorted((r for r in kept if _keeps(r[2], f)), key=SORT_KEYS[sort])
+        more = len(rows) == size
+        end = min(want, len(kept)) - 1
+        while 0 <= end < len(kept) - 1 and not _before(kept[end], kept[end + 1], sort, w):
+            end += 1
+        frontier = (rows[-1].finding_id, "", rows[-1].score) if rows else None
+        if more and (end >= len(kept) - 1 or frontier is None or not _before(kept[end], frontier, sort, w)):
+            size *= 4
+            continue
+        break
+    if offset >= len(kept):
+        return []
+    start = offset
+    while start > 0 and not _before(kept[start - 1], kept[start], sort, w):
+        start -= 1
+    window = kept[start : end + 1]
+    # rows whose order the sums leave open (neighbours within rounding) or whose details are wanted: exactly
+    loose = {r[0] for i, r in enumerate(window) if exact or _loose(window, i, sort, w)}
+    again = {r[0]: r for r in _rescored(conn, f, sorted(loose))} if loose else {}
+    page = sorted((again.get(r[0], r) for r in window), key=SORT_KEYS[sort])
+    return [r for r in page if _keeps(r[2], f)][offset - start : offset - start + limit]
+
+
+def _loose(rows: list[Scored], i: int, sort: str, w: Weights) -> bool:
+    """Whether row ``i`` is within rounding of a neighbour (their order needs exact scores)."""
+    return (i > 0 and not _before(rows[i - 1], rows[i], sort, w)) or (
+        i + 1 < len(rows) and not _before(rows[i], rows[i + 1], sort, w)
+    )
+
+
 def filtered_finding_rows(
-    conn: Connection, filters: Filters, *, sort: str = "score", limit: int | None = None, offset: int = 0
+    conn: Connection,
+    filters: Filters,
+    *,
+    sort: str = "score",
+    limit: int | None = None,
+    offset: int = 0,
+    top_pmids: bool = True,
 ) -> Iterator[dict[str, Any]]:
-    """Rows like :func:`pdacmine.db.query.finding_rows`, counts and scores over the filtered evidence only."""
+    """Rows like :func:`pdacmine.db.query.finding_rows`, counts and scores over the filtered evidence only.
+
+    ``top_pmids=False`` leaves a row's ``top_pmids`` empty where listing them would mean scoring its evidence
+    (the browser does not show them): a page of whole years then comes from the year sums alone.
+    """
     if sort not in SORT_KEYS:
         raise InputError(f"cannot sort findings by {sort!r}; use one of {', '.join(SORT_KEYS)}")
-    if sort == "score" and limit is not None:
-        candidates: Iterable[Scored] = _best_first(conn, filters, offset + limit)
+    if limit is not None and sort != "key" and finding_years.answers(conn, filters):
+        page = _summed_page(conn, filters, sort, limit, offset, top_pmids)
     else:
-        candidates = (r for r in _rescored(conn, filters, selected=_with_words(conn, filters)) if _keeps(r[2], filters))
-    scored = sorted(candidates, key=SORT_KEYS[sort])
-    page = scored[offset : None if limit is None else offset + limit]
+        if sort == "score" and limit is not None:
+            candidates: Iterable[Scored] = _best_first(conn, filters, offset + limit)
+        else:
+            selected = _with_words(conn, filters)
+            candidates = (r for r in _rescored(conn, filters, selected=selected) if _keeps(r[2], filters))
+        scored = sorted(candidates, key=SORT_KEYS[sort])
+        page = scored[offset : None if limit is None else offset + limit]
     details: dict[int, Any] = {}
     for where in chunked_in(F.id, [fid for fid, _, _ in page]):
         details.update((r.id, r) for r in conn.execute(select(*_DETAIL).where(where)))
-    for rank, (fid, key, s) in enumerate(page, start=offset + 1):
+    for rank, (fid, _, s) in enumerate(page, start=offset + 1):
         d = details[fid]
         yield {
-            "rank": rank, "finding_id": fid, "finding_key": key, "mechanism": d.mechanism_key,
+            "rank": rank, "finding_id": fid, "finding_key": d.finding_key, "mechanism": d.mechanism_key,
             "mechanism_category": d.mechanism_category, "stage": d.stage, "organ": d.organ, "therapy": d.therapy_key,
             "therapy_class": d.therapy_class, "direction": s.direction, "score": round(s.score, 4),
             "n_papers": s.n_papers, "n_contradicting": s.n_contradicting, "n_evidence": s.n_evidence,

@@ -65,8 +65,14 @@ def explain_finding(
     year = reference_year or (finding.score_detail or {}).get("reference_year") or date.today().year
     conn = session.connection()
     rows = member_rows(conn, E.finding_id == finding.id)
-    mesh = mesh_map(conn, {r[1] for r in rows})
+    articles = {r[1] for r in rows}
+    # MeSH corroboration of the finding's organ only (the others' headings are not read); should a row's
+    # organ differ (corrected since the last ranking), every organ's
+    mesh = mesh_map(conn, articles, [finding.organ] if finding.organ else [])
     members = [to_member(r, mesh)[1] for r in rows]
+    if any(m.slots[3] != finding.organ for m in members):
+        mesh = mesh_map(conn, articles)
+        members = [to_member(r, mesh)[1] for r in rows]
     rejected = Counter(m.inp.pmid for m in members if m.inp.status == "rejected")
     score = score_finding([m.inp for m in members], w, int(year), explain=True)
     return Explanation(finding, score, w, dict(sorted(rejected.items())))

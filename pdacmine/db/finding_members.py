@@ -7,7 +7,7 @@ filters (:mod:`pdacmine.db.filtered_findings`) and ``rank --explain``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from sys import intern
 from typing import Any, NamedTuple
 
@@ -16,7 +16,7 @@ from sqlalchemy.sql import ColumnElement
 
 from pdacmine.db.engine import chunked_in
 from pdacmine.miner.evidence import effective_slots, finding_key
-from pdacmine.miner.rank import EvidenceInput, mesh_organs
+from pdacmine.miner.rank import ORGAN_MESH, EvidenceInput, mesh_organs
 from pdacmine.models import Article, Evidence, ReviewDecision
 
 E, A, RD = Evidence, Article, ReviewDecision
@@ -85,10 +85,19 @@ def machine_key(r: Sequence[Any]) -> str:
     return finding_key(r[3], r[5], r[6], r[7])
 
 
-def mesh_map(conn: Connection, article_ids: Iterable[int] | None) -> dict[int, frozenset[str]]:
-    """Article id -> organs its MeSH headings corroborate (only articles that have any)."""
+def mesh_map(
+    conn: Connection, article_ids: Iterable[int] | None, organs: Collection[str] | None = None
+) -> dict[int, frozenset[str]]:
+    """Article id -> organs its MeSH headings corroborate (only articles that have any). With ``organs``, only
+    articles whose headings name one of these organs' descriptors are read (the others matter to no evidence
+    of these organs): a finding's evidence needs its own organ's."""
     text = cast(A.mesh, Text)
     hint = or_(text.like("%Q000556%"), text.like("%secondary%"), text.like("%D008207%"))
+    if organs is not None:
+        descriptors = sorted({ORGAN_MESH[o] for o in organs if o in ORGAN_MESH})
+        if not descriptors:
+            return {}
+        hint = or_(*(text.like(f"%{ui}%") for ui in descriptors))
     out: dict[int, frozenset[str]] = {}
     wheres: Iterable[ColumnElement[bool] | None] = [None] if article_ids is None else chunked_in(A.id, article_ids)
     for where in wheres:

@@ -26,9 +26,11 @@ from sqlalchemy import Connection, Table, bindparam, delete, false, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
+from pdacmine.db import finding_years
 from pdacmine.db.engine import chunked_in
 from pdacmine.db.finding_members import Member, machine_key, member_rows, member_select, mesh_map, to_member
 from pdacmine.miner.rank import Weights, load_weights, score_finding
+from pdacmine.miner.rank_years import YearTerms, year_terms
 from pdacmine.models import Article, Evidence, Finding, ReviewDecision
 from pdacmine.models.base import utcnow
 
@@ -44,7 +46,7 @@ _EVIDENCE = typing.cast(Table, Evidence.__table__)
 #: Finding columns compared to decide whether a recomputed finding changed at all.
 _COMPARED = (
     "score", "n_papers", "n_evidence", "n_contradicting", "n_accepted", "n_rejected", "n_unreviewed",
-    "first_year", "last_year", "mechanism_category", "therapy_class",
+    "first_year", "last_year", "mechanism_category", "therapy_class", "year_bound", "years_digest",
 )  # fmt: skip
 
 
@@ -58,10 +60,13 @@ def _mode(values: Iterable[str | None]) -> str | None:
 
 
 class _Writer:
-    """Writes recomputed findings in batches (skipping unchanged ones) and collects evidence re-links."""
+    """Writes recomputed findings in batches (skipping unchanged ones: ``years_digest`` says whether their
+    ``finding_years`` rows changed too) with their ``finding_years`` rows, and collects evidence re-links."""
 
     def __init__(self, conn: Connection, existing: dict[str, tuple[int, int]], weights: Weights, year: int) -> None:
         self.conn, self.existing, self.weights, self.year = conn, existing, weights, year
+        self.years: list[dict[str, Any]] = []
+        self.new_years: dict[str, tuple[str | None, list[YearTerms]]] = {}
         self.mesh: dict[int, frozenset[str]] = {}
         self.now = utcnow()
         self.inserts: list[tuple[dict[str, Any], Sequence[Member]]] = []
@@ -72,7 +77,9 @@ class _Writer:
         self.changed = 0
 
     def put(self, key: str, members: Sequence[Member]) -> None:
-        score = score_finding([m.inp for m in members], self.weights, self.year)
+        inputs = [m.inp for m in members]
+        score = score_finding(inputs, self.weights, self.year)
+        terms = year_terms(inputs, self.weights, self.year)
         live = [m for m in members if m.inp.status != "rejected"] or list(members)
         mk, _, st, org, tk, _ = members[0].slots
         values = {
@@ -81,20 +88,23 @@ class _Writer:
             "n_papers": score.n_papers, "n_evidence": score.n_evidence, "n_contradicting": score.n_contradicting,
             "n_accepted": score.n_accepted, "n_rejected": score.n_rejected, "n_unreviewed": score.n_unreviewed,
             "first_year": score.first_year, "last_year": score.last_year, "score": score.score,
+            "year_bound": finding_years.bound(terms), "years_digest": finding_years.digest(terms),
         }  # fmt: skip
         found = self.existing.get(key)
         if found is None:
             self.inserts.append(
                 ({**values, "score_detail": score.detail(self.weights), "updated_at": self.now}, members)
             )
+            self.new_years[key] = (org, terms)
         else:
             fid, fingerprint = found
             if fingerprint != _fingerprint(values):
                 self.updates.append(
                     {"_id": fid, **values, "score_detail": score.detail(self.weights), "updated_at": self.now}
                 )
+                self.years += finding_years.year_rows(fid, org, terms)
             self._link(fid, members)
-        if len(self.inserts) + len(self.updates) >= _BATCH:
+        if len(self.inserts) + len(self.updates) >= _BATCH or len(self.years) >= 4 * _BATCH:
             self.flush()
 
     def _link(self, fid: int, members: Iterable[Member]) -> None:
@@ -115,8 +125,14 @@ class _Writer:
             ids = {k: i for i, k in self.conn.execute(stmt, [v for v, _ in self.inserts])}
             for values, members in self.inserts:
                 self._link(ids[values["finding_key"]], members)
+            for key, (organ, terms) in self.new_years.items():
+                self.years += finding_years.year_rows(ids[key], organ, terms)
             self.changed += len(self.inserts)
-            self.inserts = []
+            self.inserts, self.new_years = [], {}
+        if self.years:
+            finding_years.delete_rows(self.conn, {r["finding_id"] for r in self.years})
+            finding_years.insert_rows(self.conn, self.years)
+            self.years = []
 
     def finish(self, candidates: Iterable[int]) -> int:
         """Write links, unlink rows of withdrawn articles, delete candidates left without evidence."""
@@ -129,6 +145,7 @@ class _Writer:
         for where in chunked_in(table.c.id, self.unlink):
             self.conn.execute(table.update().where(where).values(finding_id=None))
         gone = sorted(set(candidates) - self.written)
+        finding_years.delete_rows(self.conn, gone)
         for where in chunked_in(_FINDINGS.c.id, gone):
             self.conn.execute(delete(_FINDINGS).where(where))
         return self.changed + len(gone)
@@ -170,9 +187,11 @@ def _full(conn: Connection, weights: Weights, year: int) -> int:
         table.update().where(table.c.finding_id.is_not(None), table.c.article_id.in_(withdrawn)).values(finding_id=None)
     )
     n = writer.finish(before)
+    finding_years.mark_complete(conn, weights, year)
     if conn.dialect.name == "sqlite":  # fresh planner statistics for the new links (PostgreSQL autovacuums)
         conn.exec_driver_sql("ANALYZE findings")
         conn.exec_driver_sql("ANALYZE evidence")
+        conn.exec_driver_sql("ANALYZE finding_years")
     return n
 
 
@@ -238,7 +257,9 @@ def _incremental(conn: Connection, article_ids: set[int], weights: Weights, year
             members = groups.get(key, []) + by_key.get(key, [])
             if members:
                 writer.put(key, members)
-    return writer.finish(candidates)
+    n = writer.finish(candidates)
+    finding_years.keep_complete(conn, weights, year)
+    return n
 
 
 def _keys_of(conn: Connection, finding_ids: Iterable[int]) -> list[str]:

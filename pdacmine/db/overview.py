@@ -12,10 +12,11 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, Select, exists, func, select
+from sqlalchemy import Connection, Select, case, exists, func, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
+from pdacmine.db import finding_years
 from pdacmine.db.conditions import evidence_conditions, evidence_from, finding_conditions
 from pdacmine.db.filters import Filters
 from pdacmine.errors import InputError
@@ -42,13 +43,17 @@ class Cell:
     findings: int
 
 
-def finding_filter(filters: Filters) -> list[ColumnElement[bool]]:
+def finding_filter(filters: Filters, conn: Connection | None = None) -> list[ColumnElement[bool]]:
     """:func:`~pdacmine.db.conditions.finding_conditions`, with evidence-level filters (dates, study type,
     words, PMIDs) as one ``id IN (matching evidence)`` set instead of a correlated subquery per finding:
-    the same findings, one pass over the evidence instead of one probe per finding."""
+    the same findings, one pass over the evidence instead of one probe per finding. Given ``conn``, whole
+    years come from ``finding_years`` (:func:`pdacmine.db.finding_years.findings_in_years`)."""
     if not filters.has_evidence_terms:
         return finding_conditions(filters)
     facets = replace(filters, pmids=(), since=None, until=None, study_types=(), text=())
+    in_years = finding_years.findings_in_years(conn, filters) if conn is not None else None
+    if in_years is not None:
+        return [*finding_conditions(facets), in_years]
     # the facets hold on the findings outside: inside, only the evidence and its article (no join with the
     # findings' wide rows, several times faster on a large database)
     rest = replace(filters, organs=(), stages=(), mechanism_keys=(), mechanism_categories=(), therapy_keys=(),
@@ -71,7 +76,7 @@ def heatmaps(conn: Connection, filters: Filters, pairs: Sequence[tuple[str, str]
     stmt = select(*cols, func.sum(Finding.score), func.sum(Finding.n_papers), func.count())
     sums: list[dict[tuple[str, str], list[float]]] = [{} for _ in pairs]
     names = list(AXES)
-    for row in conn.execute(stmt.where(*finding_filter(filters)).group_by(*cols)):
+    for row in conn.execute(stmt.where(*finding_filter(filters, conn)).group_by(*cols)):
         values = dict(zip(names, row[: len(names)], strict=True))
         score, papers, n = row[len(names) :]
         for cells, (r, c) in zip(sums, pairs, strict=True):
@@ -84,8 +89,12 @@ def heatmaps(conn: Connection, filters: Filters, pairs: Sequence[tuple[str, str]
 
 
 def evidence_by_year(conn: Connection, filters: Filters) -> list[tuple[int, str, int]]:
-    """(publication year, organ or "unspecified", evidence sentences) of the evidence that passes ``filters``."""
-    organ = func.coalesce(Finding.organ, Evidence.organ, "unspecified")
+    """(publication year, organ or "unspecified", evidence sentences) of the evidence that passes ``filters``
+    (the organ of the finding it is ranked into; evidence not ranked yet: its own). Whole years are summed
+    from ``finding_years``."""
+    if finding_years.charts_answered(conn, filters):
+        return finding_years.evidence_by_year(conn, filters)
+    organ = func.coalesce(case((Evidence.finding_id.is_(None), Evidence.organ), else_=Finding.organ), "unspecified")
     stmt = evidence_from(Article.pub_year, organ, func.count()).where(
         *evidence_conditions(filters), Article.pub_year.is_not(None)
     )
@@ -94,6 +103,10 @@ def evidence_by_year(conn: Connection, filters: Filters) -> list[tuple[int, str,
 
 def study_type_mix(conn: Connection, filters: Filters) -> list[tuple[str, int]]:
     """(study type, evidence sentences) of the evidence that passes ``filters``, largest first."""
+    if finding_years.charts_answered(conn, filters):
+        mix = finding_years.study_type_mix(conn, filters)
+        if mix is not None:
+            return mix
     stmt = evidence_from(Evidence.study_type, func.count()).where(*evidence_conditions(filters))
     rows = conn.execute(stmt.group_by(Evidence.study_type))
     return sorted(((str(t or "other"), int(n)) for t, n in rows), key=lambda tn: (-tn[1], tn[0]))
@@ -106,7 +119,7 @@ def review_progress(conn: Connection, filters: Filters) -> dict[str, int]:
         func.coalesce(func.sum(Finding.n_rejected), 0),
         func.coalesce(func.sum(Finding.n_unreviewed), 0),
     )
-    acc, rej, new = conn.execute(stmt.where(*finding_filter(replace(filters, status="all")))).one()
+    acc, rej, new = conn.execute(stmt.where(*finding_filter(replace(filters, status="all"), conn))).one()
     return {"accepted": int(acc), "rejected": int(rej), "unreviewed": int(new), "total": int(acc + rej + new)}
 
 

@@ -84,10 +84,18 @@ def count_findings(conn: Connection, filters: Filters) -> int:
 
 
 def finding_rows(
-    conn: Connection, filters: Filters, *, sort: str = "score", limit: int | None = None, offset: int = 0
+    conn: Connection,
+    filters: Filters,
+    *,
+    sort: str = "score",
+    limit: int | None = None,
+    offset: int = 0,
+    top_pmids: bool = True,
 ) -> Iterator[dict[str, Any]]:
+    """Finding rows under ``filters``; ``top_pmids=False``: a row may leave them out when listing them would
+    cost more (see :func:`~pdacmine.db.filtered_findings.filtered_finding_rows`)."""
     if restricts_evidence(filters):  # counts and scores over the filtered evidence only
-        yield from filtered_finding_rows(conn, filters, sort=sort, limit=limit, offset=offset)
+        yield from filtered_finding_rows(conn, filters, sort=sort, limit=limit, offset=offset, top_pmids=top_pmids)
         return
     cols = (F.id, F.finding_key, F.mechanism_key, F.mechanism_category, F.stage, F.organ, F.therapy_key,
             F.therapy_class, F.score_detail, F.score, F.n_papers, F.n_contradicting, F.n_evidence, F.n_accepted,

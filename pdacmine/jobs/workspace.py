@@ -266,17 +266,19 @@ class Workspace:
         sort: str = "score",
         limit: int | None = None,
         offset: int = 0,
+        top_pmids: bool = True,
         **terms: Any,
     ) -> Iterator[dict[str, Any]]:
         """Ranked findings (or, with ``evidence``, their sentences) as dicts, streamed.
 
         ``filters`` from :meth:`filters`, or the terms themselves (``organ="liver", since="2020"``).
-        The rows come from one open connection, closed when the iteration ends.
+        The rows come from one open connection, closed when the iteration ends. ``top_pmids=False``: a
+        finding row may leave its best PMIDs out when listing them would cost more (a date filter).
         """
         f = filters if filters is not None else self.filters(**terms)
         if evidence:
             return self._stream(q.evidence_rows, f, sort=sort, limit=limit, offset=offset, linked_only=True)
-        return self._stream(q.finding_rows, f, sort=sort, limit=limit, offset=offset)
+        return self._stream(q.finding_rows, f, sort=sort, limit=limit, offset=offset, top_pmids=top_pmids)
 
     def count_findings(self, filters: Filters | None = None) -> int:
         with self.engine.connect() as conn:

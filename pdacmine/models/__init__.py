@@ -2,7 +2,7 @@
 
 from pdacmine.models.article import Article
 from pdacmine.models.base import Base
-from pdacmine.models.evidence import ArticleExtraction, Evidence, Finding
+from pdacmine.models.evidence import ArticleExtraction, Evidence, Finding, FindingYear, FindingYearsState
 from pdacmine.models.harvest import ImportedFile, RecordError, SavedQuery, SearchHit, SearchRun
 from pdacmine.models.review import ReviewAudit, ReviewDecision
 from pdacmine.models.screening import ScreeningAudit, ScreeningDecision, ScreeningResolution, ScreeningSession
@@ -15,6 +15,8 @@ __all__ = [
     "DedupAudit",
     "Evidence",
     "Finding",
+    "FindingYear",
+    "FindingYearsState",
     "ImportedFile",
     "RecordError",
     "RecordSource",

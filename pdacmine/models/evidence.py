@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pdacmine.models.base import Base, utcnow
@@ -100,6 +100,11 @@ class Finding(Base):
     first_year: Mapped[int | None] = mapped_column(Integer)
     last_year: Mapped[int | None] = mapped_column(Integer)
     score: Mapped[float] = mapped_column(Float, default=0.0, index=True)
+    #: The most the finding can score under any year filter: its ``finding_years`` support (associated) summed
+    #: over every year (migration 0010); a page of the best findings walks findings in this order.
+    year_bound: Mapped[float | None] = mapped_column(Float, index=True)
+    #: A digest of the finding's ``finding_years`` rows (a refresh rewrites them only when it changes).
+    years_digest: Mapped[int | None] = mapped_column(BigInteger)
     #: The terms of the score formula, for ``rank --explain``.
     score_detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -115,3 +120,64 @@ class Finding(Base):
             for c in ("stage", "mechanism_category", "therapy_class")
         ),
     )
+
+
+class FindingYear(Base):
+    """What one publication year's papers add to a finding's score and counts (:mod:`pdacmine.miner.rank_years`).
+
+    Kept in step with ``findings`` by every refresh; a ``--since``/``--until`` of whole years sums these rows
+    instead of scoring the evidence again. The per-direction columns end in ``_promotes``, ``_suppresses``
+    and ``_associated``: which one counts is decided by the summed ``pro`` and ``sup``.
+    """
+
+    __tablename__ = "finding_years"
+
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: the finding's organ (part of its key, so it never changes): the evidence-per-year chart's colour
+    organ: Mapped[str | None] = mapped_column(String(50))
+    pro: Mapped[float] = mapped_column(Float)
+    sup: Mapped[float] = mapped_column(Float)
+    support_promotes: Mapped[float] = mapped_column(Float)
+    support_suppresses: Mapped[float] = mapped_column(Float)
+    support_associated: Mapped[float] = mapped_column(Float)
+    contradiction_promotes: Mapped[float] = mapped_column(Float)
+    contradiction_suppresses: Mapped[float] = mapped_column(Float)
+    contradiction_associated: Mapped[float] = mapped_column(Float)
+    papers_promotes: Mapped[int] = mapped_column(Integer)
+    papers_suppresses: Mapped[int] = mapped_column(Integer)
+    papers_associated: Mapped[int] = mapped_column(Integer)
+    contradicting_promotes: Mapped[int] = mapped_column(Integer)
+    contradicting_suppresses: Mapped[int] = mapped_column(Integer)
+    contradicting_associated: Mapped[int] = mapped_column(Integer)
+    n_evidence: Mapped[int] = mapped_column(Integer)
+    n_accepted: Mapped[int] = mapped_column(Integer)
+    n_rejected: Mapped[int] = mapped_column(Integer)
+    #: live (not rejected) sentences per study type
+    n_clinical: Mapped[int] = mapped_column(Integer)
+    n_human_tissue: Mapped[int] = mapped_column(Integer)
+    n_animal: Mapped[int] = mapped_column(Integer)
+    n_in_vitro: Mapped[int] = mapped_column(Integer)
+    n_review: Mapped[int] = mapped_column(Integer)
+    n_other: Mapped[int] = mapped_column(Integer)
+
+    #: the map's charts read a year range from this index alone (migration 0010)
+    __table_args__ = (
+        Index("ix_finding_years_charts", "year", "organ", "n_evidence", "n_rejected", "n_clinical", "n_human_tissue",
+              "n_animal", "n_in_vitro", "n_review", "n_other", "finding_id"),
+    )  # fmt: skip
+
+
+class FindingYearsState(Base):
+    """One row while ``finding_years`` holds every finding's years, scored with these weights and reference year.
+
+    A full refresh writes it; an incremental refresh with other weights or another reference year deletes it
+    (its rows would mix two scorings), and then filtered queries score the evidence again until the next full one.
+    """
+
+    __tablename__ = "finding_years_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference_year: Mapped[int] = mapped_column(Integer)
+    weights_digest: Mapped[str] = mapped_column(String(20))
+    refreshed_at: Mapped[datetime] = mapped_column(default=utcnow)

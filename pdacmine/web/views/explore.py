@@ -102,7 +102,7 @@ def findings(request: Request) -> Response:
     page = int_param(params, "page", 1, low=1)
     offset = (page - 1) * per
     with ws.engine.connect() as conn:
-        rows = list(q.finding_rows(conn, state.filters, sort=sort, limit=per + 1, offset=offset))
+        rows = list(q.finding_rows(conn, state.filters, sort=sort, limit=per + 1, offset=offset, top_pmids=False))
         if state.filters.has_evidence_terms:  # as query: counting those would read the evidence
             total = None
         else:
