@@ -161,3 +161,25 @@ def test_a_treatment_that_is_not_recommended_is_background(nlp: Language) -> Non
 )  # fmt: skip
 def test_a_therapy_free_period_names_no_therapy(nlp: Language, abstract: str, expected: list[str]) -> None:
     assert therapies(nlp, "We studied patients with pancreatic cancer. " + abstract) == expected
+
+
+@pytest.mark.parametrize(
+    "drug",
+    [
+        "nab-paclitaxel",
+        "nab paclitaxel",
+        "nab\u2011paclitaxel",  # non-breaking hyphen
+        "albumin\u2010bound paclitaxel",  # typographic hyphen
+        "nanoparticle albumin-bound (nab)-paclitaxel",
+        "nanoparticle albumin-bound (nab)\u2212paclitaxel",  # minus sign
+        "Abraxane",
+    ],
+)
+def test_a_drug_formulation_in_any_spelling_is_its_drug(nlp: Language, drug: str) -> None:
+    abstract = f"We studied patients with metastatic pancreatic cancer. Ten patients received {drug} weekly."
+    assert therapies(nlp, abstract) == ["nab-paclitaxel"]
+
+
+def test_a_short_form_in_brackets_before_a_hyphen_is_its_own_token(nlp: Language) -> None:
+    assert [t.text for t in nlp.tokenizer("(nab)-paclitaxel")] == ["(", "nab", ")", "-", "paclitaxel"]
+    assert [t.text for t in nlp.tokenizer("(KRAS)")] == ["(", "KRAS", ")"]
