@@ -183,3 +183,12 @@ def test_a_drug_formulation_in_any_spelling_is_its_drug(nlp: Language, drug: str
 def test_a_short_form_in_brackets_before_a_hyphen_is_its_own_token(nlp: Language) -> None:
     assert [t.text for t in nlp.tokenizer("(nab)-paclitaxel")] == ["(", "nab", ")", "-", "paclitaxel"]
     assert [t.text for t in nlp.tokenizer("(KRAS)")] == ["(", "KRAS", ")"]
+
+
+def test_chemoembolization_is_hepatic_arterial_infusion(nlp: Language) -> None:
+    """taxonomy.md has no TACE key: its locoregional liver therapy by the hepatic artery is hepatic-arterial-infusion."""
+    abstract = (
+        "We studied patients with liver metastases of pancreatic cancer. "
+        "Eight underwent transcatheter arterial chemoembolization and two had radioembolization."
+    )
+    assert therapies(nlp, abstract) == ["hepatic-arterial-infusion", "radioembolization"]
