@@ -192,3 +192,44 @@ def test_chemoembolization_is_hepatic_arterial_infusion(nlp: Language) -> None:
         "Eight underwent transcatheter arterial chemoembolization and two had radioembolization."
     )
     assert therapies(nlp, abstract) == ["hepatic-arterial-infusion", "radioembolization"]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # the participle names the resection of the metastases before it
+        ("A patient had liver metastases of pancreatic cancer. All liver metastases were surgically removed.",
+         ["metastasectomy"]),
+        # "one" of the metastases of the sentence before
+        ("Two years after pancreatectomy the patient developed two brain metastases. One was surgically resected.",
+         ["metastasectomy", "resection"]),
+        ("Two years after pancreatectomy the patient developed two brain metastases. He was resected again.",
+         ["resection"]),
+    ],
+)  # fmt: skip
+def test_a_resected_metastasis_named_before_its_participle_is_metastasectomy(
+    nlp: Language, abstract: str, expected: list[str]
+) -> None:
+    assert therapies(nlp, abstract) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "expected"),
+    [
+        # the title names metastases at one organ and no resection of the primary is named
+        ("Pancreatic cancer metastasis to the spine", "Surgical treatment was performed in ten of 30 cases.",
+         ["metastasectomy"]),
+        ("Late cerebral metastasis of pancreatic cancer", "Imaging showed a frontal lesion. She underwent surgery.",
+         ["metastasectomy"]),
+        # the primary's resection is named: surgery keeps its key
+        ("Pancreatic cancer metastasis to the spine", "All had undergone pancreaticoduodenectomy before surgery.",
+         ["resection"]),
+        # a title without a metastatic site
+        ("Outcomes of pancreatic cancer surgery", "Surgical treatment was performed in ten of 30 cases.",
+         ["resection"]),
+    ],
+)  # fmt: skip
+def test_generic_surgery_in_an_abstract_titled_by_one_metastatic_site(
+    nlp: Language, title: str, abstract: str, expected: list[str]
+) -> None:
+    assert therapies(nlp, abstract, title=title) == expected
