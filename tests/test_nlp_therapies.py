@@ -186,7 +186,7 @@ def test_a_short_form_in_brackets_before_a_hyphen_is_its_own_token(nlp: Language
 
 
 def test_chemoembolization_is_hepatic_arterial_infusion(nlp: Language) -> None:
-    """taxonomy.md has no TACE key: its locoregional liver therapy by the hepatic artery is hepatic-arterial-infusion."""
+    """taxonomy.md has no TACE key: liver therapy through the hepatic artery is hepatic-arterial-infusion."""
     abstract = (
         "We studied patients with liver metastases of pancreatic cancer. "
         "Eight underwent transcatheter arterial chemoembolization and two had radioembolization."
