@@ -233,3 +233,9 @@ def test_generic_surgery_in_an_abstract_titled_by_one_metastatic_site(
     nlp: Language, title: str, abstract: str, expected: list[str]
 ) -> None:
     assert therapies(nlp, abstract, title=title) == expected
+
+
+def test_a_title_site_without_a_metastasis_word_makes_no_metastasectomy(nlp: Language) -> None:
+    title = "Peritoneal cytology in the staging of pancreatic cancer"
+    abstract = "Peritoneal washings were positive in ten patients. Thirty patients were resected."
+    assert therapies(nlp, abstract, title=title) == ["resection"]

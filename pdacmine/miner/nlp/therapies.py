@@ -25,7 +25,8 @@
 - Metastasectomy: "resection of (the) brain metastases", "the liver metastasis was resected", "a
   cerebellar metastasis, which was resected", "all liver metastases were surgically removed".
 - One operation (:func:`same_operation`): in an abstract whose operation is a metastasectomy (one is
-  named, or the title names metastases at one organ: "... metastasis to the spine") and that
+  named, or the title names metastases at one organ: "... metastasis to the spine", not
+  "peritoneal cytology in staging") and that
   names no resection of the primary, a bare "surgery", "surgical resection" or "resected" is that
   metastasectomy ("Resection of lung metastases ... Two patients underwent surgical resection").
   A resection names the primary when a pancreas word (``PANCREAS_WORD``: "pancreatic resection",
@@ -196,15 +197,19 @@ def names_primary(m: Mention, cues: CueIndex, words: list[str]) -> bool:
     return any(w.lower() in _PRIMARY_WORDS for w in words[lo:hi])
 
 
-def title_site(mentions: list[Mention]) -> bool:
-    """The title names metastases at one organ ("Pancreatic cancer metastasis to the spine")."""
-    return len({m.key for m in mentions if m.sent == 0 and m.label == "ORGAN" and m.site and not m.negated}) == 1
+def title_site(mentions: list[Mention], cues: CueIndex) -> bool:
+    """The title names metastases at one organ: a site with a metastasis word (``METASTASIS_OBJECT``)
+    at most three tokens from it ("Pancreatic cancer metastasis to the spine", "cerebral metastasis")."""
+    sites = [m for m in mentions if m.sent == 0 and m.label == "ORGAN" and m.site and not m.negated]
+    if len({m.key for m in sites}) != 1:
+        return False
+    return any(cues.any_within("METASTASIS_OBJECT", max(0, m.start - 3), m.end + 3) for m in sites)
 
 
 def same_operation(mentions: list[Mention], cues: CueIndex, words: list[str]) -> list[Mention]:
     """The generic resection mentions that are the abstract's metastasectomy (module docstring)."""
     operations = [m for m in mentions if m.label == "THERAPY" and not m.negated]
-    if not any(m.key == "metastasectomy" for m in operations) and not title_site(mentions):
+    if not any(m.key == "metastasectomy" for m in operations) and not title_site(mentions, cues):
         return []
     generic = [m for m in operations if m.key == "resection"]
     if any(not m.background and names_primary(m, cues, words) for m in generic):
