@@ -239,3 +239,19 @@ def test_a_title_site_without_a_metastasis_word_makes_no_metastasectomy(nlp: Lan
     title = "Peritoneal cytology in the staging of pancreatic cancer"
     abstract = "Peritoneal washings were positive in ten patients. Thirty patients were resected."
     assert therapies(nlp, abstract, title=title) == ["resection"]
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        # a biology paper's resected cohort is of the primary
+        ("Macrophages drive liver metastasis of pancreatic cancer",
+         "ZEB1 promoted invasion in mice. In 50 patients who underwent surgery, ZEB1 was high."),
+        # conversion surgery is resection of the primary
+        ("Chemotherapy for pancreatic cancer with peritoneal metastasis",
+         "After chemotherapy, eight patients underwent conversion surgery."),
+    ],
+)  # fmt: skip
+def test_a_title_site_leaves_the_primarys_surgery_alone(nlp: Language, title: str, abstract: str) -> None:
+    assert "resection" in therapies(nlp, abstract, title=title)
+    assert "metastasectomy" not in therapies(nlp, abstract, title=title)

@@ -26,9 +26,10 @@
   cerebellar metastasis, which was resected", "all liver metastases were surgically removed".
 - One operation (:func:`same_operation`): in an abstract whose operation is a metastasectomy (one is
   named, or the title names metastases at one organ: "... metastasis to the spine", not
-  "peritoneal cytology in staging") and that
-  names no resection of the primary, a bare "surgery", "surgical resection" or "resected" is that
-  metastasectomy ("Resection of lung metastases ... Two patients underwent surgical resection").
+  "peritoneal cytology in staging"; in an abstract without mechanisms) and that
+  names no resection of the primary ("conversion surgery" is of the primary), a bare "surgery",
+  "surgical resection" or "resected" is that metastasectomy ("Resection of lung metastases ...
+  Two patients underwent surgical resection").
   A resection names the primary when a pancreas word (``PANCREAS_WORD``: "pancreatic resection",
   "pancreaticoduodenectomy") or a ``word_lists.primary_words`` word is within two tokens of it.
 - Directed at a site (:func:`directed_at`): the organ is the object of the therapy ("resection of
@@ -199,7 +200,10 @@ def names_primary(m: Mention, cues: CueIndex, words: list[str]) -> bool:
 
 def title_site(mentions: list[Mention], cues: CueIndex) -> bool:
     """The title names metastases at one organ: a site with a metastasis word (``METASTASIS_OBJECT``)
-    at most three tokens from it ("Pancreatic cancer metastasis to the spine", "cerebral metastasis")."""
+    at most three tokens from it ("Pancreatic cancer metastasis to the spine", "cerebral metastasis"),
+    in a clinical abstract (no mechanism: a biology paper's "resected cases" are of the primary)."""
+    if any(m.label == "MECHANISM" and not m.negated for m in mentions):  # a biology paper's resected cohort
+        return False
     sites = [m for m in mentions if m.sent == 0 and m.label == "ORGAN" and m.site and not m.negated]
     if len({m.key for m in sites}) != 1:
         return False
