@@ -161,3 +161,97 @@ def test_a_treatment_that_is_not_recommended_is_background(nlp: Language) -> Non
 )  # fmt: skip
 def test_a_therapy_free_period_names_no_therapy(nlp: Language, abstract: str, expected: list[str]) -> None:
     assert therapies(nlp, "We studied patients with pancreatic cancer. " + abstract) == expected
+
+
+@pytest.mark.parametrize(
+    "drug",
+    [
+        "nab-paclitaxel",
+        "nab paclitaxel",
+        "nab\u2011paclitaxel",  # non-breaking hyphen
+        "albumin\u2010bound paclitaxel",  # typographic hyphen
+        "nanoparticle albumin-bound (nab)-paclitaxel",
+        "nanoparticle albumin-bound (nab)\u2212paclitaxel",  # minus sign
+        "Abraxane",
+    ],
+)
+def test_a_drug_formulation_in_any_spelling_is_its_drug(nlp: Language, drug: str) -> None:
+    abstract = f"We studied patients with metastatic pancreatic cancer. Ten patients received {drug} weekly."
+    assert therapies(nlp, abstract) == ["nab-paclitaxel"]
+
+
+def test_a_short_form_in_brackets_before_a_hyphen_is_its_own_token(nlp: Language) -> None:
+    assert [t.text for t in nlp.tokenizer("(nab)-paclitaxel")] == ["(", "nab", ")", "-", "paclitaxel"]
+    assert [t.text for t in nlp.tokenizer("(KRAS)")] == ["(", "KRAS", ")"]
+
+
+def test_chemoembolization_is_hepatic_arterial_infusion(nlp: Language) -> None:
+    """taxonomy.md has no TACE key: liver therapy through the hepatic artery is hepatic-arterial-infusion."""
+    abstract = (
+        "We studied patients with liver metastases of pancreatic cancer. "
+        "Eight underwent transcatheter arterial chemoembolization and two had radioembolization."
+    )
+    assert therapies(nlp, abstract) == ["hepatic-arterial-infusion", "radioembolization"]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # the participle names the resection of the metastases before it
+        ("A patient had liver metastases of pancreatic cancer. All liver metastases were surgically removed.",
+         ["metastasectomy"]),
+        # "one" of the metastases of the sentence before
+        ("Two years after pancreatectomy the patient developed two brain metastases. One was surgically resected.",
+         ["metastasectomy", "resection"]),
+        ("Two years after pancreatectomy the patient developed two brain metastases. He was resected again.",
+         ["resection"]),
+    ],
+)  # fmt: skip
+def test_a_resected_metastasis_named_before_its_participle_is_metastasectomy(
+    nlp: Language, abstract: str, expected: list[str]
+) -> None:
+    assert therapies(nlp, abstract) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "expected"),
+    [
+        # the title names metastases at one organ and no resection of the primary is named
+        ("Pancreatic cancer metastasis to the spine", "Surgical treatment was performed in ten of 30 cases.",
+         ["metastasectomy"]),
+        ("Late cerebral metastasis of pancreatic cancer", "Imaging showed a frontal lesion. She underwent surgery.",
+         ["metastasectomy"]),
+        # the primary's resection is named: surgery keeps its key
+        ("Pancreatic cancer metastasis to the spine", "All had undergone pancreaticoduodenectomy before surgery.",
+         ["resection"]),
+        # a title without a metastatic site
+        ("Outcomes of pancreatic cancer surgery", "Surgical treatment was performed in ten of 30 cases.",
+         ["resection"]),
+    ],
+)  # fmt: skip
+def test_generic_surgery_in_an_abstract_titled_by_one_metastatic_site(
+    nlp: Language, title: str, abstract: str, expected: list[str]
+) -> None:
+    assert therapies(nlp, abstract, title=title) == expected
+
+
+def test_a_title_site_without_a_metastasis_word_makes_no_metastasectomy(nlp: Language) -> None:
+    title = "Peritoneal cytology in the staging of pancreatic cancer"
+    abstract = "Peritoneal washings were positive in ten patients. Thirty patients were resected."
+    assert therapies(nlp, abstract, title=title) == ["resection"]
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        # a biology paper's resected cohort is of the primary
+        ("Macrophages drive liver metastasis of pancreatic cancer",
+         "ZEB1 promoted invasion in mice. In 50 patients who underwent surgery, ZEB1 was high."),
+        # conversion surgery is resection of the primary
+        ("Chemotherapy for pancreatic cancer with peritoneal metastasis",
+         "After chemotherapy, eight patients underwent conversion surgery."),
+    ],
+)  # fmt: skip
+def test_a_title_site_leaves_the_primarys_surgery_alone(nlp: Language, title: str, abstract: str) -> None:
+    assert "resection" in therapies(nlp, abstract, title=title)
+    assert "metastasectomy" not in therapies(nlp, abstract, title=title)

@@ -8,7 +8,9 @@ phrases, so thousands of surface forms cost little per document):
   vocabulary word as NORM once, when the pipeline is built ("metastases" -> "metastasis",
   "lungs" -> "lung", "tumour" -> "tumor", "colonisation" -> "colonization"). Pattern and
   text are compared on these norms, so a vocabulary that lists only the singular American
-  form still finds the others, with no per-token work at run time.
+  form still finds the others, with no per-token work at run time. The typographic hyphens
+  and dashes of typeset abstracts (U+2010, U+2011, U+2012, U+2013, U+2212) have the NORM "-", so
+  "nab‑paclitaxel" and "albumin‐bound" match the vocabulary's ASCII spelling.
 - ``ORTH`` for symbols (gene symbols, abbreviations), matched case-sensitively, with the
   variants "PD-L1"/"PDL1", "CAF"/"CAFs", "ZEB1"/"Zeb1" (mouse nomenclature) and Greek
   letters spelled out ("TGF-β"/"TGF-beta").
@@ -165,9 +167,14 @@ class VariantNorms:
         return base if base is not None else self.default(string)
 
 
+#: typographic hyphens and dashes that stand for the ASCII hyphen in a name ("nab‑paclitaxel")
+DASHES = ("\u2010", "\u2011", "\u2012", "\u2013", "\u2212")
+
+
 def variant_map(words: Iterable[str]) -> dict[str, str]:
-    """Plural and British spellings of each vocabulary word -> the word (all lower case)."""
-    out: dict[str, str] = {}
+    """Plural and British spellings of each vocabulary word -> the word (all lower case), and
+    the typographic dashes -> "-"."""
+    out: dict[str, str] = dict.fromkeys(DASHES, "-")
     for word in sorted(set(words)):
         variants = plural_forms(word)
         for british in british_forms(word):

@@ -23,10 +23,13 @@
 - Absence (:func:`named_as_absent`, negated): a therapy followed by an ``absence_suffixes`` word
   ("a chemotherapy-free period", "treatment free interval") names a time without it.
 - Metastasectomy: "resection of (the) brain metastases", "the liver metastasis was resected", "a
-  cerebellar metastasis, which was resected".
-- One operation (:func:`same_operation`): in an abstract whose operation is a metastasectomy and that
-  names no resection of the primary, a bare "surgery", "surgical resection" or "resected" is that
-  metastasectomy ("Resection of lung metastases ... Two patients underwent surgical resection").
+  cerebellar metastasis, which was resected", "all liver metastases were surgically removed".
+- One operation (:func:`same_operation`): in an abstract whose operation is a metastasectomy (one is
+  named, or the title names metastases at one organ: "... metastasis to the spine", not
+  "peritoneal cytology in staging"; in an abstract without mechanisms) and that
+  names no resection of the primary ("conversion surgery" is of the primary), a bare "surgery",
+  "surgical resection" or "resected" is that metastasectomy ("Resection of lung metastases ...
+  Two patients underwent surgical resection").
   A resection names the primary when a pancreas word (``PANCREAS_WORD``: "pancreatic resection",
   "pancreaticoduodenectomy") or a ``word_lists.primary_words`` word is within two tokens of it.
 - Directed at a site (:func:`directed_at`): the organ is the object of the therapy ("resection of
@@ -151,6 +154,8 @@ _OBJECT_LINK = default_rules().word_list("object_link")
 _RESECTED_GAP = default_rules().word_list("resected_gap")
 
 
+#: a resection named by its participle ("resected", "surgically removed"), as ``grammar.participles``
+_PARTICIPLES = _GRAMMAR.participles if (_GRAMMAR := default_rules().grammar) is not None else frozenset({"resected"})
 _DIRECTED_LINK = default_rules().word_list("directed_link")
 _DIRECTED_FIRST = default_rules().word_tuple("directed_first")
 
@@ -175,7 +180,7 @@ def resects_a_metastasis(m: Mention, organs: list[Mention], words: list[str]) ->
         between = [w.lower() for w in words[m.end : o.start]]
         if o.start >= m.end and len(between) <= 4 and all(w in _OBJECT_LINK for w in between):
             return True
-        if o.end <= m.start and m.text.lower().startswith("resected"):
+        if o.end <= m.start and m.text.lower().split()[-1] in _PARTICIPLES:
             gap = [w.lower() for w in words[o.end : m.start]]
             if len(gap) <= 6 and set(gap) <= _RESECTED_GAP:
                 return True
@@ -193,10 +198,22 @@ def names_primary(m: Mention, cues: CueIndex, words: list[str]) -> bool:
     return any(w.lower() in _PRIMARY_WORDS for w in words[lo:hi])
 
 
+def title_site(mentions: list[Mention], cues: CueIndex) -> bool:
+    """The title names metastases at one organ: a site with a metastasis word (``METASTASIS_OBJECT``)
+    at most three tokens from it ("Pancreatic cancer metastasis to the spine", "cerebral metastasis"),
+    in a clinical abstract (no mechanism: a biology paper's "resected cases" are of the primary)."""
+    if any(m.label == "MECHANISM" and not m.negated for m in mentions):  # a biology paper's resected cohort
+        return False
+    sites = [m for m in mentions if m.sent == 0 and m.label == "ORGAN" and m.site and not m.negated]
+    if len({m.key for m in sites}) != 1:
+        return False
+    return any(cues.any_within("METASTASIS_OBJECT", max(0, m.start - 3), m.end + 3) for m in sites)
+
+
 def same_operation(mentions: list[Mention], cues: CueIndex, words: list[str]) -> list[Mention]:
     """The generic resection mentions that are the abstract's metastasectomy (module docstring)."""
     operations = [m for m in mentions if m.label == "THERAPY" and not m.negated]
-    if not any(m.key == "metastasectomy" for m in operations):
+    if not any(m.key == "metastasectomy" for m in operations) and not title_site(mentions, cues):
         return []
     generic = [m for m in operations if m.key == "resection"]
     if any(not m.background and names_primary(m, cues, words) for m in generic):

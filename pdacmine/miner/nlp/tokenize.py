@@ -3,6 +3,8 @@
 1. A hyphen or slash between two letters/digits is its own token, so that "ZEB1-driven",
    "gemcitabine/nab-paclitaxel" and "IL-6/STAT3" expose the names inside them. Vocabulary
    patterns are tokenized by the same tokenizer, so "IL-6" still matches as three tokens.
+   So are a closing bracket and the hyphen after it before a word, so that a drug written with
+   its formulation's short form in brackets ("albumin-bound (nab)-paclitaxel") is three names.
 2. Abbreviations that end with a period stay one token ("e.g.", "i.e.", "vs.", "approx.",
    "et al.", "Fig."), so the sentence splitter never breaks after them.
 3. A suspended hyphen is its own token ("chemo- and immunotherapy", "pre- and postoperative"), so
@@ -27,7 +29,14 @@ from spacy.tokens import Doc
 from pdacmine.miner.nlp.mention import set_pdac_value
 
 #: Letters (Latin and Greek) or digits on both sides of a hyphen or slash.
-_JOINER_INFIX = r"(?<=[0-9A-Za-z\u0370-\u03ff])[-/\u2010\u2011\u2013](?=[0-9A-Za-z\u0370-\u03ff])"
+_JOINER_INFIX = (
+    r"(?<=[0-9A-Za-z\u0370-\u03ff])[-/\u2010\u2011\u2013\u2212](?=[0-9A-Za-z\u0370-\u03ff])"
+    r"|(?<=[0-9A-Za-z])\)(?=[-\u2010\u2011\u2013\u2212][A-Za-z])"  # "(nab)-paclitaxel": the bracket ...
+    r"|(?<=\))[-\u2010\u2011\u2013\u2212](?=[A-Za-z])"  # ... and the hyphen after it
+)
+
+#: The opening bracket of "(nab)-paclitaxel" (a short form in brackets, a hyphen, a word).
+_BRACKET_PREFIX = r"^\((?=[0-9A-Za-z]+\)[-\u2010\u2011\u2013\u2212][A-Za-z])"
 
 #: A hyphen that ends a word (suspended hyphen: "chemo- and immunotherapy").
 _SUSPENDED_HYPHEN = r"(?<=[0-9A-Za-z\u0370-\u03ff])[-\u2010\u2011]$"
@@ -91,11 +100,12 @@ def make_tokenizer(nlp: Language) -> Tokenizer:
         warnings.simplefilter("ignore", FutureWarning)  # scispaCy's regex: "Possible set union"
         rule_tokenizer = combined_rule_tokenizer(nlp)
         infix = rule_tokenizer.infix_finditer.__self__
+        prefix = rule_tokenizer.prefix_search.__self__
         suffix = rule_tokenizer.suffix_search.__self__
         tokenizer = TextKeepingTokenizer(
             nlp.vocab,
             rules=rule_tokenizer.rules,
-            prefix_search=rule_tokenizer.prefix_search,
+            prefix_search=re.compile(f"{prefix.pattern}|{_BRACKET_PREFIX}").search,
             suffix_search=re.compile(f"{suffix.pattern}|{_SUSPENDED_HYPHEN}").search,
             infix_finditer=re.compile(f"{infix.pattern}|{_JOINER_INFIX}").finditer,
             token_match=rule_tokenizer.token_match,
