@@ -8,7 +8,10 @@
   or OBJECTIVE section, or the first sentence of an unstructured one) a modality is background
   unless the sentence speaks of treatment, makes a mechanism claim ("Targeting FAK renders
   checkpoint immunotherapy effective") or describes a treated cohort ("resected patients").
-  Any therapy in an early sentence with a background cue and no treatment context is background.
+  Any therapy in an early sentence with a background cue and no treatment context is background. An
+  early-only cue (``BACKGROUND_EARLY``: "poor prognosis") makes an early modality background beside
+  treatment words but no treated cohort ("PDAC has a poor prognosis after curative resection"); later it is no cue
+  ("a poor prognosis; hence resection should not be performed" proposes a therapy).
 - Generic term for named drugs (``Mention.redundant``): a generic therapy of ``generic_therapies``
   stands for the drugs of its class that the abstract ("chemotherapy": the cohort's named
   regimen) or its sentence ("immunotherapy", "CD40 agonist") names: "gemcitabine-based
@@ -71,7 +74,7 @@ def is_background_therapy(
         return True
     if not early:
         return False
-    if background_cue:
+    if background_cue or (not cohort and cues.any_within("BACKGROUND_EARLY", *sent)):
         return True
     treated_cohort = m.text.lower().endswith("ed")  # "resected patients", "irradiated tumours"
     return not (context or mechanism_claim or treated_cohort)
