@@ -126,3 +126,17 @@ def test_a_short_form_of_pancreatic_cancer_names_the_pancreas(nlp: Language) -> 
 def test_emt_needs_no_definition(nlp: Language) -> None:
     abstract = "EMT confers resistance to gemcitabine and promotes metastasis of pancreatic cancer."
     assert document(nlp, abstract, title="A study")["mechanisms"] == ["emt-plasticity"]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "background"),
+    [
+        ("The gastric wall showed tumor thrombi in its veins.", True),
+        ("CT showed a portal vein tumour thrombus.", True),
+        ("Platelet-driven thrombosis promoted liver metastasis of pancreatic cancer cells.", False),
+    ],
+)  # fmt: skip
+def test_a_pathological_finding_names_no_mechanism(nlp: Language, abstract: str, background: bool) -> None:
+    mentions = [m for m in nlp(f"{TITLE}\n{abstract}")._.pdac_mentions if m.label == "MECHANISM"]
+    assert mentions
+    assert all(m.background == background for m in mentions)

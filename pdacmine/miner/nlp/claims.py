@@ -10,6 +10,9 @@ A mention is *background* (``Mention.background``: counted nowhere, in no tuple)
   stage only when its sentence speaks of tumour cells ("circulating MDSCs" are not CTCs); clonal
   evolution is the primary-tumour stage only when its sentence speaks of metastasis or invasion.
 
+- a mechanism is part of a pathological finding (``PATHOLOGY_FINDING`` cues): "tumor thrombi within
+  the vessels", "portal vein tumour thrombus" are tumour cells in a vessel, not coagulation.
+
 - a mechanism names the genotype of a model, not a driver: a Cre driver line ("Pdx1-Cre"), or a
   genotype spelled out beside the model's name ("mutant Kras and p53 (KPC model)", "KPC mice
   (Kras G12D; p53 R172H)").
@@ -98,6 +101,11 @@ def relabel(m: Mention, key: str, vocabulary: Vocabulary) -> None:
     m.category, m.concept_id = (concept.category, concept.concept_id) if concept else (None, None)
 
 
+def in_finding(m: Mention, cues: CueIndex) -> bool:
+    """The mechanism ``m`` lies inside a ``PATHOLOGY_FINDING`` phrase ("tumor thrombus")."""
+    return any(s <= m.start and m.end <= e for s, e in cues.within("PATHOLOGY_FINDING", m.start - 4, m.start + 1))
+
+
 def mark_claims(
     mentions: list[Mention],
     cues: CueIndex,
@@ -114,6 +122,9 @@ def mark_claims(
         if m.label not in GENERIC_FACETS:
             continue
         if m.label == "MECHANISM" and cues.count("MODEL_NAME") and model_genotype(m, cues, words, covered):
+            m.background = True
+            continue
+        if m.label == "MECHANISM" and in_finding(m, cues):
             m.background = True
             continue
         if m.label == "MECHANISM" and vesicles and vesicle_cargo(m, cues):
