@@ -79,6 +79,18 @@ def test_generic_terms_for_named_drugs(nlp: Language, abstract: str, expected: l
 
 
 @pytest.mark.parametrize(
+    ("opening", "expected"),
+    [
+        ("We describe our patient with metastatic pancreatic cancer.", ["nivolumab"]),
+        ("We studied patients with metastatic pancreatic cancer.", ["immunotherapy", "nivolumab"]),
+    ],
+)
+def test_in_a_case_report_a_generic_term_means_the_named_drug(nlp: Language, opening: str, expected: list[str]) -> None:
+    abstract = f"{opening} Nivolumab was started in 2019. The disease stayed stable on immunotherapy for two years."
+    assert therapies(nlp, abstract) == expected
+
+
+@pytest.mark.parametrize(
     "abstract",
     [
         "The cerebellar metastasis was resected.",

@@ -17,8 +17,9 @@
   regimen) or its sentence ("immunotherapy", "CD40 agonist") names: "gemcitabine-based
   chemotherapy", unless it says otherwise ("gemcitabine and other chemotherapeutic agents",
   "more potent chemotherapy"); and everywhere in the abstract once the text equates it with
-  named drugs ("sotigalimab (a CD40 agonistic antibody)", "chemotherapy (FOLFIRINOX)"). The
-  drugs are the therapies; the term adds none.
+  named drugs ("sotigalimab (a CD40 agonistic antibody)", "chemotherapy (FOLFIRINOX)"). In a case
+  report (``STUDY_CASE``) every generic term has the abstract's scope: the patient's "immunotherapy"
+  is the drug named earlier. The drugs are the therapies; the term adds none.
 - Tissue source (:func:`tissue_source`, also background): a procedure named only as where the
   studied tissue came from ("surgically resected specimens", "resection specimens", "specimens
   obtained via transurethral resection") gives, tests or proposes no therapy; the procedure
@@ -130,13 +131,16 @@ def mark_generic_terms(mentions: list[Mention], cues: CueIndex, words: list[str]
     """Set ``redundant`` on generic terms that stand for named drugs (module docstring), in place.
 
     ``generic`` maps a term's key to its scope: "abstract" (it means the named drugs of its class
-    anywhere in the abstract) or "sentence" (only in a sentence that names them).
+    anywhere in the abstract) or "sentence" (only in a sentence that names them). In a case report
+    (a ``STUDY_CASE`` cue) every term has the abstract's scope: the one patient's "immunotherapy" is the
+    drug the report names.
     """
     therapies = [m for m in mentions if m.label == "THERAPY" and not m.background]
     terms = [m for m in therapies if m.key in generic]
     if not terms:
         return
     drugs = [m for m in therapies if m.key not in generic and m.key not in MODALITIES]
+    one_patient = cues.count("STUDY_CASE") > 0
     defined: set[str] = set()
     for g in terms:
         same_class = [d for d in drugs if d.category == g.category]
@@ -144,7 +148,7 @@ def mark_generic_terms(mentions: list[Mention], cues: CueIndex, words: list[str]
             continue
         if defines(g, same_class, words):
             defined.add(g.key)
-        elif generic[g.key] == "abstract" or any(d.sent == g.sent for d in same_class):
+        elif one_patient or generic[g.key] == "abstract" or any(d.sent == g.sent for d in same_class):
             g.redundant = True
     for g in terms:
         if g.key in defined and not cues.within("OTHER_THERAPY", g.start - 3, g.start):
