@@ -18,8 +18,8 @@
   chemotherapy", unless it says otherwise ("gemcitabine and other chemotherapeutic agents",
   "more potent chemotherapy"); and everywhere in the abstract once the text equates it with
   named drugs ("sotigalimab (a CD40 agonistic antibody)", "chemotherapy (FOLFIRINOX)"). In a case
-  report (``STUDY_CASE``) every generic term has the abstract's scope: the patient's "immunotherapy"
-  is the drug named earlier. The drugs are the therapies; the term adds none.
+  report (``STUDY_CASE``, or ``ONE_PATIENT``: "our patient") every generic term has the abstract's
+  scope: the patient's "immunotherapy" is the drug named earlier. The drugs are the therapies; the term adds none.
 - Tissue source (:func:`tissue_source`, also background): a procedure named only as where the
   studied tissue came from ("surgically resected specimens", "resection specimens", "specimens
   obtained via transurethral resection") gives, tests or proposes no therapy; the procedure
@@ -132,15 +132,15 @@ def mark_generic_terms(mentions: list[Mention], cues: CueIndex, words: list[str]
 
     ``generic`` maps a term's key to its scope: "abstract" (it means the named drugs of its class
     anywhere in the abstract) or "sentence" (only in a sentence that names them). In a case report
-    (a ``STUDY_CASE`` cue) every term has the abstract's scope: the one patient's "immunotherapy" is the
-    drug the report names.
+    (a ``STUDY_CASE`` or ``ONE_PATIENT`` cue: "our patient") every term has the abstract's scope: the
+    one patient's "immunotherapy" is the drug the report names.
     """
     therapies = [m for m in mentions if m.label == "THERAPY" and not m.background]
     terms = [m for m in therapies if m.key in generic]
     if not terms:
         return
     drugs = [m for m in therapies if m.key not in generic and m.key not in MODALITIES]
-    one_patient = cues.count("STUDY_CASE") > 0
+    one_patient = cues.count("STUDY_CASE") + cues.count("ONE_PATIENT") > 0
     defined: set[str] = set()
     for g in terms:
         same_class = [d for d in drugs if d.category == g.category]
