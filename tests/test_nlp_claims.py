@@ -126,3 +126,33 @@ def test_a_short_form_of_pancreatic_cancer_names_the_pancreas(nlp: Language) -> 
 def test_emt_needs_no_definition(nlp: Language) -> None:
     abstract = "EMT confers resistance to gemcitabine and promotes metastasis of pancreatic cancer."
     assert document(nlp, abstract, title="A study")["mechanisms"] == ["emt-plasticity"]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "background"),
+    [
+        ("The gastric wall showed tumor thrombi in its veins.", True),
+        ("CT showed a portal vein tumour thrombus.", True),
+        ("Platelet-driven thrombosis promoted liver metastasis of pancreatic cancer cells.", False),
+    ],
+)  # fmt: skip
+def test_a_pathological_finding_names_no_mechanism(nlp: Language, abstract: str, background: bool) -> None:
+    mentions = [m for m in nlp(f"{TITLE}\n{abstract}")._.pdac_mentions if m.label == "MECHANISM"]
+    assert mentions
+    assert all(m.background == background for m in mentions)
+
+
+@pytest.mark.parametrize(
+    ("abstract", "background"),
+    [
+        ("The specimen held pancreatic ductal adenocarcinoma and metachronous metastases of clear-cell renal "
+         "cell carcinoma.", True),
+        ("Pancreatic ductal adenocarcinoma and metachronous metastases from renal cell carcinoma coexisted.", True),
+        ("Pancreatic cancer came back as metachronous metastases in the liver.", False),
+        ("Metachronous metastases of pancreatic cancer were seen in the lungs.", False),
+    ],
+)  # fmt: skip
+def test_the_spread_of_another_cancer_is_no_pdac_stage(nlp: Language, abstract: str, background: bool) -> None:
+    stages = [m for m in nlp(f"{TITLE}\n{abstract}")._.pdac_mentions if m.label == "STAGE"]
+    assert stages
+    assert all(m.background == background for m in stages)

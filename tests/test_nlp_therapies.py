@@ -44,6 +44,13 @@ def test_suspended_hyphen_exposes_the_first_word(nlp: Language) -> None:
         ("Targeting FAK renders checkpoint immunotherapy effective in pancreatic cancer mouse models.",
          ["immunotherapy"]),
         ("Resected pancreatic cancer patients often relapse in the liver.", ["resection"]),
+        # an early-only cue: a prognosis statement at the start is background beside treatment words ...
+        ("Pancreatic cancer has a poor prognosis even after curative resection. We studied mice.", []),
+        ("Background: Survival remains dismal. Pancreatic cancer has a grim prognosis after chemotherapy.", []),
+        # ... unless it reports a treated cohort, and later in the abstract it is no cue
+        ("Patients who underwent resection had a poor prognosis.", ["resection"]),
+        ("We studied a cohort. Cytology marks a poor prognosis; hence resection should not be performed.",
+         ["resection"]),
     ],
 )  # fmt: skip
 def test_background_lines(nlp: Language, abstract: str, expected: list[str]) -> None:
@@ -69,6 +76,18 @@ def test_background_lines(nlp: Language, abstract: str, expected: list[str]) -> 
 )  # fmt: skip
 def test_generic_terms_for_named_drugs(nlp: Language, abstract: str, expected: list[str]) -> None:
     assert therapies(nlp, "We studied patients with pancreatic cancer. " + abstract) == expected
+
+
+@pytest.mark.parametrize(
+    ("opening", "expected"),
+    [
+        ("We describe our patient with metastatic pancreatic cancer.", ["nivolumab"]),
+        ("We studied patients with metastatic pancreatic cancer.", ["immunotherapy", "nivolumab"]),
+    ],
+)
+def test_in_a_case_report_a_generic_term_means_the_named_drug(nlp: Language, opening: str, expected: list[str]) -> None:
+    abstract = f"{opening} Nivolumab was started in 2019. The disease stayed stable on immunotherapy for two years."
+    assert therapies(nlp, abstract) == expected
 
 
 @pytest.mark.parametrize(

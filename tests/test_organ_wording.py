@@ -29,3 +29,22 @@ def test_named_bones_are_bone_sites(site: str) -> None:
         f"The patient had pancreatic adenocarcinoma. Imaging showed a metastasis in the {site}.",
     )
     assert out["document"]["organs"] == ["bone"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Staging laparoscopy was performed to exclude peritoneal metastases.",
+        "Brain MRI was negative for metastatic disease.",
+        "The lungs were free of metastases.",
+        "Bone scintigraphy was negative for metastasis.",
+        "Peritoneal lavage cytology was negative for malignancy.",
+    ],
+)
+def test_a_staging_workup_that_finds_nothing_names_no_site(sentence: str) -> None:
+    """Negated workup wordings (NEG_PRE "to exclude"; NEG_POST "negative for metastasis", "free of metastases")."""
+    out = annotate(
+        "Liver metastasis of pancreatic cancer: a case report",
+        f"A 60-year-old man had pancreatic adenocarcinoma with liver metastases. {sentence}",
+    )
+    assert out["document"]["organs"] == ["liver"]

@@ -10,6 +10,14 @@ A mention is *background* (``Mention.background``: counted nowhere, in no tuple)
   stage only when its sentence speaks of tumour cells ("circulating MDSCs" are not CTCs); clonal
   evolution is the primary-tumour stage only when its sentence speaks of metastasis or invasion.
 
+- a stage form is the spread of another cancer: "metachronous metastases of clear-cell renal cell
+  carcinoma", "brain metastases from lung cancer" (an ``OTHER_PRIMARY`` cue within
+  ``windows.other_primary_of`` tokens after an ``origin_preps`` word right after the stage form), even
+  in a sentence that also names PDAC.
+
+- a mechanism is part of a pathological finding (``PATHOLOGY_FINDING`` cues): "tumor thrombi within
+  the vessels", "portal vein tumour thrombus" are tumour cells in a vessel, not coagulation.
+
 - a mechanism names the genotype of a model, not a driver: a Cre driver line ("Pdx1-Cre"), or a
   genotype spelled out beside the model's name ("mutant Kras and p53 (KPC model)", "KPC mice
   (Kras G12D; p53 R172H)").
@@ -98,6 +106,22 @@ def relabel(m: Mention, key: str, vocabulary: Vocabulary) -> None:
     m.category, m.concept_id = (concept.category, concept.concept_id) if concept else (None, None)
 
 
+_ORIGIN_PREPS = default_rules().word_list("origin_preps")
+_ORIGIN_GAP = default_rules().window("other_primary_of")
+
+
+def spread_of_other_cancer(m: Mention, cues: CueIndex, words: list[str]) -> bool:
+    """The stage form ``m`` is followed by "of/from <another primary cancer>" (module docstring)."""
+    if m.end >= len(words) or words[m.end].lower() not in _ORIGIN_PREPS:
+        return False
+    return cues.any_within("OTHER_PRIMARY", m.end + 1, m.end + 1 + _ORIGIN_GAP)
+
+
+def in_finding(m: Mention, cues: CueIndex) -> bool:
+    """The mechanism ``m`` lies inside a ``PATHOLOGY_FINDING`` phrase ("tumor thrombus")."""
+    return any(s <= m.start and m.end <= e for s, e in cues.within("PATHOLOGY_FINDING", m.start - 4, m.start + 1))
+
+
 def mark_claims(
     mentions: list[Mention],
     cues: CueIndex,
@@ -116,11 +140,17 @@ def mark_claims(
         if m.label == "MECHANISM" and cues.count("MODEL_NAME") and model_genotype(m, cues, words, covered):
             m.background = True
             continue
+        if m.label == "MECHANISM" and in_finding(m, cues):
+            m.background = True
+            continue
         if m.label == "MECHANISM" and vesicles and vesicle_cargo(m, cues):
             m.category = EV_CATEGORY
         if m.sent not in generic:
             generic[m.sent] = generic_statement(cues, bounds[m.sent])
         if generic[m.sent]:
+            m.background = True
+            continue
+        if m.label == "STAGE" and spread_of_other_cancer(m, cues, words):
             m.background = True
             continue
         if m.label == "STAGE":

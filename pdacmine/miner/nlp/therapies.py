@@ -8,14 +8,18 @@
   or OBJECTIVE section, or the first sentence of an unstructured one) a modality is background
   unless the sentence speaks of treatment, makes a mechanism claim ("Targeting FAK renders
   checkpoint immunotherapy effective") or describes a treated cohort ("resected patients").
-  Any therapy in an early sentence with a background cue and no treatment context is background.
+  Any therapy in an early sentence with a background cue and no treatment context is background. An
+  early-only cue (``BACKGROUND_EARLY``: "poor prognosis") makes an early modality background beside
+  treatment words but no treated cohort ("PDAC has a poor prognosis after curative resection"); later it is no cue
+  ("a poor prognosis; hence resection should not be performed" proposes a therapy).
 - Generic term for named drugs (``Mention.redundant``): a generic therapy of ``generic_therapies``
   stands for the drugs of its class that the abstract ("chemotherapy": the cohort's named
   regimen) or its sentence ("immunotherapy", "CD40 agonist") names: "gemcitabine-based
   chemotherapy", unless it says otherwise ("gemcitabine and other chemotherapeutic agents",
   "more potent chemotherapy"); and everywhere in the abstract once the text equates it with
-  named drugs ("sotigalimab (a CD40 agonistic antibody)", "chemotherapy (FOLFIRINOX)"). The
-  drugs are the therapies; the term adds none.
+  named drugs ("sotigalimab (a CD40 agonistic antibody)", "chemotherapy (FOLFIRINOX)"). In a case
+  report (``STUDY_CASE``, or ``ONE_PATIENT``: "our patient") every generic term has the abstract's
+  scope: the patient's "immunotherapy" is the drug named earlier. The drugs are the therapies; the term adds none.
 - Tissue source (:func:`tissue_source`, also background): a procedure named only as where the
   studied tissue came from ("surgically resected specimens", "resection specimens", "specimens
   obtained via transurethral resection") gives, tests or proposes no therapy; the procedure
@@ -71,7 +75,7 @@ def is_background_therapy(
         return True
     if not early:
         return False
-    if background_cue:
+    if background_cue or (not cohort and cues.any_within("BACKGROUND_EARLY", *sent)):
         return True
     treated_cohort = m.text.lower().endswith("ed")  # "resected patients", "irradiated tumours"
     return not (context or mechanism_claim or treated_cohort)
@@ -127,13 +131,16 @@ def mark_generic_terms(mentions: list[Mention], cues: CueIndex, words: list[str]
     """Set ``redundant`` on generic terms that stand for named drugs (module docstring), in place.
 
     ``generic`` maps a term's key to its scope: "abstract" (it means the named drugs of its class
-    anywhere in the abstract) or "sentence" (only in a sentence that names them).
+    anywhere in the abstract) or "sentence" (only in a sentence that names them). In a case report
+    (a ``STUDY_CASE`` or ``ONE_PATIENT`` cue: "our patient") every term has the abstract's scope: the
+    one patient's "immunotherapy" is the drug the report names.
     """
     therapies = [m for m in mentions if m.label == "THERAPY" and not m.background]
     terms = [m for m in therapies if m.key in generic]
     if not terms:
         return
     drugs = [m for m in therapies if m.key not in generic and m.key not in MODALITIES]
+    one_patient = cues.count("STUDY_CASE") + cues.count("ONE_PATIENT") > 0
     defined: set[str] = set()
     for g in terms:
         same_class = [d for d in drugs if d.category == g.category]
@@ -141,7 +148,7 @@ def mark_generic_terms(mentions: list[Mention], cues: CueIndex, words: list[str]
             continue
         if defines(g, same_class, words):
             defined.add(g.key)
-        elif generic[g.key] == "abstract" or any(d.sent == g.sent for d in same_class):
+        elif one_patient or generic[g.key] == "abstract" or any(d.sent == g.sent for d in same_class):
             g.redundant = True
     for g in terms:
         if g.key in defined and not cues.within("OTHER_THERAPY", g.start - 3, g.start):
