@@ -26,7 +26,7 @@ from pdacmine.models import Article, ArticleExtraction, Evidence, ReviewDecision
 _counter = itertools.count(1)
 
 
-def secondary(ui: str, name: str, qualifier: str = "secondary", qualifier_ui: str = "Q000556") -> dict[str, Any]:
+def secondary(ui: str, name: str, qualifier: str = "secondary", qualifier_ui: str | None = "Q000556") -> dict[str, Any]:
     """A MeSH heading with one qualifier, as ``Article.mesh`` stores it."""
     return {
         "ui": ui,

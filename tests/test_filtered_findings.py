@@ -10,13 +10,16 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from pdacmine.db import filtered_findings as ff
 from pdacmine.db.filters import resolve_filters
+from pdacmine.db.finding_members import mesh_map
 from pdacmine.db.findings import refresh_findings
-from tests.builders import add_article, add_evidence, decide
+from pdacmine.miner.rank import load_weights
+from pdacmine.models import Article
+from tests.builders import add_article, add_evidence, decide, secondary
 
 RunCli = Callable[..., Result]
 
@@ -137,3 +140,21 @@ def test_a_score_page_scores_few_findings_and_equals_the_full_ranking(
             ]
             if offset + limit <= 6:  # a first page does not need every finding scored
                 assert len(scored) < len(everything)
+
+
+def test_the_mesh_pre_filters_read_a_capitalised_qualifier_name_on_every_backend(engine: Engine) -> None:
+    """A heading whose qualifier carries only its name, capitalised ("Liver Neoplasms/Secondary", as some
+    exports write it), corroborates liver: both SQL pre-filters (``LIKE`` is case-sensitive on PostgreSQL)
+    keep the article for :func:`mesh_organs`, which reads the name in any case."""
+    capital = [secondary("D008113", "Liver Neoplasms", qualifier="Secondary", qualifier_ui=None)]
+    with Session(engine) as s:
+        art = add_article(s, "601", year=2020, mesh=capital)
+        plain = add_article(s, "602", year=2020)
+        s.commit()
+        ids = (art.id, plain.id)
+    w = load_weights()
+    with engine.connect() as conn:
+        assert mesh_map(conn, ids) == {ids[0]: frozenset({"liver"})}
+        assert mesh_map(conn, ids, organs=["liver"]) == {ids[0]: frozenset({"liver"})}
+        bound = dict(conn.execute(select(Article.id, ff._paper_bound(w, 2020)).where(Article.id.in_(ids))).all())
+    assert bound[ids[0]] == pytest.approx(bound[ids[1]] * (1.0 + w.mesh_corroboration))

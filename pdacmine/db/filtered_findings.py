@@ -23,14 +23,14 @@ from datetime import date
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Text, case, cast, func, or_, select
+from sqlalchemy import Connection, case, func, select
 from sqlalchemy.sql import ColumnElement
 
 from pdacmine.db import finding_years
 from pdacmine.db.conditions import evidence_restriction, finding_facets
 from pdacmine.db.engine import chunked_in
 from pdacmine.db.filters import Filters
-from pdacmine.db.finding_members import member_select, mesh_map, to_member
+from pdacmine.db.finding_members import member_select, mesh_hint, mesh_map, to_member
 from pdacmine.errors import InputError
 from pdacmine.miner.rank import Score, Weights, load_weights, score_finding
 from pdacmine.models import Article, Evidence, Finding, ReviewDecision
@@ -141,9 +141,7 @@ def _paper_bound(w: Weights, year: int) -> ColumnElement[float]:
         else_=case({y: w.recency(y, year) for y in range(year - 1, oldest - 1, -1)}, value=Article.pub_year, else_=1.0),
     )
     retracted = case((Article.retracted.is_(True), w.retracted), else_=1.0)
-    text = cast(Article.mesh, Text)
-    hint = or_(text.like("%Q000556%"), text.like("%secondary%"), text.like("%D008207%"))
-    return recency * retracted * case((hint, 1.0 + w.mesh_corroboration), else_=1.0)
+    return recency * retracted * case((mesh_hint(Article.mesh), 1.0 + w.mesh_corroboration), else_=1.0)
 
 
 def _bounds(conn: Connection, f: Filters, w: Weights) -> list[tuple[float, int]]:

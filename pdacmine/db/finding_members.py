@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Sequence
 from sys import intern
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Text, cast, or_, select
+from sqlalchemy import Connection, Text, cast, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from pdacmine.db.engine import chunked_in
@@ -85,6 +85,14 @@ def machine_key(r: Sequence[Any]) -> str:
     return finding_key(r[3], r[5], r[6], r[7])
 
 
+def mesh_hint(mesh: ColumnElement[Any] | Any) -> ColumnElement[bool]:
+    """True for MeSH JSON that may mark a metastatic site (the qualifier ``Q000556``, its name in any case,
+    ``Lymphatic Metastasis``): a cheap pre-filter before :func:`mesh_organs`, which reads the qualifier name
+    case-insensitively too. ``LIKE`` is case-sensitive on PostgreSQL, so the text is lower-cased first."""
+    text = func.lower(cast(mesh, Text))
+    return or_(text.like("%q000556%"), text.like("%secondary%"), text.like("%d008207%"))
+
+
 def mesh_map(
     conn: Connection, article_ids: Iterable[int] | None, organs: Collection[str] | None = None
 ) -> dict[int, frozenset[str]]:
@@ -92,7 +100,7 @@ def mesh_map(
     articles whose headings name one of these organs' descriptors are read (the others matter to no evidence
     of these organs): a finding's evidence needs its own organ's."""
     text = cast(A.mesh, Text)
-    hint = or_(text.like("%Q000556%"), text.like("%secondary%"), text.like("%D008207%"))
+    hint = mesh_hint(A.mesh)
     if organs is not None:
         descriptors = sorted({ORGAN_MESH[o] for o in organs if o in ORGAN_MESH})
         if not descriptors:
