@@ -22,6 +22,8 @@ from pdacmine.errors import ConfigError
 
 APP = "pdacmine"
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+#: Runs in which an identified PMID may stay missing from E-utilities' answers before harvest gives it up.
+DEFAULT_GIVE_UP_RUNS = 3
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ncbi_api_key", "NCBI_API_KEY", "NCBI API key: allows 10 instead of 3 requests/s", secret=True),
     Setting("eutils_url", "PDACMINE_EUTILS_URL", "E-utilities base URL (a mirror or a test server)"),
     Setting("reviewer", "PDACMINE_REVIEWER", "name recorded with review decisions (default: login name)"),
+    Setting(
+        "harvest_give_up_runs",
+        "PDACMINE_HARVEST_GIVE_UP_RUNS",
+        "harvest runs a PMID ESearch lists but EFetch never returns may fail (exit 4) before it is recorded as failed",
+    ),
     Setting(
         "serve_token",
         "PDACMINE_SERVE_TOKEN",
@@ -82,6 +89,7 @@ def _defaults() -> dict[str, str | None]:
         "eutils_url": DEFAULT_EUTILS_URL,
         "reviewer": os.environ.get("USER") or os.environ.get("USERNAME") or "reviewer",
         "serve_token": None,
+        "harvest_give_up_runs": str(DEFAULT_GIVE_UP_RUNS),
     }
 
 
@@ -133,6 +141,19 @@ class Settings:
     @property
     def serve_token(self) -> str | None:
         return self.values.get("serve_token") or None
+
+    @property
+    def harvest_give_up_runs(self) -> int:
+        """Runs a PMID ESearch lists but EFetch never returns may fail before it is recorded as failed (>= 1)."""
+        raw = self.values.get("harvest_give_up_runs") or str(DEFAULT_GIVE_UP_RUNS)
+        try:
+            runs = int(raw)
+        except ValueError:
+            runs = 0
+        if runs < 1:
+            where = self.sources.get("harvest_give_up_runs", "setting")
+            raise ConfigError(f"harvest_give_up_runs ({where}) must be a whole number of runs, 1 or more, not {raw!r}")
+        return runs
 
 
 def load_settings(

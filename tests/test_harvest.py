@@ -25,7 +25,7 @@ from pdacmine.jobs.harvest import Progress, harvest, iter_search_parts
 from pdacmine.miner import eutils
 from pdacmine.miner.eutils import EutilsClient
 from pdacmine.miner.pubmed_query import DEFAULT_QUERY_NAME, default_query_term, windowed_term
-from pdacmine.models import Article, RecordError, SavedQuery, SearchHit, SearchRun
+from pdacmine.models import Article, HarvestMiss, RecordError, SavedQuery, SearchHit, SearchRun
 from tests.eutils_stub import Corpus, EutilsStub
 
 RunCli = Callable[..., Result]
@@ -229,6 +229,58 @@ def test_records_never_returned_fail_the_run_and_the_next_run_finishes_the_windo
     assert again.exit_code == 0, again.stderr
     assert count(engine, Article) == 60 and watermark(engine) == date.today()
     assert runs(engine)[1].new == 3
+
+
+def test_a_record_never_returned_is_given_up_after_three_runs_and_stored_when_it_comes(
+    run_cli: RunCli, engine: Engine, ncbi_env: EutilsStub
+) -> None:
+    """NCBI index lag or a withdrawn record: ESearch lists a PMID that EFetch never returns. Runs 1-2 fail
+    (exit 4, the watermark stays) saying how many runs are left; run 3 records the PMID as failed and moves
+    the watermark; a run that re-reads its day (the overlap) and still misses it passes it by; a run that
+    gets it stores it."""
+    today = date.today()
+    ncbi_env.corpus = Corpus.spread(40, today - timedelta(days=39), today)
+    lost = max(ncbi_env.corpus.days, key=int)  # created today: every later run's overlap re-reads its day
+    ncbi_env.never_fetched.add(lost)
+
+    for left in (2, 1):
+        failed = run_cli("harvest")
+        assert failed.exit_code == 4
+        [line] = failed.stderr.strip().splitlines()
+        assert "did not return 1 of the 40 records" in line and lost in line
+        assert f"after {left} more run(s) is recorded as failed" in line
+        assert watermark(engine) is None and count(engine, RecordError) == 0
+    assert count(engine, Article) == 39 and [r.status for r in runs(engine)] == ["failed", "failed"]
+
+    third = run_cli("harvest")
+    assert third.exit_code == 0, third.stderr
+    assert "1 failed" in third.output and watermark(engine) == today
+    with Session(engine) as session:
+        [error] = session.scalars(select(RecordError)).all()
+    assert error.pmid == lost and error.reason == f"NCBI returned no record for PMID {lost} in 3 runs"
+    assert error.source == f"search run {runs(engine)[2].id}"
+    assert runs(engine)[2].status == "ok" and runs(engine)[2].failed == 1
+
+    fourth = run_cli("harvest")  # re-reads the last 7 days, still without the record
+    assert fourth.exit_code == 0, fourth.stderr
+    assert count(engine, RecordError) == 1 and runs(engine)[3].failed == 0
+
+    ncbi_env.never_fetched.clear()
+    fifth = run_cli("harvest")
+    assert fifth.exit_code == 0, fifth.stderr
+    assert count(engine, Article, Article.pmid == lost) == 1 and runs(engine)[4].new == 1
+    assert count(engine, HarvestMiss) == 0
+
+
+def test_the_give_up_runs_are_a_setting(run_cli: RunCli, engine: Engine, ncbi_env: EutilsStub) -> None:
+    lost = sorted(ncbi_env.corpus.days)[3]
+    ncbi_env.never_fetched.add(lost)
+    bad = run_cli("harvest", env={"PDACMINE_HARVEST_GIVE_UP_RUNS": "0"})
+    assert bad.exit_code == 3 and "harvest_give_up_runs" in bad.stderr
+    at_once = run_cli("harvest", env={"PDACMINE_HARVEST_GIVE_UP_RUNS": "1"})
+    assert at_once.exit_code == 0, at_once.stderr
+    assert "1 failed" in at_once.output and watermark(engine) == date.today()
+    assert count(engine, RecordError, RecordError.reason.contains(f"PMID {lost} in 1 runs")) == 1
 
 
 def test_ctrl_c_marks_the_run_interrupted_and_keeps_batches(

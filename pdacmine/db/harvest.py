@@ -8,13 +8,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from pdacmine.errors import InputError
-from pdacmine.models import SavedQuery, SearchHit, SearchRun
+from pdacmine.models import HarvestMiss, SavedQuery, SearchHit, SearchRun
 from pdacmine.models.base import utcnow
 
 logger = logging.getLogger(__name__)
@@ -114,6 +114,56 @@ def next_mindate(query: SavedQuery) -> date | None:
     if query.watermark is None:
         return None
     return query.watermark - timedelta(days=max(query.overlap_days, 0))
+
+
+# -- PMIDs E-utilities never returns ---------------------------------------------------------------
+
+
+class Miss(NamedTuple):
+    """How many runs a PMID has stayed missing in, and whether an earlier run already gave it up."""
+
+    runs: int
+    given_up: bool
+
+
+def count_misses(session: Session, query_id: int, run_id: int, pmids: Iterable[str]) -> dict[str, Miss]:
+    """Count one more run (``run_id``, once) in which each of ``pmids`` stayed missing for the query; a PMID
+    an earlier run gave up is not counted again."""
+    wanted = sorted(set(pmids))
+    rows = {m.pmid: m for m in session.scalars(select(HarvestMiss).where(HarvestMiss.query_id == query_id))}
+    for pmid in wanted:
+        miss = rows.get(pmid)
+        if miss is None:
+            rows[pmid] = HarvestMiss(query_id=query_id, pmid=pmid, runs=1, last_run_id=run_id)
+            session.add(rows[pmid])
+        elif miss.gave_up_run_id is None and miss.last_run_id != run_id:
+            miss.runs, miss.last_run_id = miss.runs + 1, run_id
+    session.flush()
+    return {p: Miss(rows[p].runs, rows[p].gave_up_run_id not in (None, run_id)) for p in wanted}
+
+
+def give_up_misses(session: Session, query_id: int, run_id: int, pmids: Iterable[str]) -> None:
+    """Note that ``run_id`` recorded these PMIDs of the query as failed."""
+    for chunk in _chunks(sorted(set(pmids))):
+        session.execute(
+            update(HarvestMiss)
+            .where(HarvestMiss.query_id == query_id, HarvestMiss.pmid.in_(chunk))
+            .values(gave_up_run_id=run_id)
+        )
+
+
+def clear_misses(session: Session, query_id: int, pmids: Iterable[str]) -> int:
+    """Forget the misses of those of ``pmids`` the query has any for (their records are stored now)."""
+    have = set(session.scalars(select(HarvestMiss.pmid).where(HarvestMiss.query_id == query_id)))
+    gone = sorted(have.intersection(pmids))
+    for chunk in _chunks(gone):
+        session.execute(delete(HarvestMiss).where(HarvestMiss.query_id == query_id, HarvestMiss.pmid.in_(chunk)))
+    return len(gone)
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), _HIT_CHUNK):
+        yield items[start : start + _HIT_CHUNK]
 
 
 # -- the search log -----------------------------------------------------------------------------

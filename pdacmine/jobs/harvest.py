@@ -10,7 +10,9 @@ For each saved query one run:
 4. fetches each part in batches from the history server, parses them (a truncated body is fetched
    again), upserts them by PMID and commits batch by batch with the run's counters; PMIDs the search
    identified that the answers left out (E-utilities under load sends short answers) are asked for
-   by ID, and a part whose records still do not all come fails the run (exit 4);
+   by ID, and a part whose records still do not all come fails the run (exit 4), except that a PMID
+   missing in ``harvest_give_up_runs`` runs of the query (default 3: NCBI index lag, a withdrawn
+   record) is recorded as failed with the reason instead, like a record that does not parse;
 5. after a part is committed complete, moves the watermark to the part's last day (parts run oldest first, so
    the watermark never passes an uncommitted day), and finally marks the run ``ok``.
 
@@ -48,7 +50,7 @@ from pdacmine.miner.pubmed_query import (
     format_date,
     windowed_term,
 )
-from pdacmine.miner.records import ParsedItem, normalize_pmid
+from pdacmine.miner.records import BadRecord, ParsedItem, normalize_pmid
 from pdacmine.models import SavedQuery
 
 logger = logging.getLogger(__name__)
@@ -193,6 +195,7 @@ def harvest(
         raise InputError(f"batch size must be between 1 and {MAX_BATCH:,}, not {batch_size}")
     if since and until and since > until:
         raise InputError(f"--since {format_date(since)} is after --until {format_date(until)}")
+    give_up = settings.harvest_give_up_runs
     own_client = client is None
     active = client if client is not None else client_from_settings(settings)
     try:
@@ -201,7 +204,7 @@ def harvest(
             db.close_stale_runs(session)
             queries = db.get_queries(session, query_names)
         day = today or date.today()
-        return [_run_query(engine, active, q, since, until, day, batch_size, on_progress) for q in queries]
+        return [_run_query(engine, active, q, since, until, day, (batch_size, give_up), on_progress) for q in queries]
     finally:
         if own_client:
             active.close()
@@ -214,9 +217,10 @@ def _run_query(
     since: date | None,
     until: date | None,
     today: date,
-    batch_size: int,
+    sizes: tuple[int, int],
     on_progress: Callable[[Progress], None] | None,
 ) -> RunSummary:
+    """One run of ``query``; ``sizes``: records per EFetch, and runs a missing PMID may fail before it is given up."""
     window = plan_window(query, since, until, today)
     with session_scope(engine) as session:
         run = db.start_run(
@@ -233,7 +237,7 @@ def _run_query(
     logger.info("search run %d: %s, %s %s-%s", run.id, query.name, window.kind, summary.mindate, summary.maxdate)
     try:
         for part in iter_search_parts(client, query.term, window.mindate, window.maxdate):
-            _take_part(engine, client, query, window, part, summary, batch_size, on_progress)
+            _take_part(engine, client, query, window, part, summary, sizes, on_progress)
     except BaseException as exc:
         summary.status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         summary.error = client.mask(str(exc) or type(exc).__name__)
@@ -254,9 +258,10 @@ def _take_part(
     window: Window,
     part: SearchPart,
     summary: RunSummary,
-    batch_size: int,
+    sizes: tuple[int, int],
     on_progress: Callable[[Progress], None] | None,
 ) -> None:
+    batch_size, give_up = sizes
     result = part.result
     if part.root:
         summary.hits, summary.query_translation = result.count, result.query_translation
@@ -280,17 +285,21 @@ def _take_part(
         if on_progress is not None:
             on_progress(Progress(query.name, summary.fetched, summary.hits))
     _fetch_missing(engine, client, part, summary, accounted, batch_size)
+    _give_up(engine, query.id, part, summary, accounted, give_up)
     if window.advances_watermark:
         with session_scope(engine) as session:
             db.advance_watermark(session, query.id, part.maxdate)
 
 
-def _store(engine: Engine, summary: RunSummary, items: list[ParsedItem], accounted: set[str]) -> None:
-    """Store one EFetch answer and commit it with the run's counters; note the PMIDs it accounts for."""
+def _store(
+    engine: Engine, summary: RunSummary, items: list[ParsedItem], accounted: set[str], fetched: bool = True
+) -> None:
+    """Store one EFetch answer (or, not ``fetched``, records given up) and commit it with the run's counters;
+    note the PMIDs it accounts for."""
     with session_scope(engine) as session:
         counts = store_batch(session, items, source="eutils", error_source=f"search run {summary.run_id}")
         summary.counts = summary.counts + counts
-        summary.fetched += len(items)
+        summary.fetched += len(items) if fetched else 0
         db.update_run(session, summary.run_id, **_counters(summary))
     accounted.update(item.pmid for item in items if item.pmid)
 
@@ -298,13 +307,10 @@ def _store(engine: Engine, summary: RunSummary, items: list[ParsedItem], account
 def _fetch_missing(
     engine: Engine, client: EutilsClient, part: SearchPart, summary: RunSummary, accounted: set[str], batch_size: int
 ) -> None:
-    """Ask by ID for the identified PMIDs that EFetch's answers left out; raise when some never come.
+    """Ask by ID (:data:`REFETCH_ROUNDS` times) for the identified PMIDs that EFetch's answers left out.
 
-    E-utilities under load answers an EFetch with fewer records than asked for. A part counts as
-    complete (and may move the watermark) only when every PMID its search identified is stored
-    or recorded as failed with a reason; otherwise :class:`NetworkError` (exit 4) ends the run and
-    the next run reads the window again.
-    """
+    E-utilities under load answers an EFetch with fewer records than asked for; :func:`_give_up` decides
+    about those that still do not come."""
     identified = dict.fromkeys(normalize_pmid(pmid) or pmid for pmid in part.result.ids)
     missing = [pmid for pmid in identified if pmid not in accounted]
     for attempt in range(1, REFETCH_ROUNDS + 1):
@@ -321,12 +327,48 @@ def _fetch_missing(
             name = f"efetch by ID of search run {summary.run_id} (PMIDs {chunk[0]}..{chunk[-1]})"
             _store(engine, summary, client.efetch_ids(chunk, _parser(name)), accounted)
         missing = [pmid for pmid in missing if pmid not in accounted]
-    if missing:
-        shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+
+
+def _give_up(
+    engine: Engine, query_id: int, part: SearchPart, summary: RunSummary, accounted: set[str], give_up: int
+) -> None:
+    """Finish a part, or raise :class:`NetworkError` (exit 4) while identified PMIDs are still missing.
+
+    A part counts as complete (and may move the watermark) only when every PMID its search identified is
+    stored or recorded as failed with a reason. A PMID missing in ``give_up`` runs of the query (NCBI index
+    lag, a withdrawn record) is recorded as failed ("NCBI returned no record ..."), once: later runs that
+    re-read its day and still miss it pass it by. Until then the run fails and the next reads the window
+    again; a PMID that is finally stored has its count forgotten.
+    """
+    identified = dict.fromkeys(normalize_pmid(pmid) or pmid for pmid in part.result.ids)
+    missing = [pmid for pmid in identified if pmid not in accounted]
+    stored = [pmid for pmid in identified if pmid in accounted]
+    with session_scope(engine) as session:
+        db.clear_misses(session, query_id, stored)
+        misses = db.count_misses(session, query_id, summary.run_id, missing) if missing else {}
+    earlier = [pmid for pmid in missing if misses[pmid].given_up]
+    if earlier:
+        logger.info(
+            "search run %d: %d PMID(s) given up by an earlier run are still missing", summary.run_id, len(earlier)
+        )
+        accounted.update(earlier)
+    due = [pmid for pmid in missing if not misses[pmid].given_up and misses[pmid].runs >= give_up]
+    if due:
+        bad: list[ParsedItem] = [
+            BadRecord(pmid, f"NCBI returned no record for PMID {pmid} in {misses[pmid].runs} runs") for pmid in due
+        ]
+        _store(engine, summary, bad, accounted, fetched=False)
+        with session_scope(engine) as session:
+            db.give_up_misses(session, query_id, summary.run_id, due)
+    pending = [pmid for pmid in missing if pmid not in accounted]
+    if pending:
+        shown = ", ".join(pending[:5]) + (", ..." if len(pending) > 5 else "")
+        left = give_up - max(misses[pmid].runs for pmid in pending)
         raise NetworkError(
-            f"E-utilities did not return {len(missing):,} of the {len(part.result.ids):,} records identified for "
+            f"E-utilities did not return {len(pending):,} of the {len(part.result.ids):,} records identified for "
             f"{format_date(part.mindate)}-{format_date(part.maxdate)} even when asked by ID (PMIDs {shown}); "
-            "the window is not marked complete: run harvest again to finish it"
+            "the window is not marked complete: run harvest again to finish it (a PMID still missing after "
+            f"{left} more run(s) is recorded as failed and the window completed)"
         )
 
 

@@ -3,7 +3,7 @@
 from pdacmine.models.article import Article
 from pdacmine.models.base import Base
 from pdacmine.models.evidence import ArticleExtraction, Evidence, Finding, FindingYear, FindingYearsState
-from pdacmine.models.harvest import ImportedFile, RecordError, SavedQuery, SearchHit, SearchRun
+from pdacmine.models.harvest import HarvestMiss, ImportedFile, RecordError, SavedQuery, SearchHit, SearchRun
 from pdacmine.models.review import ReviewAudit, ReviewDecision
 from pdacmine.models.screening import ScreeningAudit, ScreeningDecision, ScreeningResolution, ScreeningSession
 from pdacmine.models.sources import DedupAudit, RecordSource
@@ -17,6 +17,7 @@ __all__ = [
     "Finding",
     "FindingYear",
     "FindingYearsState",
+    "HarvestMiss",
     "ImportedFile",
     "RecordError",
     "RecordSource",

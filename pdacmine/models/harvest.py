@@ -63,6 +63,22 @@ class SearchHit(Base):
     pmid: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)
 
 
+class HarvestMiss(Base):
+    """A PMID a saved query's search identified that E-utilities never returned, even by ID (NCBI index lag, a
+    withdrawn record): ``runs`` counts the harvest runs it stayed missing in. After ``harvest_give_up_runs``
+    of them the PMID is recorded as failed (``record_errors``); the row goes when the record is stored
+    (migration 0011)."""
+
+    __tablename__ = "harvest_misses"
+
+    query_id: Mapped[int] = mapped_column(ForeignKey("saved_queries.id", ondelete="CASCADE"), primary_key=True)
+    pmid: Mapped[str] = mapped_column(String(20), primary_key=True)
+    runs: Mapped[int] = mapped_column(Integer, default=1)
+    last_run_id: Mapped[int | None] = mapped_column(Integer)
+    #: The run that recorded the PMID as failed; later runs that still miss it neither count nor fail.
+    gave_up_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
 class ImportedFile(Base):
     """A file fully applied by ``pdacmine import`` (re-runs skip it).
 
