@@ -56,7 +56,9 @@ def harvest_cmd(
     Each run reads the [crdt] days since the query's watermark (minus a 7-day overlap; the first run
     reads everything), stores records by PMID (re-running is harmless) and writes a search-log row
     (see `pdacmine searches`). An interrupted run keeps what it committed; the next run completes it.
-    A second harvest on the same database exits at once with code 6.
+    A PMID the search lists but E-utilities never returns fails the run (exit 4) until it has stayed
+    missing in harvest_give_up_runs runs (default 3); then it is recorded as failed and the run
+    completes. A second harvest on the same database exits at once with code 6.
 
     \b
     Example:
