@@ -34,6 +34,8 @@ from pdacmine.db import open_database
 from pdacmine.db import query as q
 from pdacmine.db.engine import session_scope
 from pdacmine.db.exports import ARTICLE_COLUMNS, article_rows
+from pdacmine.db.failures import KINDS as FAILURE_KINDS
+from pdacmine.db.failures import FailedRecord, list_failures
 from pdacmine.db.filters import Filters, resolve_filters
 from pdacmine.db.lock import writer_lock
 from pdacmine.errors import InputError
@@ -315,6 +317,17 @@ class Workspace:
                 rows = q.evidence_rows(conn, f, sort=order, limit=limit, spans_as_text=fmt in ("csv", "tsv"))
                 return WRITERS[fmt](rows, q.EVIDENCE_COLUMNS, out)
             return write_articles(article_rows(conn, f, sort=order, limit=limit), ARTICLE_COLUMNS, fmt, out)
+
+    def failures(self, *, since: date | None = None, kinds: Sequence[str] | None = None) -> list[FailedRecord]:
+        """The records pdacmine failed on, newest first: ``harvest`` (an EFetch record that would not parse, a
+        PMID NCBI never returned), ``import`` (a file's record that would not parse) and ``extract`` (an
+        article the NLP pipeline failed on); ``since`` keeps those recorded on or after that day (UTC)."""
+        chosen = tuple(kinds) if kinds else FAILURE_KINDS
+        unknown = [k for k in chosen if k not in FAILURE_KINDS]
+        if unknown:
+            raise InputError(f"no failure kind {unknown[0]!r}: choose one of {', '.join(FAILURE_KINDS)}")
+        with session_scope(self.engine) as session:
+            return list_failures(session, since=since, kinds=chosen)
 
     def _stream(self, rows: Callable[..., Iterator[dict[str, Any]]], *args: Any, **kw: Any) -> Iterator[dict[str, Any]]:
         conn: Connection = self.engine.connect()
