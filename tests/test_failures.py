@@ -122,3 +122,14 @@ def test_a_bad_since_is_exit_3(run_cli: RunCli) -> None:
     result = run_cli("failures", "--since", "last week")
     assert result.exit_code == 3
     assert "--since" in result.stderr
+
+
+def test_a_record_import_skipped_is_listed_with_its_file_and_line(run_cli: RunCli, tmp_path: Path) -> None:
+    xml = tmp_path / "pubmed26n0001.xml"
+    xml.write_bytes((Path(__file__).parent / "data" / "pubmed_baseline.xml").read_bytes())
+    assert run_cli("import", str(xml)).exit_code == 0
+    result = run_cli("failures", "--format", "json")
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.stdout)
+    assert (row["kind"], row["record"], row["source"]) == ("import", "", str(xml))
+    assert row["reason"] == "PubmedArticle at line 203 has no PMID"
