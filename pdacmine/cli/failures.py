@@ -62,7 +62,7 @@ def failures_command(app: AppContext, since: str | None, kind: tuple[str, ...], 
 
 def _table(found: list[FailedRecord], out: TextIO) -> None:
     record = max(6, *(len(f.record) for f in found))
-    source = min(40, max(6, *(len(f.source) for f in found)))
+    source = max(6, *(len(one_line(f.source)) for f in found))
     out.write(f"{'at (UTC)':<16}  {'kind':<7}  {'record':<{record}}  {'source':<{source}}  reason\n")
     for f in found:
         at = f.at.strftime("%Y-%m-%d %H:%M")
