@@ -6,6 +6,10 @@ stratified by the kind of gold answer (negative: nothing at all; biology: a mech
 clinical: the rest). The other 68 records of ``dev-corpus-2`` and the 97 of ``dev-corpus`` are
 the development records, dealt into k=5 folds (stratified the same way) for cross-validation.
 
+Records annotated later (``eval/extra/gold.jsonl``: abstracts collected after the split was drawn,
+two independent annotators, adjudicated) are development records only: they are dealt into the same
+folds after the others, so the locked fold and the earlier folds stay exactly as first drawn.
+
 Records are named as gold matching names them (pmid, doi, title_prefix), never by their text.
 Records listed in ``dev-corpus-2/reserved.tsv`` are refused.
 
@@ -30,6 +34,7 @@ LOCKED_SIZE = 55
 FOLDS = 5
 OUT = Path(__file__).resolve().parent.parent / "eval" / "split.json"
 CORPORA = (("dev-corpus", "eval/gold.jsonl"), ("dev-corpus-2", "dev-corpus-2/gold.jsonl"))
+LATER = ("extra", "eval/extra/gold.jsonl")
 
 
 def stratum(gold: dict[str, Any]) -> str:
@@ -98,6 +103,16 @@ def deal_folds(items: list[dict[str, Any]], k: int, rng: random.Random) -> list[
     return folds
 
 
+def rotate(extra: list[list[dict[str, Any]]], folds: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+    """``extra`` reordered so that its largest part goes to the smallest fold (sizes stay balanced)."""
+    by_size = sorted(range(len(folds)), key=lambda i: (len(folds[i]), i))
+    parts = sorted(extra, key=len, reverse=True)
+    out: list[list[dict[str, Any]]] = [[] for _ in folds]
+    for i, part in zip(by_size, parts, strict=True):
+        out[i] = part
+    return out
+
+
 def build(shared: Path, repo: Path, seed: int) -> dict[str, Any]:
     refused = reserved(shared)
     first = read_gold(repo / CORPORA[0][1], CORPORA[0][0], refused)
@@ -107,6 +122,10 @@ def build(shared: Path, repo: Path, seed: int) -> dict[str, Any]:
     taken = {json.dumps(i["id"], sort_keys=True) for i in locked}
     development = first + [i for i in second if json.dumps(i["id"], sort_keys=True) not in taken]
     folds = deal_folds(development, FOLDS, rng)
+    if (repo / LATER[1]).exists():
+        later = read_gold(repo / LATER[1], LATER[0], refused)
+        for fold, extra in zip(folds, rotate(deal_folds(later, FOLDS, rng), folds), strict=True):
+            fold += extra
     return {
         "about": "issue #8 split; regenerate with scripts/make_split.py (never read the locked records)",
         "seed": seed,
