@@ -6,6 +6,7 @@ Texts are written for these tests; the pipeline uses the shipped vocabulary and 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from spacy.language import Language
@@ -39,6 +40,8 @@ def document(nlp: Language, abstract: str, title: str = TITLE) -> dict[str, obje
         ("Vascular invasion seen on computed tomography precluded resection of the pancreatic cancer.", []),
         ("Histological vascular invasion of pancreatic cancer predicted distant metastasis.", ["intravasation"]),
         ("Lymph vessel invasion was frequent in pancreatic cancer.", ["intravasation"]),
+        ("Oral bacteria may colonize the pancreas of patients with pancreatic cancer.", []),
+        ("Pancreatic cancer cells colonize the liver of mice after splenic injection.", ["colonization"]),
     ],
 )
 def test_stage_forms_that_need_their_context(nlp: Language, abstract: str, stages: list[str]) -> None:
@@ -156,3 +159,46 @@ def test_the_spread_of_another_cancer_is_no_pdac_stage(nlp: Language, abstract: 
     stages = [m for m in nlp(f"{TITLE}\n{abstract}")._.pdac_mentions if m.label == "STAGE"]
     assert stages
     assert all(m.background == background for m in stages)
+
+
+def record(nlp: Language, abstract: str) -> dict[str, Any]:
+    return doc_to_record(nlp(f"{TITLE}\n{abstract}"), "1").to_json()  # type: ignore[no-any-return]
+
+
+def _entities(rec: dict[str, Any], label: str) -> list[tuple[str, bool]]:
+    return [(e["key"], e["negated"]) for e in rec["entities"] if e["label"] == label]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "negated"),
+    [
+        ("SMAD4 loss was not correlated with lymph node metastasis of pancreatic cancer.", True),
+        ("SMAD4 loss correlated with lymph node metastasis of pancreatic cancer.", False),
+        ("Liver metastases of pancreatic cancer were found, and thrombosis was ruled out.", True),
+    ],
+)
+def test_a_relation_denied_after_its_subject_negates_the_subject(nlp: Language, abstract: str, negated: bool) -> None:
+    rec = record(nlp, abstract)
+    assert [n for _, n in _entities(rec, "MECHANISM")] == [negated]
+    assert all(t["negated"] == negated for t in rec["tuples"])
+
+
+def test_a_gene_symbol_is_not_matched_in_title_case_where_that_word_names_an_organ(nlp: Language) -> None:
+    rec = record(nlp, "Nodal micrometastases of pancreatic cancer predicted relapse. Zeb1 drives invasion.")
+    assert _entities(rec, "ORGAN") == [("lymph-node", False)]
+    assert [k for k, _ in _entities(rec, "MECHANISM")] == ["zeb1"]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "mechanisms"),
+    [
+        ("Liver metastases were stained with a polyclonal antibody against the receptor in pancreatic cancer.", []),
+        ("Polyclonal seeding of pancreatic cancer gives rise to liver metastases.", ["driver-genetics"]),
+        ("Invasion of blood vessels by pancreatic cancer predicted liver metastasis.", []),
+        ("Tumour vasculature supports liver metastasis of pancreatic cancer.", ["angiogenesis-lymphangiogenesis"]),
+    ],
+)
+def test_words_that_name_anatomy_or_reagents_are_no_mechanism(
+    nlp: Language, abstract: str, mechanisms: list[str]
+) -> None:
+    assert document(nlp, abstract)["mechanisms"] == mechanisms

@@ -132,12 +132,13 @@ def concept_forms(concept: Concept, vocab: Vocabulary) -> Iterator[tuple[str, bo
     """(surface form, case_sensitive) for every variant of a concept's names, stop-listed forms left out."""
     # a stage's name is a label ("primary tumor", "circulation"); its synonyms say what counts
     names = concept.synonyms if concept.facet == "STAGE" and concept.synonyms else (concept.name, *concept.synonyms)
+    not_titled = vocab.stoplist | vocab.plain_forms(concept.facet)
     for form in names:
         form = form.strip()
         if not form or vocab.is_stopped(form, False):
             continue
         if is_symbol_like(form):
-            variants, case_sensitive = symbol_variants(form, vocab.stoplist), True
+            variants, case_sensitive = symbol_variants(form, not_titled), True
         else:
             variants, case_sensitive = synonym_variants(form), False
         for v in variants:
@@ -146,7 +147,7 @@ def concept_forms(concept: Concept, vocab: Vocabulary) -> Iterator[tuple[str, bo
     for symbol in concept.symbols:
         symbol = symbol.strip()
         if symbol and not vocab.is_stopped(symbol, True):
-            for v in symbol_variants(symbol, vocab.stoplist):
+            for v in symbol_variants(symbol, not_titled):
                 if v == symbol or not vocab.is_stopped(v, True):
                     yield v, True
 

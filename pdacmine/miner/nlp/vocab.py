@@ -93,6 +93,19 @@ class Vocabulary:
     stop_symbols: frozenset[str] = frozenset()
     category_table: dict[tuple[str, str], str] = field(default_factory=dict)
     _index: dict[tuple[str, str], list[str]] | None = field(default=None, repr=False, compare=False)
+    _words: dict[str, frozenset[str]] | None = field(default=None, repr=False, compare=False)
+
+    def plain_forms(self, facet: str) -> frozenset[str]:
+        """Case-insensitive forms (names, synonyms) of the concepts of every facet but ``facet``: a
+        symbol's derived title-case variant that is one of them ("Nodal" of NODAL, "nodal" of the lymph
+        node) is not matched as the symbol."""
+        if self._words is None:
+            by_facet: dict[str, set[str]] = {}
+            for c in self.concepts.values():
+                forms = by_facet.setdefault(c.facet, set())
+                forms.update(t for t, cs in c.surface_forms() if not cs)
+            self._words = {f: frozenset().union(*(v for g, v in by_facet.items() if g != f)) for f in (*by_facet, "")}
+        return self._words.get(facet, self._words[""])
 
     def get(self, facet: str, key: str) -> Concept | None:
         return self.concepts.get((facet, key))
