@@ -48,3 +48,24 @@ def test_a_staging_workup_that_finds_nothing_names_no_site(sentence: str) -> Non
         f"A 60-year-old man had pancreatic adenocarcinoma with liver metastases. {sentence}",
     )
     assert out["document"]["organs"] == ["liver"]
+
+
+def test_lymphatic_metastasis_is_the_mesh_heading_of_nodal_metastasis() -> None:
+    out = annotate(
+        "Pancreatic cancer outcomes",
+        "High expression of the marker in pancreatic cancer correlated with lymphatic metastasis.",
+    )
+    assert out["document"]["organs"] == ["lymph-node"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Liver metastases developed in all mice after splenic injections of pancreatic cancer cells.",
+        "Pancreatic cancer cells were implanted into the spleen, and liver metastases were counted.",
+        "Liver metastases arose from spleen-implanted pancreatic tumours in hamsters.",
+    ],
+)
+def test_the_organ_cells_are_injected_into_is_no_metastatic_site(sentence: str) -> None:
+    out = annotate("A mouse model of pancreatic cancer metastasis", sentence)
+    assert out["document"]["organs"] == ["liver"]
