@@ -52,7 +52,6 @@ from pdacmine.miner.nlp.pairing import (
     Trigger,
     listed,
     mechanism_targets,
-    narrative_site,
 )
 from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.sections import after_label
@@ -359,12 +358,7 @@ def assemble(
         made += [_make_tuple(c, i, own, text, False, view) for c in broad]
         if before:  # the evidence spans the sentence before too when the organ is there
             two = (after_label(text, *sentence_spans[i - 1], rules), sentence_spans[i][1])
-            told = narrative_site(i, per, cues, bounds, words, rules)
-            for c in before:
-                t = _make_tuple(c, i, two if _borrowed(c).sent == i - 1 else own, text, True, view)
-                if told is not None and c[2] is not None and c[2].sent == told:
-                    strict.add(id(t))  # a narrative's treatment of the site reported just before
-                made.append(t)
+            made += [_make_tuple(c, i, two if _borrowed(c).sent == i - 1 else own, text, True, view) for c in before]
         kind = classify(cues, bounds[i][0], bounds[i][1], study_type)
         for t in made:
             t.section, t.study_type = sections[i], kind
