@@ -8,7 +8,8 @@ the development records, dealt into k=5 folds (stratified the same way) for cros
 
 Records annotated later (``eval/extra/gold.jsonl``: abstracts collected after the split was drawn,
 two independent annotators, adjudicated) are development records only: they are dealt into the same
-folds after the others, so the locked fold and the earlier folds stay exactly as first drawn.
+folds after the others, so the locked fold and the earlier folds stay exactly as first drawn. They are
+listed as ``untrained``: scored in cross-validation, never used to train the claim model.
 
 Records are named as gold matching names them (pmid, doi, title_prefix), never by their text.
 Records listed in ``dev-corpus-2/reserved.tsv`` are refused.
@@ -122,16 +123,20 @@ def build(shared: Path, repo: Path, seed: int) -> dict[str, Any]:
     taken = {json.dumps(i["id"], sort_keys=True) for i in locked}
     development = first + [i for i in second if json.dumps(i["id"], sort_keys=True) not in taken]
     folds = deal_folds(development, FOLDS, rng)
+    later: list[dict[str, Any]] = []
     if (repo / LATER[1]).exists():
         later = read_gold(repo / LATER[1], LATER[0], refused)
         for fold, extra in zip(folds, rotate(deal_folds(later, FOLDS, rng), folds), strict=True):
             fold += extra
-    return {
+    out: dict[str, Any] = {
         "about": "issue #8 split; regenerate with scripts/make_split.py (never read the locked records)",
         "seed": seed,
         "locked": [i["id"] for i in locked],
         "folds": [[i["id"] for i in fold] for fold in folds],
     }
+    if later:
+        out["untrained"] = [i["id"] for i in later]
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

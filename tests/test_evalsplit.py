@@ -57,6 +57,20 @@ def test_partition_and_folds_follow_the_split(tmp_path: Path) -> None:
     assert es.fold_of(parts[es.DEVELOPMENT], split) == [0, 1]
 
 
+def test_untrained_records_are_scored_in_the_folds_but_never_trained_on(tmp_path: Path) -> None:
+    path = _split(tmp_path / "s.json", ["1"], [["2", "5"], ["3"]])
+    raw = json.loads(path.read_text())
+    path.write_text(json.dumps({**raw, "untrained": _ids("5")}))
+    split = es.read_split(path)
+    gold = [goldstd.gold_record(_gold(pmid=p), where="g") for p in ("2", "3", "5")]
+    dev = ev.Matched([(g, {"pmid": g.pmid}) for g in gold], [], 0)
+    assert es.fold_of(dev, split) == [0, 1, 0]
+    assert es.trainable(dev, split) == [True, True, False]
+    path.write_text(json.dumps({**raw, "untrained": _ids("1")}))
+    with pytest.raises(InputError, match="in no development fold"):
+        es.read_split(path)
+
+
 def test_reliability_bins_tuples_by_confidence_and_counts_the_right_ones() -> None:
     gold = goldstd.gold_record(
         _gold(pmid="1", organs=["liver"], mechanisms=["emt-plasticity"],

@@ -63,7 +63,9 @@ def test_later_records_join_the_development_folds_and_leave_the_first_draw_uncha
     shared, repo = _corpora(tmp_path, later=0)
     locked, folds = _members(make_split.build(shared, repo, 7))
     shared, repo = _corpora(tmp_path, later=23)
-    locked_after, folds_after = _members(make_split.build(shared, repo, 7))
+    after = make_split.build(shared, repo, 7)
+    locked_after, folds_after = _members(after)
+    assert sorted(i["pmid"] for i in after["untrained"]) == [f"3{i:03}" for i in range(23)]
     assert locked_after == locked and all(not p.startswith("3") for p in locked_after)
     assert [f[: len(old)] for f, old in zip(folds_after, folds, strict=True)] == folds
     added = sorted(p for f in folds_after for p in f if p.startswith("3"))

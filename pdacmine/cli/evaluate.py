@@ -154,7 +154,8 @@ def cross_validated_part(dev: ev.Matched, split: es.Split, vocab: Any, quiet: bo
     except ImportError as exc:
         raise PdacmineError(f"cross-validation needs numpy ({exc})") from exc
     started = time.perf_counter()
-    matched, outputs = cross_validated_outputs(dev, es.fold_of(dev, split), len(split.folds), vocab)
+    folds, trains = es.fold_of(dev, split), es.trainable(dev, split)
+    matched, outputs = cross_validated_outputs(dev, folds, len(split.folds), vocab, trains)
     if not quiet:
         click.echo(f"cross-validated: {len(split.folds)} folds in {time.perf_counter() - started:.1f} s", err=True)
     scores = ev.score_outputs(matched, outputs, vocab)

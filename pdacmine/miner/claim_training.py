@@ -249,22 +249,29 @@ def folds_of(data_folds: Sequence[int | None], k: int) -> list[list[int]]:
     return out
 
 
-def cross_validated_models(data: Sequence[Labelled], folds: Sequence[Sequence[int]]) -> list[ClaimModel]:
-    """One model per fold, trained on the records of the other folds."""
+def cross_validated_models(
+    data: Sequence[Labelled], folds: Sequence[Sequence[int]], trains: Sequence[bool] | None = None
+) -> list[ClaimModel]:
+    """One model per fold, trained on the records of the other folds (those ``trains`` allows)."""
     models = []
     for k in range(len(folds)):
-        train = [data[i] for j, fold in enumerate(folds) if j != k for i in fold]
+        train = [data[i] for j, fold in enumerate(folds) if j != k for i in fold if trains is None or trains[i]]
         models.append(fit(train))
     return models
 
 
 def cross_validated_outputs(
-    matched: Matched, folds: Sequence[int | None], k: int, vocab: Vocabulary | None
+    matched: Matched,
+    folds: Sequence[int | None],
+    k: int,
+    vocab: Vocabulary | None,
+    trains: Sequence[bool] | None = None,
 ) -> tuple[Matched, list[AnnotatedDocument]]:
-    """Train on k-1 folds, annotate the k-th with that model; the records of the folds and their outputs."""
+    """Train on k-1 folds (the records ``trains`` allows), annotate the k-th with that model; the
+    records of the folds and their outputs."""
     data = labelled(matched.pairs, vocab)
     members = folds_of(folds, k)
-    models = cross_validated_models(data, members)
+    models = cross_validated_models(data, members, trains)
     pairs: list[tuple[GoldRecord, dict[str, Any]]] = []
     outputs: list[AnnotatedDocument] = []
     for model, fold in zip(models, members, strict=True):

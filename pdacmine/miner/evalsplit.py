@@ -39,6 +39,12 @@ class Split:
     locked: frozenset[str]
     folds: tuple[frozenset[str], ...]
     seed: int | None = None
+    #: development records that are scored but never trained on (the claim model's training leaves them out)
+    untrained: frozenset[str] = frozenset()
+
+    def trains(self, ident: str) -> bool:
+        """Whether the claim model may be trained on the development record ``ident``."""
+        return self.fold(ident) is not None and ident not in self.untrained
 
     def part(self, ident: str) -> str:
         if ident in self.locked:
@@ -88,7 +94,10 @@ def read_split(path: Path) -> Split:
             raise InputError(f"{path}: fold {i + 1} repeats a record of the locked fold or of another fold")
         seen |= fold
     seed = raw.get("seed")
-    return Split(locked, folds, seed if isinstance(seed, int) else None)
+    untrained = _ids(raw.get("untrained", []), f"{path}: untrained")
+    if untrained - frozenset().union(*folds):
+        raise InputError(f"{path}: 'untrained' names a record that is in no development fold")
+    return Split(locked, folds, seed if isinstance(seed, int) else None, untrained)
 
 
 def partition(matched: Matched, split: Split) -> dict[str, Matched]:
@@ -102,6 +111,11 @@ def partition(matched: Matched, split: Split) -> dict[str, Matched]:
 def fold_of(matched: Matched, split: Split) -> list[int | None]:
     """The development fold of each matched record, in order (None outside the folds)."""
     return [split.fold(gold_identity(g)) for g, _ in matched.pairs]
+
+
+def trainable(matched: Matched, split: Split) -> list[bool]:
+    """Whether the claim model may be trained on each matched record, in order."""
+    return [split.trains(gold_identity(g)) for g, _ in matched.pairs]
 
 
 # --------------------------------------------------------------------------- reliability of confidence
