@@ -202,3 +202,37 @@ def test_words_that_name_anatomy_or_reagents_are_no_mechanism(
     nlp: Language, abstract: str, mechanisms: list[str]
 ) -> None:
     assert document(nlp, abstract)["mechanisms"] == mechanisms
+
+
+@pytest.mark.parametrize(
+    ("abstract", "negated"),
+    [
+        ("Nuclear ZEB1 staining was not correlated with lymph node metastasis of pancreatic cancer.", True),
+        ("In pancreatic cancer, the score is not associated with ZEB1 or lymph node metastasis.", True),
+        ("In pancreatic cancer, the score is associated with ZEB1 and lymph node metastasis.", False),
+        ("Lymph node metastasis of pancreatic cancer is independent of ZEB1.", None),
+    ],
+)
+def test_a_denied_relation_negates_what_follows_it_too(nlp: Language, abstract: str, negated: bool | None) -> None:
+    rec = record(nlp, abstract)
+    if negated is None:  # only what follows "is independent of" is negated
+        assert _entities(rec, "ORGAN") == [("lymph-node", False)]
+        assert _entities(rec, "MECHANISM") == [("zeb1", True)]
+        return
+    assert _entities(rec, "MECHANISM") == [("zeb1", negated)]
+    assert _entities(rec, "ORGAN") == [("lymph-node", negated)]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "mechanisms"),
+    [
+        ("Cathepsin D, a lysosomal protease, promotes liver metastasis of pancreatic cancer.", ["ecm-remodeling"]),
+        ("Autophagy promotes liver metastasis of pancreatic cancer.", ["stress-autophagy"]),
+        ("The chemotactic CCL21-CCR7 axis promotes lymph node metastasis of pancreatic cancer.",
+         ["cytokine-chemokine"]),
+        ("Stromal-derived factor-1α promotes perineural invasion of pancreatic cancer.",
+         ["cytokine-chemokine", "neural-invasion"]),
+    ],
+)  # fmt: skip
+def test_attribute_words_are_no_mechanism_of_their_own(nlp: Language, abstract: str, mechanisms: list[str]) -> None:
+    assert document(nlp, abstract)["mechanisms"] == mechanisms
