@@ -236,3 +236,17 @@ def test_a_denied_relation_negates_what_follows_it_too(nlp: Language, abstract: 
 )  # fmt: skip
 def test_attribute_words_are_no_mechanism_of_their_own(nlp: Language, abstract: str, mechanisms: list[str]) -> None:
     assert document(nlp, abstract)["mechanisms"] == mechanisms
+
+
+@pytest.mark.parametrize(
+    ("abstract", "mechanisms"),
+    [
+        ("The RON oncogene is expressed in liver metastases of pancreatic cancer.", []),
+        ("Tumour suppressor genes were sequenced in liver metastases of pancreatic cancer.", []),
+        ("Driver mutations were enriched in liver metastases of pancreatic cancer.", ["driver-genetics"]),
+    ],
+)
+def test_the_words_oncogene_and_tumour_suppressor_gene_name_no_driver(
+    nlp: Language, abstract: str, mechanisms: list[str]
+) -> None:
+    assert document(nlp, abstract)["mechanisms"] == mechanisms
