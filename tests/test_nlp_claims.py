@@ -250,3 +250,21 @@ def test_the_words_oncogene_and_tumour_suppressor_gene_name_no_driver(
     nlp: Language, abstract: str, mechanisms: list[str]
 ) -> None:
     assert document(nlp, abstract)["mechanisms"] == mechanisms
+
+
+@pytest.mark.parametrize(
+    ("abstract", "mechanisms"),
+    [
+        ("Cathepsin B, an autophagy protein, promotes liver metastasis of pancreatic cancer.", ["ecm-remodeling"]),
+        ("The receptor for HGF, a multifunctional cytokine, promotes liver metastasis of pancreatic cancer.",
+         ["oncogenic-signaling"]),
+        ("HGF, TGF-beta, a hypoxic microenvironment and stromal cells promote liver metastasis of pancreatic cancer.",
+         ["cytokine-chemokine", "hypoxia", "oncogenic-signaling", "stroma-caf"]),
+        ("HGF and a multifunctional cytokine promote liver metastasis of pancreatic cancer.",
+         ["cytokine-chemokine", "oncogenic-signaling"]),
+    ],
+)  # fmt: skip
+def test_a_mechanism_in_an_appositive_only_describes_the_one_before(
+    nlp: Language, abstract: str, mechanisms: list[str]
+) -> None:
+    assert document(nlp, abstract)["mechanisms"] == mechanisms

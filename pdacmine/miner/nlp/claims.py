@@ -18,6 +18,13 @@ A mention is *background* (``Mention.background``: counted nowhere, in no tuple)
 - a mechanism is part of a pathological finding (``PATHOLOGY_FINDING`` cues): "tumor thrombi within
   the vessels", "portal vein tumour thrombus" are tumour cells in a vessel, not coagulation.
 
+- a mechanism describes the concept named just before it, in an appositive that opens with "a"/"an"
+  (``word_lists.apposition_determiners``) within ``windows.apposition`` tokens, no stop word
+  (``apposition_stops``) between: "cathepsin B, a lysosomal protease", "HGF, a multifunctional
+  cytokine", "CD31, an endothelial cell marker" define what precedes them and claim nothing of their own.
+  A list item is no appositive ("X, Y, a hypoxic microenvironment and stromal cells": an
+  ``apposition_list_words`` word before the next comma).
+
 - a mechanism names the genotype of a model, not a driver: a Cre driver line ("Pdx1-Cre"), or a
   genotype spelled out beside the model's name ("mutant Kras and p53 (KPC model)", "KPC mice
   (Kras G12D; p53 R172H)").
@@ -122,6 +129,36 @@ def in_finding(m: Mention, cues: CueIndex) -> bool:
     return any(s <= m.start and m.end <= e for s, e in cues.within("PATHOLOGY_FINDING", m.start - 4, m.start + 1))
 
 
+_APPOSITION_OPENERS = default_rules().word_list("apposition_determiners")
+_APPOSITION_STOPS = default_rules().word_list("apposition_stops")
+_APPOSITION_LIST = default_rules().word_list("apposition_list_words")
+_APPOSITION_REACH = default_rules().window("apposition")
+_APPOSITION_GAP = default_rules().window("apposition_gap")
+
+
+def in_apposition(m: Mention, words: list[str], ends: set[int], sent: tuple[int, int]) -> bool:
+    """The MECHANISM mention ``m`` is in an appositive describing a mechanism just before it (module docstring).
+
+    ``ends`` holds the end positions of every mechanism mention.
+    """
+    start, end = sent
+    for d in range(m.start - 1, max(start + 1, m.start - _APPOSITION_REACH) - 1, -1):
+        word = words[d].lower()
+        if word in _APPOSITION_STOPS:
+            return False
+        if word in _APPOSITION_OPENERS and words[d - 1] == ",":
+            comma = d - 1
+            if not any(comma - _APPOSITION_GAP <= e <= comma and e > start for e in ends):
+                return False
+            for after in words[m.end : end]:
+                if after in (",", ";", ":"):
+                    break
+                if after.lower() in _APPOSITION_LIST:
+                    return False
+            return True
+    return False
+
+
 def mark_claims(
     mentions: list[Mention],
     cues: CueIndex,
@@ -133,11 +170,15 @@ def mark_claims(
     """Set ``background`` (and relabel stages) by the rules of the module docstring, in place."""
     generic: dict[int, bool] = {}
     covered = {i for m in mentions if m.label == "MECHANISM" for i in range(m.start, m.end)}
+    ends = {m.end for m in mentions if m.label == "MECHANISM"}
     vesicles = cues.count("EV_CARGO_BEFORE") + cues.count("EV_CARGO_AFTER") > 0
     for m in mentions:
         if m.label not in GENERIC_FACETS:
             continue
         if m.label == "MECHANISM" and cues.count("MODEL_NAME") and model_genotype(m, cues, words, covered):
+            m.background = True
+            continue
+        if m.label == "MECHANISM" and in_apposition(m, words, ends, bounds[m.sent]):
             m.background = True
             continue
         if m.label == "MECHANISM" and in_finding(m, cues):
