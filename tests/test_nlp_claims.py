@@ -268,3 +268,10 @@ def test_a_mechanism_in_an_appositive_only_describes_the_one_before(
     nlp: Language, abstract: str, mechanisms: list[str]
 ) -> None:
     assert document(nlp, abstract)["mechanisms"] == mechanisms
+
+
+def test_the_items_of_a_cargo_list_are_vesicle_cargo(nlp: Language) -> None:
+    abstract = "Exosomal RNAs (e.g., microRNAs and lncRNAs) promote liver metastasis of pancreatic cancer."
+    assert document(nlp, abstract)["mechanisms"] == ["extracellular-vesicles"]
+    plain = "Tumour RNAs (e.g., microRNAs and lncRNAs) promote liver metastasis of pancreatic cancer."
+    assert document(nlp, plain)["mechanisms"] == ["non-coding-rna"]

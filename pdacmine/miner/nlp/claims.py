@@ -23,15 +23,16 @@ A mention is *background* (``Mention.background``: counted nowhere, in no tuple)
   (``apposition_stops``) between: "cathepsin B, a lysosomal protease", "HGF, a multifunctional
   cytokine", "CD31, an endothelial cell marker" define what precedes them and claim nothing of their own.
   A list item is no appositive ("X, Y, a hypoxic microenvironment and stromal cells": an
-  ``apposition_list_words`` word before the next comma).
+  ``apposition_list_words`` word before the next ``apposition_ends`` punctuation).
 
 - a mechanism names the genotype of a model, not a driver: a Cre driver line ("Pdx1-Cre"), or a
   genotype spelled out beside the model's name ("mutant Kras and p53 (KPC model)", "KPC mice
   (Kras G12D; p53 R172H)").
 
 A mechanism carried by extracellular vesicles ("exosomal integrin beta4", "exosomes carrying
-miR-21", "MIF in exosomes") is in the category extracellular-vesicles (taxonomy: EVs and their
-cargo), whatever its own category.
+miR-21", "MIF in exosomes", and the items of a parenthesis after such a cargo: "exosomal RNAs (e.g.,
+microRNAs, lncRNAs)", up to ``windows.cargo_list`` tokens into it) is in the category
+extracellular-vesicles (taxonomy: EVs and their cargo), whatever its own category.
 
 A ``stage_context`` rule may instead relabel a stage: vascular invasion seen on imaging
 (angiography, CT) is invasion of the major vessels, i.e. local invasion, whereas histological
@@ -96,13 +97,20 @@ def model_genotype(m: Mention, cues: CueIndex, words: list[str], covered: set[in
 
 
 EV_CATEGORY = "extracellular-vesicles"
+_CARGO_LIST = default_rules().window("cargo_list")
 
 
-def vesicle_cargo(m: Mention, cues: CueIndex) -> bool:
-    """The MECHANISM mention ``m`` names what extracellular vesicles carry."""
+def vesicle_cargo(m: Mention, cues: CueIndex, words: list[str]) -> bool:
+    """The MECHANISM mention ``m`` names what extracellular vesicles carry, also as an item of the
+    parenthesis that lists a cargo ("exosomal RNAs (e.g., microRNAs and lncRNAs)")."""
     if m.category == EV_CATEGORY:
         return False
     if any(m.start - 2 <= e <= m.start for _, e in cues.within("EV_CARGO_BEFORE", m.start - 6, m.start)):
+        return True
+    bracket = bracket_before(words, m.start, limit=_CARGO_LIST)
+    if bracket is not None and any(
+        bracket - 2 <= e <= bracket for _, e in cues.within("EV_CARGO_BEFORE", bracket - 6, bracket)
+    ):
         return True
     return cues.starting_at("EV_CARGO_AFTER", m.end) is not None
 
@@ -132,6 +140,7 @@ def in_finding(m: Mention, cues: CueIndex) -> bool:
 _APPOSITION_OPENERS = default_rules().word_list("apposition_determiners")
 _APPOSITION_STOPS = default_rules().word_list("apposition_stops")
 _APPOSITION_LIST = default_rules().word_list("apposition_list_words")
+_APPOSITION_ENDS = default_rules().word_list("apposition_ends")
 _APPOSITION_REACH = default_rules().window("apposition")
 _APPOSITION_GAP = default_rules().window("apposition_gap")
 
@@ -151,7 +160,7 @@ def in_apposition(m: Mention, words: list[str], ends: set[int], sent: tuple[int,
             if not any(comma - _APPOSITION_GAP <= e <= comma and e > start for e in ends):
                 return False
             for after in words[m.end : end]:
-                if after in (",", ";", ":"):
+                if after in _APPOSITION_ENDS:
                     break
                 if after.lower() in _APPOSITION_LIST:
                     return False
@@ -184,7 +193,7 @@ def mark_claims(
         if m.label == "MECHANISM" and in_finding(m, cues):
             m.background = True
             continue
-        if m.label == "MECHANISM" and vesicles and vesicle_cargo(m, cues):
+        if m.label == "MECHANISM" and vesicles and vesicle_cargo(m, cues, words):
             m.category = EV_CATEGORY
         if m.sent not in generic:
             generic[m.sent] = generic_statement(cues, bounds[m.sent])
