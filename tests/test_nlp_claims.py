@@ -275,3 +275,20 @@ def test_the_items_of_a_cargo_list_are_vesicle_cargo(nlp: Language) -> None:
     assert document(nlp, abstract)["mechanisms"] == ["extracellular-vesicles"]
     plain = "Tumour RNAs (e.g., microRNAs and lncRNAs) promote liver metastasis of pancreatic cancer."
     assert document(nlp, plain)["mechanisms"] == ["non-coding-rna"]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "mechanisms"),
+    [
+        ("Integrins mediate adhesion to collagen, fibronectin (Fn) and laminin and promote liver metastasis of "
+         "pancreatic cancer.", ["adhesion-migration"]),
+        ("Laminin-1 adhesion of pancreatic cancer cells promotes their liver metastasis.", []),
+        ("Pancreatic cancer cells cultured on type I collagen formed liver metastases in mice.", []),
+        ("Collagen deposition promotes liver metastasis of pancreatic cancer.", ["ecm-remodeling"]),
+        ("Fibronectin promotes liver metastasis of pancreatic cancer.", ["ecm-remodeling"]),
+    ],
+)  # fmt: skip
+def test_a_matrix_protein_used_as_an_assay_substrate_is_no_remodelling(
+    nlp: Language, abstract: str, mechanisms: list[str]
+) -> None:
+    assert document(nlp, abstract)["mechanisms"] == mechanisms

@@ -25,6 +25,12 @@ A mention is *background* (``Mention.background``: counted nowhere, in no tuple)
   A list item is no appositive ("X, Y, a hypoxic microenvironment and stromal cells": an
   ``apposition_list_words`` word before the next ``apposition_ends`` punctuation).
 
+- a matrix protein is the substrate of an adhesion or migration assay (``word_lists.matrix_substrates``
+  after a ``SUBSTRATE_BEFORE`` cue or before a ``SUBSTRATE_AFTER`` cue, only list glue between,
+  ``word_lists.substrate_glue``): "adhesion to collagen, fibronectin and laminin", "laminin-1 adhesion",
+  "collagen-binding integrins", "cells cultured on fibronectin" name what the cells stick to, not
+  matrix remodelling.
+
 - a mechanism names the genotype of a model, not a driver: a Cre driver line ("Pdx1-Cre"), or a
   genotype spelled out beside the model's name ("mutant Kras and p53 (KPC model)", "KPC mice
   (Kras G12D; p53 R172H)").
@@ -168,6 +174,42 @@ def in_apposition(m: Mention, words: list[str], ends: set[int], sent: tuple[int,
     return False
 
 
+_SUBSTRATES = default_rules().word_list("matrix_substrates")
+_SUBSTRATE_GLUE = default_rules().word_list("substrate_glue")
+_SUBSTRATE_BEFORE = default_rules().window("substrate_before")
+_SUBSTRATE_AFTER = default_rules().window("substrate_after")
+
+
+def _glue_only(words: list[str], lo: int, hi: int, covered: set[int]) -> bool:
+    """Tokens [lo, hi) hold only list glue, other substrates and bracketed short forms ("(Fn)")."""
+    depth = 0
+    for i in range(lo, hi):
+        word = words[i].lower()
+        depth += (word == "(") - (word == ")")
+        if depth <= 0 and i not in covered and word not in _SUBSTRATE_GLUE:
+            return False
+    return True
+
+
+def is_substrate(m: Mention) -> bool:
+    return m.label == "MECHANISM" and normal_form(m.text) in _SUBSTRATES
+
+
+def matrix_substrate(m: Mention, cues: CueIndex, words: list[str], covered: set[int]) -> bool:
+    """The MECHANISM mention ``m`` is a matrix protein used as an assay substrate (module docstring).
+
+    ``covered`` holds the token positions of every substrate mention (a list names several).
+    """
+    short_form = m.start >= 2 and words[m.start - 1] == "(" and m.start - 2 in covered  # "fibronectin (Fn)"
+    if not (is_substrate(m) or (m.label == "MECHANISM" and short_form)):
+        return False
+    for _, e in cues.within("SUBSTRATE_BEFORE", m.start - _SUBSTRATE_BEFORE, m.start):
+        if e <= m.start and _glue_only(words, e, m.start, covered):
+            return True
+    after = cues.within("SUBSTRATE_AFTER", m.end, m.end + _SUBSTRATE_AFTER + 1)
+    return any(_glue_only(words, m.end, s, covered) for s, _ in after)
+
+
 def mark_claims(
     mentions: list[Mention],
     cues: CueIndex,
@@ -180,6 +222,7 @@ def mark_claims(
     generic: dict[int, bool] = {}
     covered = {i for m in mentions if m.label == "MECHANISM" for i in range(m.start, m.end)}
     ends = {m.end for m in mentions if m.label == "MECHANISM"}
+    substrates = {i for m in mentions if is_substrate(m) for i in range(m.start, m.end)}
     vesicles = cues.count("EV_CARGO_BEFORE") + cues.count("EV_CARGO_AFTER") > 0
     for m in mentions:
         if m.label not in GENERIC_FACETS:
@@ -188,6 +231,9 @@ def mark_claims(
             m.background = True
             continue
         if m.label == "MECHANISM" and in_apposition(m, words, ends, bounds[m.sent]):
+            m.background = True
+            continue
+        if substrates and matrix_substrate(m, cues, words, substrates):
             m.background = True
             continue
         if m.label == "MECHANISM" and in_finding(m, cues):
