@@ -202,3 +202,93 @@ def test_words_that_name_anatomy_or_reagents_are_no_mechanism(
     nlp: Language, abstract: str, mechanisms: list[str]
 ) -> None:
     assert document(nlp, abstract)["mechanisms"] == mechanisms
+
+
+@pytest.mark.parametrize(
+    ("abstract", "negated"),
+    [
+        ("Nuclear ZEB1 staining was not correlated with lymph node metastasis of pancreatic cancer.", True),
+        ("In pancreatic cancer, the score is not associated with ZEB1 or lymph node metastasis.", True),
+        ("In pancreatic cancer, the score is associated with ZEB1 and lymph node metastasis.", False),
+        ("Lymph node metastasis of pancreatic cancer is independent of ZEB1.", None),
+    ],
+)
+def test_a_denied_relation_negates_what_follows_it_too(nlp: Language, abstract: str, negated: bool | None) -> None:
+    rec = record(nlp, abstract)
+    if negated is None:  # only what follows "is independent of" is negated
+        assert _entities(rec, "ORGAN") == [("lymph-node", False)]
+        assert _entities(rec, "MECHANISM") == [("zeb1", True)]
+        return
+    assert _entities(rec, "MECHANISM") == [("zeb1", negated)]
+    assert _entities(rec, "ORGAN") == [("lymph-node", negated)]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "mechanisms"),
+    [
+        ("Cathepsin D, a lysosomal protease, promotes liver metastasis of pancreatic cancer.", ["ecm-remodeling"]),
+        ("Autophagy promotes liver metastasis of pancreatic cancer.", ["stress-autophagy"]),
+        ("The chemotactic CCL21-CCR7 axis promotes lymph node metastasis of pancreatic cancer.",
+         ["cytokine-chemokine"]),
+        ("Stromal-derived factor-1α promotes perineural invasion of pancreatic cancer.",
+         ["cytokine-chemokine", "neural-invasion"]),
+    ],
+)  # fmt: skip
+def test_attribute_words_are_no_mechanism_of_their_own(nlp: Language, abstract: str, mechanisms: list[str]) -> None:
+    assert document(nlp, abstract)["mechanisms"] == mechanisms
+
+
+@pytest.mark.parametrize(
+    ("abstract", "mechanisms"),
+    [
+        ("The RON oncogene is expressed in liver metastases of pancreatic cancer.", []),
+        ("Tumour suppressor genes were sequenced in liver metastases of pancreatic cancer.", []),
+        ("Driver mutations were enriched in liver metastases of pancreatic cancer.", ["driver-genetics"]),
+    ],
+)
+def test_the_words_oncogene_and_tumour_suppressor_gene_name_no_driver(
+    nlp: Language, abstract: str, mechanisms: list[str]
+) -> None:
+    assert document(nlp, abstract)["mechanisms"] == mechanisms
+
+
+@pytest.mark.parametrize(
+    ("abstract", "mechanisms"),
+    [
+        ("Cathepsin B, an autophagy protein, promotes liver metastasis of pancreatic cancer.", ["ecm-remodeling"]),
+        ("The receptor for HGF, a multifunctional cytokine, promotes liver metastasis of pancreatic cancer.",
+         ["oncogenic-signaling"]),
+        ("HGF, TGF-beta, a hypoxic microenvironment and stromal cells promote liver metastasis of pancreatic cancer.",
+         ["cytokine-chemokine", "hypoxia", "oncogenic-signaling", "stroma-caf"]),
+        ("HGF and a multifunctional cytokine promote liver metastasis of pancreatic cancer.",
+         ["cytokine-chemokine", "oncogenic-signaling"]),
+    ],
+)  # fmt: skip
+def test_a_mechanism_in_an_appositive_only_describes_the_one_before(
+    nlp: Language, abstract: str, mechanisms: list[str]
+) -> None:
+    assert document(nlp, abstract)["mechanisms"] == mechanisms
+
+
+def test_the_items_of_a_cargo_list_are_vesicle_cargo(nlp: Language) -> None:
+    abstract = "Exosomal RNAs (e.g., microRNAs and lncRNAs) promote liver metastasis of pancreatic cancer."
+    assert document(nlp, abstract)["mechanisms"] == ["extracellular-vesicles"]
+    plain = "Tumour RNAs (e.g., microRNAs and lncRNAs) promote liver metastasis of pancreatic cancer."
+    assert document(nlp, plain)["mechanisms"] == ["non-coding-rna"]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "mechanisms"),
+    [
+        ("Integrins mediate adhesion to collagen, fibronectin (Fn) and laminin and promote liver metastasis of "
+         "pancreatic cancer.", ["adhesion-migration"]),
+        ("Laminin-1 adhesion of pancreatic cancer cells promotes their liver metastasis.", []),
+        ("Pancreatic cancer cells cultured on type I collagen formed liver metastases in mice.", []),
+        ("Collagen deposition promotes liver metastasis of pancreatic cancer.", ["ecm-remodeling"]),
+        ("Fibronectin promotes liver metastasis of pancreatic cancer.", ["ecm-remodeling"]),
+    ],
+)  # fmt: skip
+def test_a_matrix_protein_used_as_an_assay_substrate_is_no_remodelling(
+    nlp: Language, abstract: str, mechanisms: list[str]
+) -> None:
+    assert document(nlp, abstract)["mechanisms"] == mechanisms

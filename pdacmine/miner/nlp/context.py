@@ -3,7 +3,9 @@
 - Negation: a NEG_PRE trigger ("no", "not", "without", "absence of", "neither ... nor") negates
   what follows it, up to ``windows.negation_scope`` tokens and never past a terminator ("but",
   "however", "whereas", ";") or the end of the sentence; a NEG_POST trigger ("was not observed",
-  "were absent") negates what precedes it the same way. Pseudo-triggers ("not only",
+  "were absent") negates what precedes it the same way. A NEG_RELATION trigger denies a relation
+  ("X was not correlated with Y", "Y is not associated with X") and negates both its arguments: what
+  precedes it and what follows it. Pseudo-triggers ("not only",
   "with or without", "no longer") negate nothing.
 - Hedging: a HEDGE cue anywhere in the sentence ("may", "might", "suggest", "potential",
   "likely", "hypothesize") hedges every mention of the sentence.
@@ -51,10 +53,11 @@ def negation_scopes(cues: CueIndex, sent: tuple[int, int], window: int) -> list[
     a, b = sent
     terminators = cues.within("TERMINATE", a, b)
     scopes = []
-    for _, e in cues.within("NEG_PRE", a, b):
+    relations = cues.within("NEG_RELATION", a, b)
+    for _, e in cues.within("NEG_PRE", a, b) + relations:
         stop = min([t for t, _ in terminators if t >= e] + [b, e + window])
         scopes.append((e, stop))
-    for s, _ in cues.within("NEG_POST", a, b):
+    for s, _ in cues.within("NEG_POST", a, b) + relations:
         begin = max([t_end for _, t_end in terminators if t_end <= s] + [a, s - window])
         scopes.append((begin, s))
     return scopes

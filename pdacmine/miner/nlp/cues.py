@@ -24,7 +24,10 @@ from pdacmine.miner.nlp.rules import Rules
 from pdacmine.miner.nlp.sections import section_starts
 
 #: Cue groups inside which the longest match wins ("was not observed" hides its "not").
-EXCLUSIVE_GROUPS = (("NEG_PRE", "NEG_POST", "PSEUDO_NEG"), ("PANCREATIC", "PANCREAS_AS_SITE", "OTHER_PRIMARY"))
+EXCLUSIVE_GROUPS = (
+    ("NEG_PRE", "NEG_POST", "NEG_RELATION", "PSEUDO_NEG"),
+    ("PANCREATIC", "PANCREAS_AS_SITE", "OTHER_PRIMARY"),
+)
 
 Span = tuple[int, int]
 
