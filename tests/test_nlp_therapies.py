@@ -41,6 +41,8 @@ def test_suspended_hyphen_exposes_the_first_word(nlp: Language) -> None:
         ("We studied a cohort. As the standard of care, our patients received chemotherapy.", ["chemotherapy"]),
         # the first sentence of an unstructured abstract
         ("Pancreatic cancer responds poorly to chemotherapy.", []),
+        ("We studied mice. Its liver metastases are recalcitrant to today's chemotherapy.", []),
+        ("We studied mice. Metastatic pancreatic cancer is largely unresponsive to immunotherapy.", []),
         ("Targeting FAK renders checkpoint immunotherapy effective in pancreatic cancer mouse models.",
          ["immunotherapy"]),
         ("Resected pancreatic cancer patients often relapse in the liver.", ["resection"]),
