@@ -93,6 +93,18 @@ def test_in_a_case_report_a_generic_term_means_the_named_drug(nlp: Language, ope
 
 
 @pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("A lung nodule grew two years later; after lung surgery she stayed well.", ["metastasectomy"]),
+        ("He underwent pneumonectomy for the solitary nodule.", ["metastasectomy"]),
+        ("The oesophageal lesion was removed by esophagectomy.", ["metastasectomy"]),
+    ],
+)
+def test_resection_of_another_organ_is_metastasectomy(nlp: Language, abstract: str, expected: list[str]) -> None:
+    assert therapies(nlp, f"We report a case of pancreatic cancer. {abstract}") == expected
+
+
+@pytest.mark.parametrize(
     "abstract",
     [
         "The cerebellar metastasis was resected.",
