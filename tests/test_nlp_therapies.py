@@ -288,3 +288,21 @@ def test_a_title_site_without_a_metastasis_word_makes_no_metastasectomy(nlp: Lan
 def test_a_title_site_leaves_the_primarys_surgery_alone(nlp: Language, title: str, abstract: str) -> None:
     assert "resection" in therapies(nlp, abstract, title=title)
     assert "metastasectomy" not in therapies(nlp, abstract, title=title)
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # the drugs of an apposition that describes a drug are what it is made of or from
+        ("We studied a cohort. Patients received gemcitabine with S-1, an oral fluorouracil (5-FU) prodrug "
+         "tegafur combined with two modulators, for metastatic disease.", ["gemcitabine", "s-1"]),
+        # named again outside the apposition, the drug is given
+        ("We studied a cohort. Patients received capecitabine, an oral prodrug of fluorouracil, and later "
+         "fluorouracil by infusion.", ["capecitabine", "fluorouracil"]),
+        # a list of drugs is no description
+        ("We studied a cohort. Patients received gemcitabine, nab-paclitaxel and cisplatin.",
+         ["cisplatin", "gemcitabine", "nab-paclitaxel"]),
+    ],
+)  # fmt: skip
+def test_a_drug_describing_another_is_no_therapy_of_its_own(nlp: Language, abstract: str, expected: list[str]) -> None:
+    assert therapies(nlp, abstract) == expected
