@@ -306,3 +306,15 @@ def test_a_title_site_leaves_the_primarys_surgery_alone(nlp: Language, title: st
 )  # fmt: skip
 def test_a_drug_describing_another_is_no_therapy_of_its_own(nlp: Language, abstract: str, expected: list[str]) -> None:
     assert therapies(nlp, abstract) == expected
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "We studied a cohort. In the patients treated surgically, high marker levels predicted early relapse.",
+        "We studied a cohort. Of the surgically treated patients, 40 relapsed in the liver.",
+        "We studied a cohort. Surgical management of the primary tumour was followed by relapse.",
+    ],
+)
+def test_surgical_treatment_in_other_words_is_resection(nlp: Language, abstract: str) -> None:
+    assert therapies(nlp, abstract) == ["resection"]
