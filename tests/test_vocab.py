@@ -13,7 +13,14 @@ from click.testing import CliRunner
 
 from pdacmine.cli import cli
 from pdacmine.errors import InputError
-from pdacmine.miner.nlp.vocab import MODALITY_KEYS, Vocabulary, default_vocabulary, load_vocabulary, user_vocab_path
+from pdacmine.miner.nlp.vocab import (
+    DATA_DIR,
+    MODALITY_KEYS,
+    Vocabulary,
+    default_vocabulary,
+    load_vocabulary,
+    user_vocab_path,
+)
 from pdacmine.miner.nlp.vocab_check import add_user_terms, check_vocabulary
 from pdacmine.miner.nlp.vocab_tsv import COLUMNS
 
@@ -439,12 +446,33 @@ def test_build_helpers(build: object) -> None:
     assert b.slug("Erlotinib Hydrochloride") == "erlotinib"  # type: ignore[attr-defined]
     assert b.drug_class("trametinib") == "targeted" and b.drug_class("lobaplatin") == "chemotherapy"  # type: ignore[attr-defined]
     assert b.drug_class("thymoquinone") == "other"  # type: ignore[attr-defined]
+    assert b.drug_class("examplastat", "targeted") == "targeted"  # type: ignore[attr-defined]
+    assert b.drug_class("exampletinib", "other") == "targeted"  # type: ignore[attr-defined]
     index = {"taz": {"HGNC:1", "HGNC:2"}, "fsp1": {"HGNC:3"}}
     ok = b.safe_symbol  # type: ignore[attr-defined]
     assert not ok("TAZ", "HGNC:1", index, frozenset(), False)  # alias shared by two genes
     assert ok("FSP1", "HGNC:3", index, frozenset(), False)
     assert not ok("CAN", "HGNC:4", {}, frozenset({"can"}), True)  # stop-listed even as an approved symbol
     assert not ok("42A", "HGNC:5", {}, frozenset(), False) and not ok("FLJ14497", "HGNC:5", {}, frozenset(), False)
+
+
+def test_drug_roles_select_agents_and_give_their_class(build: object) -> None:
+    """An MMP inhibitor is a targeted drug concept; a plant metabolite that ChEBI also calls one is not targeted."""
+    b = build
+    roles = b.read_drug_roles(DATA_DIR)  # type: ignore[attr-defined]
+    antineoplastic, mmp, plant = "CHEBI:35610", "CHEBI:50664", "CHEBI:76924"
+    assert b.selects([mmp], roles) and b.selects([antineoplastic], roles)  # type: ignore[attr-defined]
+    assert not b.selects([plant], roles) and not b.selects(["CHEBI:0"], roles)  # type: ignore[attr-defined]
+    assert b.role_class([antineoplastic, mmp], roles) == "targeted"  # type: ignore[attr-defined]
+    assert b.role_class([antineoplastic], roles) == ""  # type: ignore[attr-defined]
+    assert b.role_class([mmp, plant], roles) == ""  # type: ignore[attr-defined]
+    assert set(roles.values()) <= {"", b.VETO, *load_vocabulary().categories("THERAPY")}  # type: ignore[attr-defined]
+
+
+def test_generated_drugs_carry_their_role_class() -> None:
+    vocab = load_vocabulary()
+    assert [c.category for c in vocab.lookup("THERAPY", "marimastat")] == ["targeted"]
+    assert [c.key for c in vocab.lookup("THERAPY", "cyclopamine")] == ["cyclopamine"]
 
 
 def test_circulating_cells_named_after_the_cancer_are_the_circulation_stage() -> None:

@@ -39,6 +39,7 @@ from pdacmine.miner.nlp.sentences import doc_sentence_bounds
 from pdacmine.miner.nlp.therapies import (
     EARLY_SECTIONS,
     is_background_therapy,
+    mark_descriptions,
     mark_generic_terms,
     named_as_absent,
     resects_a_metastasis,
@@ -153,5 +154,6 @@ class ContextFlags:
             mark_context(mentions, cues, bounds, sentence_sections(doc), self.rules, words)
             mark_claims(mentions, cues, bounds, self.rules.stage_rules, self.vocabulary, words)
             mark_generic_terms(mentions, cues, words, self.rules.generic_therapies)
+            mark_descriptions(mentions, words)
             self.metastasectomies(doc, mentions, bounds)
         return doc

@@ -31,6 +31,7 @@ from typing import NamedTuple
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from pdacmine.miner.nlp.codenames import code_drugs
 from pdacmine.miner.nlp.mention import (
     SPANS_KEY,
     Mention,
@@ -45,7 +46,7 @@ from pdacmine.miner.nlp.mention import (
 from pdacmine.miner.nlp.patterns import build_vocab_matchers
 from pdacmine.miner.nlp.resources import rules_ref, vocabulary_ref
 from pdacmine.miner.nlp.rules import Rules
-from pdacmine.miner.nlp.vocab import Vocabulary
+from pdacmine.miner.nlp.vocab import MODALITY_KEYS, Vocabulary
 
 #: (inner facet, outer facet) pairs whose inner span survives inside the outer one
 _CROSS_FACET_ALLOWED = {("STAGE", "MECHANISM"), ("ORGAN", "THERAPY")}
@@ -58,6 +59,8 @@ class RawMatch(NamedTuple):
     key: str
     symbol: bool = False
     source: str = "vocabulary"
+    #: the class of a match that no vocabulary concept names (a code-named drug)
+    category: str | None = None
 
     @property
     def length(self) -> int:
@@ -253,11 +256,27 @@ class EntityMatcher:
             out.append(RawMatch(start, end, *concept_of(match_id), True))
         return out
 
+    def code_matches(self, words: list[str], matches: list[RawMatch]) -> list[RawMatch]:
+        """Code-named drugs (:mod:`pdacmine.miner.nlp.codenames`) outside every vocabulary match."""
+        covered = {i for m in matches for i in range(m.start, m.end)}
+        drugs = [
+            (m.start, m.end, m.key, cls)
+            for m in matches
+            if m.facet == "THERAPY" and m.key not in MODALITY_KEYS and (cls := self.category(m.facet, m.key))
+        ]
+
+        def taken(start: int, end: int) -> bool:
+            return any(i in covered for i in range(start, end))
+
+        found = code_drugs(words, drugs, taken, self.rules)
+        return [RawMatch(c.start, c.end, "THERAPY", c.key, True, "code", c.category) for c in found]
+
     def __call__(self, doc: Doc) -> Doc:
         matches = self.raw_matches(doc)
         definitions = definitions_from(doc)
         if definitions:
             matches = apply_abbreviations(matches, definitions, self.category)
+        matches += self.code_matches(doc_words(doc), matches)
         matches = resolve_overlaps(split_regimens(matches, self.vocabulary))
         mentions = doc._.pdac_mentions = self.to_mentions(doc, matches)
         if self.spans_key:
@@ -269,7 +288,7 @@ class EntityMatcher:
         text, words, offsets = doc_text(doc), doc_words(doc), doc_offsets(doc)
         mentions = []
         concepts = self.vocabulary.concepts
-        for start, end, facet, key, _, source in matches:
+        for start, end, facet, key, _, source, category in matches:
             concept = concepts.get((facet, key))
             start_char, end_char = offsets[start], offsets[end - 1] + len(words[end - 1])
             # positional arguments (Mention's field order) cost a third of keywords, per mention
@@ -282,7 +301,7 @@ class EntityMatcher:
                     text[start_char:end_char],
                     facet,
                     key,
-                    concept.category if concept else None,
+                    concept.category if concept else category,
                     concept.concept_id if concept else None,
                     bisect_right(starts, start) - 1,
                     source,

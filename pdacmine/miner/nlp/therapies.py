@@ -24,6 +24,10 @@
   studied tissue came from ("surgically resected specimens", "resection specimens", "specimens
   obtained via transurethral resection") gives, tests or proposes no therapy; the procedure
   classes this applies to are ``word_lists.source_procedure_classes``.
+- Description (:func:`mark_descriptions`, redundant): a drug named in the apposition that describes
+  another drug ("S-1, an oral fluorouracil prodrug combining tegafur with two modulators, ...":
+  the segment after "S-1," up to the next comma holds a ``describing_words`` word) is what that drug
+  is made of or from, not a drug of its own.
 - Absence (:func:`named_as_absent`, negated): a therapy followed by an ``absence_suffixes`` word
   ("a chemotherapy-free period", "treatment free interval") names a time without it.
 - Metastasectomy: "resection of (the) brain metastases", "the liver metastasis was resected", "a
@@ -153,6 +157,32 @@ def mark_generic_terms(mentions: list[Mention], cues: CueIndex, words: list[str]
     for g in terms:
         if g.key in defined and not cues.within("OTHER_THERAPY", g.start - 3, g.start):
             g.redundant = True
+
+
+_DESCRIBING = default_rules().word_list("describing_words")
+_SEGMENT_END = frozenset({",", ";", ".", ":"})
+
+
+def _apposition(words: list[str], start: int) -> tuple[int, int]:
+    """The token span from ``start`` up to the next comma, semicolon or full stop."""
+    end = start
+    while end < len(words) and words[end] not in _SEGMENT_END:
+        end += 1
+    return start, end
+
+
+def mark_descriptions(mentions: list[Mention], words: list[str]) -> None:
+    """Set ``redundant`` on drugs named in the apposition that describes another drug (module docstring)."""
+    drugs = [m for m in mentions if m.label == "THERAPY" and m.key not in MODALITIES and not m.background]
+    for d in drugs:
+        if d.end >= len(words) or words[d.end] != ",":
+            continue
+        lo, hi = _apposition(words, d.end + 1)
+        if not any(w.lower() in _DESCRIBING for w in words[lo:hi]):
+            continue
+        for m in drugs:
+            if m.sent == d.sent and lo <= m.start and m.end <= hi and m.key != d.key:
+                m.redundant = True
 
 
 _OBJECT_LINK = default_rules().word_list("object_link")
