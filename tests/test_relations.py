@@ -313,3 +313,53 @@ def test_injection_routes_and_complications_are_not_sites(nlp: Language) -> None
         "Tumour cells injected into the spleen formed liver metastases. Peritoneal metastases caused bowel obstruction."
     )
     assert organ_sites(nlp, abstract) == {"liver", "peritoneum"}
+
+
+def therapy_sites(nlp: Language, abstract: str) -> set[tuple[str | None, str | None]]:
+    return {(s[3], s[2]) for s in slots(tuples(nlp, abstract)) if s[0] is None and s[3] is not None}
+
+
+@pytest.mark.parametrize(
+    "abstract, pairs",
+    [
+        # the treatment step of a narrative is given for the one site reported just before
+        (
+            "A 61-year-old woman was diagnosed with pancreatic cancer and multiple hepatic metastases. "
+            "She then received gemcitabine for eight months.",
+            {("gemcitabine", "liver")},
+        ),
+        (
+            "Two years later, a lung recurrence occurred. The patient underwent chemotherapy.",
+            {("chemotherapy", "lung")},
+        ),
+        # a general statement about the site is no finding in the patient
+        ("Liver metastases carry a poor prognosis. The patients received gemcitabine.", set()),
+        # a systemic treatment of several sites is given for none of them
+        ("CT revealed hepatic and pulmonary metastases. She received gemcitabine.", set()),
+        # an organ without a metastasis word is no reported site
+        ("Imaging revealed uptake in the liver. She received gemcitabine.", set()),
+        # a treatment after an operation is not given for the site found before it
+        ("Hepatic metastases were found at laparotomy. Gemcitabine was given after the operation.", set()),
+        ("Hepatic metastases were found at laparotomy. She received adjuvant gemcitabine.", set()),
+        # only the sentence right after the finding
+        ("Hepatic metastases were detected. Her pain improved. She received gemcitabine.", set()),
+    ],
+)
+def test_a_narratives_treatment_is_given_for_the_site_reported_before(
+    nlp: Language, abstract: str, pairs: set[tuple[str, str]]
+) -> None:
+    assert therapy_sites(nlp, abstract) == pairs
+
+
+@pytest.mark.parametrize(
+    "abstract, pairs",
+    [
+        ("Peritoneal recurrence developed after adjuvant gemcitabine.", set()),
+        ("Gemcitabine was given for peritoneal recurrence.", {("gemcitabine", "peritoneum")}),
+        ("After gemcitabine, the liver metastases regressed.", {("gemcitabine", "liver")}),
+    ],
+)
+def test_a_site_that_recurred_after_a_therapy_is_not_its_target(
+    nlp: Language, abstract: str, pairs: set[tuple[str, str]]
+) -> None:
+    assert therapy_sites(nlp, abstract) == pairs

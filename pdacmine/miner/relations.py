@@ -52,6 +52,8 @@ from pdacmine.miner.nlp.pairing import (
     Trigger,
     listed,
     mechanism_targets,
+    narrative_site,
+    recurred_after,
 )
 from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.sections import after_label
@@ -208,9 +210,11 @@ def _combinations(s: SentenceMembers, view: SentenceView) -> list[Combo]:
 def _therapies_for(organ: Mention, therapies: list[Mention], view: SentenceView) -> list[Mention]:
     """The therapies of a sentence given for ``organ``: those directed at it ("resection of ovarian
     metastases") and their list peers, when one is; otherwise all of them. A therapy and an organ on
-    either side of a contrast ("mFOLFIRINOX ..., whereas peritoneal recurrence ...") are not paired."""
+    either side of a contrast ("mFOLFIRINOX ..., whereas peritoneal recurrence ...") are not paired, nor a
+    site that recurred after the therapy ("peritoneal recurrence after resection")."""
     words = view.words
     therapies = [t for t in therapies if t.sent != organ.sent or not _contrasted(t, organ, view)]
+    therapies = [t for t in therapies if not recurred_after(organ, t, view.cues, words, view.rules)]
     directed = [t for t in therapies if directed_at(t, organ, words)]
     if not directed:
         return therapies
@@ -358,7 +362,12 @@ def assemble(
         made += [_make_tuple(c, i, own, text, False, view) for c in broad]
         if before:  # the evidence spans the sentence before too when the organ is there
             two = (after_label(text, *sentence_spans[i - 1], rules), sentence_spans[i][1])
-            made += [_make_tuple(c, i, two if _borrowed(c).sent == i - 1 else own, text, True, view) for c in before]
+            told = narrative_site(i, per, cues, bounds, words, rules)
+            for c in before:
+                t = _make_tuple(c, i, two if _borrowed(c).sent == i - 1 else own, text, True, view)
+                if told is not None and c[2] is not None and c[2].sent == told:
+                    strict.add(id(t))  # a narrative's treatment of the site reported just before
+                made.append(t)
         kind = classify(cues, bounds[i][0], bounds[i][1], study_type)
         for t in made:
             t.section, t.study_type = sections[i], kind
