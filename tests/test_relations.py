@@ -363,3 +363,14 @@ def test_a_site_that_recurred_after_a_therapy_is_not_its_target(
     nlp: Language, abstract: str, pairs: set[tuple[str, str]]
 ) -> None:
     assert therapy_sites(nlp, abstract) == pairs
+
+
+def test_combination_therapy_stands_for_the_therapies_the_abstract_studies(nlp: Language) -> None:
+    title = "Gemcitabine with a novel vector in an orthotopic model of pancreatic cancer"
+    abstract = "Mice were implanted orthotopically. Combination therapy suppressed liver metastases."
+    got = {(s[3], s[2]) for s in slots(tuples(nlp, abstract, title=title)) if s[0] is None}
+    assert ("gemcitabine", "liver") in got
+    # a sentence that names its own therapy keeps it
+    abstract = "Mice were implanted orthotopically. Combination therapy with paclitaxel suppressed liver metastases."
+    got = {(s[3], s[2]) for s in slots(tuples(nlp, abstract, title=title)) if s[0] is None}
+    assert got == {("paclitaxel", "liver")}

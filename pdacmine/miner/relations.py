@@ -12,7 +12,14 @@ A tuple is made from one sentence (or one sentence and the sentence before it):
   abstract's sites include the organ ("Most patients received bisphosphonates").
 
 Where a sentence's therapy is directed at a site ("resection of ovarian metastases combined with
-chemotherapy"), only that therapy and its list peers pair with the site.
+chemotherapy"), only that therapy and its list peers pair with the site; a site that recurred after
+the therapy ("peritoneal recurrence after adjuvant gemcitabine") is not paired with it.
+
+Across sentences (:mod:`pdacmine.miner.nlp.pairing`): the treatment step of a case or cohort narrative
+("... was diagnosed with multiple hepatic metastases. She then received gemcitabine.") pairs with
+the one site reported just before (``narrative_site``); a therapy anaphor ("Combination therapy
+suppressed liver metastases") stands for the therapies of the title or of the nearest earlier
+therapy sentence (``studied_therapies``).
 
 Organs and stages come from the previous sentence when this one has none and opens with a
 continuation ("These metastases ...", "This ...", "They ..."), and mechanisms likewise.
@@ -54,6 +61,7 @@ from pdacmine.miner.nlp.pairing import (
     mechanism_targets,
     narrative_site,
     recurred_after,
+    studied_therapies,
 )
 from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.sections import after_label
@@ -339,6 +347,12 @@ def assemble(
             # "Brain metastases are rare. We treat these lesions with radiosurgery."
             members = SentenceMembers(current.mechanisms, current.stages, per[i - 1].organs, current.therapies)
             adjacent = True
+        if i > 0 and not members.therapies and current.organs:
+            # "Combination therapy suppressed liver metastases": the therapies the abstract studies
+            studied = studied_therapies(i, per, cues, bounds[i], rules)
+            if studied:
+                members = SentenceMembers(members.mechanisms, members.stages, members.organs, studied)
+                adjacent = True
         if not (members.mechanisms or members.therapies):
             continue  # every candidate below has a mechanism or a therapy of this sentence (or borrowed)
         view = SentenceView(words, cues, bounds[i], members, rules)

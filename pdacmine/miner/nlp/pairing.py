@@ -219,3 +219,18 @@ def recurred_after(organ: Mention, therapy: Mention, cues: CueIndex, words: list
         return False
     after = _after_before(therapy, words, organ.end, rules.window("postoperative_gap"))
     return after is not None and cues.any_within("RECURRENCE", organ.start - rules.window("organ_site"), after)
+
+
+def studied_therapies(
+    i: int, per: list[SentenceMembers], cues: CueIndex, bound: tuple[int, int], rules: Rules
+) -> list[Mention]:
+    """The therapies a ``THERAPY_ANAPHOR`` of sentence ``i`` stands for ("combination therapy suppressed
+    liver metastases", "in the treatment group"): those of the title, else of the nearest earlier sentence
+    naming therapies, at most ``windows.site_lookback`` sentences back. Empty when the sentence names a
+    therapy or has no such anaphor."""
+    if per[i].therapies or not cues.any_within("THERAPY_ANAPHOR", *bound):
+        return []
+    if per[0].therapies:
+        return per[0].therapies
+    back = rules.window("site_lookback")
+    return next((per[j].therapies for j in range(i - 1, max(0, i - back) - 1, -1) if per[j].therapies), [])
