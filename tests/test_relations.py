@@ -341,6 +341,7 @@ def therapy_sites(nlp: Language, abstract: str) -> set[tuple[str | None, str | N
         # a treatment after an operation is not given for the site found before it
         ("Hepatic metastases were found at laparotomy. Gemcitabine was given after the operation.", set()),
         ("Hepatic metastases were found at laparotomy. She received adjuvant gemcitabine.", set()),
+        ("Hepatic metastases were detected. She received gemcitabine after a right hemicolectomy.", set()),
         # only the sentence right after the finding
         ("Hepatic metastases were detected. Her pain improved. She received gemcitabine.", set()),
     ],
@@ -374,3 +375,25 @@ def test_combination_therapy_stands_for_the_therapies_the_abstract_studies(nlp: 
     abstract = "Mice were implanted orthotopically. Combination therapy with paclitaxel suppressed liver metastases."
     got = {(s[3], s[2]) for s in slots(tuples(nlp, abstract, title=title)) if s[0] is None}
     assert got == {("paclitaxel", "liver")}
+
+
+def test_the_cross_sentence_rule_that_made_a_tuple_is_a_feature_of_its_candidates(nlp: Language) -> None:
+    abstract = "Multiple hepatic metastases were diagnosed. She then received gemcitabine."
+    with claim_model.recording() as recorded:
+        ts = tuples(nlp, abstract)
+    assert [t.basis for t in ts if t.therapy is not None] == ["narrative"]
+    features = [f for doc in recorded for c in doc if c.kind == "therapy-organ" for f in c.features]
+    assert "basis=narrative" in features
+    title = "Gemcitabine with a novel vector in an orthotopic model of pancreatic cancer"
+    ts = tuples(nlp, "Mice were implanted orthotopically. Combination therapy suppressed liver metastases.", title)
+    assert [t.basis for t in ts if t.therapy is not None] == ["anaphor"]
+
+
+def test_a_treatment_sentence_about_the_patients_is_a_feature_of_its_candidates(nlp: Language) -> None:
+    abstract = (
+        "Liver metastases were resected in 12 patients. These patients received gemcitabine for liver metastases."
+    )
+    with claim_model.recording() as recorded:
+        tuples(nlp, abstract)
+    features = [f for doc in recorded for c in doc if c.kind == "therapy-organ" for f in c.features]
+    assert "sent:PATIENT_ANAPHOR" in features

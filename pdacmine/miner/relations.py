@@ -94,6 +94,8 @@ class EvidenceTuple:
     section: str | None = None
     study_type: str = "other"
     confidence: float = 0.5
+    #: the cross-sentence rule that made the tuple ("narrative", "cohort", "anaphor"; "" for the others)
+    basis: str = ""
 
     @property
     def members(self) -> list[Mention]:
@@ -369,6 +371,9 @@ def assemble(
         own = (after_label(text, *sentence_spans[i], rules), sentence_spans[i][1])
         span = (after_label(text, *sentence_spans[i - 1], rules), own[1]) if adjacent else own
         made = [_make_tuple(c, i, span, text, adjacent, view) for c in combos]
+        for t in made:
+            if t.therapy is not None and t.therapy.sent != i and t.organ is not None and t.organ.sent == i:
+                t.basis = "anaphor"  # "Combination therapy suppressed liver metastases"
         paired = {t.therapy.key for t in made if t.therapy is not None and t.organ is not None}
         # the site of a site-directed therapy comes from elsewhere in the abstract: scored as borrowed
         made += [_make_tuple(c, i, own, text, True, view) for c in directed if c[3].key not in paired]
@@ -379,8 +384,9 @@ def assemble(
             told = narrative_site(i, per, cues, bounds, words, rules)
             for c in before:
                 t = _make_tuple(c, i, two if _borrowed(c).sent == i - 1 else own, text, True, view)
-                if told is not None and c[2] is not None and c[2].sent == told:
-                    strict.add(id(t))  # a narrative's treatment of the site reported just before
+                if told is not None and c[2] is not None and c[2].key == told[0]:
+                    strict.add(id(t))  # a narrative's treatment of the site reported before
+                    t.basis = told[1]
                 made.append(t)
         kind = classify(cues, bounds[i][0], bounds[i][1], study_type)
         for t in made:

@@ -159,10 +159,26 @@ SURGERY_CLASS = "surgery"
 
 def postoperative(s: SentenceMembers, cues: CueIndex, words: list[str], bound: tuple[int, int], gap: int) -> bool:
     """The sentence's treatment follows an operation ("adjuvant", "after the operation", "after a right
-    hemicolectomy"): given after surgery, not for a site found before it."""
+    hemicolectomy": a ``sequence_after`` word at most ``gap`` tokens before a surgery mention, an
+    ``operation_words`` word or a word ending in one of ``operation_suffixes``): given after surgery, not
+    for a site found before it."""
     if cues.any_within("POSTOPERATIVE", *bound):
         return True
-    return any(t.category == SURGERY_CLASS and _after_before(t, words, bound[0], gap) is not None for t in s.therapies)
+    if any(t.category == SURGERY_CLASS and _after_before(t, words, bound[0], gap) is not None for t in s.therapies):
+        return True
+    for k in range(bound[0], bound[1]):  # "after a right hemicolectomy": an operation the vocabulary lacks
+        if words[k].lower() in _AFTER and any(_operation(w) for w in words[k + 1 : min(bound[1], k + gap + 2)]):
+            return True
+    return False
+
+
+_OPERATION_WORDS = default_rules().word_list("operation_words")
+_OPERATION_SUFFIXES = default_rules().word_tuple("operation_suffixes")
+
+
+def _operation(word: str) -> bool:
+    w = word.lower()
+    return w in _OPERATION_WORDS or w.endswith(_OPERATION_SUFFIXES)
 
 
 def reported_site(organ: Mention, cues: CueIndex, bound: tuple[int, int], rules: Rules) -> bool:
@@ -178,9 +194,9 @@ def reported_site(organ: Mention, cues: CueIndex, bound: tuple[int, int], rules:
 
 def narrative_site(
     i: int, per: list[SentenceMembers], cues: CueIndex, bounds: list[tuple[int, int]], words: list[str], rules: Rules
-) -> int | None:
-    """The sentence whose one site the treatment of sentence ``i`` is given for, in a case or cohort
-    narrative: "The patient was diagnosed with multiple hepatic metastases. Then she received gemcitabine."
+) -> tuple[str, str] | None:
+    """(organ key, "narrative") of the one site the treatment of sentence ``i`` is given for, in a case or
+    cohort narrative: "The patient was diagnosed with multiple hepatic metastases. Then she received gemcitabine."
 
     Sentence ``i`` names a therapy and no organ and gives it (``TREATMENT_COHORT``: received, underwent,
     was started), not after an operation (:func:`postoperative`); the nearest earlier sentence naming organs
@@ -197,7 +213,7 @@ def narrative_site(
     j = next((j for j in range(i - 1, max(0, i - back) - 1, -1) if per[j].organs), None)
     if j is None or j == 0 or len({o.key for o in per[j].organs}) != 1:
         return None
-    return j if reported_site(per[j].organs[0], cues, bounds[j], rules) else None
+    return (per[j].organs[0].key, "narrative") if reported_site(per[j].organs[0], cues, bounds[j], rules) else None
 
 
 def _after_before(therapy: Mention, words: list[str], lo: int, gap: int) -> int | None:
