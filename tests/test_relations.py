@@ -313,3 +313,87 @@ def test_injection_routes_and_complications_are_not_sites(nlp: Language) -> None
         "Tumour cells injected into the spleen formed liver metastases. Peritoneal metastases caused bowel obstruction."
     )
     assert organ_sites(nlp, abstract) == {"liver", "peritoneum"}
+
+
+def therapy_sites(nlp: Language, abstract: str) -> set[tuple[str | None, str | None]]:
+    return {(s[3], s[2]) for s in slots(tuples(nlp, abstract)) if s[0] is None and s[3] is not None}
+
+
+@pytest.mark.parametrize(
+    "abstract, pairs",
+    [
+        # the treatment step of a narrative is given for the one site reported just before
+        (
+            "A 61-year-old woman was diagnosed with pancreatic cancer and multiple hepatic metastases. "
+            "She then received gemcitabine for eight months.",
+            {("gemcitabine", "liver")},
+        ),
+        (
+            "Two years later, a lung recurrence occurred. The patient underwent chemotherapy.",
+            {("chemotherapy", "lung")},
+        ),
+        # a general statement about the site is no finding in the patient
+        ("Liver metastases carry a poor prognosis. The patients received gemcitabine.", set()),
+        # a systemic treatment of several sites is given for none of them
+        ("CT revealed hepatic and pulmonary metastases. She received gemcitabine.", set()),
+        # an organ without a metastasis word is no reported site
+        ("Imaging revealed uptake in the liver. She received gemcitabine.", set()),
+        # a treatment after an operation is not given for the site found before it
+        ("Hepatic metastases were found at laparotomy. Gemcitabine was given after the operation.", set()),
+        ("Hepatic metastases were found at laparotomy. She received adjuvant gemcitabine.", set()),
+        ("Hepatic metastases were detected. She received gemcitabine after a right hemicolectomy.", set()),
+        # only the sentence right after the finding
+        ("Hepatic metastases were detected. Her pain improved. She received gemcitabine.", set()),
+    ],
+)
+def test_a_narratives_treatment_is_given_for_the_site_reported_before(
+    nlp: Language, abstract: str, pairs: set[tuple[str, str]]
+) -> None:
+    assert therapy_sites(nlp, abstract) == pairs
+
+
+@pytest.mark.parametrize(
+    "abstract, pairs",
+    [
+        ("Peritoneal recurrence developed after adjuvant gemcitabine.", set()),
+        ("Gemcitabine was given for peritoneal recurrence.", {("gemcitabine", "peritoneum")}),
+        ("After gemcitabine, the liver metastases regressed.", {("gemcitabine", "liver")}),
+    ],
+)
+def test_a_site_that_recurred_after_a_therapy_is_not_its_target(
+    nlp: Language, abstract: str, pairs: set[tuple[str, str]]
+) -> None:
+    assert therapy_sites(nlp, abstract) == pairs
+
+
+def test_combination_therapy_stands_for_the_therapies_the_abstract_studies(nlp: Language) -> None:
+    title = "Gemcitabine with a novel vector in an orthotopic model of pancreatic cancer"
+    abstract = "Mice were implanted orthotopically. Combination therapy suppressed liver metastases."
+    got = {(s[3], s[2]) for s in slots(tuples(nlp, abstract, title=title)) if s[0] is None}
+    assert ("gemcitabine", "liver") in got
+    # a sentence that names its own therapy keeps it
+    abstract = "Mice were implanted orthotopically. Combination therapy with paclitaxel suppressed liver metastases."
+    got = {(s[3], s[2]) for s in slots(tuples(nlp, abstract, title=title)) if s[0] is None}
+    assert got == {("paclitaxel", "liver")}
+
+
+def test_the_cross_sentence_rule_that_made_a_tuple_is_a_feature_of_its_candidates(nlp: Language) -> None:
+    abstract = "Multiple hepatic metastases were diagnosed. She then received gemcitabine."
+    with claim_model.recording() as recorded:
+        ts = tuples(nlp, abstract)
+    assert [t.basis for t in ts if t.therapy is not None] == ["narrative"]
+    features = [f for doc in recorded for c in doc if c.kind == "therapy-organ" for f in c.features]
+    assert "basis=narrative" in features
+    title = "Gemcitabine with a novel vector in an orthotopic model of pancreatic cancer"
+    ts = tuples(nlp, "Mice were implanted orthotopically. Combination therapy suppressed liver metastases.", title)
+    assert [t.basis for t in ts if t.therapy is not None] == ["anaphor"]
+
+
+def test_a_treatment_sentence_about_the_patients_is_a_feature_of_its_candidates(nlp: Language) -> None:
+    abstract = (
+        "Liver metastases were resected in 12 patients. These patients received gemcitabine for liver metastases."
+    )
+    with claim_model.recording() as recorded:
+        tuples(nlp, abstract)
+    features = [f for doc in recorded for c in doc if c.kind == "therapy-organ" for f in c.features]
+    assert "sent:PATIENT_ANAPHOR" in features

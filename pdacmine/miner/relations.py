@@ -12,7 +12,14 @@ A tuple is made from one sentence (or one sentence and the sentence before it):
   abstract's sites include the organ ("Most patients received bisphosphonates").
 
 Where a sentence's therapy is directed at a site ("resection of ovarian metastases combined with
-chemotherapy"), only that therapy and its list peers pair with the site.
+chemotherapy"), only that therapy and its list peers pair with the site; a site that recurred after
+the therapy ("peritoneal recurrence after adjuvant gemcitabine") is not paired with it.
+
+Across sentences (:mod:`pdacmine.miner.nlp.pairing`): the treatment step of a case or cohort narrative
+("... was diagnosed with multiple hepatic metastases. She then received gemcitabine.") pairs with
+the one site reported just before (``narrative_site``); a therapy anaphor ("Combination therapy
+suppressed liver metastases") stands for the therapies of the title or of the nearest earlier
+therapy sentence (``studied_therapies``).
 
 Organs and stages come from the previous sentence when this one has none and opens with a
 continuation ("These metastases ...", "This ...", "They ..."), and mechanisms likewise.
@@ -52,6 +59,9 @@ from pdacmine.miner.nlp.pairing import (
     Trigger,
     listed,
     mechanism_targets,
+    narrative_site,
+    recurred_after,
+    studied_therapies,
 )
 from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.sections import after_label
@@ -84,6 +94,8 @@ class EvidenceTuple:
     section: str | None = None
     study_type: str = "other"
     confidence: float = 0.5
+    #: the cross-sentence rule that made the tuple ("narrative", "cohort", "anaphor"; "" for the others)
+    basis: str = ""
 
     @property
     def members(self) -> list[Mention]:
@@ -208,9 +220,11 @@ def _combinations(s: SentenceMembers, view: SentenceView) -> list[Combo]:
 def _therapies_for(organ: Mention, therapies: list[Mention], view: SentenceView) -> list[Mention]:
     """The therapies of a sentence given for ``organ``: those directed at it ("resection of ovarian
     metastases") and their list peers, when one is; otherwise all of them. A therapy and an organ on
-    either side of a contrast ("mFOLFIRINOX ..., whereas peritoneal recurrence ...") are not paired."""
+    either side of a contrast ("mFOLFIRINOX ..., whereas peritoneal recurrence ...") are not paired, nor a
+    site that recurred after the therapy ("peritoneal recurrence after resection")."""
     words = view.words
     therapies = [t for t in therapies if t.sent != organ.sent or not _contrasted(t, organ, view)]
+    therapies = [t for t in therapies if not recurred_after(organ, t, view.cues, words, view.rules)]
     directed = [t for t in therapies if directed_at(t, organ, words)]
     if not directed:
         return therapies
@@ -335,6 +349,12 @@ def assemble(
             # "Brain metastases are rare. We treat these lesions with radiosurgery."
             members = SentenceMembers(current.mechanisms, current.stages, per[i - 1].organs, current.therapies)
             adjacent = True
+        if i > 0 and not members.therapies and current.organs:
+            # "Combination therapy suppressed liver metastases": the therapies the abstract studies
+            studied = studied_therapies(i, per, cues, bounds[i], rules)
+            if studied:
+                members = SentenceMembers(members.mechanisms, members.stages, members.organs, studied)
+                adjacent = True
         if not (members.mechanisms or members.therapies):
             continue  # every candidate below has a mechanism or a therapy of this sentence (or borrowed)
         view = SentenceView(words, cues, bounds[i], members, rules)
@@ -351,6 +371,9 @@ def assemble(
         own = (after_label(text, *sentence_spans[i], rules), sentence_spans[i][1])
         span = (after_label(text, *sentence_spans[i - 1], rules), own[1]) if adjacent else own
         made = [_make_tuple(c, i, span, text, adjacent, view) for c in combos]
+        for t in made:
+            if t.therapy is not None and t.therapy.sent != i and t.organ is not None and t.organ.sent == i:
+                t.basis = "anaphor"  # "Combination therapy suppressed liver metastases"
         paired = {t.therapy.key for t in made if t.therapy is not None and t.organ is not None}
         # the site of a site-directed therapy comes from elsewhere in the abstract: scored as borrowed
         made += [_make_tuple(c, i, own, text, True, view) for c in directed if c[3].key not in paired]
@@ -358,7 +381,13 @@ def assemble(
         made += [_make_tuple(c, i, own, text, False, view) for c in broad]
         if before:  # the evidence spans the sentence before too when the organ is there
             two = (after_label(text, *sentence_spans[i - 1], rules), sentence_spans[i][1])
-            made += [_make_tuple(c, i, two if _borrowed(c).sent == i - 1 else own, text, True, view) for c in before]
+            told = narrative_site(i, per, cues, bounds, words, rules)
+            for c in before:
+                t = _make_tuple(c, i, two if _borrowed(c).sent == i - 1 else own, text, True, view)
+                if told is not None and c[2] is not None and c[2].key == told[0]:
+                    strict.add(id(t))  # a narrative's treatment of the site reported before
+                    t.basis = told[1]
+                made.append(t)
         kind = classify(cues, bounds[i][0], bounds[i][1], study_type)
         for t in made:
             t.section, t.study_type = sections[i], kind

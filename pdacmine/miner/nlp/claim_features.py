@@ -4,7 +4,8 @@ A candidate's features are strings (binary indicators): what kind of pair it is 
 concepts' categories; the distance of its two members; the words and the cue labels
 (``context_rules.json``) between them; the cue labels of its sentence; where the sentence is
 (title, first or last sentences, section); whether a member came from the previous sentence;
-hedging and polarity; whether the abstract is a case report; how many tuples of the abstract make
+hedging and polarity; the cross-sentence rule that made the tuple (``basis``: a narrative's or a
+cohort's treatment step, a therapy anaphor); whether the abstract is a case report; how many tuples of the abstract make
 the same item, and how many organs the abstract's candidates name (crossed with the study type for a
 pair across sentences).
 
@@ -115,6 +116,8 @@ def candidate_features(
     own: list[str] = [f"rule={rule}", f"tuple={t.kind}", f"polarity={t.polarity}", f"study={t.study_type}"]
     own += [f"section={t.section or 'none'}", f"adjacent={t.adjacent}", f"hedged={t.hedged}"]
     own.append(f"head={head.category or head.key}")
+    if t.basis:
+        own.append(f"basis={t.basis}")
     if partner is not None:
         own.append(f"partner={partner.key}")
         own += pair_features(head, partner, ctx)

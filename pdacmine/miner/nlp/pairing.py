@@ -151,3 +151,102 @@ def mechanism_targets(s: SentenceMembers, view: SentenceView) -> dict[int, tuple
                     out[id(x)] = out[id(y)]
                     changed = True
     return out
+
+
+_AFTER = default_rules().word_list("sequence_after")
+SURGERY_CLASS = "surgery"
+
+
+def postoperative(s: SentenceMembers, cues: CueIndex, words: list[str], bound: tuple[int, int], gap: int) -> bool:
+    """The sentence's treatment follows an operation ("adjuvant", "after the operation", "after a right
+    hemicolectomy": a ``sequence_after`` word at most ``gap`` tokens before a surgery mention, an
+    ``operation_words`` word or a word ending in one of ``operation_suffixes``): given after surgery, not
+    for a site found before it."""
+    if cues.any_within("POSTOPERATIVE", *bound):
+        return True
+    if any(t.category == SURGERY_CLASS and _after_before(t, words, bound[0], gap) is not None for t in s.therapies):
+        return True
+    for k in range(bound[0], bound[1]):  # "after a right hemicolectomy": an operation the vocabulary lacks
+        if words[k].lower() in _AFTER and any(_operation(w) for w in words[k + 1 : min(bound[1], k + gap + 2)]):
+            return True
+    return False
+
+
+_OPERATION_WORDS = default_rules().word_list("operation_words")
+_OPERATION_SUFFIXES = default_rules().word_tuple("operation_suffixes")
+
+
+def _operation(word: str) -> bool:
+    w = word.lower()
+    return w in _OPERATION_WORDS or w.endswith(_OPERATION_SUFFIXES)
+
+
+def reported_site(organ: Mention, cues: CueIndex, bound: tuple[int, int], rules: Rules) -> bool:
+    """``organ`` is reported as a finding in its sentence ("was diagnosed with hepatic metastases",
+    "lymph node recurrence occurred"): a ``SITE_FINDING`` cue in the sentence and a metastasis or
+    recurrence word within ``windows.organ_site`` tokens of the organ."""
+    if not cues.any_within("SITE_FINDING", *bound):
+        return False
+    near = rules.window("organ_site")
+    lo, hi = max(bound[0], organ.start - near), min(bound[1], organ.end + near)
+    return any(cues.any_within(label, lo, hi) for label in ("MET_STRONG", "RECURRENCE"))
+
+
+def narrative_site(
+    i: int, per: list[SentenceMembers], cues: CueIndex, bounds: list[tuple[int, int]], words: list[str], rules: Rules
+) -> tuple[str, str] | None:
+    """(organ key, "narrative") of the one site the treatment of sentence ``i`` is given for, in a case or
+    cohort narrative: "The patient was diagnosed with multiple hepatic metastases. Then she received gemcitabine."
+
+    Sentence ``i`` names a therapy and no organ and gives it (``TREATMENT_COHORT``: received, underwent,
+    was started), not after an operation (:func:`postoperative`); the nearest earlier sentence naming organs
+    is at most ``windows.narrative_lookback`` sentences back, names exactly one organ and reports it as a
+    metastasis found in the patient (:func:`reported_site`). A systemic treatment of several sites is not
+    given for any one of them. None when the sentence is no such narrative step.
+    """
+    current = per[i]
+    if current.organs or not current.therapies or not cues.any_within("TREATMENT_COHORT", *bounds[i]):
+        return None
+    if postoperative(current, cues, words, bounds[i], rules.window("postoperative_gap")):
+        return None
+    back = rules.window("narrative_lookback")
+    j = next((j for j in range(i - 1, max(0, i - back) - 1, -1) if per[j].organs), None)
+    if j is None or j == 0 or len({o.key for o in per[j].organs}) != 1:
+        return None
+    return (per[j].organs[0].key, "narrative") if reported_site(per[j].organs[0], cues, bounds[j], rules) else None
+
+
+def _after_before(therapy: Mention, words: list[str], lo: int, gap: int) -> int | None:
+    """Position of a ``sequence_after`` word at most ``gap`` tokens before ``therapy`` (not before ``lo``)."""
+    for k in range(therapy.start - 1, max(lo, therapy.start - gap - 1) - 1, -1):
+        if words[k].lower() in _AFTER:
+            return k
+    return None
+
+
+def recurred_after(organ: Mention, therapy: Mention, cues: CueIndex, words: list[str], rules: Rules) -> bool:
+    """The site recurred after the therapy ("recurrence in the peritoneum after resection", "liver-only
+    disease, mostly metachronous metastases after perioperative chemotherapy"): the therapy came before
+    the site and was not given for it.
+
+    In one sentence, the organ, then a ``RECURRENCE`` cue (from ``windows.organ_site`` tokens before the
+    organ on), then a ``sequence_after`` word at most ``windows.postoperative_gap`` tokens before the therapy."""
+    if organ.sent != therapy.sent or therapy.start < organ.end:
+        return False
+    after = _after_before(therapy, words, organ.end, rules.window("postoperative_gap"))
+    return after is not None and cues.any_within("RECURRENCE", organ.start - rules.window("organ_site"), after)
+
+
+def studied_therapies(
+    i: int, per: list[SentenceMembers], cues: CueIndex, bound: tuple[int, int], rules: Rules
+) -> list[Mention]:
+    """The therapies a ``THERAPY_ANAPHOR`` of sentence ``i`` stands for ("combination therapy suppressed
+    liver metastases", "in the treatment group"): those of the title, else of the nearest earlier sentence
+    naming therapies, at most ``windows.site_lookback`` sentences back. Empty when the sentence names a
+    therapy or has no such anaphor."""
+    if per[i].therapies or not cues.any_within("THERAPY_ANAPHOR", *bound):
+        return []
+    if per[0].therapies:
+        return per[0].therapies
+    back = rules.window("site_lookback")
+    return next((per[j].therapies for j in range(i - 1, max(0, i - back) - 1, -1) if per[j].therapies), [])
