@@ -293,6 +293,26 @@ def test_cli_json_and_per_record(corpus: tuple[Path, Path], monkeypatch) -> None
     assert "FP organs           bone" in text.stdout and "doi:10.5555/two" in text.stdout
 
 
+def test_cli_by_file_scores_each_gold_file_apart(corpus: tuple[Path, Path], monkeypatch, tmp_path: Path) -> None:
+    gold, records = corpus
+    rows = [json.loads(line) for line in gold.read_text().splitlines()]
+    first, second = _write_jsonl(tmp_path / "a.jsonl", rows[:1]), _write_jsonl(tmp_path / "b.jsonl", rows[1:])
+    outputs = {"Liver metastases": {"entities": [_entity("ORGAN", "liver")]}, "Relapse": {"entities": []}}
+    _fake_pipeline(monkeypatch, outputs)
+    args = ["evaluate", str(first), str(second), "--records", str(records), "--by-file"]
+    result = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    by_file = json.loads(result.stdout)["by_file"]
+    assert list(by_file) == [str(first), str(second)]
+    assert by_file[str(first)]["pipeline"]["organs"]["f1"] == 1.0
+    assert by_file[str(second)]["pipeline"]["organs"]["f1"] == 0.0
+    text = CliRunner().invoke(cli, args).stdout
+    assert f"[1] {first} (pipeline, 1 records)" in text
+    assert next(line for line in text.splitlines() if line.startswith("organs") and "(" in line).split() == [
+        "organs", "1.000", "(1.000)", "0.000", "(-)",
+    ]  # fmt: skip
+
+
 def test_cli_bad_input_is_one_line_exit_3(corpus: tuple[Path, Path], tmp_path: Path) -> None:
     gold, records = corpus
     missing = CliRunner().invoke(cli, ["evaluate", str(gold), "--records", str(tmp_path / "none.jsonl")])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +108,31 @@ def as_json(matched: ev.Matched, results: Mapping[str, ev.Scores], per_record: b
     return out
 
 
+def gold_sources(paths: Iterable[Path], vocab: Any) -> dict[str, str]:
+    """Record identity -> the gold file (as given) that annotates it."""
+    return {
+        goldstd.identity(g.pmid, g.doi, g.title_prefix): str(path)
+        for path in paths
+        for g in goldstd.read_gold(path, vocab)
+    }
+
+
+def render_by_file(name: str, by_file: Mapping[str, Mapping[str, ev.Scores]]) -> str:
+    """F1 (precision) per measure, a column per gold file and tagger."""
+    columns = [(f, tagger, scores) for f, per in by_file.items() for tagger, scores in per.items()]
+    lines = [f"{name}: by gold file, F1 (precision)"]
+    lines += [f"  [{i + 1}] {f} ({tagger}, {len(s.records)} records)" for i, (f, tagger, s) in enumerate(columns)]
+    lines.append(f"{'measure':<17}" + "".join(f"{f'[{i + 1}]':>15}" for i in range(len(columns))))
+    for measure in docsets.MEASURES:
+        cells = []
+        for _, _, scores in columns:
+            c = scores.counts[measure]
+            precision = "-" if c.precision is None else f"{c.precision:.3f}".removeprefix("0")
+            cells.append(f"{_fmt(c.f1)} ({precision})")
+        lines.append(f"{measure:<17}" + "".join(f"{cell:>15}" for cell in cells))
+    return "\n".join(lines)
+
+
 def render_reliability(name: str, rel: es.Reliability) -> str:
     """Confidence bins of the tuples: how many, and the share that is right (see evalsplit)."""
     lines = [f"{name}: reliability of confidence (tuples; right = every pair of the tuple is in gold)"]
@@ -128,26 +153,44 @@ class Part:
     results: dict[str, ev.Scores]
     reliability: es.Reliability | None
     per_record: bool
+    #: with --by-file: gold file -> tagger -> scores of that file's records
+    by_file: dict[str, dict[str, ev.Scores]] = field(default_factory=dict)
 
 
 def score_part(
-    name: str, matched: ev.Matched, taggers: Mapping[str, ev.Annotator], vocab: Any, quiet: bool, per_record: bool
+    name: str,
+    matched: ev.Matched,
+    taggers: Mapping[str, ev.Annotator],
+    vocab: Any,
+    quiet: bool,
+    per_record: bool,
+    sources: Mapping[str, str] | None = None,
 ) -> Part:
     results: dict[str, ev.Scores] = {}
+    by_file: dict[str, dict[str, ev.Scores]] = {}
     reliability = None
     for tagger, annotate in taggers.items():
         started = time.perf_counter()
         outputs = ev.predict_outputs(matched, annotate)
         results[tagger] = ev.score_outputs(matched, outputs, vocab)
+        for source, scores in ev.score_by_source(matched, outputs, sources or {}, vocab).items():
+            by_file.setdefault(source, {})[tagger] = scores
         if tagger == "pipeline":
             reliability = es.reliability(zip((g for g, _ in matched.pairs), outputs, strict=True), vocab)
         if not quiet:
             took = time.perf_counter() - started
             click.echo(f"{name}, {tagger}: {len(matched.pairs)} records in {took:.1f} s", err=True)
-    return Part(name, matched, results, reliability, per_record)
+    return Part(name, matched, results, reliability, per_record, by_file)
 
 
-def cross_validated_part(dev: ev.Matched, split: es.Split, vocab: Any, quiet: bool, per_record: bool) -> Part:
+def cross_validated_part(
+    dev: ev.Matched,
+    split: es.Split,
+    vocab: Any,
+    quiet: bool,
+    per_record: bool,
+    sources: Mapping[str, str] | None = None,
+) -> Part:
     """The pipeline with a claim model trained on the other development folds, fold by fold."""
     try:
         from pdacmine.miner.claim_training import cross_validated_outputs
@@ -160,7 +203,12 @@ def cross_validated_part(dev: ev.Matched, split: es.Split, vocab: Any, quiet: bo
         click.echo(f"cross-validated: {len(split.folds)} folds in {time.perf_counter() - started:.1f} s", err=True)
     scores = ev.score_outputs(matched, outputs, vocab)
     reliability = es.reliability(zip((g for g, _ in matched.pairs), outputs, strict=True), vocab)
-    return Part(f"cross-validated ({len(split.folds)} folds)", matched, {"pipeline": scores}, reliability, per_record)
+    by_file = {
+        source: {"pipeline": part_scores}
+        for source, part_scores in ev.score_by_source(matched, outputs, sources or {}, vocab).items()
+    }
+    name = f"cross-validated ({len(split.folds)} folds)"
+    return Part(name, matched, {"pipeline": scores}, reliability, per_record, by_file)
 
 
 @click.command("evaluate")
@@ -194,6 +242,7 @@ def cross_validated_part(dev: ev.Matched, split: es.Split, vocab: Any, quiet: bo
     help="A table for people, JSON for scripts.",
 )
 @click.option("--per-record", is_flag=True, help="List each record's errors (never for the locked fold).")
+@click.option("--by-file", is_flag=True, help="With several gold files: also give each file's figures.")
 @click.option("--model", default=None, help="spaCy model for the pipeline (default: the configured one).")
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1))
@@ -209,6 +258,7 @@ def evaluate_command(
     baseline_only: bool,
     fmt: str,
     per_record: bool,
+    by_file: bool,
     model: str | None,
     batch_size: int,
     workers: int,
@@ -240,6 +290,7 @@ def evaluate_command(
         raise InputError("--locked and --cross-validate need --split (e.g. --split eval/split.json)")
     vocab = default_vocabulary()
     gold_records = goldstd.read_gold_files(gold, vocab)
+    sources = gold_sources(gold, vocab) if by_file else None
     matched = ev.match_records(
         gold_records, goldstd.read_jsonl_files(records_paths), ", ".join(map(str, records_paths))
     )
@@ -252,16 +303,18 @@ def evaluate_command(
         taggers["baseline"] = baseline_annotator
     parts: list[Part] = []
     if split_path is None:
-        parts.append(score_part("all records", matched, taggers, vocab, app.quiet, per_record))
+        parts.append(score_part("all records", matched, taggers, vocab, app.quiet, per_record, sources))
     else:
         split = es.read_split(split_path)
         groups = es.partition(matched, split)
         if groups[es.DEVELOPMENT].pairs:
-            parts.append(score_part(es.DEVELOPMENT, groups[es.DEVELOPMENT], taggers, vocab, app.quiet, per_record))
+            dev = groups[es.DEVELOPMENT]
+            parts.append(score_part(es.DEVELOPMENT, dev, taggers, vocab, app.quiet, per_record, sources))
         if cross_validate and not baseline_only and groups[es.DEVELOPMENT].pairs:
-            parts.append(cross_validated_part(groups[es.DEVELOPMENT], split, vocab, app.quiet, per_record))
+            parts.append(cross_validated_part(groups[es.DEVELOPMENT], split, vocab, app.quiet, per_record, sources))
         if locked and groups[es.LOCKED].pairs:
-            parts.append(score_part(es.LOCKED, groups[es.LOCKED], taggers, vocab, app.quiet, per_record=False))
+            locked_part = groups[es.LOCKED]
+            parts.append(score_part(es.LOCKED, locked_part, taggers, vocab, app.quiet, False, sources))
         if not parts:
             raise InputError(f"{split_path}: no matched record is in the development folds (or the locked fold)")
     _report(app, matched, parts, fmt)
@@ -274,6 +327,10 @@ def _report(app: AppContext, matched: ev.Matched, parts: list[Part], fmt: str) -
             block = as_json(part.matched, part.results, part.per_record)
             if part.reliability is not None:
                 block["reliability"] = part.reliability.as_dict()
+            if part.by_file:
+                block["by_file"] = {
+                    f: {tagger: sc.as_dict() for tagger, sc in per.items()} for f, per in part.by_file.items()
+                }
             out[part.name] = block
         click.echo(json.dumps(out if len(parts) > 1 else out[parts[0].name], indent=2))
         return
@@ -286,6 +343,9 @@ def _report(app: AppContext, matched: ev.Matched, parts: list[Part], fmt: str) -
         ignored = f"{matched.unannotated} without gold ignored"
         app.say(f"== {part.name}: {len(part.matched.pairs)} records scored ({ignored})")
         app.say(render_table(part.results))
+        if part.by_file:
+            app.say("")
+            app.say(render_by_file(part.name, part.by_file))
         if part.reliability is not None:
             app.say("")
             app.say(render_reliability(part.name, part.reliability))

@@ -14,7 +14,7 @@ from typing import Any
 from pdacmine.errors import ParseError, PdacmineError
 from pdacmine.miner.document_sets import MEASURES, DocumentSets, Item, as_document, document_sets
 from pdacmine.miner.evidence import AnnotatedDocument
-from pdacmine.miner.gold_standard import GoldRecord
+from pdacmine.miner.gold_standard import GoldRecord, identity
 from pdacmine.miner.nlp.vocab import Vocabulary
 
 TARGETS: dict[str, float] = {
@@ -226,3 +226,19 @@ def score_outputs(matched: Matched, outputs: list[AnnotatedDocument], vocab: Voc
 def evaluate(matched: Matched, annotate: Annotator, vocab: Vocabulary | None = None) -> Scores:
     """Scores of one tagger over the matched records."""
     return score_outputs(matched, predict_outputs(matched, annotate), vocab)
+
+
+def score_by_source(
+    matched: Matched, outputs: list[AnnotatedDocument], sources: Mapping[str, str], vocab: Vocabulary | None = None
+) -> dict[str, Scores]:
+    """Scores of the outputs per gold source (``sources``: record identity -> source name), in source order."""
+    groups: dict[str, list[int]] = {name: [] for name in dict.fromkeys(sources.values())}
+    for i, (g, _) in enumerate(matched.pairs):
+        name = sources.get(identity(g.pmid, g.doi, g.title_prefix))
+        if name is not None:
+            groups[name].append(i)
+    return {
+        name: score_outputs(Matched([matched.pairs[i] for i in idx], [], 0), [outputs[i] for i in idx], vocab)
+        for name, idx in groups.items()
+        if idx
+    }
