@@ -108,15 +108,6 @@ def as_json(matched: ev.Matched, results: Mapping[str, ev.Scores], per_record: b
     return out
 
 
-def gold_sources(paths: Iterable[Path], vocab: Any) -> dict[str, str]:
-    """Record identity -> the gold file (as given) that annotates it."""
-    return {
-        goldstd.identity(g.pmid, g.doi, g.title_prefix): str(path)
-        for path in paths
-        for g in goldstd.read_gold(path, vocab)
-    }
-
-
 def render_by_file(name: str, by_file: Mapping[str, Mapping[str, ev.Scores]]) -> str:
     """F1 (precision) per measure, a column per gold file and tagger."""
     columns = [(f, tagger, scores) for f, per in by_file.items() for tagger, scores in per.items()]
@@ -164,23 +155,23 @@ def score_part(
     vocab: Any,
     quiet: bool,
     per_record: bool,
-    sources: Mapping[str, str] | None = None,
+    by_file: bool = False,
 ) -> Part:
     results: dict[str, ev.Scores] = {}
-    by_file: dict[str, dict[str, ev.Scores]] = {}
+    files: dict[str, dict[str, ev.Scores]] = {}
     reliability = None
     for tagger, annotate in taggers.items():
         started = time.perf_counter()
         outputs = ev.predict_outputs(matched, annotate)
         results[tagger] = ev.score_outputs(matched, outputs, vocab)
-        for source, scores in ev.score_by_source(matched, outputs, sources or {}, vocab).items():
-            by_file.setdefault(source, {})[tagger] = scores
+        for source, scores in (ev.score_by_source(matched, outputs, vocab) if by_file else {}).items():
+            files.setdefault(source, {})[tagger] = scores
         if tagger == "pipeline":
             reliability = es.reliability(zip((g for g, _ in matched.pairs), outputs, strict=True), vocab)
         if not quiet:
             took = time.perf_counter() - started
             click.echo(f"{name}, {tagger}: {len(matched.pairs)} records in {took:.1f} s", err=True)
-    return Part(name, matched, results, reliability, per_record, by_file)
+    return Part(name, matched, results, reliability, per_record, files)
 
 
 def cross_validated_part(
@@ -189,7 +180,7 @@ def cross_validated_part(
     vocab: Any,
     quiet: bool,
     per_record: bool,
-    sources: Mapping[str, str] | None = None,
+    by_file: bool = False,
 ) -> Part:
     """The pipeline with a claim model trained on the other development folds, fold by fold."""
     try:
@@ -203,12 +194,9 @@ def cross_validated_part(
         click.echo(f"cross-validated: {len(split.folds)} folds in {time.perf_counter() - started:.1f} s", err=True)
     scores = ev.score_outputs(matched, outputs, vocab)
     reliability = es.reliability(zip((g for g, _ in matched.pairs), outputs, strict=True), vocab)
-    by_file = {
-        source: {"pipeline": part_scores}
-        for source, part_scores in ev.score_by_source(matched, outputs, sources or {}, vocab).items()
-    }
+    files = {f: {"pipeline": sc} for f, sc in (ev.score_by_source(matched, outputs, vocab) if by_file else {}).items()}
     name = f"cross-validated ({len(split.folds)} folds)"
-    return Part(name, matched, {"pipeline": scores}, reliability, per_record, by_file)
+    return Part(name, matched, {"pipeline": scores}, reliability, per_record, files)
 
 
 @click.command("evaluate")
@@ -290,7 +278,6 @@ def evaluate_command(
         raise InputError("--locked and --cross-validate need --split (e.g. --split eval/split.json)")
     vocab = default_vocabulary()
     gold_records = goldstd.read_gold_files(gold, vocab)
-    sources = gold_sources(gold, vocab) if by_file else None
     matched = ev.match_records(
         gold_records, goldstd.read_jsonl_files(records_paths), ", ".join(map(str, records_paths))
     )
@@ -303,18 +290,18 @@ def evaluate_command(
         taggers["baseline"] = baseline_annotator
     parts: list[Part] = []
     if split_path is None:
-        parts.append(score_part("all records", matched, taggers, vocab, app.quiet, per_record, sources))
+        parts.append(score_part("all records", matched, taggers, vocab, app.quiet, per_record, by_file))
     else:
         split = es.read_split(split_path)
         groups = es.partition(matched, split)
         if groups[es.DEVELOPMENT].pairs:
             dev = groups[es.DEVELOPMENT]
-            parts.append(score_part(es.DEVELOPMENT, dev, taggers, vocab, app.quiet, per_record, sources))
+            parts.append(score_part(es.DEVELOPMENT, dev, taggers, vocab, app.quiet, per_record, by_file))
         if cross_validate and not baseline_only and groups[es.DEVELOPMENT].pairs:
-            parts.append(cross_validated_part(groups[es.DEVELOPMENT], split, vocab, app.quiet, per_record, sources))
+            parts.append(cross_validated_part(groups[es.DEVELOPMENT], split, vocab, app.quiet, per_record, by_file))
         if locked and groups[es.LOCKED].pairs:
             locked_part = groups[es.LOCKED]
-            parts.append(score_part(es.LOCKED, locked_part, taggers, vocab, app.quiet, False, sources))
+            parts.append(score_part(es.LOCKED, locked_part, taggers, vocab, app.quiet, False, by_file))
         if not parts:
             raise InputError(f"{split_path}: no matched record is in the development folds (or the locked fold)")
     _report(app, matched, parts, fmt)

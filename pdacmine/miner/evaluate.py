@@ -14,7 +14,7 @@ from typing import Any
 from pdacmine.errors import ParseError, PdacmineError
 from pdacmine.miner.document_sets import MEASURES, DocumentSets, Item, as_document, document_sets
 from pdacmine.miner.evidence import AnnotatedDocument
-from pdacmine.miner.gold_standard import GoldRecord, identity
+from pdacmine.miner.gold_standard import GoldRecord
 from pdacmine.miner.nlp.vocab import Vocabulary
 
 TARGETS: dict[str, float] = {
@@ -229,16 +229,13 @@ def evaluate(matched: Matched, annotate: Annotator, vocab: Vocabulary | None = N
 
 
 def score_by_source(
-    matched: Matched, outputs: list[AnnotatedDocument], sources: Mapping[str, str], vocab: Vocabulary | None = None
+    matched: Matched, outputs: list[AnnotatedDocument], vocab: Vocabulary | None = None
 ) -> dict[str, Scores]:
-    """Scores of the outputs per gold source (``sources``: record identity -> source name), in source order."""
-    groups: dict[str, list[int]] = {name: [] for name in dict.fromkeys(sources.values())}
+    """Scores of the outputs per gold file (``GoldRecord.source``), files in the order their records come."""
+    groups: dict[str, list[int]] = {}
     for i, (g, _) in enumerate(matched.pairs):
-        name = sources.get(identity(g.pmid, g.doi, g.title_prefix))
-        if name is not None:
-            groups[name].append(i)
+        groups.setdefault(g.source, []).append(i)
     return {
         name: score_outputs(Matched([matched.pairs[i] for i in idx], [], 0), [outputs[i] for i in idx], vocab)
         for name, idx in groups.items()
-        if idx
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,8 @@ class GoldRecord:
     sets: DocumentSets
     comment: str = ""
     line: int = 0
+    #: the gold file it was read from (as given), for figures per file
+    source: str = ""
 
     @property
     def label(self) -> str:
@@ -138,7 +140,7 @@ def read_gold(path: Path, vocab: Vocabulary | None = None) -> list[GoldRecord]:
     records: list[GoldRecord] = []
     seen: dict[str, int] = {}
     for number, obj in read_jsonl(path):
-        rec = gold_record(obj, where=f"{path}, line {number}", line=number, vocab=vocab)
+        rec = replace(gold_record(obj, where=f"{path}, line {number}", line=number, vocab=vocab), source=str(path))
         ident = identity(rec.pmid, rec.doi, rec.title_prefix)
         if ident in seen:
             raise InputError(f"{path}, line {number}: {rec.label} is already annotated on line {seen[ident]}")

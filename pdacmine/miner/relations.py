@@ -94,7 +94,7 @@ class EvidenceTuple:
     section: str | None = None
     study_type: str = "other"
     confidence: float = 0.5
-    #: the cross-sentence rule that made the tuple ("narrative", "cohort", "anaphor"; "" for the others)
+    #: the cross-sentence rule that made the tuple ("narrative", "anaphor"; "" for the others)
     basis: str = ""
 
     @property
