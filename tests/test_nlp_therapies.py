@@ -146,6 +146,9 @@ def test_resection_of_the_primary_in_patients_with_metastases_stays_resection(nl
         ("Resection specimens of pancreatic cancer were sequenced.", []),
         ("Tumour samples obtained via transurethral resection showed pancreatic adenocarcinoma.", []),
         ("Tissues collected at surgery from pancreatic cancer patients were cultured.", []),
+        # a coordinated participle between the procedure and the specimen
+        ("Resected and necropsied specimens of the mice were stained for the marker.", []),
+        ("Resected or biopsied tissues of pancreatic cancer were sequenced.", []),
         # a procedure the cohort received stays a therapy
         ("Forty patients with pancreatic cancer underwent resection, and their specimens were stained.",
          ["resection"]),

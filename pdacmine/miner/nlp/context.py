@@ -95,7 +95,7 @@ def mark_context(
             section = sections[m.sent]
             early = section in EARLY_SECTIONS or (section is None and m.sent == 1)
             m.background = is_background_therapy(m, cues, bounds[m.sent], early, m.sent in claims) or tissue_source(
-                m, cues
+                m, cues, words or []
             )
             m.negated = m.negated or (words is not None and named_as_absent(m, words))
         elif m.label == "MECHANISM":

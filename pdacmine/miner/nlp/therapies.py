@@ -22,8 +22,9 @@
   scope: the patient's "immunotherapy" is the drug named earlier. The drugs are the therapies; the term adds none.
 - Tissue source (:func:`tissue_source`, also background): a procedure named only as where the
   studied tissue came from ("surgically resected specimens", "resection specimens", "specimens
-  obtained via transurethral resection") gives, tests or proposes no therapy; the procedure
-  classes this applies to are ``word_lists.source_procedure_classes``.
+  obtained via transurethral resection", "resected and necropsied specimens": a participle joined by a
+  ``word_lists.source_coordinators`` word may stand between) gives, tests or proposes no therapy; the
+  procedure classes this applies to are ``word_lists.source_procedure_classes``.
 - Description (:func:`mark_descriptions`, redundant): a drug named in the apposition that describes
   another drug ("S-1, an oral fluorouracil prodrug combining tegafur with two modulators, ...":
   the segment after "S-1," up to the next comma holds a ``describing_words`` word) is what that drug
@@ -86,13 +87,18 @@ def is_background_therapy(
 
 
 _SOURCE_CLASSES = default_rules().word_list("source_procedure_classes")
+_COORDINATORS = default_rules().word_list("source_coordinators")
 
 
-def tissue_source(m: Mention, cues: CueIndex) -> bool:
-    """The procedure ``m`` names where a specimen came from (module docstring)."""
+def tissue_source(m: Mention, cues: CueIndex, words: list[str]) -> bool:
+    """The procedure ``m`` names where a specimen came from (module docstring); a coordinated
+    participle may stand between ("resected and necropsied specimens", "resected or biopsied tissues")."""
     if m.category not in _SOURCE_CLASSES:
         return False
-    if any(m.end <= s <= m.end + 1 for s, _ in cues.within("TISSUE_SOURCE_AFTER", m.end, m.end + 4)):
+    near = m.end + 1
+    if m.end + 1 < len(words) and words[m.end].lower() in _COORDINATORS and words[m.end + 1].lower().endswith("ed"):
+        near = m.end + 2
+    if any(m.end <= s <= near for s, _ in cues.within("TISSUE_SOURCE_AFTER", m.end, m.end + 4)):
         return True
     return any(m.start - 2 <= e <= m.start for _, e in cues.within("TISSUE_SOURCE_BEFORE", m.start - 6, m.start))
 
