@@ -37,6 +37,9 @@ def document(nlp: Language, abstract: str, title: str = TITLE) -> dict[str, obje
         ("Clonal evolution shaped the pancreatic tumours of these patients.", []),
         ("Clonal evolution in the primary tumour gives rise to metastasis of pancreatic cancer.", ["primary-tumor"]),
         ("A metastatic subclone emerged in the pancreatic primary.", ["primary-tumor"]),
+        # a subclone established or selected from a cell line is a cell line, not clonal evolution
+        ("A highly invasive subclone was established from the pancreatic cancer cell line and metastasized.", []),
+        ("Metastatic subclones selected from the parental line metastasized to the liver of mice.", []),
         ("Vascular invasion seen on computed tomography precluded resection of the pancreatic cancer.", []),
         ("Histological vascular invasion of pancreatic cancer predicted distant metastasis.", ["intravasation"]),
         ("Lymph vessel invasion was frequent in pancreatic cancer.", ["intravasation"]),
