@@ -361,7 +361,12 @@ def assemble(
         combos = _without_primary_surgery_at_sites(_combinations(members, view))
         directed = [] if current.organs else _site_directed(current.therapies, sites, rules)
         seen = set(combos)
-        broad = [c for c in broad_combinations(current, bool(view.met), PRIMARY_SURGERY) if c not in seen]
+        # a phenotype listed with the invasion it accompanies is an outcome, never a candidate driver
+        broad = [
+            c
+            for c in broad_combinations(current, bool(view.met), PRIMARY_SURGERY)
+            if c not in seen and not (c[0] is not None and view.outcome(c[0], current.stages))
+        ]
         earlier = [per[j] for j in range(i - 1, max(0, i - lookback) - 1, -1)] + per[:1]
         before = [c for c in borrowed_sites(current, earlier, PRIMARY_SURGERY) if c not in seen] if i else []
         if i:
