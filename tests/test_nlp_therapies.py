@@ -136,6 +136,9 @@ def test_a_resection_whose_object_is_a_metastasis_is_metastasectomy(nlp: Languag
 def test_resection_of_the_primary_in_patients_with_metastases_stays_resection(nlp: Language) -> None:
     abstract = "Resection of the primary tumour in patients with liver metastases of pancreatic cancer is debated."
     assert therapies(nlp, abstract) == ["resection"]
+    # a comma ends the object of the participle: the metastasis after it is another phrase
+    listed = "Among resected pancreatic tumours, lung metastasis as the first recurrence was associated with low grade."
+    assert therapies(nlp, listed) == ["resection"]
 
 
 @pytest.mark.parametrize(
