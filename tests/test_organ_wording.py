@@ -64,8 +64,14 @@ def test_lymphatic_metastasis_is_the_mesh_heading_of_nodal_metastasis() -> None:
         "Liver metastases developed in all mice after splenic injections of pancreatic cancer cells.",
         "Pancreatic cancer cells were implanted into the spleen, and liver metastases were counted.",
         "Liver metastases arose from spleen-implanted pancreatic tumours in hamsters.",
+        "We counted liver metastases in a splenic xenograft mouse model of pancreatic cancer.",
     ],
 )
 def test_the_organ_cells_are_injected_into_is_no_metastatic_site(sentence: str) -> None:
     out = annotate("A mouse model of pancreatic cancer metastasis", sentence)
     assert out["document"]["organs"] == ["liver"]
+
+
+def test_skeletal_muscle_is_no_bone() -> None:
+    out = annotate("Muscle metastasis of pancreatic cancer", "Skeletal muscle metastases of PDAC are rare.")
+    assert out["document"]["organs"] == []
