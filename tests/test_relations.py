@@ -87,6 +87,19 @@ def test_migration_listed_with_invasion_is_an_outcome_not_a_driver(nlp: Language
     assert [t.slots()[:3] for t in driver] == [("cell-migration", None, "liver")]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # nominal forms of the claim: "the role of X in Y", "the effect of X on Y"
+        ("We review the role of ZEB1 in tumorigenesis, metastasis and chemoresistance of pancreatic cancer.",
+         ("zeb1", None, None)),
+        ("We studied the effect of ZEB1 on liver metastasis of pancreatic cancer in mice.", ("zeb1", None, "liver")),
+    ],
+)  # fmt: skip
+def test_a_nominal_relation_head_governs_both_members(nlp: Language, text: str, expected: tuple[str, ...]) -> None:
+    assert [t.slots()[:3] for t in tuples(nlp, text)] == [expected]
+
+
 def test_a_linking_verb_governs_both_members(nlp: Language) -> None:
     linked = "Recent studies link ZEB1 expressed by a small subset of tumour cells at the margin to liver metastasis."
     assert [t.slots()[:3] for t in tuples(nlp, linked)] == [("zeb1", None, "liver")]
