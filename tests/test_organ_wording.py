@@ -75,3 +75,9 @@ def test_the_organ_cells_are_injected_into_is_no_metastatic_site(sentence: str) 
 def test_skeletal_muscle_is_no_bone() -> None:
     out = annotate("Muscle metastasis of pancreatic cancer", "Skeletal muscle metastases of PDAC are rare.")
     assert out["document"]["organs"] == []
+
+
+def test_a_stage_word_inside_an_organ_phrase_keeps_its_reading() -> None:
+    out = annotate("Pancreatic cancer in mice", "Peritoneal seeding of PDAC was frequent after splenectomy.")
+    assert out["document"]["organs"] == ["peritoneum"]
+    assert out["document"]["stages"] == ["colonization"]

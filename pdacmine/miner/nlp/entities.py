@@ -15,8 +15,9 @@ Steps (the algorithm is the pure functions below; the component only wires them)
 4. Overlaps: the longest span wins within a facet ("liver metastasis" over "liver",
    "nab-paclitaxel" over "paclitaxel"). Across facets a span inside a longer one is dropped
    ("hepatic" inside "hepatic stellate cells"; the mechanism "lymph vessel" inside the stage "lymph
-   vessel invasion"), except a STAGE inside a MECHANISM and an ORGAN inside a THERAPY ("pulmonary
-   metastasectomy"). The same span keeps both readings ("perineural invasion" is a stage and a
+   vessel invasion"), except a STAGE inside a MECHANISM or an ORGAN ("peritoneal seeding" is the
+   peritoneum and colonization) and an ORGAN inside a THERAPY ("pulmonary metastasectomy"). The same
+   span keeps both readings ("perineural invasion" is a stage and a
    mechanism).
 5. Regimens written as drugs ("gemcitabine plus nab-paclitaxel", "gemcitabine/nab-paclitaxel")
    yield the drugs; a named regimen ("FOLFIRINOX", "mFOLFIRINOX") keeps its own key.
@@ -49,7 +50,7 @@ from pdacmine.miner.nlp.rules import Rules
 from pdacmine.miner.nlp.vocab import MODALITY_KEYS, Vocabulary
 
 #: (inner facet, outer facet) pairs whose inner span survives inside the outer one
-_CROSS_FACET_ALLOWED = {("STAGE", "MECHANISM"), ("ORGAN", "THERAPY")}
+_CROSS_FACET_ALLOWED = {("STAGE", "MECHANISM"), ("ORGAN", "THERAPY"), ("STAGE", "ORGAN")}
 
 
 class RawMatch(NamedTuple):
