@@ -324,3 +324,25 @@ def test_a_drug_describing_another_is_no_therapy_of_its_own(nlp: Language, abstr
 )
 def test_surgical_treatment_in_other_words_is_resection(nlp: Language, abstract: str) -> None:
     assert therapies(nlp, abstract) == ["resection"]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # the deletion of a gene or cell type is no locoregional ablation
+        ("In mice, epithelial STAT3 ablation attenuated the invasion of pancreatic cancer.", []),
+        ("Genetic ablation of ZEB1 reduced liver metastasis of pancreatic cancer.", []),
+        ("Ablation of ZEB1 reduced liver metastasis of pancreatic cancer.", []),
+        ("Radiofrequency ablation of liver metastases of pancreatic cancer was performed.", ["ablation"]),
+    ],
+)
+def test_genetic_ablation_is_no_therapy(nlp: Language, abstract: str, expected: list[str]) -> None:
+    assert therapies(nlp, abstract) == expected
+
+
+def test_hipec_by_its_longer_names(nlp: Language) -> None:
+    abstract = (
+        "We studied 21 patients with pancreatic cancer. "
+        "Hyperthermic intraoperative intraperitoneal chemotherapy (HIPEC) followed resection of the primary tumour."
+    )
+    assert therapies(nlp, abstract) == ["hipec", "resection"]

@@ -38,6 +38,7 @@ from pdacmine.miner.nlp.sections import sentence_sections
 from pdacmine.miner.nlp.sentences import doc_sentence_bounds
 from pdacmine.miner.nlp.therapies import (
     EARLY_SECTIONS,
+    genetic_ablation,
     is_background_therapy,
     mark_descriptions,
     mark_generic_terms,
@@ -85,6 +86,7 @@ def mark_context(
     scopes: dict[int, list[tuple[int, int]]] = {}
     hedged: dict[int, bool] = {}
     claims = {m.sent for m in mentions if m.label == "MECHANISM"}
+    mechanisms = [m for m in mentions if m.label == "MECHANISM"]
     for m in mentions:
         if m.sent not in scopes:
             scopes[m.sent] = negation_scopes(cues, bounds[m.sent], window)
@@ -94,8 +96,10 @@ def mark_context(
         if m.label == "THERAPY":
             section = sections[m.sent]
             early = section in EARLY_SECTIONS or (section is None and m.sent == 1)
-            m.background = is_background_therapy(m, cues, bounds[m.sent], early, m.sent in claims) or tissue_source(
-                m, cues, words or []
+            m.background = (
+                is_background_therapy(m, cues, bounds[m.sent], early, m.sent in claims)
+                or tissue_source(m, cues, words or [])
+                or genetic_ablation(m, mechanisms, cues, words or [])
             )
             m.negated = m.negated or (words is not None and named_as_absent(m, words))
         elif m.label == "MECHANISM":

@@ -29,6 +29,8 @@
   another drug ("S-1, an oral fluorouracil prodrug combining tegafur with two modulators, ...":
   the segment after "S-1," up to the next comma holds a ``describing_words`` word) is what that drug
   is made of or from, not a drug of its own.
+- Gene deletion (:func:`genetic_ablation`, background): "STAT3 ablation", "genetic ablation of Stat3"
+  delete a gene or cell type (``word_lists.genetic_ablation_keys``, cue ``GENETIC_ABLATION_BEFORE``).
 - Absence (:func:`named_as_absent`, negated): a therapy followed by an ``absence_suffixes`` word
   ("a chemotherapy-free period", "treatment free interval") names a time without it.
 - Metastasectomy: "resection of (the) brain metastases", "the liver metastasis was resected", "a
@@ -101,6 +103,23 @@ def tissue_source(m: Mention, cues: CueIndex, words: list[str]) -> bool:
     if any(m.end <= s <= near for s, _ in cues.within("TISSUE_SOURCE_AFTER", m.end, m.end + 4)):
         return True
     return any(m.start - 2 <= e <= m.start for _, e in cues.within("TISSUE_SOURCE_BEFORE", m.start - 6, m.start))
+
+
+_ABLATION_KEYS = default_rules().word_list("genetic_ablation_keys")
+
+
+def genetic_ablation(m: Mention, mechanisms: list[Mention], cues: CueIndex, words: list[str]) -> bool:
+    """ "STAT3 ablation", "genetic ablation of Stat3", "conditional ablation": the therapy word ``m`` names
+    the deletion of a gene or cell type (a ``GENETIC_ABLATION_BEFORE`` cue or a mechanism just before it, or
+    "of" and a mechanism just after it), not a locoregional ablation."""
+    if m.key not in _ABLATION_KEYS:
+        return False
+    if cues.ending_at("GENETIC_ABLATION_BEFORE", m.start) is not None:
+        return True
+    if any(m.start - 2 <= x.end <= m.start for x in mechanisms):
+        return True
+    after = words[m.end : m.end + 1]
+    return [w.lower() for w in after] == ["of"] and any(m.end + 1 <= x.start <= m.end + 2 for x in mechanisms)
 
 
 _ABSENCE = default_rules().word_list("absence_suffixes")
