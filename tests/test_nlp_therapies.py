@@ -346,3 +346,18 @@ def test_hipec_by_its_longer_names(nlp: Language) -> None:
         "Hyperthermic intraoperative intraperitoneal chemotherapy (HIPEC) followed resection of the primary tumour."
     )
     assert therapies(nlp, abstract) == ["hipec", "resection"]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # a therapy the tumours did not respond to was given: no negation of the therapy
+        ("We treated mice with pancreatic cancer. Although the tumours did not respond to gemcitabine, "
+         "anti-CTLA4 immunotherapy prolonged survival.", ["gemcitabine", "immunotherapy"]),
+        ("We studied pancreatic cancer. The liver metastases failed to respond to FOLFIRINOX.", ["folfirinox"]),
+        # a therapy not given stays negated
+        ("We treated patients with pancreatic cancer. The patients did not receive gemcitabine.", []),
+    ],
+)  # fmt: skip
+def test_no_response_to_a_therapy_is_no_negation_of_it(nlp: Language, abstract: str, expected: list[str]) -> None:
+    assert therapies(nlp, abstract) == expected
