@@ -44,6 +44,9 @@ def document(nlp: Language, abstract: str, title: str = TITLE) -> dict[str, obje
         ("Histological vascular invasion of pancreatic cancer predicted distant metastasis.", ["intravasation"]),
         ("Lymph vessel invasion was frequent in pancreatic cancer.", ["intravasation"]),
         ("Oral bacteria may colonize the pancreas of patients with pancreatic cancer.", []),
+        # disseminated cells are dormancy only when the text calls them dormant, latent or residual
+        ("Lineage tracing followed the disseminated cancer cells of pancreatic cancer in mice.", []),
+        ("Dormant disseminated cancer cells of pancreatic cancer persisted in mice.", ["dormancy"]),
         ("Pancreatic cancer cells colonize the liver of mice after splenic injection.", ["colonization"]),
     ],
 )
