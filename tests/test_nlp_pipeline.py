@@ -103,6 +103,12 @@ def test_hyphen_and_slash_compounds_expose_names(nlp: Language) -> None:
     assert keys(ms, "THERAPY") == ["gemcitabine", "nab-paclitaxel"]
 
 
+def test_a_genotype_after_a_symbol_is_its_own_token(nlp: Language) -> None:
+    ms = mentions(nlp, "Liver metastases grew in Cxcr4\u2212/\u2212 mice, Smad4+/- mice and Zeb1-/- mice.")
+    assert keys(ms, "MECHANISM") == ["cxcr4", "smad4", "zeb1"]
+    assert [t.text for t in nlp("KPC mice; and/or; 5-FU")] == ["KPC", "mice", ";", "and/or", ";", "5", "-", "FU"]
+
+
 # -- vocabulary matching -----------------------------------------------------------------------
 
 

@@ -410,3 +410,8 @@ def test_a_treatment_sentence_about_the_patients_is_a_feature_of_its_candidates(
         tuples(nlp, abstract)
     features = [f for doc in recorded for c in doc if c.kind == "therapy-organ" for f in c.features]
     assert "sent:PATIENT_ANAPHOR" in features
+
+
+def test_a_knockout_genotype_is_a_loss_of_the_gene(nlp: Language) -> None:
+    got = tuples(nlp, "Liver metastasis of pancreatic cancer was reduced in Zeb1-/- mice.")
+    assert [(t.slots()[0], t.slots()[2], t.polarity) for t in got] == [("zeb1", "liver", "promotes")]

@@ -8,7 +8,8 @@
 2. Abbreviations that end with a period stay one token ("e.g.", "i.e.", "vs.", "approx.",
    "et al.", "Fig."), so the sentence splitter never breaks after them.
 3. A suspended hyphen is its own token ("chemo- and immunotherapy", "pre- and postoperative"), so
-   the word before it ("chemo") is matched as written.
+   the word before it ("chemo") is matched as written; so is a genotype written after a symbol
+   ("Cxcr2−/−", "Rag2-/-", "Smad4+/-").
 4. Nothing else: offsets always index into the original text (no text is rewritten).
 
 The tokenizer also keeps the text it was given on the Doc (``Doc._.pdac_text``), so that
@@ -40,6 +41,10 @@ _BRACKET_PREFIX = r"^\((?=[0-9A-Za-z]+\)[-\u2010\u2011\u2013\u2212][A-Za-z])"
 
 #: A hyphen that ends a word (suspended hyphen: "chemo- and immunotherapy").
 _SUSPENDED_HYPHEN = r"(?<=[0-9A-Za-z\u0370-\u03ff])[-\u2010\u2011]$"
+
+#: A genotype written after a gene symbol ("Cxcr2−/−", "Rag2-/-", "Smad4+/-", "Kras fl/fl" written joined):
+#: its own token, so that the symbol before it is matched.
+_GENOTYPE_SUFFIX = r"(?<=[0-9A-Za-z])(?:[-+\u2010\u2011\u2013\u2212]/[-+\u2010\u2011\u2013\u2212]|fl/fl|flox/flox)$"
 
 #: Period-final abbreviations kept as one token, in the casings they appear in.
 ABBREVIATIONS = (
@@ -106,7 +111,7 @@ def make_tokenizer(nlp: Language) -> Tokenizer:
             nlp.vocab,
             rules=rule_tokenizer.rules,
             prefix_search=re.compile(f"{prefix.pattern}|{_BRACKET_PREFIX}").search,
-            suffix_search=re.compile(f"{suffix.pattern}|{_SUSPENDED_HYPHEN}").search,
+            suffix_search=re.compile(f"{_GENOTYPE_SUFFIX}|{suffix.pattern}|{_SUSPENDED_HYPHEN}").search,
             infix_finditer=re.compile(f"{infix.pattern}|{_JOINER_INFIX}").finditer,
             token_match=rule_tokenizer.token_match,
             url_match=rule_tokenizer.url_match,
