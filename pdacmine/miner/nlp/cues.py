@@ -20,14 +20,12 @@ from spacy.tokens import Doc
 
 from pdacmine.miner.nlp.mention import doc_text, register_extensions
 from pdacmine.miner.nlp.resources import rules_ref
-from pdacmine.miner.nlp.rules import Rules
+from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.sections import section_starts
 
-#: Cue groups inside which the longest match wins ("was not observed" hides its "not").
-EXCLUSIVE_GROUPS = (
-    ("NEG_PRE", "NEG_POST", "NEG_RELATION", "PSEUDO_NEG"),
-    ("PANCREATIC", "PANCREAS_AS_SITE", "OTHER_PRIMARY"),
-)
+#: Cue groups inside which the longest match wins ("was not observed" hides its "not"): the rules file's
+#: ``word_lists.exclusive_cue_groups``, each a space-separated list of labels.
+EXCLUSIVE_GROUPS = tuple(tuple(group.split()) for group in default_rules().word_tuple("exclusive_cue_groups"))
 
 Span = tuple[int, int]
 

@@ -46,11 +46,12 @@ from pdacmine.miner.nlp.mention import (
 )
 from pdacmine.miner.nlp.patterns import build_vocab_matchers
 from pdacmine.miner.nlp.resources import rules_ref, vocabulary_ref
-from pdacmine.miner.nlp.rules import Rules
+from pdacmine.miner.nlp.rules import Rules, default_rules
 from pdacmine.miner.nlp.vocab import MODALITY_KEYS, Vocabulary
 
-#: (inner facet, outer facet) pairs whose inner span survives inside the outer one
-_CROSS_FACET_ALLOWED = {("STAGE", "MECHANISM"), ("ORGAN", "THERAPY"), ("STAGE", "ORGAN")}
+#: (inner facet, outer facet) pairs whose inner span survives inside the outer one (``word_lists.kept_inside``:
+#: "STAGE in MECHANISM", ...)
+_CROSS_FACET_ALLOWED = frozenset(tuple(pair.split(" in ", 1)) for pair in default_rules().word_tuple("kept_inside"))
 
 
 class RawMatch(NamedTuple):
