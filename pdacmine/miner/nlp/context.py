@@ -85,8 +85,8 @@ def mark_context(
     window = rules.window("negation_scope")
     scopes: dict[int, list[tuple[int, int]]] = {}
     hedged: dict[int, bool] = {}
-    claims = {m.sent for m in mentions if m.label == "MECHANISM"}
     mechanisms = [m for m in mentions if m.label == "MECHANISM"]
+    claims = {m.sent for m in mechanisms}
     for m in mentions:
         if m.sent not in scopes:
             scopes[m.sent] = negation_scopes(cues, bounds[m.sent], window)

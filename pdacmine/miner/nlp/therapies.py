@@ -89,7 +89,7 @@ def is_background_therapy(
 
 
 _SOURCE_CLASSES = default_rules().word_list("source_procedure_classes")
-_COORDINATORS = default_rules().word_list("source_coordinators")
+_SOURCE_COORDINATORS = default_rules().word_list("source_coordinators")
 
 
 def tissue_source(m: Mention, cues: CueIndex, words: list[str]) -> bool:
@@ -97,9 +97,8 @@ def tissue_source(m: Mention, cues: CueIndex, words: list[str]) -> bool:
     participle may stand between ("resected and necropsied specimens", "resected or biopsied tissues")."""
     if m.category not in _SOURCE_CLASSES:
         return False
-    near = m.end + 1
-    if m.end + 1 < len(words) and words[m.end].lower() in _COORDINATORS and words[m.end + 1].lower().endswith("ed"):
-        near = m.end + 2
+    coordinated = m.end + 1 < len(words) and words[m.end].lower() in _SOURCE_COORDINATORS
+    near = m.end + 2 if coordinated and words[m.end + 1].lower().endswith("ed") else m.end + 1
     if any(m.end <= s <= near for s, _ in cues.within("TISSUE_SOURCE_AFTER", m.end, m.end + 4)):
         return True
     return any(m.start - 2 <= e <= m.start for _, e in cues.within("TISSUE_SOURCE_BEFORE", m.start - 6, m.start))
@@ -118,8 +117,8 @@ def genetic_ablation(m: Mention, mechanisms: list[Mention], cues: CueIndex, word
         return True
     if any(m.start - 2 <= x.end <= m.start for x in mechanisms):
         return True
-    after = words[m.end : m.end + 1]
-    return [w.lower() for w in after] == ["of"] and any(m.end + 1 <= x.start <= m.end + 2 for x in mechanisms)
+    of_follows = m.end < len(words) and words[m.end].lower() == "of"
+    return of_follows and any(m.end + 1 <= x.start <= m.end + 2 for x in mechanisms)
 
 
 _ABSENCE = default_rules().word_list("absence_suffixes")
